@@ -1,0 +1,323 @@
+"""Settings with named defaults, and loading them from ``[tool.linkcheck]`` / ``linkcheck.toml``.
+
+Every setting is described once in ``OPTIONS``; the configuration file keys and the CLI
+options are both derived from that table, and the CLI wins over the file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from linkcheck import __version__
+from linkcheck.models import ConfigError, Severity
+
+PROJECT_URL = "https://github.com/linkcheck-citations/linkcheck"
+
+DEFAULT_PATHS: tuple[str, ...] = ("content",)
+DEFAULT_EXTENSIONS: tuple[str, ...] = (".md", ".markdown", ".mdx")
+DEFAULT_RESOURCES_HEADINGS: tuple[str, ...] = (
+    "Resources",
+    "References",
+    "Sources",
+    "Bibliography",
+    "Further reading",
+)
+DEFAULT_USER_AGENT = f"linkcheck/{__version__} (+{PROJECT_URL})"
+DEFAULT_CONCURRENCY = 128
+DEFAULT_PER_HOST_CONCURRENCY = 8
+DEFAULT_HOST_INTERVAL = 0.0
+DEFAULT_TIMEOUT = 15.0
+DEFAULT_DEADLINE = 60.0
+DEFAULT_RETRIES = 2
+DEFAULT_RETRY_AFTER_MAX = 30.0
+DEFAULT_BACKOFF_BASE = 0.5
+DEFAULT_MAX_REDIRECTS = 10
+DEFAULT_MAX_HTML_BYTES = 1024 * 1024
+DEFAULT_MAX_PDF_BYTES = 8 * 1024 * 1024
+DEFAULT_TRANSPORT = "aiohttp"
+DEFAULT_FORMAT = "text"
+DEFAULT_FAIL_ON = Severity.ERROR
+CONFIG_FILE_NAME = "linkcheck.toml"
+
+FORMATS: tuple[str, ...] = ("text", "json")
+TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a run needs to know; built from defaults, then the config file, then the CLI."""
+
+    paths: tuple[str, ...] = DEFAULT_PATHS
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    resources_headings: tuple[str, ...] = DEFAULT_RESOURCES_HEADINGS
+    exclude: tuple[str, ...] = ()
+    """Regular expressions: matching URLs are skipped."""
+    include: tuple[str, ...] = ()
+    """Regular expressions: when given, only matching URLs are checked."""
+    offline: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+    per_host_concurrency: int = DEFAULT_PER_HOST_CONCURRENCY
+    host_interval: float = DEFAULT_HOST_INTERVAL
+    """Minimum seconds between two requests to one host."""
+    timeout: float = DEFAULT_TIMEOUT
+    """Connect and read timeout of one request, in seconds."""
+    deadline: float = DEFAULT_DEADLINE
+    """Total seconds one URL may take, retries and redirects included."""
+    retries: int = DEFAULT_RETRIES
+    retry_after_max: float = DEFAULT_RETRY_AFTER_MAX
+    backoff_base: float = DEFAULT_BACKOFF_BASE
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
+    max_html_bytes: int = DEFAULT_MAX_HTML_BYTES
+    max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES
+    user_agent: str = DEFAULT_USER_AGENT
+    headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Extra request headers by host name (``"*"`` for every host)."""
+    accept: tuple[int, ...] = ()
+    """Extra status codes counted as ok, for every host."""
+    insecure: bool = False
+    transport: str = DEFAULT_TRANSPORT
+    format: str = DEFAULT_FORMAT
+    output: str | None = None
+    fail_on: Severity = DEFAULT_FAIL_ON
+    config_file: str | None = None
+    """The file the settings were read from (informational)."""
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """A copy with the given fields replaced (None values are ignored)."""
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **clean)
+
+
+# ---------------------------------------------------------------------------
+# The option table: one row per configurable setting.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One configurable setting: its key in files and on the command line."""
+
+    attr: str
+    help: str
+    convert: Callable[[Any, str], Any]
+    choices: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The key in a config file, and the CLI flag without dashes."""
+        return self.attr.replace("_", "-")
+
+
+def _int(minimum: int) -> Callable[[Any, str], int]:
+    def convert(value: Any, key: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"expected an integer, got {value!r}", key=key)
+        if value < minimum:
+            raise ConfigError(f"must be at least {minimum}, got {value}", key=key)
+        return value
+
+    return convert
+
+
+def _float(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"expected a number, got {value!r}", key=key)
+    if value < 0:
+        raise ConfigError(f"must not be negative, got {value}", key=key)
+    return float(value)
+
+
+def _bool(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"expected true or false, got {value!r}", key=key)
+    return value
+
+
+def _str(value: Any, key: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"expected a string, got {value!r}", key=key)
+    return value
+
+
+def _str_list(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"expected a list of strings, got {value!r}", key=key)
+    return tuple(value)
+
+
+def _regex_list(value: Any, key: str) -> tuple[str, ...]:
+    patterns = _str_list(value, key)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"bad regular expression {pattern!r}: {exc}", key=key) from None
+    return patterns
+
+
+def _status_list(value: Any, key: str) -> tuple[int, ...]:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 999 for v in value
+    ):
+        raise ConfigError(f"expected a list of HTTP status codes, got {value!r}", key=key)
+    return tuple(value)
+
+
+def _headers(value: Any, key: str) -> dict[str, dict[str, str]]:
+    if not isinstance(value, dict):
+        raise ConfigError("expected a table of host = { header = value }", key=key)
+    result: dict[str, dict[str, str]] = {}
+    for host, table in value.items():
+        if not isinstance(table, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in table.items()
+        ):
+            raise ConfigError(f"expected header = value strings for {host!r}", key=key)
+        result[str(host).lower()] = dict(table)
+    return result
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[Any, str], str]:
+    def convert(value: Any, key: str) -> str:
+        if value not in choices:
+            raise ConfigError(f"expected one of {', '.join(choices)}, got {value!r}", key=key)
+        return str(value)
+
+    return convert
+
+
+def _severity(value: Any, key: str) -> Severity:
+    choices = tuple(s.value for s in Severity)
+    return Severity(_choice(choices)(value, key))
+
+
+def _extensions(value: Any, key: str) -> tuple[str, ...]:
+    return tuple(e if e.startswith(".") else f".{e}" for e in _str_list(value, key))
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("paths", "Files or directories of posts to check.", _str_list),
+    Option("extensions", "File name endings that are posts.", _extensions),
+    Option("resources_headings", "Headings that open a post's Resources section.", _str_list),
+    Option("exclude", "Regular expressions; matching URLs are skipped.", _regex_list),
+    Option("include", "Regular expressions; only matching URLs are checked.", _regex_list),
+    Option("offline", "Run only the checks that need no network.", _bool),
+    Option("concurrency", "Requests in flight at once, over all hosts.", _int(1)),
+    Option("per_host_concurrency", "Requests in flight at once to one host.", _int(1)),
+    Option("host_interval", "Minimum seconds between two requests to one host.", _float),
+    Option("timeout", "Connect and read timeout of one request, in seconds.", _float),
+    Option("deadline", "Total seconds one URL may take, retries included.", _float),
+    Option("retries", "Retries after 429, 502, 503, 504, timeouts and resets.", _int(0)),
+    Option("retry_after_max", "Longest Retry-After wait honoured, in seconds.", _float),
+    Option("backoff_base", "First retry delay in seconds (doubles each retry).", _float),
+    Option("max_redirects", "Redirects followed before giving up.", _int(0)),
+    Option("max_html_bytes", "Bytes of an HTML page read at most.", _int(1024)),
+    Option("max_pdf_bytes", "Bytes of a PDF read at most (for its title).", _int(1024)),
+    Option("user_agent", "User-Agent header sent with every request.", _str),
+    Option("headers", "Extra request headers by host.", _headers),
+    Option("accept", "Extra HTTP status codes counted as ok.", _status_list),
+    Option("insecure", "Do not verify TLS certificates.", _bool),
+    Option("transport", "HTTP transport under httpx.", _choice(TRANSPORTS), TRANSPORTS),
+    Option("format", "Report format.", _choice(FORMATS), FORMATS),
+    Option("output", "Write the report to this file instead of stdout.", _str),
+    Option(
+        "fail_on",
+        "Lowest severity that makes the run fail (exit 1).",
+        _severity,
+        tuple(s.value for s in Severity),
+    ),
+)
+OPTIONS_BY_KEY: dict[str, Option] = {o.key: o for o in OPTIONS}
+
+assert {o.attr for o in OPTIONS} <= {f.name for f in fields(Settings)}
+
+
+def find_config(start: Path) -> tuple[Path, Mapping[str, Any]] | None:
+    """The nearest ``linkcheck.toml``, or ``pyproject.toml`` with ``[tool.linkcheck]``, upward."""
+    for directory in (start, *start.parents):
+        candidate = directory / CONFIG_FILE_NAME
+        if candidate.is_file():
+            data = _read_toml(candidate)
+            table = data.get("tool", {}).get("linkcheck", data)
+            return candidate, table
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            data = _read_toml(pyproject)
+            table = data.get("tool", {}).get("linkcheck")
+            if table is not None:
+                return pyproject, table
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", source=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", source=str(path)) from None
+
+
+def parse_table(table: Mapping[str, Any], *, source: str) -> dict[str, Any]:
+    """Validate a config table; returns Settings field values. Raises ConfigError."""
+    if not isinstance(table, Mapping):
+        raise ConfigError("[tool.linkcheck] must be a table", source=source)
+    values: dict[str, Any] = {}
+    for raw_key, raw_value in table.items():
+        key = str(raw_key).replace("_", "-")
+        option = OPTIONS_BY_KEY.get(key)
+        if option is None:
+            raise ConfigError("unknown key", source=source, key=str(raw_key))
+        try:
+            values[option.attr] = option.convert(raw_value, key)
+        except ConfigError as exc:
+            raise ConfigError(str(exc).split(": ", 1)[-1], source=source, key=key) from None
+    return values
+
+
+def load_settings(
+    cwd: Path, overrides: Mapping[str, Any], *, config_path: Path | None = None
+) -> Settings:
+    """Defaults, then the config file (given or found from ``cwd`` upward), then ``overrides``."""
+    settings = Settings()
+    if config_path is not None:
+        if not config_path.is_file():
+            raise ConfigError("config file not found", source=str(config_path))
+        data = _read_toml(config_path)
+        table: Mapping[str, Any] = data.get("tool", {}).get("linkcheck", data)
+        found: tuple[Path, Mapping[str, Any]] | None = (config_path, table)
+    else:
+        found = find_config(cwd)
+    if found is not None:
+        path, table = found
+        values = parse_table(table, source=str(path))
+        settings = replace(settings, config_file=str(path), **values)
+    return settings.with_overrides(overrides)
+
+
+def validate_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Check CLI values with the same converters as config values (regexes, ranges)."""
+    checked: dict[str, Any] = {}
+    by_attr = {o.attr: o for o in OPTIONS}
+    for attr, value in overrides.items():
+        option = by_attr.get(attr)
+        if value is None or option is None:
+            checked[attr] = value
+            continue
+        checked[attr] = option.convert(value, f"--{option.key}")
+    return checked
+
+
+def host_headers(settings: Settings, host: str) -> dict[str, str]:
+    """Extra headers configured for ``host`` (``*`` first, then the host itself)."""
+    merged: dict[str, str] = {}
+    for name in ("*", host.lower()):
+        merged.update(settings.headers.get(name, {}))
+    return merged

@@ -1,0 +1,353 @@
+"""Core types shared by every stage of the pipeline.
+
+This module does no I/O. Each stage turns one of these types into the next:
+
+    Document -> Link (with its Source) -> CheckRequest -> CheckResult -> Finding -> Report
+
+Link failures are values (a ``CheckResult`` with a failing ``Verdict``), never exceptions.
+Exceptions are kept for configuration and input errors, all rooted at ``LinkcheckError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+# ---------------------------------------------------------------------------
+# Errors: one tree for everything that is the user's input or configuration.
+# ---------------------------------------------------------------------------
+
+
+class LinkcheckError(Exception):
+    """Base of every error linkcheck raises on purpose (exit code 2)."""
+
+
+class ConfigError(LinkcheckError):
+    """A configuration file or option is invalid (unknown key, wrong type, bad regex)."""
+
+    def __init__(self, message: str, *, source: str | None = None, key: str | None = None):
+        self.source = source
+        self.key = key
+        where = ": ".join(part for part in (source, key) if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class InputError(LinkcheckError):
+    """A post cannot be read or parsed (not UTF-8, binary, broken frontmatter...)."""
+
+    def __init__(self, path: str, reason: str, *, line: int | None = None):
+        self.path = path
+        self.reason = reason
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
+
+
+class UsageError(LinkcheckError):
+    """The command line asks for something impossible (a missing path, say)."""
+
+
+# ---------------------------------------------------------------------------
+# Posts
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One post, read from disk and split into frontmatter and body."""
+
+    path: Path
+    """Where the file is on disk."""
+    display_path: str
+    """The path as shown to users: relative to the working directory where possible."""
+    text: str
+    """The whole file decoded as UTF-8, BOM removed, line endings untouched."""
+    metadata: Mapping[str, Any]
+    """The parsed YAML frontmatter (empty when there is none)."""
+    body_offset: int
+    """Offset in ``text`` where the Markdown body starts (0 without frontmatter)."""
+    has_bom: bool = False
+    """Whether the file on disk starts with a UTF-8 byte order mark."""
+
+    @property
+    def body(self) -> str:
+        return self.text[self.body_offset :]
+
+    @property
+    def body_line_offset(self) -> int:
+        """Number of lines before the body (frontmatter lines)."""
+        return self.text.count("\n", 0, self.body_offset)
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """A file that could not be processed; reported, and the run exits 2 at the end."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.reason}"
+
+
+# ---------------------------------------------------------------------------
+# Links and sources
+# ---------------------------------------------------------------------------
+
+
+class LinkKind(StrEnum):
+    """How a link is written in the post."""
+
+    INLINE = "inline"
+    """``[text](url)``"""
+    REFERENCE = "reference"
+    """``[text][label]``, ``[label][]`` or ``[label]`` with a ``[label]: url`` definition."""
+    AUTOLINK = "autolink"
+    """``<https://...>`` or ``<user@host>``"""
+    BARE = "bare"
+    """An http(s) URL in running text (GFM autolink extension)."""
+    HTML = "html"
+    """``<a href>``, ``<img src>`` and similar in raw HTML."""
+    IMAGE = "image"
+    """``![alt](url)`` and reference-style images."""
+    FRONTMATTER = "frontmatter"
+    """A URL value anywhere in the YAML frontmatter."""
+
+
+class SourceKind(StrEnum):
+    """What kind of thing a link points at; decides how its key is built."""
+
+    ARXIV = "arxiv"
+    DOI = "doi"
+    PDF = "pdf"
+    WEB = "web"
+    MAIL = "mail"
+    PHONE = "phone"
+    RELATIVE = "relative"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The identity of what a link cites: two links cite the same source when keys match."""
+
+    kind: SourceKind
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a post as the user sees it in an editor."""
+
+    path: str
+    """The document's display path."""
+    line: int
+    """1-based line in the file as stored (frontmatter lines count, a BOM does not)."""
+    column: int
+    """1-based column (in characters) of the first character of the URL or link."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One link a reader can follow, at its exact place in a post."""
+
+    url: str
+    """The destination exactly as written (HTML entities and Markdown escapes decoded)."""
+    kind: LinkKind
+    text: str
+    """The link's plain text (alt text for images, key path for frontmatter)."""
+    location: Location
+    """Where the link is used (for reference links: where it is used, not defined)."""
+    in_resources: bool
+    """Whether the link sits inside the post's Resources section."""
+    source: Source
+    start: int
+    """Offset in ``Document.text`` of the first character of the URL as written."""
+    end: int
+    """Offset in ``Document.text`` just after the URL as written."""
+    key_path: str | None = None
+    """For frontmatter links: the dotted key path (``links.0.href``)."""
+    ignored: bool = False
+    """Whether an inline ``linkcheck-ignore`` / ``linkcheck-disable`` comment covers the link."""
+
+    @property
+    def is_external(self) -> bool:
+        """http(s) links that are checked over the network."""
+        return self.url.lower().startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A post after extraction: its links and what other posts may link to."""
+
+    document: Document
+    links: tuple[Link, ...]
+    anchors: frozenset[str]
+    """GitHub-style slugs of its headings, plus explicit HTML ids/names."""
+    has_resources: bool
+    """Whether the post has a Resources section."""
+
+    @property
+    def path(self) -> str:
+        return self.document.display_path
+
+    @property
+    def title(self) -> str | None:
+        value = self.document.metadata.get("title")
+        return str(value) if value is not None else None
+
+    @property
+    def slug(self) -> str | None:
+        value = self.document.metadata.get("slug")
+        return str(value) if value is not None else None
+
+
+# ---------------------------------------------------------------------------
+# Checking
+# ---------------------------------------------------------------------------
+
+
+class Verdict(StrEnum):
+    """The outcome of checking one URL."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"
+    """Only temporary redirects (302, 303, 307) led to a success."""
+    MOVED = "moved"
+    """A permanent redirect (301, 308) led to a success; ``final_url`` is the new URL."""
+    DEAD = "dead"
+    """404, 410, another definitive 4xx, or a host name that does not exist."""
+    BLOCKED = "blocked"
+    """401, 403, 429, 999 or a bot challenge: the site refused an automated client. Not dead."""
+    TIMEOUT = "timeout"
+    ERROR = "error"
+    """Connection refused or reset, TLS failure, 5xx after retries, redirect loop..."""
+    SKIPPED = "skipped"
+    """Not fetched: mailto:, tel:, relative, or excluded by configuration."""
+
+    @property
+    def is_failure(self) -> bool:
+        return self in _FAILURES
+
+    @property
+    def is_transient(self) -> bool:
+        """Failures that may go away by themselves (they escalate only when they persist)."""
+        return self in _TRANSIENT
+
+
+_FAILURES = frozenset({Verdict.DEAD, Verdict.BLOCKED, Verdict.TIMEOUT, Verdict.ERROR})
+_TRANSIENT = frozenset({Verdict.BLOCKED, Verdict.TIMEOUT, Verdict.ERROR})
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    """One unique URL to check (fragment stripped), with what its citing links need."""
+
+    url: str
+    """The URL to fetch, without fragment."""
+    fragments: frozenset[str] = frozenset()
+    """Fragments cited for this URL that must exist in the page."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One response in a redirect chain."""
+
+    url: str
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What checking one URL found."""
+
+    url: str
+    verdict: Verdict
+    status: int | None = None
+    """The last HTTP status received (None when no response came)."""
+    final_url: str | None = None
+    """Where the redirect chain ended (None without redirects)."""
+    redirects: tuple[Hop, ...] = ()
+    """Every redirecting response, in order: the URL requested and its 3xx status."""
+    title: str | None = None
+    reason: str = ""
+    """The outcome in words ("404 Not Found", "TLS: certificate has expired"...)."""
+    attempts: int = 0
+    elapsed: float = 0.0
+    """Seconds spent on this URL, retries included."""
+    missing_fragments: frozenset[str] = frozenset()
+    """Requested fragments that the page does not define."""
+    content_type: str | None = None
+    reached: bool = False
+    """Whether any HTTP response at all came back (False: DNS, connect or TLS failure)."""
+    checked_at: float = 0.0
+    """Unix time of the check."""
+    from_cache: bool = False
+
+
+# ---------------------------------------------------------------------------
+# Judging
+# ---------------------------------------------------------------------------
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe."""
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something a rule says about a link or a post."""
+
+    rule: str
+    """Stable rule id such as ``dead-link`` or ``missing-from-resources``."""
+    severity: Severity
+    location: Location
+    message: str
+    url: str | None = None
+    suggestion: str | None = None
+    """A replacement URL or a one-line hint."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostSummary:
+    """Per-post facts that are not findings."""
+
+    path: str
+    title: str | None
+    links: int
+    has_resources: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything one run produced; formatters turn it into text."""
+
+    posts: tuple[PostSummary, ...]
+    links: tuple[Link, ...]
+    results: Mapping[str, CheckResult]
+    """By checked URL (fragment stripped)."""
+    findings: tuple[Finding, ...]
+    problems: tuple[InputProblem, ...] = ()
+    offline: bool = False
+    network_down: bool = False
+    elapsed: float = 0.0
+    stats: Mapping[str, int] = field(default_factory=dict)
+
+    def worst(self) -> Severity | None:
+        ranked = sorted((f.severity for f in self.findings), key=lambda s: s.rank)
+        return ranked[-1] if ranked else None
