@@ -1,0 +1,168 @@
+"""The one place where the stages meet: ``run(settings) -> Report``."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from linkcheck.config import Settings
+from linkcheck.discover import find_posts, read_document
+from linkcheck.extract import extract_post
+from linkcheck.models import (
+    CheckRequest,
+    CheckResult,
+    InputError,
+    InputProblem,
+    Post,
+    PostSummary,
+    Report,
+    Verdict,
+)
+from linkcheck.rules import judge
+from linkcheck.sources import is_checkable, strip_fragment
+
+ResultCallback = Callable[[CheckResult], None]
+PlanCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """Posts read and extracted, and the files that could not be."""
+
+    posts: tuple[Post, ...]
+    problems: tuple[InputProblem, ...]
+
+
+def collect(settings: Settings, *, cwd: Path) -> Collected:
+    """Discover, read and extract every post; unreadable files become problems, not errors."""
+    paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
+    posts: list[Post] = []
+    problems: list[InputProblem] = []
+    for path in find_posts(paths, settings.extensions):
+        try:
+            document = read_document(path, cwd=cwd)
+        except InputError as exc:
+            problems.append(InputProblem(exc.path, exc.reason, exc.line))
+            continue
+        posts.append(extract_post(document, resources_headings=settings.resources_headings))
+    return Collected(tuple(posts), tuple(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the network stage must fetch, and what it skips."""
+
+    requests: tuple[CheckRequest, ...]
+    skipped: Mapping[str, CheckResult]
+
+
+def plan(posts: Iterable[Post], settings: Settings) -> Plan:
+    """One request per unique URL (fragment stripped), with every fragment cited for it."""
+    include = [re.compile(p) for p in settings.include]
+    exclude = [re.compile(p) for p in settings.exclude]
+    fragments: dict[str, set[str]] = {}
+    skipped: dict[str, CheckResult] = {}
+    for post in posts:
+        for link in post.links:
+            if link.ignored:
+                continue
+            url = strip_fragment(link.url)
+            if not is_checkable(link.url):
+                skipped.setdefault(url, CheckResult(url, Verdict.SKIPPED, reason="not an http(s) URL"))
+                continue
+            if (include and not any(p.search(link.url) for p in include)) or any(
+                p.search(link.url) for p in exclude
+            ):
+                skipped.setdefault(url, CheckResult(url, Verdict.SKIPPED, reason="excluded"))
+                continue
+            wanted = fragments.setdefault(url, set())
+            _, _, fragment = link.url.partition("#")
+            if fragment:
+                wanted.add(fragment)
+    requests = tuple(CheckRequest(url, frozenset(f)) for url, f in fragments.items())
+    return Plan(requests, {u: r for u, r in skipped.items() if u not in fragments})
+
+
+def network_is_down(results: Mapping[str, CheckResult], requests: Sequence[CheckRequest]) -> bool:
+    """True when URLs were checked and not one got any HTTP response back."""
+    checked = [results[r.url] for r in requests if r.url in results]
+    live = [r for r in checked if not r.from_cache]
+    return bool(live) and not any(r.reached for r in live)
+
+
+def check(
+    requests: Sequence[CheckRequest], settings: Settings, on_result: ResultCallback | None
+) -> dict[str, CheckResult]:
+    """Run the async network stage to completion."""
+    from linkcheck.check import check_urls
+
+    if not requests:
+        return {}
+    return asyncio.run(check_urls(requests, settings, on_result=on_result))
+
+
+def run(
+    settings: Settings,
+    *,
+    cwd: Path | None = None,
+    on_plan: PlanCallback | None = None,
+    on_result: ResultCallback | None = None,
+) -> Report:
+    """Extract, check, judge: everything but printing. Raises UsageError for missing paths."""
+    started = time.monotonic()
+    cwd = cwd or Path.cwd()
+    collected = collect(settings, cwd=cwd)
+    posts = collected.posts
+    results: dict[str, CheckResult] = {}
+    network_down = False
+    unique = 0
+    if not settings.offline:
+        work = plan(posts, settings)
+        unique = len(work.requests)
+        if on_plan is not None:
+            on_plan(unique)
+        results = check(work.requests, settings, on_result)
+        network_down = network_is_down(results, work.requests)
+        if network_down:
+            results = {}
+        else:
+            results.update(work.skipped)
+    findings = judge(posts, None if settings.offline or network_down else results)
+    links = tuple(link for post in posts for link in post.links)
+    return Report(
+        posts=tuple(_summary(p) for p in posts),
+        links=links,
+        results=results,
+        findings=tuple(findings),
+        problems=collected.problems,
+        offline=settings.offline,
+        network_down=network_down,
+        elapsed=time.monotonic() - started,
+        stats={
+            "posts": len(posts),
+            "links": len(links),
+            "unique_urls": unique or len({strip_fragment(link.url) for link in links}),
+            "cached": sum(1 for r in results.values() if r.from_cache),
+        },
+    )
+
+
+def _summary(post: Post) -> PostSummary:
+    return PostSummary(
+        path=post.path, title=post.title, links=len(post.links), has_resources=post.has_resources
+    )
+
+
+def exit_code(report: Report, settings: Settings) -> int:
+    """0 healthy, 1 findings at or above fail-on, 2 bad input, 3 network unreachable."""
+    if report.problems:
+        return 2
+    if report.network_down:
+        return 3
+    if any(f.severity.at_least(settings.fail_on) for f in report.findings):
+        return 1
+    return 0
