@@ -1,0 +1,96 @@
+"""Time discover + read + extract over generated posts (no network).
+
+``python -m benchmarks.bench_extract`` writes 2,000 posts of about 2 KB into a temporary
+directory and prints how long finding, reading and extracting them takes (best of ``--repeat``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from linkcheck.discover import find_posts, read_document
+from linkcheck.extract import extract_post
+
+DEFAULT_POSTS = 2000
+DEFAULT_REPEAT = 3
+TARGET_BYTES = 2048
+SEED = 20250314
+WORDS: tuple[str, ...] = (
+    *("energy", "carbon", "model", "training", "data", "centre", "emissions", "efficiency"),
+    *("research", "report", "water", "cooling", "hardware", "renewable", "footprint"),
+    *("compute", "inference", "policy"),
+)
+
+
+def make_post(number: int, rng: random.Random) -> str:
+    """One post shaped like the blog's: frontmatter, sections of prose citing a source now and
+    then (inline links, a bare URL), a bullet list, and a closing Resources list."""
+    urls = [f"https://host{rng.randrange(40)}.example/paper/{number}-{i}" for i in range(4)]
+    parts = [
+        f"---\ntitle: Post {number}\nslug: post-{number}\ndate: 2025-03-14\n"
+        f"canonical: https://blog.example/post-{number}\n---\n\n"
+    ]
+    size = len(parts[0])
+    cited = 0
+    paragraph = 0
+    while size < TARGET_BYTES - 300:
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(25, 50)))
+        if paragraph % 3 == 0:
+            text = f"## {rng.choice(WORDS).title()} {rng.choice(WORDS)}\n\n{words}.\n\n"
+        elif paragraph % 3 == 1:
+            url = urls[cited % len(urls)]
+            cited += 1
+            text = f"{words} [**{rng.choice(WORDS)}** study]({url}), with `code` too.\n\n"
+        else:
+            text = "".join(f"- **{w}** {words[:50]}\n" for w in WORDS[:3]) + "\n"
+        parts.append(text)
+        size += len(text)
+        paragraph += 1
+    parts.append(f"Also see {urls[0]}.\n\n## Resources\n\n")
+    parts.extend(f"- [Source {i}]({url})\n" for i, url in enumerate(urls))
+    return "".join(parts)
+
+
+def write_corpus(root: Path, count: int) -> None:
+    rng = random.Random(SEED)
+    for number in range(count):
+        folder = root / f"{number % 20:02d}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"post-{number}.md").write_text(make_post(number, rng), encoding="utf-8")
+
+
+def run_once(root: Path) -> tuple[float, int, int]:
+    """Seconds for discover + read + extract, the number of posts and links."""
+    started = time.perf_counter()
+    links = 0
+    posts = find_posts([root])
+    for path in posts:
+        links += len(extract_post(read_document(path, cwd=root)).links)
+    return time.perf_counter() - started, len(posts), links
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=DEFAULT_POSTS)
+    parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        write_corpus(root, args.posts)
+        total = sum(p.stat().st_size for p in root.rglob("*.md"))
+        timings = [run_once(root) for _ in range(max(1, args.repeat))]
+    best = min(t[0] for t in timings)
+    _, posts, links = timings[0]
+    print(
+        f"{posts} posts, {total / posts / 1024:.1f} KB each, {links} links: "
+        f"discover+read+extract best {best:.3f} s of {len(timings)} "
+        f"({best / posts * 1000:.3f} ms per post)"
+    )
+
+
+if __name__ == "__main__":
+    main()

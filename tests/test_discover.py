@@ -1,0 +1,189 @@
+"""Finding posts and reading them: frontmatter, encodings and input errors."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from linkcheck.discover import find_frontmatter, find_posts, read_document
+from linkcheck.models import InputError, UsageError
+
+POST = "---\ntitle: Hello\ndate: 2025-03-14\n---\n\nBody [x](https://a.example/)\n"
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+# ---------------------------------------------------------------------------
+# find_posts
+# ---------------------------------------------------------------------------
+
+
+def test_find_posts_recursive_sorted_and_filtered(tmp_path: Path) -> None:
+    write(tmp_path / "b.md", "b")
+    write(tmp_path / "a.markdown", "a")
+    write(tmp_path / "sub" / "c.MDX", "c")
+    write(tmp_path / "notes.txt", "t")
+    write(tmp_path / ".git" / "x.md", "hidden dir")
+    write(tmp_path / "node_modules" / "pkg" / "readme.md", "vendored")
+    write(tmp_path / "sub" / ".draft.md", "hidden file")
+    assert find_posts([tmp_path]) == [
+        tmp_path / "a.markdown",
+        tmp_path / "b.md",
+        tmp_path / "sub" / "c.MDX",
+    ]
+
+
+def test_find_posts_explicit_file_any_extension_and_deduplicated(tmp_path: Path) -> None:
+    post = write(tmp_path / "post.md", "x")
+    other = write(tmp_path / "notes.txt", "x")
+    found = find_posts([tmp_path, post, str(post), other])
+    assert found == [other, post]
+
+
+def test_find_posts_custom_extensions(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "x")
+    write(tmp_path / "b.txt", "x")
+    assert find_posts([tmp_path], extensions=["txt"]) == [tmp_path / "b.txt"]
+
+
+def test_find_posts_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="nope"):
+        find_posts([tmp_path / "nope"])
+
+
+def test_find_posts_hidden_root_given_explicitly_is_searched(tmp_path: Path) -> None:
+    post = write(tmp_path / ".blog" / "p.md", "x")
+    assert find_posts([tmp_path / ".blog"]) == [post]
+
+
+# ---------------------------------------------------------------------------
+# read_document
+# ---------------------------------------------------------------------------
+
+
+def test_read_document_splits_frontmatter(tmp_path: Path) -> None:
+    path = write(tmp_path / "blog" / "p.md", POST)
+    doc = read_document(path, cwd=tmp_path)
+    assert doc.display_path == "blog/p.md"
+    assert doc.metadata == {"title": "Hello", "date": datetime.date(2025, 3, 14)}
+    assert doc.body == "\nBody [x](https://a.example/)\n"
+    assert doc.text[: doc.body_offset].endswith("---\n")
+    assert doc.body_line_offset == 4
+    assert not doc.has_bom
+
+
+def test_read_document_without_frontmatter(tmp_path: Path) -> None:
+    doc = read_document(write(tmp_path / "p.md", "# Title\n"), cwd=tmp_path)
+    assert doc.metadata == {}
+    assert doc.body_offset == 0
+
+
+def test_read_document_crlf_and_dots_closing(tmp_path: Path) -> None:
+    text = "---\r\ntitle: T\r\n...\r\nBody\r\n"
+    doc = read_document(write(tmp_path / "p.md", text), cwd=tmp_path)
+    assert doc.metadata == {"title": "T"}
+    assert doc.body == "Body\r\n"
+    assert doc.text == text
+
+
+def test_read_document_strips_bom(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.md", "\ufeff" + POST)
+    doc = read_document(path, cwd=tmp_path)
+    assert doc.has_bom
+    assert doc.text == POST
+    assert doc.metadata["title"] == "Hello"
+
+
+def test_read_document_empty_frontmatter(tmp_path: Path) -> None:
+    doc = read_document(write(tmp_path / "p.md", "---\n---\nBody\n"), cwd=tmp_path)
+    assert doc.metadata == {}
+    assert doc.body == "Body\n"
+
+
+def test_display_path_outside_cwd_is_kept(tmp_path: Path) -> None:
+    path = write(tmp_path / "a" / "p.md", "x")
+    doc = read_document(path, cwd=tmp_path / "elsewhere")
+    assert doc.display_path == path.as_posix()
+
+
+def test_display_path_non_ascii(tmp_path: Path) -> None:
+    path = write(tmp_path / "blög" / "café.md", "x")
+    assert read_document(path, cwd=tmp_path).display_path == "blög/café.md"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason", "line"),
+    [
+        (b"", "empty file", None),
+        (b"  \n\n", "empty file", None),
+        (b"abc\x00def", "binary", 1),
+        (b"ok\nline two \xff here\n", "not valid UTF-8: byte 0xff at offset 12", 2),
+        (b"---\ntitle: ok\nx: y: z\n---\nbody\n", "mapping values are not allowed", 3),
+        (b"---\ntitle: a\n  bad: indent\n---\nbody\n", "invalid YAML frontmatter", 3),
+        (b"---\n- a\n- b\n---\nbody\n", "not a mapping", 2),
+        (b"---\ntitle: never closed\n", "not closed", 1),
+    ],
+)
+def test_read_document_input_errors(
+    tmp_path: Path, content: bytes, reason: str, line: int | None
+) -> None:
+    path = write(tmp_path / "p.md", content)
+    with pytest.raises(InputError) as caught:
+        read_document(path, cwd=tmp_path)
+    assert reason in caught.value.reason
+    assert caught.value.line == line
+    assert caught.value.path == "p.md"
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0, reason="permissions are not enforced"
+)
+def test_read_document_unreadable(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.md", "x")
+    path.chmod(0)
+    try:
+        with pytest.raises(InputError, match="cannot read"):
+            read_document(path, cwd=tmp_path)
+    finally:
+        path.chmod(0o644)
+
+
+def test_read_document_directory_is_unreadable(tmp_path: Path) -> None:
+    (tmp_path / "d.md").mkdir()
+    with pytest.raises(InputError, match="cannot read"):
+        read_document(tmp_path / "d.md", cwd=tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# find_frontmatter
+# ---------------------------------------------------------------------------
+
+
+def test_find_frontmatter_offsets() -> None:
+    text = "---  \na: 1\n---\nbody"
+    span = find_frontmatter(text)
+    assert span is not None
+    assert text[span.yaml_start : span.yaml_end] == "a: 1\n"
+    assert text[span.body_offset :] == "body"
+
+
+def test_find_frontmatter_closing_at_end_of_file() -> None:
+    span = find_frontmatter("---\na: 1\n---")
+    assert span is not None
+    assert span.body_offset == len("---\na: 1\n---")
+
+
+def test_no_frontmatter_when_first_line_is_not_a_fence() -> None:
+    assert find_frontmatter("\n---\na: 1\n---\n") is None
+    assert find_frontmatter("----\n") is None

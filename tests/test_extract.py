@@ -1,0 +1,515 @@
+"""Link extraction: every kind, exact positions, sections, anchors and ignore comments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linkcheck.discover import read_document
+from linkcheck.extract import extract_post, heading_slug
+from linkcheck.models import Document, Link, LinkKind, Post
+
+REPO = Path(__file__).resolve().parent.parent
+CARBON_POST = REPO / "content" / "blog" / "carbon-cost-of-ai-training.md"
+
+INL, R, A, B, H, IMG, F = (
+    LinkKind.INLINE,
+    LinkKind.REFERENCE,
+    LinkKind.AUTOLINK,
+    LinkKind.BARE,
+    LinkKind.HTML,
+    LinkKind.IMAGE,
+    LinkKind.FRONTMATTER,
+)
+
+
+def post_of(text: str, *, path: str = "p.md", **kwargs: object) -> Post:
+    doc = Document(Path(path), path, text, {}, 0)
+    return extract_post(doc, **kwargs)  # type: ignore[arg-type]
+
+
+def post_from_file(tmp_path: Path, content: str | bytes) -> Post:
+    path = tmp_path / "p.md"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return extract_post(read_document(path, cwd=tmp_path))
+
+
+def written(post: Post, link: Link) -> str:
+    return post.document.text[link.start : link.end]
+
+
+def summary(text: str) -> list[tuple[LinkKind, str, int, int]]:
+    """(kind, url, line, column) of each link, checking the span is the URL as written."""
+    post = post_of(text)
+    return [(link.kind, link.url, link.location.line, link.location.column) for link in post.links]
+
+
+# ---------------------------------------------------------------------------
+# Each kind
+# ---------------------------------------------------------------------------
+
+
+def test_inline_links_with_titles_angles_escapes_and_parentheses() -> None:
+    text = (
+        'a [x](http://a.example/1 "title") b [y](<http://a.example/s p>)\n'
+        "[z](http://a.example/\\(p\\)) [w](http://a.example/(p)) [v](http://a.example/?a=1&amp;b)"
+    )
+    post = post_of(text)
+    assert [(k.kind, k.url, k.location.line, k.location.column) for k in post.links] == [
+        (INL, "http://a.example/1", 1, 7),
+        (INL, "http://a.example/s p", 1, 42),
+        (INL, "http://a.example/(p)", 2, 5),
+        (INL, "http://a.example/(p)", 2, 33),
+        (INL, "http://a.example/?a=1&b", 2, 59),
+    ]
+    assert [written(post, link) for link in post.links] == [
+        "http://a.example/1",
+        "http://a.example/s p",
+        "http://a.example/\\(p\\)",
+        "http://a.example/(p)",
+        "http://a.example/?a=1&amp;b",
+    ]
+
+
+def test_reference_links_full_collapsed_shortcut() -> None:
+    text = (
+        "Use [one] and [Two  Words][] and [text][ONE].\n"
+        "\n"
+        "[one]: http://r.example/1 'Title'\n"
+        "[two words]:\n"
+        "   <http://r.example/2>\n"
+    )
+    post = post_of(text)
+    assert [(k.kind, k.url, k.text, k.location.line, k.location.column) for k in post.links] == [
+        (R, "http://r.example/1", "one", 1, 5),
+        (R, "http://r.example/2", "Two Words", 1, 15),
+        (R, "http://r.example/1", "text", 1, 34),
+    ]
+    first, second, third = post.links
+    # The span is the URL in the definition: what a fix rewrites.
+    assert text[first.start : first.end] == "http://r.example/1"
+    assert text.index("http://r.example/1") == first.start == third.start
+    assert text[second.start : second.end] == "http://r.example/2"
+
+
+def test_reference_first_definition_wins_and_undefined_is_text() -> None:
+    text = "[a] [missing]\n\n[a]: http://first.example\n[A]: http://second.example\n"
+    assert summary(text) == [(R, "http://first.example", 1, 1)]
+
+
+def test_reference_definition_inside_code_does_not_count() -> None:
+    text = "[b]\n\n```\n[b]: http://code.example\n```\n\n    [c]: http://indented.example\n[c]\n"
+    assert summary(text) == []
+
+
+def test_reference_image() -> None:
+    text = "![Alt *text*][logo]\n\n[logo]: http://img.example/logo.png\n"
+    post = post_of(text)
+    (link,) = post.links
+    assert (link.kind, link.url, link.text) == (IMG, "http://img.example/logo.png", "Alt text")
+    assert (link.location.line, link.location.column) == (1, 2)
+
+
+def test_autolinks_url_and_email() -> None:
+    text = "x <https://auto.example/x> <me@mail.example> <mailto:a@b.example>"
+    post = post_of(text)
+    assert [(k.kind, k.url, k.location.column, written(post, k)) for k in post.links] == [
+        (A, "https://auto.example/x", 4, "https://auto.example/x"),
+        (A, "mailto:me@mail.example", 29, "me@mail.example"),
+        (A, "mailto:a@b.example", 47, "mailto:a@b.example"),
+    ]
+
+
+def test_bare_urls_gfm_style() -> None:
+    text = (
+        "See https://bare.example/x. Then (https://b.example/y) and\n"
+        "https://en.wikipedia.org/wiki/Foo_(bar), or www.example.com/z; not example.com nor\n"
+        "setup.py nor ftp://files.example/a. Also *https://em.example/a* and\n"
+        "http://x.example/?q=1&r=2!"
+    )
+    assert summary(text) == [
+        (B, "https://bare.example/x", 1, 5),
+        (B, "https://b.example/y", 1, 35),
+        (B, "https://en.wikipedia.org/wiki/Foo_(bar)", 2, 1),
+        (B, "www.example.com/z", 2, 45),
+        (B, "https://em.example/a", 3, 43),
+        (B, "http://x.example/?q=1&r=2", 4, 1),
+    ]
+
+
+def test_www_needs_a_boundary() -> None:
+    assert summary("awww.example.com and (www.example.org)") == [(B, "www.example.org", 1, 23)]
+
+
+def test_html_links_blocks_and_inline() -> None:
+    text = (
+        '<a href="http://h.example/1">Block <b>text</b></a>\n'
+        "<img src='http://h.example/2.png' alt=\"A pic\">\n"
+        "<video src=http://h.example/v.mp4></video>\n"
+        "\n"
+        "Inline <a\n"
+        'href="http://h.example/3?a=1&amp;b=2">link *text*</a> and <iframe src="/embed">\n'
+        "\n"
+        '<link href="http://h.example/style.css"><source src="http://h.example/s.ogg">\n'
+        '<audio src="http://h.example/a.mp3"></audio>\n'
+    )
+    post = post_of(text)
+    assert [(k.kind, k.url, k.text, k.location.line, k.location.column) for k in post.links] == [
+        (H, "http://h.example/1", "Block text", 1, 10),
+        (H, "http://h.example/2.png", "A pic", 2, 11),
+        (H, "http://h.example/v.mp4", "", 3, 12),
+        (H, "http://h.example/3?a=1&b=2", "link text", 6, 7),
+        (H, "/embed", "", 6, 72),
+        (H, "http://h.example/style.css", "", 8, 13),
+        (H, "http://h.example/s.ogg", "", 8, 54),
+        (H, "http://h.example/a.mp3", "", 9, 13),
+    ]
+    assert written(post, post.links[3]) == "http://h.example/3?a=1&amp;b=2"
+
+
+def test_images_and_image_inside_link() -> None:
+    text = "![alt *t*](http://img.example/a.png) [![i](http://i.example/i.png)](http://out.example)"
+    post = post_of(text)
+    assert [(k.kind, k.url, k.text, k.location.column) for k in post.links] == [
+        (IMG, "http://img.example/a.png", "alt t", 12),
+        (IMG, "http://img.example/i.png".replace("img.", "i."), "i", 44),
+        (INL, "http://out.example", "i", 69),
+    ]
+
+
+def test_relative_mailto_and_tel_links_are_extracted() -> None:
+    text = "[a](/blog/x) [b](../img.png) [c](#heading) [d](mailto:x@y.example) [e](tel:+123)"
+    assert [url for _, url, _, _ in summary(text)] == [
+        "/blog/x",
+        "../img.png",
+        "#heading",
+        "mailto:x@y.example",
+        "tel:+123",
+    ]
+
+
+def test_frontmatter_urls_at_any_depth(tmp_path: Path) -> None:
+    text = (
+        "---\n"
+        "title: T\n"
+        "canonical: https://fm.example/c\n"
+        "links:\n"
+        "  - href: 'https://fm.example/0'\n"
+        '  - {href: "https://fm.example/1", note: plain text}\n'
+        "nested:\n"
+        "  deep:\n"
+        "    url:   http://fm.example/deep   \n"
+        "count: 3\n"
+        "---\n"
+        "Body https://body.example\n"
+    )
+    post = post_from_file(tmp_path, text)
+    assert [
+        (k.kind, k.url, k.key_path, k.text, k.location.line, k.location.column, written(post, k))
+        for k in post.links
+    ] == [
+        (F, "https://fm.example/c", "canonical", "canonical", 3, 12, "https://fm.example/c"),
+        (F, "https://fm.example/0", "links.0.href", "links.0.href", 5, 12, "https://fm.example/0"),
+        (F, "https://fm.example/1", "links.1.href", "links.1.href", 6, 13, "https://fm.example/1"),
+        (F, "http://fm.example/deep", "nested.deep.url", "nested.deep.url", 9, 12,
+         "http://fm.example/deep"),
+        (B, "https://body.example", None, "https://body.example", 12, 6, "https://body.example"),
+    ]  # fmt: skip
+    assert not any(link.in_resources for link in post.links)
+
+
+# ---------------------------------------------------------------------------
+# Never extracted
+# ---------------------------------------------------------------------------
+
+
+def test_code_and_comments_are_never_extracted() -> None:
+    text = (
+        "`http://code.example` and `[a](http://code.example/2)`\n"
+        "\n"
+        "```\n"
+        "http://fenced.example [a](http://fenced.example/2)\n"
+        "```\n"
+        "\n"
+        "~~~md\n"
+        "<a href='http://tilde.example'>x</a>\n"
+        "~~~\n"
+        "\n"
+        "    http://indented.example\n"
+        "\n"
+        "<!-- http://comment.example [a](http://comment.example/2) -->\n"
+        "\n"
+        "x <!-- <a href='http://inline-comment.example'> --> y\n"
+        "\n"
+        "<script>var u = '<a href=\"http://script.example\">';</script>\n"
+    )
+    assert summary(text) == []
+
+
+def test_link_inside_link_text_does_not_exist() -> None:
+    text = "[outer [inner](http://in.example)](http://out.example)"
+    assert summary(text) == [
+        (INL, "http://in.example", 1, 16),
+        (B, "http://out.example", 1, 36),
+    ]
+
+
+def test_empty_destination_is_not_a_link() -> None:
+    assert summary("[a]() [b](<>)") == []
+
+
+# ---------------------------------------------------------------------------
+# Positions
+# ---------------------------------------------------------------------------
+
+
+def test_repeated_urls_on_one_line_get_their_own_columns() -> None:
+    text = "[a](http://a.example) [a](http://a.example) http://a.example http://a.example"
+    assert [(line, col) for _, _, line, col in summary(text)] == [(1, 5), (1, 27), (1, 45), (1, 62)]
+
+
+def test_crlf_tabs_and_non_ascii_columns() -> None:
+    text = "x\r\n\tcafé [x](http://xn--caf-dma.example/é)\r\nhttp://bücher.example/a\r\n"
+    post = post_of(text)
+    assert [(k.url, k.location.line, k.location.column) for k in post.links] == [
+        ("http://xn--caf-dma.example/é", 2, 11),
+        ("http://bücher.example/a", 3, 1),
+    ]
+    assert all(written(post, k) == k.url for k in post.links)
+
+
+def test_bom_is_not_counted_and_frontmatter_lines_are(tmp_path: Path) -> None:
+    post = post_from_file(tmp_path, "\ufeff---\ntitle: x\n---\n\n[a](http://a.example)\n")
+    (link,) = post.links
+    assert (link.location.line, link.location.column) == (5, 5)
+    assert post.document.has_bom
+    assert written(post, link) == "http://a.example"
+
+
+def test_containers_blockquotes_lists_tables() -> None:
+    text = (
+        "> quote [q](http://q.example/a)\n"
+        "> > nested http://q.example/b\n"
+        "lazy http://q.example/c\n"
+        "\n"
+        "- item [l](http://l.example/a)\n"
+        "  continued http://l.example/b\n"
+        "   1. deeper <http://l.example/c>\n"
+        "\n"
+        "| a | b |\n"
+        "|---|---|\n"
+        "| [t](http://t.example/x) | http://t.example/y \\| z |\n"
+    )
+    assert summary(text) == [
+        (INL, "http://q.example/a", 1, 13),
+        (B, "http://q.example/b", 2, 12),
+        (B, "http://q.example/c", 3, 6),
+        (INL, "http://l.example/a", 5, 12),
+        (B, "http://l.example/b", 6, 13),
+        (A, "http://l.example/c", 7, 15),
+        (INL, "http://t.example/x", 11, 7),
+        (B, "http://t.example/y", 11, 29),
+    ]
+
+
+def test_emphasis_line_breaks_and_escaped_brackets_in_link_text() -> None:
+    text = "[*em\nbreak* `code`](http://em.example) [\\[esc\\]](http://esc.example)"
+    post = post_of(text)
+    assert [(k.text, k.location.line, k.location.column) for k in post.links] == [
+        ("em break code", 2, 16),
+        ("[esc]", 2, 45),
+    ]
+
+
+def test_headings_atx_and_setext_positions() -> None:
+    text = "# Head [h](http://head.example) #\n\nSetext [s](http://set.example)\n===\n"
+    assert summary(text) == [
+        (INL, "http://head.example", 1, 12),
+        (INL, "http://set.example", 3, 12),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Resources section
+# ---------------------------------------------------------------------------
+
+
+def test_resources_section_bounds() -> None:
+    text = (
+        "# Title\n\nhttp://before.example\n\n"
+        "## *Further  Reading*:\n\nhttp://r.example/a\n\n"
+        "### Sub\n\nhttp://r.example/b\n\n"
+        "## Next\n\nhttp://after.example\n"
+    )
+    post = post_of(text)
+    assert post.has_resources
+    assert [(k.url, k.in_resources) for k in post.links] == [
+        ("http://before.example", False),
+        ("http://r.example/a", True),
+        ("http://r.example/b", True),
+        ("http://after.example", False),
+    ]
+
+
+def test_resources_setext_heading_and_custom_names() -> None:
+    text = "Sources\n-------\n\nhttp://r.example\n\nOther\n=====\n\nhttp://o.example\n"
+    assert [k.in_resources for k in post_of(text).links] == [True, False]
+    custom = post_of(text, resources_headings=["Other"])
+    assert [k.in_resources for k in custom.links] == [False, True]
+
+
+def test_no_resources_section() -> None:
+    post = post_of("# Resources of the mind are vast\n\nhttp://a.example\n")
+    assert not post.has_resources
+    assert not post.links[0].in_resources
+
+
+def test_reference_link_section_is_where_it_is_used() -> None:
+    text = "[a]\n\n## References\n\n[a]: http://a.example\n\n[a]\n"
+    post = post_of(text)
+    assert [(k.location.line, k.in_resources) for k in post.links] == [(1, False), (7, True)]
+
+
+# ---------------------------------------------------------------------------
+# Anchors
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("How AI's Carbon Footprint is Evolving", "how-ais-carbon-footprint-is-evolving"),
+        ("What Can We Do?", "what-can-we-do"),
+        ("  Spaces  twice ", "spaces--twice"),
+        ("snake_case & C++", "snake_case--c"),
+        ("Ünïcödé Título", "ünïcödé-título"),
+        ("ML CO₂ Impact", "ml-co₂-impact"),
+    ],
+)
+def test_heading_slug(text: str, slug: str) -> None:
+    assert heading_slug(text) == slug
+
+
+def test_anchors_dedup_and_html_ids() -> None:
+    text = (
+        "# Intro\n\n## Intro\n\n## Intro\n\n## `code` *em*\n\n"
+        '<div id="custom-id"></div>\n\nText <a name="old-anchor"></a>\n'
+    )
+    assert post_of(text).anchors == {
+        "intro",
+        "intro-1",
+        "intro-2",
+        "code-em",
+        "custom-id",
+        "old-anchor",
+    }
+
+
+# ---------------------------------------------------------------------------
+# Ignore comments
+# ---------------------------------------------------------------------------
+
+
+def test_ignore_next_and_disable_enable_regions() -> None:
+    text = (
+        "<!-- linkcheck-ignore -->\n"
+        "http://i.example/1 http://i.example/2\n"
+        "\n"
+        "x <!-- linkcheck-ignore --> [a](http://i.example/3) http://i.example/4\n"
+        "\n"
+        "<!-- linkcheck-disable -->\n"
+        "http://d.example/1\n"
+        "\n"
+        "[r]\n"
+        "<!-- linkcheck-enable -->\n"
+        "\n"
+        "http://e.example\n"
+        "\n"
+        "[r]: http://d.example/r\n"
+    )
+    post = post_of(text)
+    assert [(k.url, k.ignored) for k in post.links] == [
+        ("http://i.example/1", True),
+        ("http://i.example/2", False),
+        ("http://i.example/3", True),
+        ("http://i.example/4", False),
+        ("http://d.example/1", True),
+        ("http://d.example/r", True),
+        ("http://e.example", False),
+    ]
+
+
+def test_ignore_comment_inside_code_does_nothing() -> None:
+    text = "```\n<!-- linkcheck-ignore -->\n```\n\nhttp://a.example\n"
+    assert [k.ignored for k in post_of(text).links] == [False]
+
+
+# ---------------------------------------------------------------------------
+# Sources and documents
+# ---------------------------------------------------------------------------
+
+
+def test_each_link_has_a_source_and_display_path() -> None:
+    post = post_of("http://a.example", path="blog/x.md")
+    (link,) = post.links
+    assert link.source is not None
+    assert link.location.path == "blog/x.md"
+
+
+def test_empty_and_whitespace_bodies() -> None:
+    assert post_of("").links == ()
+    assert post_of(" \n\t\n").links == ()
+
+
+# ---------------------------------------------------------------------------
+# The real post
+# ---------------------------------------------------------------------------
+
+
+def test_carbon_post() -> None:
+    post = extract_post(read_document(CARBON_POST, cwd=REPO))
+    links = post.links
+    assert post.path == "content/blog/carbon-cost-of-ai-training.md"
+    assert len(links) == 18
+    assert len({link.url for link in links}) == 10
+    assert sum(not link.in_resources for link in links) == 8
+    assert sum(link.in_resources for link in links) == 10
+    assert post.has_resources
+    assert all(link.kind is LinkKind.INLINE for link in links)
+    first = links[0]
+    # Six frontmatter lines and a blank line come first: the body's first citation is line 10.
+    assert (first.url, first.text) == (
+        "https://arxiv.org/pdf/1906.02243",
+        "study by Strubell et al.",
+    )
+    assert (first.location.line, first.location.column) == (10, 52)
+    assert all(written(post, link) == link.url for link in links)
+    assert [link.location.line for link in links if link.in_resources] == list(range(46, 56))
+    assert "how-ais-carbon-footprint-is-evolving" in post.anchors
+    assert "resources" in post.anchors
+
+
+def test_frontmatter_crlf_flow_lists_and_html_in_blockquote(tmp_path: Path) -> None:
+    text = (
+        "---\r\nurl: \"https://a.example/x\"\r\nz: [https://q.example, 'http://r.example']\r\n"
+        '---\r\n> <a href="https://c.example">c</a>\r\n'
+    )
+    post = post_from_file(tmp_path, text)
+    assert [
+        (k.kind, k.url, k.key_path, k.location.line, k.location.column) for k in post.links
+    ] == [
+        (F, "https://a.example/x", "url", 2, 7),
+        (F, "https://q.example", "z.0", 3, 5),
+        (F, "http://r.example", "z.1", 3, 25),
+        (H, "https://c.example", None, 5, 12),
+    ]
+    assert all(written(post, k) == k.url for k in post.links)
+
+
+def test_broken_frontmatter_in_a_document_is_not_fatal() -> None:
+    doc = Document(Path("p.md"), "p.md", "---\na: [\n---\nhttp://a.example\n", {}, 13)
+    assert [k.url for k in extract_post(doc).links] == ["http://a.example"]
