@@ -1,0 +1,133 @@
+"""Escaping of untrusted text (page titles, URLs, reasons) for every output target.
+
+Each helper takes any string and returns text that is inert in its target: it cannot move
+the cursor or recolour a terminal, open HTML or Markdown links, ping people on GitHub,
+start a new workflow command, or break an XML document.
+"""
+
+from __future__ import annotations
+
+import re
+
+ELLIPSIS = "…"
+
+# ---------------------------------------------------------------------------
+# Terminal
+# ---------------------------------------------------------------------------
+
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]                  # CSI: colours, cursor moves
+    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?     # OSC: titles, hyperlinks (to BEL or ST)
+    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?          # DCS, SOS, PM, APC strings
+    | \x1b[ -/]*[0-~]                        # other two-byte escapes
+    | \x9b[0-?]*[ -/]*[@-~]                  # 8-bit CSI
+    | \x9d[^\x07\x9c]*[\x07\x9c]?            # 8-bit OSC
+    """,
+    re.VERBOSE,
+)
+_LINE_BREAKS = re.compile(r"[\t\n\r\v\f\x85\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Direction overrides can make text read differently from what it is."""
+
+
+def terminal_safe(text: str) -> str:
+    """One line of plain text: escape sequences and control characters removed.
+
+    Line breaks and tabs become single spaces; C0/C1 controls, ESC sequences and
+    bidirectional overrides are dropped.
+    """
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _LINE_BREAKS.sub(" ", text)
+    text = _CONTROL.sub("", text)
+    return _BIDI.sub("", text)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + ELLIPSIS
+
+
+# ---------------------------------------------------------------------------
+# Markdown (GitHub Flavored)
+# ---------------------------------------------------------------------------
+
+ZERO_WIDTH_JOINER = "\u200d"
+"""Placed after ``@`` and ``#`` so GitHub sees no mention and no issue reference."""
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+_HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MENTION = re.compile(r"([@#])(?=[\w\-])")
+_BARE_URL = re.compile(r"(?i)(://|www\.)")
+_SAFE_URL = re.compile(r"(?i)^https?://[^\s<>`|\\\"'\x00-\x1f\x7f-\x9f]+$")
+
+
+def markdown_text(text: str) -> str:
+    """Inline Markdown that renders as exactly ``text`` (on one line), with nothing active.
+
+    HTML is entity-escaped, Markdown punctuation backslash-escaped, mentions and issue
+    references broken with a zero-width joiner, and bare URLs kept from being autolinked.
+    """
+    text = terminal_safe(text)
+    text = _BARE_URL.sub(lambda m: m.group(1)[:-1] + ZERO_WIDTH_JOINER + m.group(1)[-1], text)
+    text = _MENTION.sub(lambda m: m.group(1) + ZERO_WIDTH_JOINER, text)
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return "".join(_HTML_SPECIAL.get(char, char) for char in text)
+
+
+def markdown_code(text: str, *, table: bool = False) -> str:
+    """A code span showing ``text`` literally (``table``: inside a table cell)."""
+    text = terminal_safe(text)
+    if table:
+        text = text.replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def is_clickable_url(url: str) -> bool:
+    """Whether ``url`` may be rendered as a link: http(s), no spaces, quotes or angle brackets."""
+    return bool(_SAFE_URL.match(url)) and not _BIDI.search(url)
+
+
+def markdown_url(url: str, *, table: bool = False) -> str:
+    """An autolink for a plain http(s) URL; a code span (never clickable) for anything else."""
+    if is_clickable_url(url):
+        return f"<{url}>"
+    return markdown_code(url, table=table)
+
+
+# ---------------------------------------------------------------------------
+# GitHub workflow commands
+# ---------------------------------------------------------------------------
+
+
+def command_data(text: str) -> str:
+    """The message part of a workflow command: it can never end the line it is on."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+
+
+def command_property(text: str) -> str:
+    """A ``key=value`` property of a workflow command: no line break, ``,`` or ``:``."""
+    return command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# ---------------------------------------------------------------------------
+# XML
+# ---------------------------------------------------------------------------
+
+_XML_FORBIDDEN = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without ESC sequences or characters XML 1.0 forbids (markup escaping is
+    left to the XML writer)."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _XML_FORBIDDEN.sub("", text)
+    return re.sub(r"[\x7f-\x9f]", "", text)

@@ -1,0 +1,103 @@
+"""Escaping helpers: each output target gets inert text."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkcheck.report.escape import (
+    ZERO_WIDTH_JOINER,
+    command_data,
+    command_property,
+    is_clickable_url,
+    markdown_code,
+    markdown_text,
+    markdown_url,
+    shorten,
+    terminal_safe,
+    xml_text,
+)
+
+ZWJ = ZERO_WIDTH_JOINER
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("plain", "plain"),
+        ("\x1b[31mred\x1b[0m", "red"),
+        ("a\x1b]8;;https://evil\x07link\x1b]8;;\x07b", "alinkb"),
+        ("a\x1b]0;title\x1b\\b", "ab"),
+        ("line\nbreak\r\ttab", "line break tab"),
+        ("bell\x07 nul\x00 del\x7f c1\x85\x9b", "bell nul del c1 "),
+        ("rtl\u202eoverride", "rtloverride"),
+        ("\x9b31mx", "x"),
+    ],
+)
+def test_terminal_safe(raw: str, safe: str) -> None:
+    assert terminal_safe(raw) == safe
+
+
+def test_shorten() -> None:
+    assert shorten("abcdef", 6) == "abcdef"
+    assert shorten("abcdefg", 6) == "abcde…"
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("<script>alert(1)</script>", "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"),
+        ("@everyone", f"@{ZWJ}everyone"),
+        ("see #12", f"see \\#{ZWJ}12"),
+        ("](javascript:alert(1))", "\\]\\(javascript:alert\\(1\\)\\)"),
+        ("![x](https://evil/img)", f"\\!\\[x\\]\\(https:/{ZWJ}/evil/img\\)"),
+        ("a | b", "a \\| b"),
+        ("*b* _i_ `c` ~s~ $m$", "\\*b\\* \\_i\\_ \\`c\\` \\~s\\~ \\$m\\$"),
+        ("www.evil.test", f"www{ZWJ}\\.evil\\.test"),
+        ("a\nb\rc", "a b c"),
+        ("&amp;", "&amp;amp;"),
+        ("back\\slash", "back\\\\slash"),
+    ],
+)
+def test_markdown_text(raw: str, escaped: str) -> None:
+    assert markdown_text(raw) == escaped
+
+
+def test_markdown_code() -> None:
+    assert markdown_code("a`b") == "``a`b``"
+    assert markdown_code("`x") == "`` `x ``"
+    assert markdown_code("a|b") == "`a|b`"
+    assert markdown_code("a|b", table=True) == "`a\\|b`"
+
+
+@pytest.mark.parametrize(
+    ("url", "clickable"),
+    [
+        ("https://example.org/a?b=c#d", True),
+        ("HTTP://example.org", True),
+        ("javascript:alert(1)", False),
+        ("https://example.org/a b", False),
+        ("https://example.org/<script>", False),
+        ("https://example.org/a|b", False),
+        ("https://example.org/\u202e", False),
+        ("ftp://example.org", False),
+        ("mailto:a@b.c", False),
+    ],
+)
+def test_clickable(url: str, clickable: bool) -> None:
+    assert is_clickable_url(url) is clickable
+
+
+def test_markdown_url() -> None:
+    assert markdown_url("https://example.org/x") == "<https://example.org/x>"
+    assert markdown_url("javascript:alert(1)") == "`javascript:alert(1)`"
+
+
+def test_command_escaping() -> None:
+    assert command_data("50%\r\n::set-output name=x::y") == "50%25%0D%0A::set-output name=x::y"
+    assert command_data("%0A") == "%250A"
+    assert command_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+    assert command_data("\x1b[31mred\x00") == "red"
+
+
+def test_xml_text() -> None:
+    assert xml_text("a\x00b\x1b[31mc\x0bd\ud800e\ufffff\x85g\tok\n") == "abcdefg\tok\n"

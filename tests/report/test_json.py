@@ -1,0 +1,105 @@
+"""The JSON report: exact document, round trip, and refusal of foreign documents."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from report_data import assert_golden
+
+from linkcheck.models import InputError, Report
+from linkcheck.report import render
+from linkcheck.report.json import link_from_dict, link_to_dict, load, to_document
+from linkcheck.report.json import render as render_json
+
+
+def test_golden(report: Report) -> None:
+    assert_golden("report.json", render_json(report))
+    assert render(report, "json") == render_json(report)
+
+
+def test_round_trip(report: Report, empty_report: Report) -> None:
+    for original in (report, empty_report):
+        text = render_json(original)
+        assert render_json(load(text)) == text
+
+
+def test_round_trip_keeps_every_value(report: Report) -> None:
+    loaded = load(render_json(report))
+    assert set(loaded.results) == set(report.results)
+    for url, result in report.results.items():
+        assert replace(loaded.results[url], elapsed=result.elapsed) == result
+    assert sorted(loaded.findings, key=str) == sorted(report.findings, key=str)
+    assert sorted(loaded.links, key=str) == sorted(report.links, key=str)
+    assert set(loaded.posts) == set(report.posts)
+    assert loaded.problems == report.problems
+    assert loaded.stats == report.stats
+
+
+def test_order_does_not_depend_on_input_order(report: Report) -> None:
+    shuffled = replace(
+        report,
+        links=tuple(reversed(report.links)),
+        findings=tuple(reversed(report.findings)),
+        posts=tuple(reversed(report.posts)),
+        results=dict(reversed(list(report.results.items()))),
+    )
+    assert render_json(shuffled) == render_json(report)
+
+
+def test_summary(report: Report) -> None:
+    assert to_document(report)["summary"] == {
+        "posts": 2,
+        "links": 6,
+        "unique_urls": 5,
+        "cached": 1,
+        "errors": 1,
+        "warnings": 3,
+        "infos": 1,
+        "problems": 1,
+    }
+
+
+def test_link_dict_has_the_documented_keys(report: Report) -> None:
+    data = link_to_dict(report.links[0])
+    assert {"file", "line", "column", "url", "kind", "text", "in_resources", "source"} <= set(data)
+    assert set(data["source"]) == {"kind", "key"}
+    assert link_from_dict(data) == report.links[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "[]",
+        '{"schema_version": 2}',
+        '{"schema_version": true}',
+        '{"schema_version": 1}',
+    ],
+)
+def test_load_refuses_foreign_documents(text: str) -> None:
+    with pytest.raises(InputError):
+        load(text)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("findings", 0, "severity"), "fatal"),
+        (("findings", 0, "line"), "10"),
+        (("results", 0, "verdict"), "fine"),
+        (("results", 0, "elapsed"), True),
+        (("links", 0, "source"), None),
+        (("posts",), {}),
+        (("stats", "cached"), 1.5),
+    ],
+)
+def test_load_refuses_wrong_values(report: Report, path: tuple[object, ...], value: object) -> None:
+    document = to_document(report)
+    target = document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    with pytest.raises(InputError, match="<json report>"):
+        load(json.dumps(document))
