@@ -72,7 +72,9 @@ def plan(posts: Iterable[Post], settings: Settings) -> Plan:
                 continue
             url = strip_fragment(link.url)
             if not is_checkable(link.url):
-                skipped.setdefault(url, CheckResult(url, Verdict.SKIPPED, reason="not an http(s) URL"))
+                skipped.setdefault(
+                    url, CheckResult(url, Verdict.SKIPPED, reason="not an http(s) URL")
+                )
                 continue
             if (include and not any(p.search(link.url) for p in include)) or any(
                 p.search(link.url) for p in exclude

@@ -13,12 +13,28 @@ from typing import Any, TypeVar
 import click
 
 from linkcheck import __version__
-from linkcheck.config import OPTIONS, Option, Settings, load_settings, validate_overrides
-from linkcheck.models import CheckResult, LinkcheckError
+from linkcheck.config import (
+    FORMATS,
+    OPTIONS,
+    Option,
+    Settings,
+    load_settings,
+    validate_overrides,
+)
+from linkcheck.models import (
+    CheckResult,
+    InputError,
+    LinkcheckError,
+    Report,
+    Severity,
+    UsageError,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_USAGE = 2
+EXIT_GITHUB = 4
+"""``github-issue``: the GitHub API refused or failed (nothing half-written)."""
 PROGRESS_MIN_URLS = 20
 """Show a progress bar only for runs with at least this many URLs (and only on a TTY)."""
 
@@ -26,7 +42,7 @@ _FIELD_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(Settings)}
 _NOT_CLI = {"paths", "config_file", "headers"}
 
 
-def _click_option(option: Option, *, choices: tuple[str, ...] | None = None) -> Callable[[F], F]:
+def _click_option(option: Option) -> Callable[[F], F]:
     """One click option for one settings row; the type comes from the Settings field."""
     flag = f"--{option.key}"
     kind = _FIELD_TYPES[option.attr]
@@ -34,11 +50,13 @@ def _click_option(option: Option, *, choices: tuple[str, ...] | None = None) -> 
     if kind == "bool":
         return click.option(f"{flag}/--no-{option.key}", option.attr, default=None, help=help_text)
     if kind.startswith("tuple["):
-        item = click.INT if "int" in kind else click.STRING
+        item: click.ParamType[Any] = click.INT if "int" in kind else click.STRING
+        if option.choices:
+            item = click.Choice(option.choices)
         return click.option(flag, option.attr, type=item, multiple=True, help=help_text)
-    click_type: click.ParamType
-    if choices or option.choices:
-        click_type = click.Choice(choices or option.choices)
+    click_type: click.ParamType[Any]
+    if option.choices:
+        click_type = click.Choice(option.choices)
     elif kind == "int":
         click_type = click.INT
     elif kind == "float":
@@ -56,13 +74,17 @@ def settings_options(*, only: set[str] | None = None) -> Callable[[F], F]:
             if option.attr in _NOT_CLI or (only is not None and option.attr not in only):
                 continue
             func = _click_option(option)(func)
-        func = click.option(
-            "--header",
-            "header",
-            multiple=True,
-            metavar="'NAME: VALUE'",
-            help="Extra request header for every host (repeatable).",
-        )(func) if only is None else func
+        func = (
+            click.option(
+                "--header",
+                "header",
+                multiple=True,
+                metavar="'NAME: VALUE'",
+                help="Extra request header for every host (repeatable).",
+            )(func)
+            if only is None
+            else func
+        )
         return click.option(
             "--config",
             "config",
@@ -91,7 +113,9 @@ def build_settings(paths: tuple[str, ...], params: Mapping[str, Any]) -> Setting
         for raw in headers:
             name, sep, value = raw.partition(":")
             if not sep or not name.strip():
-                raise click.BadParameter(f"expected 'NAME: VALUE', got {raw!r}", param_hint="--header")
+                raise click.BadParameter(
+                    f"expected 'NAME: VALUE', got {raw!r}", param_hint="--header"
+                )
             parsed[name.strip()] = value.strip()
         overrides["headers"] = {"*": parsed}
     checked = validate_overrides(overrides)
@@ -119,9 +143,23 @@ def use_color(stream: Any) -> bool:
 def emit(text: str, output: str | None) -> None:
     """Write a rendered report to a file or stdout."""
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text if text.endswith("\n") else text + "\n", "utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+def read_report(path: str) -> Report:
+    """A JSON report written by ``linkcheck run --format json``."""
+    from linkcheck.report.json import load
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read the report: {exc}") from None
+    return load(text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -141,27 +179,61 @@ def cli() -> None:
 def run_command(paths: tuple[str, ...], **params: Any) -> None:
     """Check PATHS (posts or directories; default: the configured content directory).
 
+    Several reports can be written at once: `--format json --output report.json
+    --format markdown --output report.md` (the i-th --output goes with the i-th --format;
+    a format without an output goes to stdout).
+
     Exit status: 0 nothing at the failing severity, 1 findings at or above it (see
     --fail-on), 2 bad usage, configuration or input, 3 the network was unreachable.
     """
     from linkcheck.app import exit_code, run
-    from linkcheck.report import render
 
     with handle_errors():
         settings = build_settings(paths, params)
+        targets = report_targets(settings.format, settings.output)
         with _progress() as (on_plan, on_result):
             report = run(settings, on_plan=on_plan, on_result=on_result)
-    for problem in report.problems:
-        click.echo(f"linkcheck: {problem}", err=True)
-    color = settings.output is None and use_color(sys.stdout)
-    emit(render(report, settings.format, color=color), settings.output)
+        for problem in report.problems:
+            click.echo(f"linkcheck: {problem}", err=True)
+        write_reports(report, targets)
     sys.exit(exit_code(report, settings))
+
+
+def report_targets(
+    formats: tuple[str, ...], outputs: tuple[str, ...]
+) -> list[tuple[str, str | None]]:
+    """Pair each format with its output file; at most one format may go to stdout."""
+    if len(outputs) > len(formats):
+        if len(formats) == 1 and len(outputs) == 1:
+            pass
+        else:
+            raise UsageError("more --output files than --format options")
+    targets: list[tuple[str, str | None]] = [
+        (fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)
+    ]
+    if sum(1 for _, out in targets if out is None) > 1:
+        raise UsageError("only one --format can go to stdout: give the others an --output")
+    return targets
+
+
+def write_reports(report: Report, targets: list[tuple[str, str | None]]) -> None:
+    """Render the report once per target and write it."""
+    from linkcheck.report import render
+    from linkcheck.rules import RULES
+
+    for fmt, output in targets:
+        color = output is None and use_color(sys.stdout)
+        emit(render(report, fmt, color=color, rules=RULES), output)
 
 
 @cli.command("extract")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="Output format.",
 )
 @settings_options(only={"extensions", "resources_headings"})
@@ -185,6 +257,116 @@ def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
     sys.exit(EXIT_USAGE if collected.problems else 0)
 
 
+@cli.command("report")
+@click.argument("report_file", metavar="REPORT.json", type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", default=None, help="Write to this file instead of stdout.")
+def report_command(report_file: str, fmt: str, output: str | None) -> None:
+    """Render a saved JSON report (from `linkcheck run --format json`) in another format.
+
+    The network is not used: the job summary, annotations and tracking issue of one run
+    all come from the same report.
+    """
+    with handle_errors():
+        report = read_report(report_file)
+        write_reports(report, [(fmt, output)])
+
+
+@cli.command("github-issue")
+@click.argument("report_file", metavar="REPORT.json", type=click.Path(path_type=str))
+@click.option(
+    "--token",
+    envvar="GITHUB_TOKEN",
+    default=None,
+    show_envvar=True,
+    help="API token (sent only to the API host).",
+)
+@click.option(
+    "--repository",
+    envvar="GITHUB_REPOSITORY",
+    default=None,
+    show_envvar=True,
+    help="OWNER/NAME of the repository that holds the issue.",
+)
+@click.option(
+    "--api-url",
+    envvar="GITHUB_API_URL",
+    default="https://api.github.com",
+    show_default=True,
+    show_envvar=True,
+    help="REST API root (GitHub Enterprise too).",
+)
+@click.option(
+    "--label",
+    default="linkcheck",
+    show_default=True,
+    help="Label that marks the tracking issue (created if missing).",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    type=click.Choice([s.value for s in Severity]),
+    default=None,
+    help="Lowest failing severity (default: from the config, else error).",
+)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read settings from this file instead of searching for one.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+def github_issue_command(
+    report_file: str,
+    token: str | None,
+    repository: str | None,
+    api_url: str,
+    label: str,
+    fail_on: str | None,
+    config: Path | None,
+    dry_run: bool,
+) -> None:
+    """Keep ONE tracking issue in sync with a JSON report from `linkcheck run`.
+
+    Creates the issue when links fail, edits it when the failing links change, comments
+    and closes it when they are healthy again. A report from a run whose network was down
+    (or an offline run) changes nothing. Exits 0 when the issue is in sync, 2 on bad
+    input, 4 when the GitHub API failed.
+    """
+    from linkcheck.github import GitHubError, sync_issue
+
+    with handle_errors():
+        settings = load_settings(Path.cwd(), {}, config_path=config)
+        report = read_report(report_file)
+        if not token:
+            raise UsageError("no token: set GITHUB_TOKEN or pass --token")
+        if not repository:
+            raise UsageError("no repository: set GITHUB_REPOSITORY or pass --repository")
+        try:
+            outcome = sync_issue(
+                report,
+                token=token,
+                repository=repository,
+                api_url=api_url,
+                label=label,
+                fail_on=Severity(fail_on) if fail_on else settings.fail_on,
+                dry_run=dry_run,
+                out=click.echo,
+            )
+        except GitHubError as exc:
+            click.echo(f"linkcheck: GitHub API error: {exc}", err=True)
+            sys.exit(EXIT_GITHUB)
+    click.echo(f"tracking issue: {outcome.action}")
+
+
 @contextmanager
 def _progress() -> Iterator[tuple[Callable[[int], None], Callable[[CheckResult], None]]]:
     """A progress bar on stderr for long runs on a terminal; silent otherwise."""
@@ -196,8 +378,12 @@ def _progress() -> Iterator[tuple[Callable[[int], None], Callable[[CheckResult],
         yield (lambda _total: None), (lambda _result: None)
         return
     progress = Progress(
-        "checking", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        "checking",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     )
     task = progress.add_task("checking", total=None)
 

@@ -44,7 +44,7 @@ DEFAULT_FORMAT = "text"
 DEFAULT_FAIL_ON = Severity.ERROR
 CONFIG_FILE_NAME = "linkcheck.toml"
 
-FORMATS: tuple[str, ...] = ("text", "json")
+FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif", "github", "junit")
 TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
 
 
@@ -81,8 +81,9 @@ class Settings:
     """Extra status codes counted as ok, for every host."""
     insecure: bool = False
     transport: str = DEFAULT_TRANSPORT
-    format: str = DEFAULT_FORMAT
-    output: str | None = None
+    format: tuple[str, ...] = (DEFAULT_FORMAT,)
+    """Report formats; the i-th one is written to the i-th ``output`` (or stdout)."""
+    output: tuple[str, ...] = ()
     fail_on: Severity = DEFAULT_FAIL_ON
     config_file: str | None = None
     """The file the settings were read from (informational)."""
@@ -192,6 +193,10 @@ def _choice(choices: tuple[str, ...]) -> Callable[[Any, str], str]:
     return convert
 
 
+def _formats(value: Any, key: str) -> tuple[str, ...]:
+    return tuple(_choice(FORMATS)(item, key) for item in _str_list(value, key))
+
+
 def _severity(value: Any, key: str) -> Severity:
     choices = tuple(s.value for s in Severity)
     return Severity(_choice(choices)(value, key))
@@ -224,8 +229,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("accept", "Extra HTTP status codes counted as ok.", _status_list),
     Option("insecure", "Do not verify TLS certificates.", _bool),
     Option("transport", "HTTP transport under httpx.", _choice(TRANSPORTS), TRANSPORTS),
-    Option("format", "Report format.", _choice(FORMATS), FORMATS),
-    Option("output", "Write the report to this file instead of stdout.", _str),
+    Option("format", "Report format (repeatable, paired with --output).", _formats, FORMATS),
+    Option("output", "Write the report to this file (repeatable).", _str_list),
     Option(
         "fail_on",
         "Lowest severity that makes the run fail (exit 1).",
