@@ -1,0 +1,188 @@
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from linkcheck import __version__
+from linkcheck.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+POST = ROOT / "content" / "blog" / "carbon-cost-of-ai-training.md"
+SEED = ROOT.parent / "shared" / "seeds" / "000_389c9454d15aed83.txt"
+
+
+@pytest.fixture
+def blog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory holding a copy of the real post under content/."""
+    (tmp_path / "content" / "blog").mkdir(parents=True)
+    shutil.copy(POST, tmp_path / "content" / "blog" / POST.name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), prog_name="linkcheck", catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_embedded_post_is_the_seed_byte_for_byte() -> None:
+    if not SEED.exists():
+        pytest.skip("the seed is not beside this checkout")
+    assert POST.read_bytes() == SEED.read_bytes()
+
+
+def test_version_and_help() -> None:
+    code, out, _ = invoke("--version")
+    assert code == 0
+    assert out.strip() == f"linkcheck, version {__version__}"
+    for command in ("run", "extract", "report", "github-issue"):
+        code, out, _ = invoke(command, "--help")
+        assert code == 0, command
+        assert "Usage: linkcheck " + command in out
+
+
+def test_python_dash_m_works() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert __version__ in done.stdout
+
+
+def test_extract_json_of_the_real_post(blog: Path) -> None:
+    code, out, _ = invoke("extract", "--format", "json")
+    assert code == 0
+    links = json.loads(out)
+    assert len(links) == 18
+    assert len({link["url"] for link in links}) == 10
+    assert sum(not link["in_resources"] for link in links) == 8
+    first = links[0]
+    assert first["file"] == "content/blog/carbon-cost-of-ai-training.md"
+    assert (first["line"], first["column"], first["kind"]) == (10, 52, "inline")
+    assert first["url"] == "https://arxiv.org/pdf/1906.02243"
+    assert first["text"] == "study by Strubell et al."
+    assert first["source"] == {"kind": "arxiv", "key": "arxiv:1906.02243"}
+    for link in links:
+        assert set(link) >= {"file", "line", "column", "url", "kind", "text", "in_resources"}
+
+
+def test_extract_text_lists_every_link(blog: Path) -> None:
+    code, out, _ = invoke("extract", "content")
+    assert code == 0
+    assert out.strip().splitlines()[-1] == "18 links, 10 sources"
+
+
+def test_run_offline_on_the_real_post(blog: Path) -> None:
+    code, out, _ = invoke("run", "--offline")
+    assert code == 0
+    assert "missing-from-resources" not in out
+    assert "offline: network checks skipped" in out
+
+
+def test_run_offline_json(blog: Path) -> None:
+    code, out, _ = invoke("run", "--offline", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["schema_version"] == 1
+    assert document["offline"] is True
+    assert [f["rule"] for f in document["findings"]] == ["uncited-resource"] * 2
+
+
+def test_a_missing_citation_fails_the_run(blog: Path) -> None:
+    post = blog / "content" / "blog" / "new.md"
+    post.write_text(
+        "# New\n\nSee [a paper](https://arxiv.org/abs/2401.00001v2) and "
+        "[another](http://example.org/page/).\n\nAnd [a new one](https://example.net/x).\n"
+        "\n## Resources\n\n"
+        "- [Paper](https://arxiv.org/pdf/2401.00001)\n- [Page](https://example.org/page)\n",
+        encoding="utf-8",
+    )
+    code, out, _ = invoke("run", "--offline", str(post))
+    assert code == 1
+    assert out.count("missing-from-resources") == 1
+    assert "https://example.net/x" in out
+
+
+def test_bad_input_is_one_line_and_exit_2_while_others_are_checked(blog: Path) -> None:
+    (blog / "content" / "bad.md").write_bytes(b"---\ntitle: [unclosed\n---\nbody\n")
+    (blog / "content" / "latin1.md").write_bytes("caf\xe9\n".encode("latin-1"))
+    code, out, err = invoke("run", "--offline")
+    assert code == 2
+    assert "Traceback" not in err
+    problems = [line for line in err.splitlines() if line.startswith("linkcheck: ")]
+    assert len(problems) == 2
+    assert any("content/bad.md:3: invalid YAML frontmatter" in line for line in problems)
+    assert any("content/latin1.md" in line and "UTF-8" in line for line in problems)
+    assert "18 links" in out
+
+
+def test_a_missing_path_is_a_usage_error(blog: Path) -> None:
+    code, _, err = invoke("run", "--offline", "nope/")
+    assert code == 2
+    assert "nope" in err
+
+
+def test_a_bad_config_key_is_exit_2_naming_file_and_key(blog: Path) -> None:
+    (blog / "linkcheck.toml").write_text("colour = 1\n")
+    code, _, err = invoke("run", "--offline")
+    assert code == 2
+    assert "linkcheck.toml: colour: unknown key" in err
+
+
+def test_a_bad_regex_on_the_command_line(blog: Path) -> None:
+    code, _, err = invoke("run", "--offline", "--exclude", "(")
+    assert code == 2
+    assert "--exclude: bad regular expression" in err
+
+
+def test_several_formats_at_once_and_report_rerenders(blog: Path) -> None:
+    code, out, _ = invoke(
+        "run",
+        "--offline",
+        "--format",
+        "json",
+        "--output",
+        "r.json",
+        "--format",
+        "markdown",
+        "--output",
+        "r.md",
+        "--format",
+        "text",
+    )
+    assert code == 0
+    assert "18 links" in out
+    assert (blog / "r.md").read_text().startswith("<!-- linkcheck-report")
+    code, out, _ = invoke("report", "r.json", "--format", "markdown")
+    assert code == 0
+    assert out.rstrip("\n") == (blog / "r.md").read_text().rstrip("\n")
+
+
+def test_two_formats_to_stdout_is_a_usage_error(blog: Path) -> None:
+    code, _, err = invoke("run", "--offline", "--format", "json", "--format", "text")
+    assert code == 2
+    assert "only one --format can go to stdout" in err
+
+
+def test_config_file_values_and_cli_precedence(blog: Path) -> None:
+    (blog / "pyproject.toml").write_text('[tool.linkcheck]\nfail-on = "info"\noffline = true\n')
+    code, _, _ = invoke("run")
+    assert code == 1  # the two uncited resources are info findings
+    code, _, _ = invoke("run", "--fail-on", "error")
+    assert code == 0
+
+
+def test_github_issue_without_a_token(blog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    invoke("run", "--offline", "--format", "json", "--output", "r.json")
+    code, _, err = invoke("github-issue", "r.json", "--repository", "o/r")
+    assert code == 2
+    assert "no token" in err

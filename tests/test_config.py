@@ -1,0 +1,106 @@
+from pathlib import Path
+
+import pytest
+
+from linkcheck.config import (
+    DEFAULT_CONCURRENCY,
+    OPTIONS,
+    Settings,
+    host_headers,
+    load_settings,
+    parse_table,
+    validate_overrides,
+)
+from linkcheck.models import ConfigError, Severity
+
+
+def test_defaults_without_any_file(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, {})
+    assert settings == Settings()
+    assert settings.paths == ("content",)
+    assert settings.concurrency == DEFAULT_CONCURRENCY
+    assert settings.config_file is None
+
+
+def test_pyproject_table_is_found_from_a_subdirectory(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.linkcheck]\nconcurrency = 7\nexclude = ["^https://skip"]\nfail-on = "warning"\n'
+    )
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    settings = load_settings(sub, {})
+    assert settings.concurrency == 7
+    assert settings.exclude == ("^https://skip",)
+    assert settings.fail_on is Severity.WARNING
+    assert settings.config_file == str(tmp_path / "pyproject.toml")
+
+
+def test_linkcheck_toml_wins_over_pyproject_in_the_same_directory(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.linkcheck]\nretries = 5\n")
+    (tmp_path / "linkcheck.toml").write_text("retries = 1\n")
+    assert load_settings(tmp_path, {}).retries == 1
+
+
+def test_pyproject_without_our_table_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.other]\nx = 1\n")
+    assert load_settings(tmp_path, {}).config_file is None
+
+
+def test_the_command_line_wins(tmp_path: Path) -> None:
+    (tmp_path / "linkcheck.toml").write_text("timeout = 3\nretries = 4\n")
+    settings = load_settings(tmp_path, {"timeout": 9.5, "retries": None})
+    assert settings.timeout == 9.5
+    assert settings.retries == 4
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("colour = true\n", "linkcheck.toml: colour: unknown key"),
+        ('concurrency = "many"\n', "linkcheck.toml: concurrency: expected an integer, got 'many'"),
+        ("concurrency = 0\n", "linkcheck.toml: concurrency: must be at least 1, got 0"),
+        ("timeout = -1\n", "linkcheck.toml: timeout: must not be negative, got -1"),
+        ('exclude = ["(unclosed"]\n', "linkcheck.toml: exclude: bad regular expression"),
+        ('fail-on = "fatal"\n', "linkcheck.toml: fail-on: expected one of error, warning, info"),
+        ("accept = [42]\n", "linkcheck.toml: accept: expected a list of HTTP status codes"),
+        ("offline = 1\n", "linkcheck.toml: offline: expected true or false, got 1"),
+        ("retries = \n", "linkcheck.toml: invalid TOML"),
+    ],
+)
+def test_bad_config_names_the_file_and_key(tmp_path: Path, toml: str, message: str) -> None:
+    (tmp_path / "linkcheck.toml").write_text(toml)
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, {})
+    assert str(info.value).startswith(str(tmp_path) + "/" + message)
+
+
+def test_an_explicit_config_file_that_does_not_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path, {}, config_path=tmp_path / "nope.toml")
+
+
+def test_underscore_keys_are_accepted_as_dashes() -> None:
+    values = parse_table({"per_host_concurrency": 3, "resources-headings": ["Refs"]}, source="x")
+    assert values == {"per_host_concurrency": 3, "resources_headings": ("Refs",)}
+
+
+def test_command_line_values_are_validated_like_file_values() -> None:
+    with pytest.raises(ConfigError, match="--exclude: bad regular expression"):
+        validate_overrides({"exclude": ("[",)})
+    assert validate_overrides({"retries": 0, "format": None}) == {"retries": 0, "format": None}
+
+
+def test_headers_per_host() -> None:
+    values = parse_table(
+        {"headers": {"*": {"X-A": "1"}, "Example.COM": {"X-A": "2", "X-B": "3"}}}, source="x"
+    )
+    settings = Settings(**values)
+    assert host_headers(settings, "example.com") == {"X-A": "2", "X-B": "3"}
+    assert host_headers(settings, "other.org") == {"X-A": "1"}
+
+
+def test_every_option_has_help_and_a_settings_field() -> None:
+    names = set(Settings.__dataclass_fields__)
+    for option in OPTIONS:
+        assert option.help.endswith(".")
+        assert option.attr in names
