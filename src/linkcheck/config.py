@@ -43,6 +43,12 @@ DEFAULT_TRANSPORT = "aiohttp"
 DEFAULT_FORMAT = "text"
 DEFAULT_FAIL_ON = Severity.ERROR
 CONFIG_FILE_NAME = "linkcheck.toml"
+DEFAULT_CACHE_PATH = ".linkcheck/state.sqlite"
+DEFAULT_MAX_AGE = 86400.0
+DEFAULT_MAX_AGE_JITTER = 0.1
+DEFAULT_ESCALATE_RUNS = 2
+DEFAULT_ESCALATE_HOURS = 20.0
+DEFAULT_HISTORY_KEEP = 20
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif", "github", "junit")
 TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
@@ -87,6 +93,23 @@ class Settings:
     fail_on: Severity = DEFAULT_FAIL_ON
     config_file: str | None = None
     """The file the settings were read from (informational)."""
+    cache_path: str = DEFAULT_CACHE_PATH
+    """The state file (cache and history), relative to the working directory."""
+    max_age: float = DEFAULT_MAX_AGE
+    """Seconds an ok, redirected or moved result is reused before it is checked again."""
+    max_age_jitter: float = DEFAULT_MAX_AGE_JITTER
+    """Fraction (0 to 1) by which each URL's max age is shortened, by a stable per-URL amount,
+    so that results cached in one run do not all expire in the same later run."""
+    no_cache: bool = False
+    """Neither read nor write the state file (no cache, no history)."""
+    refresh: bool = False
+    """Check every URL again, ignoring cached results (history is still recorded)."""
+    escalate_runs: int = DEFAULT_ESCALATE_RUNS
+    """Consecutive failing runs after which a timeout, error or blocked URL becomes an error."""
+    escalate_hours: float = DEFAULT_ESCALATE_HOURS
+    """Hours those failing runs must span before a transient failure becomes an error."""
+    history_keep: int = DEFAULT_HISTORY_KEEP
+    """Checks kept per URL in the history."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
@@ -131,6 +154,13 @@ def _float(value: Any, key: str) -> float:
     if value < 0:
         raise ConfigError(f"must not be negative, got {value}", key=key)
     return float(value)
+
+
+def _fraction(value: Any, key: str) -> float:
+    number = _float(value, key)
+    if number > 1:
+        raise ConfigError(f"must be between 0 and 1, got {value}", key=key)
+    return number
 
 
 def _bool(value: Any, key: str) -> bool:
@@ -237,6 +267,18 @@ OPTIONS: tuple[Option, ...] = (
         _severity,
         tuple(s.value for s in Severity),
     ),
+    Option("cache_path", "The state file holding the cache and the history.", _str),
+    Option("max_age", "Seconds a good result is reused from the cache.", _float),
+    Option(
+        "max_age_jitter",
+        "Fraction (0-1) of max age shortened per URL to spread rechecks.",
+        _fraction,
+    ),
+    Option("no_cache", "Do not read or write the state file.", _bool),
+    Option("refresh", "Ignore cached results and check every URL again.", _bool),
+    Option("escalate_runs", "Failing runs before a transient failure is an error.", _int(1)),
+    Option("escalate_hours", "Hours those failing runs must span to be an error.", _float),
+    Option("history_keep", "Checks kept per URL in the history.", _int(1)),
 )
 OPTIONS_BY_KEY: dict[str, Option] = {o.key: o for o in OPTIONS}
 
