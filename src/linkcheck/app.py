@@ -17,6 +17,7 @@ from linkcheck.models import (
     CheckResult,
     InputError,
     InputProblem,
+    Persistence,
     Post,
     PostSummary,
     Report,
@@ -24,8 +25,10 @@ from linkcheck.models import (
 )
 from linkcheck.rules import judge
 from linkcheck.sources import is_checkable, strip_fragment
+from linkcheck.state import StateStore, describe_streak, escalates
 
 ResultCallback = Callable[[CheckResult], None]
+WarnCallback = Callable[[str], None]
 PlanCallback = Callable[[int], None]
 
 
@@ -92,8 +95,7 @@ def plan(posts: Iterable[Post], settings: Settings) -> Plan:
 def network_is_down(results: Mapping[str, CheckResult], requests: Sequence[CheckRequest]) -> bool:
     """True when URLs were checked and not one got any HTTP response back."""
     checked = [results[r.url] for r in requests if r.url in results]
-    live = [r for r in checked if not r.from_cache]
-    return bool(live) and not any(r.reached for r in live)
+    return bool(checked) and not any(r.reached for r in checked)
 
 
 def check(
@@ -113,6 +115,7 @@ def run(
     cwd: Path | None = None,
     on_plan: PlanCallback | None = None,
     on_result: ResultCallback | None = None,
+    warn: WarnCallback | None = None,
 ) -> Report:
     """Extract, check, judge: everything but printing. Raises UsageError for missing paths."""
     started = time.monotonic()
@@ -120,20 +123,16 @@ def run(
     collected = collect(settings, cwd=cwd)
     posts = collected.posts
     results: dict[str, CheckResult] = {}
+    history: dict[str, Persistence] = {}
     network_down = False
     unique = 0
     if not settings.offline:
         work = plan(posts, settings)
         unique = len(work.requests)
-        if on_plan is not None:
-            on_plan(unique)
-        results = check(work.requests, settings, on_result)
-        network_down = network_is_down(results, work.requests)
-        if network_down:
-            results = {}
-        else:
-            results.update(work.skipped)
-    findings = judge(posts, None if settings.offline or network_down else results)
+        with open_state(settings, cwd=cwd, warn=warn or _quiet) as store:
+            outcome = check_with_memory(work, settings, store, on_plan, on_result)
+        results, history, network_down = outcome
+    findings = judge(posts, None if settings.offline or network_down else results, history=history)
     links = tuple(link for post in posts for link in post.links)
     return Report(
         posts=tuple(_summary(p) for p in posts),
@@ -151,6 +150,59 @@ def run(
             "cached": sum(1 for r in results.values() if r.from_cache),
         },
     )
+
+
+def open_state(settings: Settings, *, cwd: Path, warn: WarnCallback) -> StateStore:
+    """The state file named by the settings, or a store without memory (``--no-cache``)."""
+    if settings.no_cache:
+        return StateStore.null()
+    path = Path(settings.cache_path)
+    if not path.is_absolute():
+        path = cwd / path
+    return StateStore.open(path, warn=warn, history_keep=settings.history_keep)
+
+
+def check_with_memory(
+    work: Plan,
+    settings: Settings,
+    store: StateStore,
+    on_plan: PlanCallback | None,
+    on_result: ResultCallback | None,
+) -> tuple[dict[str, CheckResult], dict[str, Persistence], bool]:
+    """Reuse fresh cached results, check the rest, record the run, read failure streaks.
+
+    Returns the results (skipped URLs included), the history of failing URLs, and whether
+    the network was down (then nothing is recorded and no result is returned).
+    """
+    now = time.time()
+    cached = (
+        {}
+        if settings.refresh
+        else store.fresh_results(
+            work.requests, max_age=settings.max_age, jitter=settings.max_age_jitter, now=now
+        )
+    )
+    to_check = [r for r in work.requests if r.url not in cached]
+    if on_plan is not None:
+        on_plan(len(to_check))
+    fresh = check(to_check, settings, on_result)
+    if network_is_down(fresh, to_check):
+        return {}, {}, True
+    results = {**cached, **fresh}
+    store.record_run(results, started_at=now, finished_at=time.time(), requests=work.requests)
+    failing = [url for url, result in results.items() if result.verdict.is_failure]
+    history: dict[str, Persistence] = {}
+    for url, streak in store.streaks(failing).items():
+        description = describe_streak(streak)
+        if description is not None:
+            escalate = escalates(streak, runs=settings.escalate_runs, hours=settings.escalate_hours)
+            history[url] = Persistence(escalate, description)
+    results.update(work.skipped)
+    return results, history, False
+
+
+def _quiet(_message: str) -> None:
+    """The default warning sink of ``run``: callers that care pass their own."""
 
 
 def _summary(post: Post) -> PostSummary:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +31,7 @@ from linkcheck.models import (
     Severity,
     UsageError,
 )
+from linkcheck.state import StateStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,6 +51,8 @@ def _click_option(option: Option) -> Callable[[F], F]:
     kind = _FIELD_TYPES[option.attr]
     help_text = option.help
     if kind == "bool":
+        if option.key.startswith("no-"):
+            return click.option(flag, option.attr, is_flag=True, default=None, help=help_text)
         return click.option(f"{flag}/--no-{option.key}", option.attr, default=None, help=help_text)
     if kind.startswith("tuple["):
         item: click.ParamType[Any] = click.INT if "int" in kind else click.STRING
@@ -132,6 +137,11 @@ def handle_errors() -> Iterator[None]:
         sys.exit(EXIT_USAGE)
 
 
+def warn(message: str) -> None:
+    """A warning on stderr; the run goes on."""
+    click.echo(f"linkcheck: warning: {message}", err=True)
+
+
 def use_color(stream: Any) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set."""
     if os.environ.get("NO_COLOR"):
@@ -192,7 +202,7 @@ def run_command(paths: tuple[str, ...], **params: Any) -> None:
         settings = build_settings(paths, params)
         targets = report_targets(settings.format, settings.output)
         with _progress() as (on_plan, on_result):
-            report = run(settings, on_plan=on_plan, on_result=on_result)
+            report = run(settings, on_plan=on_plan, on_result=on_result, warn=warn)
         for problem in report.problems:
             click.echo(f"linkcheck: {problem}", err=True)
         write_reports(report, targets)
@@ -367,6 +377,71 @@ def github_issue_command(
     click.echo(f"tracking issue: {outcome.action}")
 
 
+@cli.command("history")
+@click.argument("url", required=False)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=20,
+    show_default=True,
+    help="How many entries to show.",
+)
+@settings_options(only={"cache_path"})
+def history_command(url: str | None, limit: int, **params: Any) -> None:
+    """Show URL's recent verdicts, or without URL the URLs failing longest.
+
+    Reads the state file (see --cache-path) written by `linkcheck run`.
+    """
+    from linkcheck.report.escape import terminal_safe
+    from linkcheck.state import describe_streak
+
+    with handle_errors():
+        settings = build_settings((), params)
+        with open_store(settings) as store:
+            if url:
+                entries = store.history(url, limit)
+                if not entries:
+                    click.echo(f"no history for {terminal_safe(url)}")
+                for entry in entries:
+                    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(entry.checked_at))
+                    cached = " (cached)" if entry.from_cache else ""
+                    click.echo(
+                        f"{when}  {entry.verdict.value:<10} {terminal_safe(entry.reason)}{cached}"
+                    )
+                return
+            streaks = [s for s in store.worst(limit) if s.failures > 0]
+            if not streaks:
+                click.echo("no failing URLs in the history")
+            for streak in streaks:
+                verdict = streak.last_verdict.value if streak.last_verdict else "?"
+                click.echo(
+                    f"{verdict:<10} {terminal_safe(streak.url)}  {describe_streak(streak) or ''}"
+                )
+
+
+@cli.group("cache")
+def cache_group() -> None:
+    """Manage the state file (cached results and history)."""
+
+
+@cache_group.command("clear")
+@settings_options(only={"cache_path"})
+def cache_clear_command(**params: Any) -> None:
+    """Forget every cached result and all history."""
+    with handle_errors():
+        settings = build_settings((), params)
+        with open_store(settings) as store:
+            store.clear()
+    click.echo(f"cleared {settings.cache_path}")
+
+
+def open_store(settings: Settings) -> StateStore:
+    """The state file for the history and cache commands (warnings on stderr)."""
+    from linkcheck.app import open_state
+
+    return open_state(replace(settings, no_cache=False), cwd=Path.cwd(), warn=warn)
+
+
 @contextmanager
 def _progress() -> Iterator[tuple[Callable[[int], None], Callable[[CheckResult], None]]]:
     """A progress bar on stderr for long runs on a terminal; silent otherwise."""
@@ -401,6 +476,33 @@ def _progress() -> Iterator[tuple[Callable[[int], None], Callable[[CheckResult],
         progress.stop()
 
 
+EXIT_INTERRUPTED = 130
+
+
+def _install_signal_handlers() -> None:
+    """First SIGINT/SIGTERM: stop cleanly (the state file stays valid). Second: exit at once."""
+    interrupted = False
+
+    def handler(signum: int, _frame: object) -> None:
+        nonlocal interrupted
+        if interrupted:
+            os._exit(EXIT_INTERRUPTED)
+        interrupted = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main() -> None:
     """Entry point of the ``linkcheck`` command."""
-    cli(prog_name="linkcheck")
+    _install_signal_handlers()
+    try:
+        code = cli.main(prog_name="linkcheck", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("linkcheck: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -290,6 +290,16 @@ class CheckResult:
     from_cache: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Persistence:
+    """What the history says about a failing URL (from the state file)."""
+
+    escalate: bool
+    """Whether a transient failure has persisted long enough to be an error."""
+    description: str
+    """``"failing since 2026-11-20 (3 runs)"``"""
+
+
 # ---------------------------------------------------------------------------
 # Judging
 # ---------------------------------------------------------------------------

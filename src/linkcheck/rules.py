@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from linkcheck.models import (
@@ -17,6 +17,7 @@ from linkcheck.models import (
     Finding,
     Link,
     LinkKind,
+    Persistence,
     Post,
     Severity,
     SourceKind,
@@ -194,12 +195,19 @@ def _has_anchor(anchors: frozenset[str], fragment: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class _Judge:
     severities: Mapping[str, Severity]
+    history: Mapping[str, Persistence] = field(default_factory=dict)
 
     def finding(
-        self, rule: str, link: Link, message: str, suggestion: str | None = None
+        self,
+        rule: str,
+        link: Link,
+        message: str,
+        suggestion: str | None = None,
+        *,
+        severity: Severity | None = None,
     ) -> Finding:
-        severity = self.severities.get(rule, RULES_BY_ID[rule].severity)
-        return Finding(rule, severity, link.location, message, link.url, suggestion)
+        chosen = severity or self.severities.get(rule, RULES_BY_ID[rule].severity)
+        return Finding(rule, chosen, link.location, message, link.url, suggestion)
 
 
 def posts_without_resources(posts: Sequence[Post]) -> list[str]:
@@ -212,13 +220,16 @@ def judge(
     results: Mapping[str, CheckResult] | None = None,
     *,
     severities: Mapping[str, Severity] | None = None,
+    history: Mapping[str, Persistence] | None = None,
 ) -> list[Finding]:
     """Every finding about ``posts``, sorted by (path, line, column, rule).
 
     ``results`` None is an offline run: only the rules that need no network apply.
-    ``severities`` overrides the default severity of rules by id.
+    ``severities`` overrides the default severity of rules by id. ``history`` (by checked
+    URL) says how long a URL has been failing: an ``unverified-link`` whose failure has
+    persisted (``Persistence.escalate``) becomes an error, and failing links say since when.
     """
-    judge_ = _Judge(severities or {})
+    judge_ = _Judge(severities or {}, history or {})
     index = InternalIndex.build(posts)
     findings: list[Finding] = []
     for post in posts:
@@ -311,13 +322,18 @@ def _network_findings(
 
 def _verdict_findings(judge_: _Judge, link: Link, result: CheckResult) -> Iterator[Finding]:
     verdict = result.verdict
+    persistence = judge_.history.get(result.url)
+    since = f"; {persistence.description}" if persistence is not None else ""
     if verdict is Verdict.DEAD:
-        yield judge_.finding(DEAD_LINK, link, _reason(result))
+        yield judge_.finding(DEAD_LINK, link, _reason(result) + since)
     elif verdict is Verdict.MOVED:
         yield from _moved_findings(judge_, link, result)
     elif verdict in UNVERIFIED_VERDICTS:
         detail = f"{verdict.value}: {result.reason}" if result.reason else verdict.value
-        yield judge_.finding(UNVERIFIED_LINK, link, f"could not verify ({detail})")
+        escalated = Severity.ERROR if persistence is not None and persistence.escalate else None
+        yield judge_.finding(
+            UNVERIFIED_LINK, link, f"could not verify ({detail}){since}", severity=escalated
+        )
 
 
 def _reason(result: CheckResult) -> str:
