@@ -1,0 +1,249 @@
+"""Throughput of the checking engine per transport, against a loopback server farm.
+
+``python benchmarks/bench_transport.py`` starts, in a child process, an asyncio HTTP/1.1
+server on 20 loopback addresses (127.0.0.2 .. 127.0.0.21; Linux routes all of 127/8 to ``lo``)
+that answers every request after 50 ms with a small HTML page that has a title. Then, for
+each transport and per-host limit, a fresh client process runs ``check_urls`` on 5,000 unique
+URLs (250 per host) with 128 requests in flight, and reports its wall time (the
+``check_urls`` call alone) and its peak RSS. The network-bound floor is
+``urls / concurrency * latency`` (1.95 s for the defaults).
+
+Options: ``--urls``, ``--hosts``, ``--latency``, ``--concurrency``, ``--per-host 8 128``,
+``--transports aiohttp httpx``, ``--repeat``, ``--uvloop`` (run the client on uvloop, when
+installed), ``--profile FILE`` (cProfile of one aiohttp run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import json
+import multiprocessing
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URLS = 5000
+DEFAULT_HOSTS = 20
+DEFAULT_LATENCY = 0.05
+DEFAULT_CONCURRENCY = 128
+DEFAULT_PER_HOST = (8, 128)
+DEFAULT_TRANSPORTS = ("aiohttp", "httpx")
+FIRST_ADDRESS = 2
+CLIENT_TIMEOUT = 300.0
+START_TIMEOUT = 10.0
+MAX_HEAD = 16 * 1024
+PAGE_FILLER = "<p>Measured energy use of training runs, by year and by model size.</p>\n" * 8
+PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def addresses(hosts: int) -> list[str]:
+    return [f"127.0.0.{FIRST_ADDRESS + i}" for i in range(hosts)]
+
+
+# ---------------------------------------------------------------------------
+# The server (child process)
+# ---------------------------------------------------------------------------
+
+
+class _Farm(asyncio.Protocol):
+    """Keep-alive HTTP/1.1: every request answered with a titled page after ``latency``."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) > MAX_HEAD and b"\r\n\r\n" not in self.buffer:
+            assert self.transport is not None
+            self.transport.close()
+            return
+        loop = asyncio.get_running_loop()
+        while b"\r\n\r\n" in self.buffer:
+            head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+            target = head.split(b" ", 2)[1].decode("latin-1")
+            loop.call_later(self.latency, self._answer, target)
+
+    def _answer(self, target: str) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        body = (
+            f"<!doctype html><html><head><meta charset='utf-8'><title>Page {target}</title>"
+            f"</head><body><h1 id='top'>{target}</h1>{PAGE_FILLER}</body></html>"
+        ).encode()
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        self.transport.write(head + body)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+
+
+def serve(hosts: int, latency: float, ready: Any, port_box: Any) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        port = 0
+        servers = []
+        for address in addresses(hosts):
+            server = await loop.create_server(
+                lambda: _Farm(latency), address, port, reuse_address=True, backlog=1024
+            )
+            port = port or server.sockets[0].getsockname()[1]
+            servers.append(server)
+        port_box.value = port
+        ready.set()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+# ---------------------------------------------------------------------------
+# The client (a fresh process per measurement)
+# ---------------------------------------------------------------------------
+
+
+def client(args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    from linkcheck.check import check_urls
+    from linkcheck.config import Settings
+    from linkcheck.models import CheckRequest
+
+    for name in PROXY_VARS:
+        os.environ.pop(name, None)
+        os.environ.pop(name.upper(), None)
+    hosts = addresses(args.hosts)
+    requests = [
+        CheckRequest(f"http://{hosts[i % len(hosts)]}:{args.port}/page/{i}")
+        for i in range(args.urls)
+    ]
+    settings = Settings(
+        transport=args.transport,
+        concurrency=args.concurrency,
+        per_host_concurrency=args.per_host_one,
+        timeout=10.0,
+        retries=0,
+    )
+
+    async def run() -> tuple[float, Counter[str], int]:
+        started = time.perf_counter()
+        results = await check_urls(requests, settings)
+        wall = time.perf_counter() - started
+        titled = sum(1 for r in results.values() if r.title)
+        return wall, Counter(r.verdict.value for r in results.values()), titled
+
+    if args.uvloop:
+        import uvloop
+
+        uvloop.install()
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
+    wall, verdicts, titled = asyncio.run(run())
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {"wall": wall, "rss_mib": rss_kib / 1024, "verdicts": verdicts, "titled": titled}
+        )
+    )
+
+
+def measure(args: argparse.Namespace, transport: str, per_host: int, port: int) -> dict[str, Any]:
+    command = [
+        sys.executable, __file__, "--client", "--transport", transport,
+        "--per-host-one", str(per_host), "--port", str(port), "--urls", str(args.urls),
+        "--hosts", str(args.hosts), "--concurrency", str(args.concurrency),
+    ]  # fmt: skip
+    if args.uvloop:
+        command.append("--uvloop")
+    if args.profile and transport == "aiohttp":
+        command += ["--profile", args.profile]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=CLIENT_TIMEOUT, check=True
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--urls", type=int, default=DEFAULT_URLS)
+    parser.add_argument("--hosts", type=int, default=DEFAULT_HOSTS)
+    parser.add_argument("--latency", type=float, default=DEFAULT_LATENCY)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument("--per-host", type=int, nargs="+", default=list(DEFAULT_PER_HOST))
+    parser.add_argument("--transports", nargs="+", default=list(DEFAULT_TRANSPORTS))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--uvloop", action="store_true")
+    parser.add_argument("--profile", help="write a cProfile of the aiohttp client here")
+    # internal: one client run
+    parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--transport", help=argparse.SUPPRESS)
+    parser.add_argument("--per-host-one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.client:
+        client(args)
+        return 0
+
+    ready = multiprocessing.Event()
+    port_box = multiprocessing.Value("i", 0)
+    farm = multiprocessing.Process(
+        target=serve, args=(args.hosts, args.latency, ready, port_box), daemon=True
+    )
+    farm.start()
+    try:
+        if not ready.wait(START_TIMEOUT):
+            print("the server did not start", file=sys.stderr)
+            return 1
+        floor = args.urls / args.concurrency * args.latency
+        loop_name = "uvloop" if args.uvloop else "asyncio"
+        print(
+            f"{args.urls} URLs, {args.hosts} hosts, {args.latency * 1000:.0f} ms latency, "
+            f"concurrency {args.concurrency}, event loop {loop_name}; floor {floor:.2f} s"
+        )
+        print("| transport | per-host | wall s (median) | runs | peak RSS MiB | ok | titled |")
+        print("|---|---|---|---|---|---|---|")
+        for transport in args.transports:
+            for per_host in args.per_host:
+                runs = [
+                    measure(args, transport, per_host, port_box.value) for _ in range(args.repeat)
+                ]
+                walls = [r["wall"] for r in runs]
+                runs_text = " ".join(f"{w:.2f}" for w in walls)
+                rss = max(r["rss_mib"] for r in runs)
+                last = runs[-1]
+                print(
+                    f"| {transport} | {per_host} | {statistics.median(walls):.2f} | "
+                    f"{runs_text} | {rss:.0f} | "
+                    f"{last['verdicts'].get('ok', 0)} | {last['titled']} |",
+                    flush=True,
+                )
+    finally:
+        farm.terminate()
+        with contextlib.suppress(Exception):
+            farm.join(5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Schedule the checks of one run: limits, host backoff, one fetch per URL, arXiv titles.
+
+Every unique URL becomes one task. Before each request (retries and redirect hops included)
+a task takes, in this order:
+
+1. a slot of the request's host (``per_host_concurrency``), so one busy host never ties up
+   global slots while its requests queue;
+2. its turn at that host: not before the host's backoff ends (set after a 429/503 or any
+   Retry-After) and at least ``host_interval`` after the host's previous request;
+3. a global slot (``concurrency``).
+
+All per-host state lives in a dict keyed by host name; waking a waiter is O(1), so scheduling
+n URLs is O(n) whatever the number of hosts.
+
+arXiv: an arXiv URL that is not the abstract page (a PDF, say) takes the paper's title from
+``https://arxiv.org/abs/<id>``: from that page's own check when it is among the requests,
+otherwise from one extra fetch per paper, shared by every such URL of the paper.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from linkcheck.check.fetch import SUCCESS_VERDICTS, Fetcher, Timing
+from linkcheck.check.transport import ClientFactory, Clients, open_clients
+from linkcheck.config import Settings
+from linkcheck.models import CheckRequest, CheckResult, Verdict
+from linkcheck.sources import arxiv_id
+
+ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
+ARXIV_ABS_PREFIX = "/abs/"
+INTERNAL_ERROR_REASON = "internal error"
+
+ResultCallback = Callable[[CheckResult], None]
+
+
+@dataclass(slots=True)
+class _Host:
+    """The scheduling state of one host."""
+
+    slots: asyncio.Semaphore
+    not_before: float = 0.0
+    """Clock time before which no request starts (backoff)."""
+    next_start: float = 0.0
+    """Clock time of the earliest next start (``host_interval``)."""
+
+
+class Scheduler:
+    """Global and per-host slots, per-host backoff and request spacing."""
+
+    def __init__(self, settings: Settings, timing: Timing) -> None:
+        self._timing = timing
+        self._per_host = settings.per_host_concurrency
+        self._interval = settings.host_interval
+        self._global = asyncio.Semaphore(settings.concurrency)
+        self._hosts: dict[str, _Host] = {}
+
+    def _host(self, host: str) -> _Host:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _Host(asyncio.Semaphore(self._per_host))
+        return state
+
+    def slot(self, host: str) -> _Slot:
+        """Hold a slot of ``host`` and a global one, after the host's backoff and interval."""
+        return _Slot(self, self._host(host))
+
+    async def _wait_turn(self, state: _Host) -> None:
+        clock = self._timing.clock
+        while True:
+            now = clock()
+            start = max(state.not_before, state.next_start)
+            if start <= now:
+                state.next_start = now + self._interval
+                return
+            await self._timing.sleep(start - now)
+
+    def hold_back(self, host: str, seconds: float) -> None:
+        """No request to ``host`` starts in the next ``seconds``."""
+        if seconds <= 0:
+            return
+        state = self._host(host)
+        state.not_before = max(state.not_before, self._timing.clock() + seconds)
+
+
+class _Slot:
+    """One request's hold on its host's slots and a global slot (an async context manager)."""
+
+    __slots__ = ("_host", "_scheduler")
+
+    def __init__(self, scheduler: Scheduler, host: _Host) -> None:
+        self._scheduler = scheduler
+        self._host = host
+
+    async def __aenter__(self) -> None:
+        host = self._host
+        await host.slots.acquire()
+        try:
+            await self._scheduler._wait_turn(host)
+            await self._scheduler._global.acquire()
+        except BaseException:
+            host.slots.release()
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._scheduler._global.release()
+        self._host.slots.release()
+
+
+def _arxiv_paper(url: str) -> tuple[str, bool] | None:
+    """The arXiv id of a URL and whether the URL is the abstract page itself."""
+    paper = arxiv_id(url)
+    if paper is None:
+        return None
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    return paper, path.startswith(ARXIV_ABS_PREFIX)
+
+
+class _Run:
+    """One run: the scheduler, the fetcher, the results and the arXiv titles."""
+
+    def __init__(self, settings: Settings, clients: Clients, timing: Timing) -> None:
+        self.scheduler = Scheduler(settings, timing)
+        self.fetcher = Fetcher(clients, self.scheduler, settings, timing)
+        self.timing = timing
+        self.results: dict[str, CheckResult] = {}
+        self.titles: dict[str, asyncio.Future[str | None]] = {}
+        """arXiv id -> the paper's title (from its abstract page)."""
+        self.owners: dict[str, str] = {}
+        """Request URL -> the arXiv id whose title its check provides."""
+        self.papers: dict[str, tuple[str, bool]] = {}
+        """Request URL -> its arXiv id and whether it is the abstract page."""
+
+    async def run(
+        self, requests: Iterable[CheckRequest], on_result: ResultCallback | None
+    ) -> dict[str, CheckResult]:
+        loop = asyncio.get_running_loop()
+        requests = list(requests)
+        for request in requests:
+            paper = _arxiv_paper(request.url)
+            if paper is None:
+                continue
+            self.papers[request.url] = paper
+            if paper[1] and paper[0] not in self.titles:
+                self.titles[paper[0]] = loop.create_future()
+                self.owners[request.url] = paper[0]
+        async with asyncio.TaskGroup() as group:
+            for request in requests:
+                group.create_task(self._check(request, on_result))
+        return {r.url: self.results[r.url] for r in requests}
+
+    async def _check(self, request: CheckRequest, on_result: ResultCallback | None) -> None:
+        owned = self.owners.get(request.url)
+        title: str | None = None
+        try:
+            result = await self._fetch(request)
+            if result.verdict in SUCCESS_VERDICTS:
+                title = result.title
+        finally:
+            if owned is not None and not self.titles[owned].done():
+                self.titles[owned].set_result(title)
+        paper = self.papers.get(request.url)
+        if paper is not None and not paper[1] and result.verdict in SUCCESS_VERDICTS:
+            title = await self._paper_title(paper[0])
+            if title:
+                result = replace(result, title=title)
+        self.results[request.url] = result
+        if on_result is not None:
+            on_result(result)
+
+    async def _fetch(self, request: CheckRequest) -> CheckResult:
+        try:
+            return await self.fetcher.check(request)
+        except Exception as exc:
+            # A bug must not cost the other URLs their results.
+            return CheckResult(
+                url=request.url,
+                verdict=Verdict.ERROR,
+                reason=f"{INTERNAL_ERROR_REASON}: {type(exc).__name__}",
+                checked_at=self.timing.wall(),
+            )
+
+    async def _paper_title(self, paper: str) -> str | None:
+        future = self.titles.get(paper)
+        if future is None:
+            future = self.titles[paper] = asyncio.ensure_future(self._fetch_abstract(paper))
+        return await asyncio.shield(future)
+
+    async def _fetch_abstract(self, paper: str) -> str | None:
+        result = await self._fetch(CheckRequest(ARXIV_ABS_URL.format(paper)))
+        return result.title if result.verdict in SUCCESS_VERDICTS else None
+
+
+def unique_requests(requests: Iterable[CheckRequest]) -> list[CheckRequest]:
+    """One request per URL, in first-seen order, with the fragments of duplicates merged."""
+    merged: dict[str, CheckRequest] = {}
+    for request in requests:
+        known = merged.get(request.url)
+        if known is None:
+            merged[request.url] = request
+        elif not request.fragments <= known.fragments:
+            merged[request.url] = replace(known, fragments=known.fragments | request.fragments)
+    return list(merged.values())
+
+
+async def check_urls(
+    requests: Sequence[CheckRequest],
+    settings: Settings,
+    *,
+    on_result: ResultCallback | None = None,
+    client_factory: ClientFactory | None = None,
+    timing: Timing | None = None,
+) -> dict[str, CheckResult]:
+    """Check each unique URL once; a result per request URL, in request order.
+
+    Link failures are results, never exceptions. ``on_result`` is called once per finished
+    URL, on the event loop's thread. ``client_factory`` replaces the transports (tests);
+    ``timing`` replaces clocks and sleeping (tests).
+    """
+    unique = unique_requests(requests)
+    if not unique:
+        return {}
+    factory = client_factory or open_clients
+    async with factory(settings) as clients:
+        run = _Run(settings, clients, timing or Timing())
+        return await run.run(unique, on_result)

@@ -1,0 +1,674 @@
+"""Check one URL: choose the method, follow redirects by hand, retry, read a capped body.
+
+How one URL is checked
+----------------------
+* **Method.** GET, streamed, for everything whose body may be wanted: HTML pages (title,
+  fragments) and PDFs (title) are only known by their Content-Type, and a healthy source's
+  title is always wanted. HEAD is sent only when the URL's path names a file type whose body is
+  never read (images, archives, media...) and no fragment is cited; when HEAD is answered with
+  any 4xx/5xx status the same URL is asked again with GET (HEAD is often refused or broken).
+* **Redirects** are followed by hand, at most ``max_redirects``; each 3xx response is recorded
+  as a ``Hop``, relative ``Location`` values are resolved, and a URL seen twice is a
+  "redirect loop". Headers are chosen per hop, so per-host headers never leave their host.
+* **Moved or redirected.** When the chain ends in success, the verdict is ``moved`` if the
+  FIRST hop is permanent (301, 308: the cited URL itself has moved) and ``redirected``
+  otherwise; ``final_url`` is where the chain ended.
+* **Retries.** 429, 502, 503, 504, timeouts and resets are retried at most ``retries`` times
+  per hop, after ``Retry-After`` (seconds or HTTP date) or an exponential backoff with jitter.
+  A 429 or 503, or any Retry-After, also holds back the host's other requests for that long.
+  A Retry-After above ``retry_after_max`` (or beyond the URL's deadline) ends the retries at
+  once, and the reason says why. A 403 or 429 is tried once more with a browser's headers.
+  A bot challenge page is ``blocked``, never ``dead``.
+* **Bounds.** Every request has connect/read timeouts; the whole URL (retries, waits and
+  redirects included, queueing for a slot excluded) has ``deadline`` seconds. Bodies are
+  decoded here with a bounded output size (gzip/deflate), so decoded bytes count toward the
+  cap and a compression bomb stops at the cap: HTML up to ``max_html_bytes``, PDFs up to
+  ``max_pdf_bytes``, other types not at all, error pages a few KiB (for challenge detection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import re
+import time
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Protocol
+
+import httpx
+
+from linkcheck.check.classify import (
+    BROWSER_HEADERS,
+    RETRY_STATUSES,
+    ErrorInfo,
+    backoff_delay,
+    classify_exception,
+    describe_status,
+    parse_retry_after,
+    verdict_for_status,
+)
+from linkcheck.check.page import (
+    fragment_present,
+    is_html,
+    is_pdf,
+    looks_like_challenge,
+    parse_html,
+    pdf_title,
+)
+from linkcheck.check.transport import Clients
+from linkcheck.config import Settings, host_headers
+from linkcheck.models import CheckRequest, CheckResult, Hop, Verdict
+
+REDIRECT_STATUSES: frozenset[int] = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS: frozenset[int] = frozenset({301, 308})
+BROWSER_RETRY_STATUSES: frozenset[int] = frozenset({403, 429})
+"""Statuses after which one more attempt is made with a browser's headers."""
+HOST_BACKOFF_STATUSES: frozenset[int] = frozenset({429, 503})
+"""Statuses that hold back the whole host (with or without Retry-After)."""
+HEAD_FALLBACK_MIN_STATUS = 400
+"""A HEAD answered with this status or above is asked again with GET."""
+SUCCESS_VERDICTS: frozenset[Verdict] = frozenset({Verdict.OK, Verdict.MOVED, Verdict.REDIRECTED})
+
+ERROR_BODY_BYTES = 16 * 1024
+"""Bytes of an error page read to recognise a bot challenge."""
+SNIFF_BYTES = 1024
+"""Bytes looked at to recognise a PDF or HTML body sent without a telling Content-Type."""
+RAW_SLACK_BYTES = 64 * 1024
+"""Compressed bytes read beyond the decoded cap before a body is given up."""
+MAX_CONTENT_TYPE_CHARS = 100
+
+AMBIGUOUS_TYPES: frozenset[str] = frozenset(
+    {"", "application/octet-stream", "binary/octet-stream", "application/x-download"}
+)
+"""Content types that say nothing: the first bytes decide."""
+
+HTML_MAGIC: tuple[bytes, ...] = (b"<!doctype html", b"<html", b"<head", b"<title")
+
+BODYLESS_EXTENSIONS: frozenset[str] = frozenset(
+    {
+        "7z", "apk", "avi", "bin", "bmp", "bz2", "csv", "deb", "dmg", "exe", "flac", "gif",
+        "gz", "ico", "iso", "jar", "jpeg", "jpg", "m4a", "mkv", "mov", "mp3", "mp4", "msi",
+        "ogg", "parquet", "png", "rar", "rpm", "svg", "tar", "tgz", "tif", "tiff", "wav",
+        "webm", "webp", "whl", "xz", "zip",
+    }
+)  # fmt: skip
+"""File types whose body is never read: HEAD is enough for them."""
+
+HEAD_WINDOW_BYTES = 64 * 1024
+"""For a title alone, an HTML page is read at least this far, then up to the end of its head."""
+HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.IGNORECASE)
+
+DEADLINE_REASON = "deadline exceeded"
+LOOP_REASON = "redirect loop"
+
+GET = "GET"
+HEAD = "HEAD"
+
+
+# ---------------------------------------------------------------------------
+# Seams: time, and the scheduler's gate
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Clocks, sleeping and randomness, replaceable in tests."""
+
+    clock: Callable[[], float] = time.monotonic
+    """Monotonic seconds: waits and elapsed times."""
+    wall: Callable[[], float] = time.time
+    """Unix time: HTTP dates in Retry-After, ``checked_at``."""
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+
+class Gate(Protocol):
+    """The scheduler's side of a request: slots per host and global, host backoff."""
+
+    def slot(self, host: str) -> AbstractAsyncContextManager[None]:
+        """Hold one request slot for ``host`` (waits for limits, interval and backoff)."""
+        ...
+
+    def hold_back(self, host: str, seconds: float) -> None:
+        """Keep every request to ``host`` waiting for ``seconds`` from now."""
+        ...
+
+
+# ---------------------------------------------------------------------------
+# Bounded decoding of bodies
+# ---------------------------------------------------------------------------
+
+
+class UnsupportedEncoding(Exception):
+    """A Content-Encoding the checker does not decode (the body is then not read)."""
+
+
+class BoundedDecoder:
+    """Decodes a gzip/deflate/identity body, never producing more than asked for."""
+
+    def __init__(self, content_encoding: str | None) -> None:
+        codings = [
+            c.strip().lower()
+            for c in (content_encoding or "").split(",")
+            if c.strip() and c.strip().lower() != "identity"
+        ]
+        self._zlib: zlib._Decompress | None = None
+        self._deflate = False
+        self._tail = b""
+        if not codings:
+            return
+        if len(codings) > 1:
+            raise UnsupportedEncoding(content_encoding)
+        if codings[0] in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif codings[0] == "deflate":
+            self._zlib = zlib.decompressobj()
+            self._deflate = True
+        else:
+            raise UnsupportedEncoding(content_encoding)
+
+    @property
+    def compressed(self) -> bool:
+        return self._zlib is not None
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        """Up to ``limit`` decoded bytes from the input so far; the rest waits its turn."""
+        pending = self._tail + data if self._tail else data
+        if self._zlib is None:
+            self._tail = pending[limit:]
+            return pending[:limit]
+        try:
+            out = self._zlib.decompress(pending, limit)
+        except zlib.error:
+            if not self._deflate:
+                raise
+            # "deflate" is sometimes sent raw, without the zlib header.
+            self._deflate = False
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._zlib.decompress(pending, limit)
+        self._deflate = False
+        self._tail = self._zlib.unconsumed_tail
+        return out
+
+    @property
+    def has_tail(self) -> bool:
+        """Whether input is waiting that was not decoded for lack of room."""
+        return bool(self._tail)
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The part of a body that was read."""
+
+    data: bytes = b""
+    complete: bool = False
+    """Whether the whole body was read (not cut at the cap, no error while reading)."""
+
+
+class BodyReader:
+    """Reads a streamed response body step by step, decoding it with a bounded output."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._parts: list[bytes] = []
+        self._raw = 0
+        self._chunks: AsyncIterator[bytes] | None = None
+        self.size = 0
+        """Decoded bytes held."""
+        self.ended = False
+        """The body was read to its end."""
+        self.failed = False
+        """The body could not be read on (error, unknown encoding, no progress)."""
+        stream = response.stream
+        self._decoder: BoundedDecoder | None = None
+        try:
+            self._decoder = BoundedDecoder(response.headers.get("content-encoding"))
+        except UnsupportedEncoding:
+            self.failed = True
+        if isinstance(stream, httpx.AsyncByteStream):
+            self._chunks = aiter(stream)
+        else:
+            self.failed = True
+
+    @property
+    def data(self) -> bytes:
+        """The decoded bytes read so far."""
+        if len(self._parts) > 1:
+            self._parts = [b"".join(self._parts)]
+        return self._parts[0] if self._parts else b""
+
+    async def read_until(self, limit: int) -> None:
+        """Read on until more than ``limit`` decoded bytes are held or the body ends."""
+        decoder, chunks = self._decoder, self._chunks
+        if decoder is None or chunks is None or self.ended or self.failed:
+            return
+        raw_cap = limit + RAW_SLACK_BYTES
+        try:
+            while self.size <= limit:
+                room = limit + 1 - self.size
+                if decoder.has_tail:
+                    out = decoder.decode(b"", room)
+                else:
+                    try:
+                        chunk = await anext(chunks)
+                    except StopAsyncIteration:
+                        self.ended = True
+                        return
+                    self._raw += len(chunk)
+                    out = decoder.decode(chunk, room)
+                if out:
+                    self._parts.append(out)
+                    self.size += len(out)
+                elif self._raw > raw_cap:
+                    self.failed = True  # compressed input that decodes to (almost) nothing
+                    return
+        except (httpx.HTTPError, OSError, zlib.error):
+            self.failed = True
+
+    def body(self, cap: int) -> Body:
+        """What was read, cut at ``cap``."""
+        data = self.data
+        complete = self.ended and not self.failed and len(data) <= cap
+        return Body(data[:cap], complete=complete)
+
+    async def aclose(self) -> None:
+        """Stop reading (the response itself is closed by its owner)."""
+        chunks, self._chunks = self._chunks, None
+        close = getattr(chunks, "aclose", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                await close()
+
+
+# ---------------------------------------------------------------------------
+# One response, reduced to what the verdict needs
+# ---------------------------------------------------------------------------
+
+
+class Kind(StrEnum):
+    """What was made of a response body."""
+
+    NONE = "none"
+    """Not read (HEAD, redirect, a type without a title)."""
+    HTML = "html"
+    PDF = "pdf"
+    ERROR_PAGE = "error-page"
+    """The start of an error page, read to recognise a bot challenge."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One HTTP response, with the part of its body that was read."""
+
+    url: str
+    status: int
+    headers: httpx.Headers
+    content_type: str | None
+    body: Body = Body()
+    kind: Kind = Kind.NONE
+
+    @property
+    def location(self) -> str | None:
+        value: str | None = self.headers.get("location")
+        return value
+
+    @property
+    def challenge(self) -> bool:
+        """Whether this error response is a bot wall."""
+        if self.kind is not Kind.ERROR_PAGE:
+            return False
+        return looks_like_challenge(self.status, self.headers, self.body.data)
+
+
+def media_type(value: str | None) -> str | None:
+    """``text/html; charset=utf-8`` -> ``text/html`` (lower case, clipped)."""
+    if value is None:
+        return None
+    kind = value.split(";", 1)[0].strip().lower()[:MAX_CONTENT_TYPE_CHARS]
+    return kind or None
+
+
+def looks_like_html(head: bytes) -> bool:
+    """Whether a body without a telling Content-Type starts like an HTML document."""
+    return head.lstrip()[:SNIFF_BYTES].lower().startswith(HTML_MAGIC)
+
+
+def choose_method(url: str, fragments: frozenset[str]) -> str:
+    """HEAD for file types whose body is never read (and no cited fragment), else GET."""
+    if fragments:
+        return GET
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    name = path.rsplit("/", 1)[-1] if path.count("/") > 2 else ""
+    _, dot, extension = name.rpartition(".")
+    return HEAD if dot and extension.lower() in BODYLESS_EXTENSIONS else GET
+
+
+def strip_userinfo(url: httpx.URL) -> httpx.URL:
+    """The URL without ``user:password@`` (credentials in a cited URL are never sent)."""
+    if url.userinfo:
+        return url.copy_with(username=None, password=None)
+    return url
+
+
+# ---------------------------------------------------------------------------
+# The fetcher
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Progress:
+    """What one URL's check has gathered so far (private to one check)."""
+
+    url: str
+    current: str
+    scope: asyncio.Timeout | None = None
+    started: float | None = None
+    deadline_at: float = 0.0
+    attempts: int = 0
+    reached: bool = False
+    browser: bool = False
+    hops: list[Hop] = field(default_factory=list)
+    last_status: int | None = None
+
+
+class Fetcher:
+    """Checks single URLs through the run's clients and the scheduler's gate."""
+
+    def __init__(
+        self, clients: Clients, gate: Gate, settings: Settings, timing: Timing | None = None
+    ) -> None:
+        self.clients = clients
+        self.gate = gate
+        self.settings = settings
+        self.timing = timing or Timing()
+        self.accept = frozenset(settings.accept)
+        self._host_headers: dict[str, dict[str, str]] = {}
+
+    async def check(self, request: CheckRequest) -> CheckResult:
+        """Check one URL; every failure is a result, never an exception."""
+        progress = _Progress(url=request.url, current=request.url)
+        scope = asyncio.timeout(None)
+        progress.scope = scope
+        try:
+            async with scope:
+                return await self._follow(request, progress)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            return self._result(progress, Verdict.TIMEOUT, DEADLINE_REASON)
+
+    # -- redirects --------------------------------------------------------
+
+    async def _follow(self, request: CheckRequest, progress: _Progress) -> CheckResult:
+        method = choose_method(request.url, request.fragments)
+        seen = {request.url}
+        current = request.url
+        while True:
+            progress.current = current
+            outcome = await self._hop(current, method, request.fragments, progress)
+            if isinstance(outcome, ErrorInfo):
+                return self._result(progress, outcome.verdict, outcome.reason)
+            reply, note = outcome
+            location = reply.location
+            if reply.status not in REDIRECT_STATUSES or location is None:
+                return self._final(request, progress, reply, note)
+            progress.hops.append(Hop(current, reply.status))
+            target = resolve_location(current, location)
+            if target is None:
+                reason = f"{describe_status(reply.status)}: redirect to an unsupported URL"
+                return self._result(progress, Verdict.ERROR, reason)
+            progress.current = target
+            if target in seen:
+                return self._result(progress, Verdict.ERROR, LOOP_REASON)
+            if len(progress.hops) > self.settings.max_redirects:
+                reason = f"too many redirects (more than {self.settings.max_redirects})"
+                return self._result(progress, Verdict.ERROR, reason)
+            seen.add(target)
+            current = target
+
+    # -- retries ----------------------------------------------------------
+
+    async def _hop(
+        self, url: str, method: str, fragments: frozenset[str], progress: _Progress
+    ) -> tuple[Reply, str] | ErrorInfo:
+        """One URL of a chain, retried as needed: the last reply and why retries ended."""
+        try:
+            target = strip_userinfo(httpx.URL(url))
+        except Exception as exc:
+            return classify_exception(exc)
+        host = target.host.lower()
+        retries_left = self.settings.retries
+        retry = 0
+        while True:
+            try:
+                reply = await self._attempt(url, target, host, method, fragments, progress)
+            except Exception as exc:
+                info = classify_exception(exc)
+                if not info.retryable or retries_left <= 0:
+                    return info
+                retry += 1
+                delay = self._backoff(retry)
+                if not self._fits(delay, progress):
+                    return info
+                retries_left -= 1
+                await self.timing.sleep(delay)
+                continue
+            status = reply.status
+            if method == HEAD and status >= HEAD_FALLBACK_MIN_STATUS:
+                method = GET  # HEAD refused or unreliable: ask again with GET
+                continue
+            if status in BROWSER_RETRY_STATUSES and status not in RETRY_STATUSES:
+                if not progress.browser:
+                    progress.browser = True  # one more try, dressed as a browser
+                    continue
+                return reply, ""
+            if status not in RETRY_STATUSES or reply.challenge:
+                return reply, ""
+            retry += 1
+            wait, note = self._retry_wait(reply, retry)
+            if status in HOST_BACKOFF_STATUSES or reply.headers.get("retry-after") is not None:
+                self.gate.hold_back(host, min(wait, self.settings.retry_after_max))
+            if note or retries_left <= 0:
+                return reply, note
+            if not self._fits(wait, progress):
+                return reply, f"a retry in {wait:.0f} s would pass the deadline"
+            retries_left -= 1
+            if status in BROWSER_RETRY_STATUSES:
+                progress.browser = True
+            await self.timing.sleep(wait)
+
+    def _retry_wait(self, reply: Reply, retry: int) -> tuple[float, str]:
+        """Seconds before the next attempt, and a note when Retry-After is too long."""
+        asked = parse_retry_after(reply.headers.get("retry-after"), self.timing.wall())
+        if asked is None:
+            return self._backoff(retry), ""
+        limit = self.settings.retry_after_max
+        if asked > limit:
+            return asked, f"Retry-After {asked:.0f} s exceeds the {limit:.0f} s limit"
+        return asked, ""
+
+    def _backoff(self, retry: int) -> float:
+        s = self.settings
+        return backoff_delay(retry, s.backoff_base, s.retry_after_max, self.timing.rng)
+
+    def _fits(self, wait: float, progress: _Progress) -> bool:
+        """Whether a wait ends before the URL's deadline."""
+        if progress.started is None:
+            return True
+        return self.timing.clock() + wait < progress.deadline_at
+
+    # -- one request --------------------------------------------------------
+
+    def _headers_for(self, host: str, browser: bool) -> dict[str, str]:
+        extra = self._host_headers.get(host)
+        if extra is None:
+            extra = self._host_headers[host] = host_headers(self.settings, host)
+        if not browser:
+            return extra
+        return {**BROWSER_HEADERS, **extra}
+
+    def _start_clock(self, progress: _Progress) -> None:
+        """The deadline runs from the first moment a request of this URL holds a slot."""
+        progress.started = self.timing.clock()
+        progress.deadline_at = progress.started + self.settings.deadline
+        if progress.scope is not None:
+            loop = asyncio.get_running_loop()
+            progress.scope.reschedule(loop.time() + self.settings.deadline)
+
+    async def _attempt(
+        self,
+        url: str,
+        target: httpx.URL,
+        host: str,
+        method: str,
+        fragments: frozenset[str],
+        progress: _Progress,
+    ) -> Reply:
+        progress.attempts += 1
+        headers = self._headers_for(host, progress.browser)
+        async with self.gate.slot(host):
+            if progress.started is None:
+                self._start_clock(progress)
+            client = self.clients.client_for(host)
+            request = client.build_request(method, target, headers=headers)
+            response = await client.send(request, stream=True)
+            try:
+                progress.reached = True
+                progress.last_status = response.status_code
+                return await self._read(url, method, fragments, response)
+            finally:
+                await response.aclose()
+
+    async def _read(
+        self, url: str, method: str, fragments: frozenset[str], response: httpx.Response
+    ) -> Reply:
+        status = response.status_code
+        headers = response.headers
+        raw_type = headers.get("content-type")
+        reply = Reply(url, status, headers, media_type(raw_type))
+        if method == HEAD or status in REDIRECT_STATUSES:
+            return reply
+        reader = BodyReader(response)
+        try:
+            if status >= HEAD_FALLBACK_MIN_STATUS:
+                await reader.read_until(ERROR_BODY_BYTES)
+                return replace(reply, body=reader.body(ERROR_BODY_BYTES), kind=Kind.ERROR_PAGE)
+            kind = Kind.NONE
+            if is_html(raw_type):
+                kind = Kind.HTML
+            elif is_pdf(raw_type, url):
+                kind = Kind.PDF
+            elif (reply.content_type or "") in AMBIGUOUS_TYPES:
+                await reader.read_until(SNIFF_BYTES)
+                head = reader.data[:SNIFF_BYTES]
+                if is_pdf(raw_type, url, head):
+                    kind = Kind.PDF
+                elif looks_like_html(head):
+                    kind = Kind.HTML
+            if kind is Kind.NONE:
+                return reply
+            cap = self.settings.max_pdf_bytes
+            if kind is Kind.HTML:
+                cap = self.settings.max_html_bytes
+                if not fragments:
+                    # For a title alone, the head is enough: stop there on long pages.
+                    await reader.read_until(min(cap, HEAD_WINDOW_BYTES))
+                    if not reader.ended and HEAD_END.search(reader.data):
+                        return replace(reply, body=reader.body(cap), kind=kind)
+            await reader.read_until(cap)
+            return replace(reply, body=reader.body(cap), kind=kind)
+        finally:
+            await reader.aclose()
+
+    # -- verdicts -----------------------------------------------------------
+
+    def _final(
+        self, request: CheckRequest, progress: _Progress, reply: Reply, note: str
+    ) -> CheckResult:
+        status = reply.status
+        verdict = verdict_for_status(status, self.accept)
+        reason = describe_status(status)
+        if verdict is not Verdict.OK and reply.challenge:
+            verdict = Verdict.BLOCKED
+            reason = f"bot challenge ({reason})"
+        title: str | None = None
+        missing: frozenset[str] = frozenset()
+        if verdict is Verdict.OK and reply.kind is Kind.HTML:
+            page = parse_html(
+                reply.body.data,
+                content_type=reply.content_type,
+                want_anchors=bool(request.fragments),
+            )
+            if page.challenge:
+                verdict = Verdict.BLOCKED
+                reason = f"bot challenge ({reason})"
+            else:
+                title = page.title
+                missing = missing_fragments(request.fragments, page.anchors, reply.body)
+        elif verdict is Verdict.OK and reply.kind is Kind.PDF:
+            title = pdf_title(reply.body.data)
+        if verdict is Verdict.OK and progress.hops:
+            first = progress.hops[0].status
+            verdict = Verdict.MOVED if first in PERMANENT_REDIRECTS else Verdict.REDIRECTED
+        if note:
+            reason = f"{reason} ({note})"
+        return self._result(
+            progress,
+            verdict,
+            reason,
+            title=title,
+            missing=missing,
+            content_type=reply.content_type,
+        )
+
+    def _result(
+        self,
+        progress: _Progress,
+        verdict: Verdict,
+        reason: str,
+        *,
+        title: str | None = None,
+        missing: frozenset[str] = frozenset(),
+        content_type: str | None = None,
+    ) -> CheckResult:
+        started = progress.started
+        elapsed = self.timing.clock() - started if started is not None else 0.0
+        return CheckResult(
+            url=progress.url,
+            verdict=verdict,
+            status=progress.last_status,
+            final_url=progress.current if progress.hops else None,
+            redirects=tuple(progress.hops),
+            title=title,
+            reason=reason,
+            attempts=progress.attempts,
+            elapsed=max(0.0, elapsed),
+            missing_fragments=missing,
+            content_type=content_type,
+            reached=progress.reached,
+            checked_at=self.timing.wall(),
+        )
+
+
+def resolve_location(current: str, location: str) -> str | None:
+    """The absolute http(s) URL a Location header points to (fragment dropped), or None."""
+    try:
+        target = httpx.URL(current).join(location.strip())
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return None
+    if target.scheme not in ("http", "https") or not target.host:
+        return None
+    return str(target.copy_with(fragment=None))
+
+
+def missing_fragments(
+    fragments: frozenset[str], anchors: frozenset[str], body: Body
+) -> frozenset[str]:
+    """Cited fragments the page does not define (not judged when the page was cut short)."""
+    if not fragments or not body.complete:
+        return frozenset()
+    return frozenset(f for f in fragments if not fragment_present(f, anchors))
