@@ -1,0 +1,1 @@
+"""Benchmark harness: a local server farm, a corpus generator and a runner."""
