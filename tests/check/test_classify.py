@@ -772,3 +772,34 @@ def test_classify_exception_never_raises(message: str, code: int) -> None:
         )
         assert info.reason
         assert len(info.reason) < MAX_REASON_CHARS + 50
+
+
+@pytest.mark.parametrize(
+    ("message", "verdict", "reason"),
+    [
+        ("502 Bad Gateway: host name not found", Verdict.DEAD, "host name not found"),
+        ("503 Service Unavailable (ERR_DNS_FAIL)", Verdict.DEAD, "host name not found"),
+        ("504 Gateway Timeout", Verdict.TIMEOUT, "proxy timed out"),
+        ("403 Forbidden", Verdict.ERROR, "proxy error: 403 Forbidden"),
+    ],
+)
+def test_a_proxy_refusing_the_tunnel(message: str, verdict: Verdict, reason: str) -> None:
+    info = classify_exception(httpx.ProxyError(message))
+    assert info.verdict is verdict
+    assert info.reason.startswith(reason)
+    assert info.reached is False
+
+
+def test_a_read_timeout_over_tls_is_a_timeout_not_a_tls_failure() -> None:
+    try:
+        try:
+            raise ssl.SSLWantReadError(2, "The operation did not complete (read)")
+        except ssl.SSLWantReadError:
+            raise TimeoutError() from None
+    except TimeoutError as inner:
+        outer = httpx.ReadTimeout("timed out")
+        outer.__context__ = inner.__context__
+        outer.__cause__ = inner
+    info = classify_exception(outer)
+    assert info.verdict is Verdict.TIMEOUT
+    assert info.retryable is True

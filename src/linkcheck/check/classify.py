@@ -275,6 +275,9 @@ class ErrorInfo:
     """Whether an HTTP response came back before the failure."""
 
 
+_TLS_WOULD_BLOCK = (ssl.SSLWantReadError, ssl.SSLWantWriteError)
+
+
 def classify_exception(exc: BaseException) -> ErrorInfo:
     """Classify a request failure by its root cause, not by the outermost wrapper's type."""
     chain = list(_walk_chain(exc))
@@ -284,6 +287,9 @@ def classify_exception(exc: BaseException) -> ErrorInfo:
     trusted = chain
     if any(isinstance(e, aiohttp.ClientError) for e in chain):
         trusted = [e for e in chain if not isinstance(e, httpx.HTTPError)]
+    # "Would block" signals of non-blocking TLS sockets are how a wait began, not a failure:
+    # a read timeout over TLS carries one in its context.
+    trusted = [e for e in trusted if not isinstance(e, _TLS_WOULD_BLOCK)]
     for candidate in reversed(trusted):
         info = _classify_specific(candidate, host)
         if info is not None:
@@ -477,10 +483,33 @@ def _classify_generic(exc: BaseException) -> ErrorInfo | None:
     if isinstance(exc, aiohttp.ClientPayloadError | httpx.DecodingError):
         return ErrorInfo(Verdict.ERROR, f"incomplete response: {_clip(exc)}", True, True)
     if isinstance(exc, httpx.ProxyError | aiohttp.ClientProxyConnectionError):
-        return ErrorInfo(Verdict.ERROR, f"proxy error: {_clip(exc)}", True, False)
+        return _classify_proxy_refusal(exc)
     if isinstance(exc, aiohttp.ClientConnectionError | httpx.NetworkError):
         return ErrorInfo(Verdict.ERROR, f"connection failed: {_clip(exc)}", True, False)
     return None
+
+
+PROXY_DNS_MESSAGES: tuple[str, ...] = (
+    *DNS_NOT_FOUND_MESSAGES,
+    "host name not found",
+    "could not resolve",
+    "unknown host",
+    "err_dns_fail",
+    "dns lookup failed",
+    "nxdomain",
+)
+"""Lower-case fragments of a proxy's refusal of a tunnel because the host does not exist."""
+PROXY_TIMEOUT_STATUS = "504"
+
+
+def _classify_proxy_refusal(exc: BaseException) -> ErrorInfo:
+    """A proxy refused the tunnel: its status line is all that is known of the cause."""
+    message = str(exc).lower()
+    if any(fragment in message for fragment in PROXY_DNS_MESSAGES):
+        return ErrorInfo(Verdict.DEAD, "host name not found (reported by the proxy)", False, False)
+    if message.startswith(PROXY_TIMEOUT_STATUS):
+        return ErrorInfo(Verdict.TIMEOUT, f"proxy timed out: {_clip(exc)}", True, False)
+    return ErrorInfo(Verdict.ERROR, f"proxy error: {_clip(exc)}", True, False)
 
 
 def _most_telling(chain: list[BaseException]) -> BaseException:
