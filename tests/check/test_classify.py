@@ -791,15 +791,20 @@ def test_a_proxy_refusing_the_tunnel(message: str, verdict: Verdict, reason: str
 
 
 def test_a_read_timeout_over_tls_is_a_timeout_not_a_tls_failure() -> None:
+    outer: BaseException | None = None
     try:
         try:
-            raise ssl.SSLWantReadError(2, "The operation did not complete (read)")
-        except ssl.SSLWantReadError:
-            raise TimeoutError() from None
-    except TimeoutError as inner:
-        outer = httpx.ReadTimeout("timed out")
-        outer.__context__ = inner.__context__
-        outer.__cause__ = inner
+            try:
+                raise ssl.SSLWantReadError(2, "The operation did not complete (read)")
+            except ssl.SSLWantReadError:
+                raise TimeoutError() from None
+        except TimeoutError as inner:
+            inner.__suppress_context__ = False
+            inner.__context__ = ssl.SSLWantReadError(2, "The operation did not complete (read)")
+            raise httpx.ReadTimeout("") from inner
+    except httpx.ReadTimeout as exc:
+        outer = exc
+    assert outer is not None
     info = classify_exception(outer)
     assert info.verdict is Verdict.TIMEOUT
     assert info.retryable is True
