@@ -6,7 +6,10 @@ from linkcheck.config import (
     DEFAULT_CONCURRENCY,
     OPTIONS,
     Settings,
+    host_accept,
+    host_concurrency,
     host_headers,
+    host_interval,
     load_settings,
     parse_table,
     validate_overrides,
@@ -104,3 +107,37 @@ def test_every_option_has_help_and_a_settings_field() -> None:
     for option in OPTIONS:
         assert option.help.endswith(".")
         assert option.attr in names
+
+
+def test_severity_overrides_and_unknown_rules(tmp_path: Path) -> None:
+    (tmp_path / "linkcheck.toml").write_text('[severity]\nuncited-resource = "warning"\n')
+    assert load_settings(tmp_path, {}).severity == {"uncited-resource": Severity.WARNING}
+    (tmp_path / "linkcheck.toml").write_text('[severity]\nno-such-rule = "warning"\n')
+    with pytest.raises(ConfigError, match=r"severity\.no-such-rule: unknown rule"):
+        load_settings(tmp_path, {})
+
+
+def test_per_host_settings(tmp_path: Path) -> None:
+    (tmp_path / "linkcheck.toml").write_text(
+        "accept = [418]\nper-host-concurrency = 3\nhost-interval = 0.5\n"
+        '[hosts."Example.com"]\naccept = [403]\nconcurrency = 1\ninterval = 2.0\n'
+        'user-agent = "Mozilla/5.0 (compatible)"\nheaders = { "X-Token-Free" = "1" }\n'
+    )
+    settings = load_settings(tmp_path, {})
+    assert host_accept(settings, "example.com") == {418, 403}
+    assert host_accept(settings, "other.org") == {418}
+    assert host_concurrency(settings, "example.com") == 1
+    assert host_concurrency(settings, "other.org") == 3
+    assert host_interval(settings, "EXAMPLE.COM") == 2.0
+    assert host_interval(settings, "other.org") == 0.5
+    assert host_headers(settings, "example.com") == {
+        "X-Token-Free": "1",
+        "User-Agent": "Mozilla/5.0 (compatible)",
+    }
+
+
+def test_a_bad_per_host_key_names_its_path(tmp_path: Path) -> None:
+    (tmp_path / "linkcheck.toml").write_text('[hosts."example.com"]\nconcurency = 2\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, {})
+    assert "linkcheck.toml: hosts.example.com.concurency: unknown key" in str(info.value)

@@ -132,7 +132,12 @@ def run(
         with open_state(settings, cwd=cwd, warn=warn or _quiet) as store:
             outcome = check_with_memory(work, settings, store, on_plan, on_result)
         results, history, network_down = outcome
-    findings = judge(posts, None if settings.offline or network_down else results, history=history)
+    findings = judge(
+        posts,
+        None if settings.offline or network_down else results,
+        severities=settings.severity,
+        history=history,
+    )
     links = tuple(link for post in posts for link in post.links)
     return Report(
         posts=tuple(_summary(p) for p in posts),

@@ -42,7 +42,9 @@ PROGRESS_MIN_URLS = 20
 """Show a progress bar only for runs with at least this many URLs (and only on a TTY)."""
 
 _FIELD_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(Settings)}
-_NOT_CLI = {"paths", "config_file", "headers"}
+_NOT_CLI = {"paths", "config_file", "headers", "hosts"}
+"""Settings without a generated option: PATHS is an argument, headers is ``--header``, and
+per-host tables exist only in configuration files."""
 
 
 def _click_option(option: Option) -> Callable[[F], F]:
@@ -54,6 +56,8 @@ def _click_option(option: Option) -> Callable[[F], F]:
         if option.key.startswith("no-"):
             return click.option(flag, option.attr, is_flag=True, default=None, help=help_text)
         return click.option(f"{flag}/--no-{option.key}", option.attr, default=None, help=help_text)
+    if kind.startswith("Mapping["):
+        return click.option(flag, option.attr, multiple=True, metavar="RULE=LEVEL", help=help_text)
     if kind.startswith("tuple["):
         item: click.ParamType[Any] = click.INT if "int" in kind else click.STRING
         if option.choices:
@@ -112,6 +116,8 @@ def build_settings(paths: tuple[str, ...], params: Mapping[str, Any]) -> Setting
         overrides[name] = value
     if paths:
         overrides["paths"] = paths
+    if "severity" in overrides:
+        overrides["severity"] = _pairs(overrides["severity"], "--severity")
     headers = params.get("header") or ()
     if headers:
         parsed: dict[str, str] = {}
@@ -125,6 +131,17 @@ def build_settings(paths: tuple[str, ...], params: Mapping[str, Any]) -> Setting
         overrides["headers"] = {"*": parsed}
     checked = validate_overrides(overrides)
     return load_settings(Path.cwd(), checked, config_path=params.get("config"))
+
+
+def _pairs(items: tuple[str, ...], flag: str) -> dict[str, str]:
+    """``("a=b", "c=d")`` as a dict; a BadParameter naming ``flag`` otherwise."""
+    result: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint=flag)
+        result[name.strip()] = value.strip()
+    return result
 
 
 @contextmanager

@@ -55,6 +55,20 @@ TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
 
 
 @dataclass(frozen=True, slots=True)
+class HostSettings:
+    """Overrides for one host: ``[tool.linkcheck.hosts."example.com"]``."""
+
+    accept: tuple[int, ...] = ()
+    """Extra status codes counted as ok for this host."""
+    concurrency: int | None = None
+    """Requests in flight at once to this host (instead of ``per-host-concurrency``)."""
+    interval: float | None = None
+    """Minimum seconds between two requests to this host (instead of ``host-interval``)."""
+    user_agent: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a run needs to know; built from defaults, then the config file, then the CLI."""
 
@@ -110,6 +124,10 @@ class Settings:
     """Hours those failing runs must span before a transient failure becomes an error."""
     history_keep: int = DEFAULT_HISTORY_KEEP
     """Checks kept per URL in the history."""
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    """Severity overrides by rule id (``{"uncited-resource": "warning"}``)."""
+    hosts: Mapping[str, HostSettings] = field(default_factory=dict)
+    """Per-host overrides by host name (lower case, ``www.`` kept as written)."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
@@ -214,6 +232,48 @@ def _headers(value: Any, key: str) -> dict[str, dict[str, str]]:
     return result
 
 
+def _hosts(value: Any, key: str) -> dict[str, HostSettings]:
+    if not isinstance(value, dict):
+        raise ConfigError('expected a table of "host" = { ... }', key=key)
+    result: dict[str, HostSettings] = {}
+    for host, table in value.items():
+        where = f"{key}.{host}"
+        if not isinstance(table, dict):
+            raise ConfigError("expected a table", key=where)
+        values: dict[str, Any] = {}
+        for raw_name, raw in table.items():
+            name = str(raw_name).replace("_", "-")
+            convert = _HOST_KEYS.get(name)
+            if convert is None:
+                known = ", ".join(sorted(_HOST_KEYS))
+                raise ConfigError(f"unknown key (known: {known})", key=f"{where}.{raw_name}")
+            values[name.replace("-", "_")] = convert(raw, f"{where}.{name}")
+        result[str(host).lower()] = HostSettings(**values)
+    return result
+
+
+def _header_table(value: Any, key: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ConfigError("expected header = value strings", key=key)
+    return dict(value)
+
+
+def _severities(value: Any, key: str) -> dict[str, Severity]:
+    from linkcheck.rules import RULES_BY_ID
+
+    if not isinstance(value, dict):
+        raise ConfigError('expected a table of rule = "error" | "warning" | "info"', key=key)
+    result: dict[str, Severity] = {}
+    for rule, level in value.items():
+        if rule not in RULES_BY_ID:
+            known = ", ".join(sorted(RULES_BY_ID))
+            raise ConfigError(f"unknown rule (known: {known})", key=f"{key}.{rule}")
+        result[str(rule)] = _severity(level, f"{key}.{rule}")
+    return result
+
+
 def _choice(choices: tuple[str, ...]) -> Callable[[Any, str], str]:
     def convert(value: Any, key: str) -> str:
         if value not in choices:
@@ -235,6 +295,15 @@ def _severity(value: Any, key: str) -> Severity:
 def _extensions(value: Any, key: str) -> tuple[str, ...]:
     return tuple(e if e.startswith(".") else f".{e}" for e in _str_list(value, key))
 
+
+_HOST_KEYS: dict[str, Callable[[Any, str], Any]] = {
+    "accept": _status_list,
+    "concurrency": _int(1),
+    "interval": _float,
+    "user-agent": _str,
+    "headers": _header_table,
+}
+"""The keys of one ``[tool.linkcheck.hosts."HOST"]`` table."""
 
 OPTIONS: tuple[Option, ...] = (
     Option("paths", "Files or directories of posts to check.", _str_list),
@@ -279,6 +348,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("escalate_runs", "Failing runs before a transient failure is an error.", _int(1)),
     Option("escalate_hours", "Hours those failing runs must span to be an error.", _float),
     Option("history_keep", "Checks kept per URL in the history.", _int(1)),
+    Option(
+        "severity", "Severity overrides by rule id (RULE=LEVEL on the command line).", _severities
+    ),
+    Option(
+        "hosts", "Per-host overrides: accept, concurrency, interval, user-agent, headers.", _hosts
+    ),
 )
 OPTIONS_BY_KEY: dict[str, Option] = {o.key: o for o in OPTIONS}
 
@@ -325,7 +400,7 @@ def parse_table(table: Mapping[str, Any], *, source: str) -> dict[str, Any]:
         try:
             values[option.attr] = option.convert(raw_value, key)
         except ConfigError as exc:
-            raise ConfigError(str(exc).split(": ", 1)[-1], source=source, key=key) from None
+            raise ConfigError(exc.message, source=source, key=exc.key or key) from None
     return values
 
 
@@ -363,8 +438,34 @@ def validate_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def host_headers(settings: Settings, host: str) -> dict[str, str]:
-    """Extra headers configured for ``host`` (``*`` first, then the host itself)."""
+    """Extra headers for ``host``: ``headers["*"]``, ``headers[host]``, then ``hosts`` entries."""
     merged: dict[str, str] = {}
     for name in ("*", host.lower()):
         merged.update(settings.headers.get(name, {}))
+    override = settings.hosts.get(host.lower())
+    if override is not None:
+        merged.update(override.headers)
+        if override.user_agent is not None:
+            merged["User-Agent"] = override.user_agent
     return merged
+
+
+def host_accept(settings: Settings, host: str) -> frozenset[int]:
+    """Status codes counted as ok for ``host`` (global ``accept`` plus the host's own)."""
+    override = settings.hosts.get(host.lower())
+    extra = override.accept if override is not None else ()
+    return frozenset((*settings.accept, *extra))
+
+
+def host_concurrency(settings: Settings, host: str) -> int:
+    override = settings.hosts.get(host.lower())
+    if override is not None and override.concurrency is not None:
+        return override.concurrency
+    return settings.per_host_concurrency
+
+
+def host_interval(settings: Settings, host: str) -> float:
+    override = settings.hosts.get(host.lower())
+    if override is not None and override.interval is not None:
+        return override.interval
+    return settings.host_interval

@@ -29,6 +29,7 @@ class ConfigError(LinkcheckError):
     """A configuration file or option is invalid (unknown key, wrong type, bad regex)."""
 
     def __init__(self, message: str, *, source: str | None = None, key: str | None = None):
+        self.message = message
         self.source = source
         self.key = key
         where = ": ".join(part for part in (source, key) if part)
