@@ -1,7 +1,14 @@
 """Time discover + read + extract over generated posts (no network).
 
 ``python -m benchmarks.bench_extract`` writes 2,000 posts of about 2 KB into a temporary
-directory and prints how long finding, reading and extracting them takes (best of ``--repeat``).
+directory (or into ``--keep DIR``, which is kept) and prints how long finding, reading and
+extracting them takes (best of ``--repeat``): one by one in this process, and through
+``collect`` (the pipeline's entry, which uses worker processes for many posts).
+
+The end-to-end figure of the command line on the same posts:
+
+    python -m benchmarks.bench_extract --keep /tmp/linkcheck-corpus
+    time linkcheck extract /tmp/linkcheck-corpus --format json > /dev/null
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from linkcheck.app import collect
+from linkcheck.config import Settings
 from linkcheck.discover import find_posts, read_document
 from linkcheck.extract import extract_post
 
@@ -73,23 +82,50 @@ def run_once(root: Path) -> tuple[float, int, int]:
     return time.perf_counter() - started, len(posts), links
 
 
+def run_collect(root: Path) -> tuple[float, int, int]:
+    """Seconds for ``collect`` over ``root`` (as the command line runs it), posts and links."""
+    settings = Settings(paths=(str(root),))
+    started = time.perf_counter()
+    collected = collect(settings, cwd=root)
+    links = sum(len(post.links) for post in collected.posts)
+    return time.perf_counter() - started, len(collected.posts), links
+
+
+def measure(root: Path, repeat: int) -> None:
+    total = sum(p.stat().st_size for p in root.rglob("*.md"))
+    for name, runner in (("one by one", run_once), ("collect", run_collect)):
+        timings = [runner(root) for _ in range(max(1, repeat))]
+        best = min(t[0] for t in timings)
+        _, posts, links = timings[0]
+        print(
+            f"{posts} posts, {total / max(posts, 1) / 1024:.1f} KB each, {links} links: "
+            f"discover+read+extract ({name}) best {best:.3f} s of {len(timings)} "
+            f"({best / max(posts, 1) * 1000:.3f} ms per post)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--posts", type=int, default=DEFAULT_POSTS)
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="write the posts here and keep them (an empty or new directory)",
+    )
     args = parser.parse_args()
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        if any(args.keep.iterdir()):
+            parser.error(f"{args.keep} is not empty")
+        write_corpus(args.keep, args.posts)
+        measure(args.keep, args.repeat)
+        return
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_corpus(root, args.posts)
-        total = sum(p.stat().st_size for p in root.rglob("*.md"))
-        timings = [run_once(root) for _ in range(max(1, args.repeat))]
-    best = min(t[0] for t in timings)
-    _, posts, links = timings[0]
-    print(
-        f"{posts} posts, {total / posts / 1024:.1f} KB each, {links} links: "
-        f"discover+read+extract best {best:.3f} s of {len(timings)} "
-        f"({best / posts * 1000:.3f} ms per post)"
-    )
+        measure(root, args.repeat)
 
 
 if __name__ == "__main__":

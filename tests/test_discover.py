@@ -51,6 +51,16 @@ def test_find_posts_explicit_file_any_extension_and_deduplicated(tmp_path: Path)
     assert found == [other, post]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges")
+def test_find_posts_symlinked_post_counts_once(tmp_path: Path) -> None:
+    post = write(tmp_path / "blog" / "a.md", "x")
+    (tmp_path / "blog" / "b.md").symlink_to(post)
+    (tmp_path / "mirror").symlink_to(tmp_path / "blog", target_is_directory=True)
+    found = find_posts([tmp_path / "blog", tmp_path / "mirror", tmp_path / "mirror" / "a.md"])
+    assert len(found) == 1
+    assert found[0].resolve() == post.resolve()
+
+
 def test_find_posts_custom_extensions(tmp_path: Path) -> None:
     write(tmp_path / "a.md", "x")
     write(tmp_path / "b.txt", "x")

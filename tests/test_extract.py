@@ -258,8 +258,65 @@ def test_link_inside_link_text_does_not_exist() -> None:
     ]
 
 
-def test_empty_destination_is_not_a_link() -> None:
-    assert summary("[a]() [b](<>)") == []
+def empty_links(text: str) -> list[tuple[LinkKind, str, int, int, int, int]]:
+    """(kind, text, line, column, start, end) of each link, checking each is empty."""
+    post = post_of(text)
+    assert all(link.url == "" and written(post, link) == "" for link in post.links)
+    return [
+        (link.kind, link.text, link.location.line, link.location.column, link.start, link.end)
+        for link in post.links
+    ]
+
+
+def test_empty_markdown_destinations_are_empty_links_placed_after_the_parenthesis() -> None:
+    text = "[a]() [b](<>) ![c]()\n[d](  )"
+    assert empty_links(text) == [
+        (INL, "a", 1, 5, 4, 4),
+        (INL, "b", 1, 12, 11, 11),
+        (IMG, "c", 1, 20, 19, 19),
+        (INL, "d", 2, 7, 27, 27),
+    ]
+
+
+def test_empty_reference_definition_is_an_empty_link_where_it_is_used() -> None:
+    text = "See [x] and [text][X].\n\n[x]: <>\n"
+    post = post_of(text)
+    assert empty_links(text) == [(R, "x", 1, 5, 30, 30), (R, "text", 1, 13, 30, 30)]
+    assert text[post.links[0].start - 1 : post.links[0].start + 1] == "<>"
+
+
+def test_empty_html_attributes_are_empty_links() -> None:
+    text = (
+        '<a href="">d</a> <img src="" alt="e"> <a href>f</a> <a HREF=\' \'>g</a>\n\n'
+        '<div>\n<a href="">block</a>\n</div>\n'
+    )
+    assert empty_links(text) == [
+        (H, "d", 1, 10, 9, 9),
+        (H, "e", 1, 28, 27, 27),
+        (H, "f", 1, 46, 45, 45),
+        (H, "g", 1, 62, 61, 61),
+        (H, "block", 4, 10, 86, 86),
+    ]
+
+
+def test_empty_links_in_tables_and_code() -> None:
+    text = "| [t]() | <a href>u</a> |\n|---|---|\n| `[v]()` | w |\n\n    [x]()\n"
+    assert empty_links(text) == [(INL, "t", 1, 7, 6, 6), (H, "u", 1, 18, 17, 17)]
+
+
+def test_empty_links_reach_the_empty_link_rule() -> None:
+    from linkcheck.rules import judge
+
+    post = post_of('Text [a]() and <a href="">b</a>.\n')
+    findings = judge([post], None)
+    assert [(f.rule, f.location.line, f.location.column) for f in findings] == [
+        ("empty-link", 1, 10),
+        ("empty-link", 1, 25),
+    ]
+
+
+def test_a_destination_that_is_not_empty_is_not_an_empty_link() -> None:
+    assert summary("[a](<b>) [c]( d )") == [(INL, "b", 1, 6), (INL, "d", 1, 15)]
 
 
 # ---------------------------------------------------------------------------
@@ -513,3 +570,17 @@ def test_frontmatter_crlf_flow_lists_and_html_in_blockquote(tmp_path: Path) -> N
 def test_broken_frontmatter_in_a_document_is_not_fatal() -> None:
     doc = Document(Path("p.md"), "p.md", "---\na: [\n---\nhttp://a.example\n", {}, 13)
     assert [k.url for k in extract_post(doc).links] == ["http://a.example"]
+
+
+def test_plain_and_marked_up_headings_give_the_same_kind_of_anchor() -> None:
+    text = (
+        "# Energy and water 2025\n\n## Energy *and* water\n\n"
+        "Setext\nheading\n---\n\n### Café (v2)\n"
+    )
+    post = post_of(text)
+    assert post.anchors == {
+        "energy-and-water-2025",
+        "energy-and-water",
+        "setext-heading",
+        "café-v2",
+    }

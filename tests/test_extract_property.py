@@ -35,7 +35,9 @@ TEMPLATES = [
     "[{l}]", "![{t}][{l}]", "\n[{l}]: {u}\n", "\n[{l}]:\n  <{u}> '{t}'\n", "<{u}>", " {u} ",
     "<a href=\"{u}\">{t}</a>", "<a href='{u}'>", "<img src={u} alt='{t}'>",
     "\n<video\nsrc=\"{u}\">\n", "`{u}`", "\n```\n{u}\n```\n", "<!-- {u} -->", "\n# {t}\n",
-    "| {t} | {u} |\n|---|---|\n| {u} |",
+    "| {t} | {u} |\n|---|---|\n| {u} |", "[{t}]()", "[{t}](<>)", "![{t}]( )",
+    "<a href=\"\">{t}</a>", "<a href>{t}</a>", "<img src='' alt='{t}'>", "\n[{l}]: <>\n",
+    "| [{t}]() | <a href> |\n|-|-|",
 ]  # fmt: skip
 small = st.text(alphabet=st.sampled_from(list("ab \\[]()<>*_`&;#|\"'\n\té")), max_size=6)
 urls = st.tuples(
@@ -135,6 +137,8 @@ def check(post: Post) -> None:
             assert "mailto:" + span == link.url
         else:
             assert link.url in (span, as_written(link.kind, span)), (link, span)
+        if not link.url:
+            assert link.start == link.end, link  # an empty destination has an empty span
         if offset != link.start:
             # Reference links (and reference images) point at the `[` where they are used.
             assert link.kind in (LinkKind.REFERENCE, LinkKind.IMAGE), link

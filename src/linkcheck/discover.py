@@ -47,8 +47,8 @@ def find_posts(
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for post in _walk(path, endings):
-                found.setdefault(_identity(post), post)
+            for post, identity in _walk(path, endings):
+                found.setdefault(identity, post)
         elif path.exists():
             found.setdefault(_identity(path), path)
         else:
@@ -63,12 +63,24 @@ def _identity(path: Path) -> Path:
         return path.absolute()
 
 
-def _walk(root: Path, endings: tuple[str, ...]) -> Iterator[Path]:
+def _walk(root: Path, endings: tuple[str, ...]) -> Iterator[tuple[Path, Path]]:
+    """Each post below ``root`` with its identity (its resolved path).
+
+    A directory is resolved once; a post that is not itself a symbolic link resolves to its
+    resolved directory joined with its name, which saves resolving every file.
+    """
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = [d for d in subdirs if not d.startswith(".") and d not in SKIPPED_DIRECTORIES]
+        resolved: Path | None = None
         for name in files:
             if not name.startswith(".") and name.lower().endswith(endings):
-                yield Path(directory, name)
+                post = Path(directory, name)
+                if os.path.islink(post):
+                    yield post, _identity(post)
+                    continue
+                if resolved is None:
+                    resolved = _identity(Path(directory))
+                yield post, resolved / name
 
 
 # ---------------------------------------------------------------------------
@@ -154,12 +166,14 @@ def read_document(path: Path, *, cwd: Path | None = None) -> Document:
 def display_path(path: Path, cwd: Path) -> str:
     """``path`` relative to ``cwd`` when it lies below it, with ``/`` separators."""
     absolute = path if path.is_absolute() else cwd / path
-    for candidate, base in ((absolute, cwd), (_identity(absolute), _identity(cwd))):
-        try:
-            return candidate.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return path.as_posix()
+    try:
+        return absolute.relative_to(cwd).as_posix()
+    except ValueError:
+        pass
+    try:
+        return _identity(absolute).relative_to(_identity(cwd)).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _byte_line(data: bytes, offset: int) -> int:

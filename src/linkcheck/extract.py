@@ -5,6 +5,14 @@ records block positions (``token.map``), so a few of its inline rules are wrappe
 notes where in the block's inline text the link it produced starts and ends. Those inline
 offsets are then mapped back to offsets in the file (``_BlockMap``), which give the line and
 column a reader sees in an editor and the exact span ``--fix`` rewrites.
+
+Empty destinations are links too (so the ``empty-link`` rule can report them): ``[t]()``,
+``[t](<>)``, ``![a]()``, ``<a href="">``, ``<a href>``, ``<img src="">`` and a reference
+definition ``[x]: <>`` used as ``[x]``. Their URL is ``""`` and their span is empty
+(``start == end``) at the place where the destination would be written: just after the ``(``
+(or the ``<`` of ``<>``), just after the opening quote of an empty attribute value, just after
+the name of an attribute written without a value. The column reported is that place, so for
+``[t]()`` it is the column of the ``(`` plus one; a reference use is reported at its ``[``.
 """
 
 from __future__ import annotations
@@ -89,8 +97,28 @@ FRONTMATTER_URL_PREFIXES: tuple[str, ...] = ("http://", "https://")
 YAML_STRING_TAG = "tag:yaml.org,2002:str"
 YAML_QUOTE_STYLES: frozenset[str] = frozenset({'"', "'"})
 HEADING_TRAILING = ":"
+TABLE_CELL_OPENERS: frozenset[str] = frozenset({"th_open", "td_open"})
 
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UrlComposer(_YAML_LOADER):  # type: ignore[misc]
+    """Composes frontmatter to find where its URL strings are.
+
+    Every untagged scalar is tagged a string without trying the implicit types (numbers,
+    dates, booleans...). Only values starting with ``http://`` or ``https://`` are used, and no
+    implicit type matches those, so the answer is the same and the guessing is saved.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode:
+            return YAML_STRING_TAG
+        return super().resolve(kind, value, implicit)
+
+
+SOURCE_CACHE_SIZE = 8192
+"""How many URL -> Source answers are remembered (a post cites the same URL again and again)."""
+_identify = functools.lru_cache(maxsize=SOURCE_CACHE_SIZE)(identify)
 
 
 # ---------------------------------------------------------------------------
@@ -139,7 +167,7 @@ def extract_post(
                 location=Location(doc.display_path, line, column),
                 in_resources=item.kind is not LinkKind.FRONTMATTER
                 and any(start <= item.use < end for start, end in sections),
-                source=identify(item.url),
+                source=_identify(item.url),
                 start=item.start,
                 end=item.end,
                 key_path=item.key_path,
@@ -204,6 +232,8 @@ class _Note:
     mailto: bool = False
     written: str = ""
     """The URL as it appears in the inline text."""
+    after: str = ""
+    """For an empty destination: the inline character that follows it (``)`` or ``>``)."""
 
 
 def _shift(item: _Found, by: int) -> _Found:
@@ -388,14 +418,19 @@ def _inline_needed(state: StateCore) -> None:
     Headings are always parsed (their text makes anchors and Resources sections).
     """
     parse = state.md.inline.parse
+    terminator = state.md.inline.terminator_re
     previous: Token | None = None
     for token in state.tokens:
         if token.type == "inline":
             if token.children is None:
                 token.children = []
-            if (previous is not None and previous.type == "heading_open") or LINKISH_RE.search(
-                token.content
-            ):
+            heading = previous is not None and previous.type == "heading_open"
+            if heading and token.content and terminator.search(token.content) is None:
+                # No character that starts any inline rule: markdown-it would make the
+                # whole text one text token.
+                text = Token("text", "", 0, content=token.content)
+                token.children.append(text)
+            elif heading or LINKISH_RE.search(token.content):
                 parse(token.content, state.md, state.env, token.children)
         previous = token
 
@@ -475,9 +510,11 @@ def _describe_link(state: StateInline, start: int, end: int, *, image: bool) -> 
             pos += 1
         result = parseLinkDestination(src, pos, end)
         if not result.ok or result.pos <= pos:
+            if pos == end - 1:  # ``[text]()``: nothing before the closing parenthesis
+                return _Note(kind, pos, pos, pos, after=src[pos])
             return None
         begin, stop = (pos + 1, result.pos - 1) if src[pos] == "<" else (pos, result.pos)
-        return _Note(kind, begin, begin, stop, written=src[begin:stop])
+        return _Note(kind, begin, begin, stop, written=src[begin:stop], after=src[stop])
     if end > label_end + 1:
         label = src[label_end + 2 : end - 1] or src[bracket + 1 : label_end]
     else:
@@ -657,8 +694,12 @@ def _scan_markdown(src: str, raw: str) -> _Scan:
             _scan_html(token.content, mapping, src, raw, scan, inline=False)
         elif token.type == "inline" and token.map is not None and token.children is not None:
             opener = tokens[index - 1] if index > 0 else token
-            mapping = _inline_map(token, opener, lines, table_cursor)
-            _scan_inline(token.children, mapping, src, raw, definitions, scan)
+            # Table cells are mapped in order along their line, so each one moves the cursor.
+            if opener.type in TABLE_CELL_OPENERS or any(
+                META_KEY in child.meta for child in token.children if child.meta
+            ):
+                mapping = _inline_map(token, opener, lines, table_cursor)
+                _scan_inline(token.children, mapping, src, raw, definitions, scan)
             if opener.type == "heading_open":
                 level = int(opener.tag[1:]) if opener.tag[1:].isdigit() else 1
                 text = _plain(token.children, headings=True)
@@ -671,7 +712,7 @@ def _inline_map(
 ) -> _BlockMap:
     assert token.map is not None
     first, stop = token.map
-    if opener.type in ("th_open", "td_open"):
+    if opener.type in TABLE_CELL_OPENERS:
         cursor = table_cursor.get(first, 0)
         positions = _chars_in_line(token.content, lines, first, cursor)
         if positions:
@@ -737,11 +778,15 @@ def _resolve(
     use = mapping.to_source(note.use)
     if note.label is not None:
         span = definitions.get(note.label)
-        if span is None or span[1] <= span[0]:
+        if span is None or span[1] < span[0]:
             return None
         start, end = span
         return _Found(unescapeAll(raw[start:end]), note.kind, text, use, start, end)
     start, end = mapping.span(note.start, note.end)
+    if not note.written:
+        if note.end != note.start or src[start : start + 1] != note.after:
+            return None  # the place could not be found in the file
+        return _Found("", note.kind, text, start, start, start)
     if start >= end or not _same_text(src[start:end], note.written):
         return None
     written = raw[start:end]
@@ -841,13 +886,15 @@ def _scan_html(
             if name in anchor_attributes and value.strip():
                 scan.anchors.add(html.unescape(value.strip()))
         for name, value, offset in attributes:
-            if name not in url_attributes or "\n" in value or not value.strip():
+            if name not in url_attributes or "\n" in value:
                 continue
-            lead = len(value) - len(value.lstrip())
             written = value.strip()
+            lead = len(value) - len(value.lstrip()) if written else 0
             start, end = mapping.span(offset + lead, offset + lead + len(written))
-            if src[start:end] != written:
+            if written and src[start:end] != written:
                 continue
+            if not written and (offset < 1 or src[start - 1 : start] != content[offset - 1]):
+                continue  # an empty value whose place could not be found in the file
             if tag != "a":
                 text = _html_text(attributes, "", 0)
             else:
@@ -857,7 +904,11 @@ def _scan_html(
 
 
 def _attributes(text: str, base: int) -> list[tuple[str, str, int]]:
-    """(lower-case name, raw value, offset of the value) for each attribute with a value."""
+    """(lower-case name, raw value, offset of the value) for each attribute.
+
+    An attribute written without a value (``<a href>``) has the value ``""``, placed just
+    after its name.
+    """
     found: list[tuple[str, str, int]] = []
     for match in HTML_ATTR_RE.finditer(text):
         for group in (2, 3, 4):
@@ -865,6 +916,8 @@ def _attributes(text: str, base: int) -> list[tuple[str, str, int]]:
             if value is not None:
                 found.append((match.group(1).lower(), value, base + match.start(group)))
                 break
+        else:
+            found.append((match.group(1).lower(), "", base + match.end(1)))
     return found
 
 
@@ -900,7 +953,7 @@ def _frontmatter_links(text: str, body_offset: int) -> list[_Found]:
     if "http" not in source.lower():
         return []
     try:
-        root = yaml.compose(source, Loader=_YAML_LOADER)
+        root = yaml.compose(source, Loader=_UrlComposer)
     except (yaml.YAMLError, RecursionError, ValueError):
         return []
     found: list[_Found] = []

@@ -1,0 +1,109 @@
+"""Collecting posts: the parallel path gives exactly what the one-by-one path gives."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from linkcheck import app
+from linkcheck.app import Collected, collect
+from linkcheck.config import Settings
+from linkcheck.models import Post
+
+POSTS = 24
+NEEDS_FORK = pytest.mark.skipif(
+    app.FORK not in multiprocessing.get_all_start_methods(), reason="no fork start method"
+)
+
+
+def write_corpus(root: Path) -> None:
+    for number in range(POSTS):
+        folder = root / f"{number % 3}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"post-{number}.md").write_text(
+            f"---\ntitle: Post {number}\nlinks:\n  - https://fm.example/{number}\n---\n\n"
+            f"# Post {number}\n\nSee [a](https://a.example/{number}) and https://b.example/.\n"
+            f'Empty [e]() and <a href="">h</a>.\n\n## Resources\n\n- [r][{number}]\n\n'
+            f"[{number}]: https://r.example/{number}\n",
+            encoding="utf-8",
+        )
+    (root / "1" / "binary.md").write_bytes(b"\x00\x01")
+    (root / "2" / "broken.md").write_text("---\ntitle: [\n---\nbody\n", encoding="utf-8")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    write_corpus(tmp_path)
+    return tmp_path
+
+
+def sequential(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Collected:
+    monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 10**9)
+    return collect(Settings(paths=(str(corpus),)), cwd=corpus)
+
+
+def test_small_runs_stay_in_this_process() -> None:
+    assert app._worker_count(app.PARALLEL_MIN_POSTS - 1) == 1
+    assert app._worker_count(0) == 1
+
+
+@NEEDS_FORK
+def test_worker_count_is_bounded_by_the_cpus() -> None:
+    count = app._worker_count(10**6)
+    assert 1 <= count <= (multiprocessing.cpu_count() or 1)
+
+
+@NEEDS_FORK
+def test_parallel_extraction_equals_sequential(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = sequential(corpus, monkeypatch)
+    assert len(expected.posts) == POSTS
+    assert [p.path for p in expected.problems] == ["1/binary.md", "2/broken.md"]
+    paths = sorted(p for p in corpus.rglob("*.md"))
+    headings = Settings().resources_headings
+    outcomes = app._extract_parallel(paths, corpus, tuple(headings), workers=2)
+    assert outcomes == app._extract_batch(paths, corpus, tuple(headings))
+    assert outcomes is not None
+    assert [o for o in outcomes if isinstance(o, Post)] == list(expected.posts)
+
+
+@NEEDS_FORK
+def test_collect_in_parallel_keeps_order_and_problems(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = sequential(corpus, monkeypatch)
+    monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 4)
+    monkeypatch.setattr(app.threading, "active_count", lambda: 1)
+    calls: list[int] = []
+    original = app._extract_parallel
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "_extract_parallel", spy)
+    got = collect(Settings(paths=(str(corpus),)), cwd=corpus)
+    if app._worker_count(POSTS + 2) > 1:
+        assert calls
+    assert got == expected
+    assert [p.path for p in got.posts] == sorted(p.path for p in got.posts)
+    assert {p.path for p in got.problems} == {"1/binary.md", "2/broken.md"}
+    empty = [link for post in got.posts for link in post.links if not link.url]
+    assert len(empty) == 2 * POSTS
+
+
+def test_workers_that_cannot_start_fall_back_to_this_process(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = sequential(corpus, monkeypatch)
+    monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 4)
+    monkeypatch.setattr(app, "_worker_count", lambda posts: 2)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes left")
+
+    monkeypatch.setattr(app, "ProcessPoolExecutor", refuse)
+    assert collect(Settings(paths=(str(corpus),)), cwd=corpus) == expected
