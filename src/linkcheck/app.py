@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
+import pickle
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 from linkcheck.config import Settings
 from linkcheck.discover import find_posts, read_document
 from linkcheck.extract import extract_post
+from linkcheck.fix import FixOutcome, fix_posts
 from linkcheck.models import (
     CheckRequest,
     CheckResult,
+    Finding,
     InputError,
     InputProblem,
     Persistence,
@@ -40,19 +49,78 @@ class Collected:
     problems: tuple[InputProblem, ...]
 
 
+PARALLEL_MIN_POSTS = 200
+"""From this many posts on, posts are read and extracted by worker processes (fewer are not
+worth the cost of starting them)."""
+CHUNKS_PER_WORKER = 4
+"""Each worker gets about this many batches of posts, so one slow batch holds no one up."""
+FORK = "fork"
+"""The only start method used: workers inherit the loaded parser instead of importing it again."""
+
+Outcome = Post | InputProblem
+
+
 def collect(settings: Settings, *, cwd: Path) -> Collected:
-    """Discover, read and extract every post; unreadable files become problems, not errors."""
+    """Discover, read and extract every post; unreadable files become problems, not errors.
+
+    With many posts (``PARALLEL_MIN_POSTS``) and several CPUs the posts are split into
+    batches extracted by forked worker processes; the result is the same, in the same order,
+    as extracting them one by one here (which is also what happens when workers cannot start).
+    """
     paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
-    posts: list[Post] = []
-    problems: list[InputProblem] = []
-    for path in find_posts(paths, settings.extensions):
+    found = find_posts(paths, settings.extensions)
+    headings = tuple(settings.resources_headings)
+    workers = _worker_count(len(found))
+    outcomes = _extract_parallel(found, cwd, headings, workers) if workers > 1 else None
+    if outcomes is None:
+        outcomes = _extract_batch(found, cwd, headings)
+    posts = tuple(o for o in outcomes if isinstance(o, Post))
+    problems = tuple(o for o in outcomes if isinstance(o, InputProblem))
+    return Collected(posts, problems)
+
+
+def _extract_batch(paths: Sequence[Path], cwd: Path, headings: tuple[str, ...]) -> list[Outcome]:
+    """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each."""
+    outcomes: list[Outcome] = []
+    for path in paths:
         try:
             document = read_document(path, cwd=cwd)
         except InputError as exc:
-            problems.append(InputProblem(exc.path, exc.reason, exc.line))
+            outcomes.append(InputProblem(exc.path, exc.reason, exc.line))
             continue
-        posts.append(extract_post(document, resources_headings=settings.resources_headings))
-    return Collected(tuple(posts), tuple(problems))
+        outcomes.append(extract_post(document, resources_headings=headings))
+    return outcomes
+
+
+def _worker_count(posts: int) -> int:
+    """How many processes should extract ``posts`` posts (1: do it in this process).
+
+    Workers are forked, so they are used only where ``fork`` exists and while this process
+    runs a single thread (forking a threaded process can copy a lock some thread holds).
+    """
+    if posts < PARALLEL_MIN_POSTS or FORK not in multiprocessing.get_all_start_methods():
+        return 1
+    if threading.active_count() > 1:
+        return 1
+    cpus = os.cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        cpus = min(cpus, len(os.sched_getaffinity(0)))
+    return max(1, min(cpus, posts // (PARALLEL_MIN_POSTS // 2)))
+
+
+def _extract_parallel(
+    paths: Sequence[Path], cwd: Path, headings: tuple[str, ...], workers: int
+) -> list[Outcome] | None:
+    """``_extract_batch`` over ``workers`` forked processes; None when they cannot be used."""
+    size = max(1, -(-len(paths) // (workers * CHUNKS_PER_WORKER)))
+    batches = [paths[i : i + size] for i in range(0, len(paths), size)]
+    try:
+        context = multiprocessing.get_context(FORK)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = list(pool.map(_extract_batch, batches, repeat(cwd), repeat(headings)))
+    except (OSError, ValueError, BrokenProcessPool, pickle.PicklingError):
+        return None
+    return [outcome for batch in results for outcome in batch]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +206,8 @@ def run(
         severities=settings.severity,
         history=history,
     )
+    if settings.suggest_archive and results:
+        findings = suggest_archived_copies(findings, posts, settings)
     links = tuple(link for post in posts for link in post.links)
     return Report(
         posts=tuple(_summary(p) for p in posts),
@@ -214,6 +284,31 @@ def _summary(post: Post) -> PostSummary:
     return PostSummary(
         path=post.path, title=post.title, links=len(post.links), has_resources=post.has_resources
     )
+
+
+def suggest_archived_copies(
+    findings: Sequence[Finding], posts: Sequence[Post], settings: Settings
+) -> list[Finding]:
+    """Dead links get the Wayback Machine snapshot closest to their post's publish date.
+
+    Bounded in time; a failing archive only means fewer suggestions.
+    """
+    from linkcheck.archive import archive_queries, suggest_archives, with_archive_suggestions
+
+    queries = archive_queries(findings, posts)
+    if not queries:
+        return list(findings)
+    archives = asyncio.run(suggest_archives(queries, user_agent=settings.user_agent))
+    return with_archive_suggestions(findings, posts, archives)
+
+
+def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOutcome:
+    """Rewrite (or, without ``write``, preview) the moved links the report found.
+
+    The posts are read again, so a file edited since the run is refused, not overwritten.
+    """
+    collected = collect(settings, cwd=cwd)
+    return fix_posts(collected.posts, report.results, write=write)
 
 
 def exit_code(report: Report, settings: Settings) -> int:

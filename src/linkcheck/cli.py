@@ -75,12 +75,16 @@ def _click_option(option: Option) -> Callable[[F], F]:
     return click.option(flag, option.attr, type=click_type, default=None, help=help_text)
 
 
-def settings_options(*, only: set[str] | None = None) -> Callable[[F], F]:
-    """Decorate a command with one option per settings row (all, or ``only`` those)."""
+def settings_options(
+    *, only: set[str] | None = None, skip: frozenset[str] = frozenset()
+) -> Callable[[F], F]:
+    """Decorate a command with one option per settings row (``only`` those, less ``skip``)."""
 
     def decorate(func: F) -> F:
         for option in reversed(OPTIONS):
-            if option.attr in _NOT_CLI or (only is not None and option.attr not in only):
+            if option.attr in _NOT_CLI or option.attr in skip:
+                continue
+            if only is not None and option.attr not in only:
                 continue
             func = _click_option(option)(func)
         func = (
@@ -202,8 +206,21 @@ def cli() -> None:
 
 @cli.command("run")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--fix",
+    "fix_mode",
+    flag_value="write",
+    default=None,
+    help="Rewrite moved links in place with their new URL (permanent redirects only).",
+)
+@click.option(
+    "--fix-preview",
+    "fix_mode",
+    flag_value="preview",
+    help="Print the unified diff --fix would apply, without writing.",
+)
 @settings_options()
-def run_command(paths: tuple[str, ...], **params: Any) -> None:
+def run_command(paths: tuple[str, ...], fix_mode: str | None, **params: Any) -> None:
     """Check PATHS (posts or directories; default: the configured content directory).
 
     Several reports can be written at once: `--format json --output report.json
@@ -223,7 +240,27 @@ def run_command(paths: tuple[str, ...], **params: Any) -> None:
         for problem in report.problems:
             click.echo(f"linkcheck: {problem}", err=True)
         write_reports(report, targets)
+        if fix_mode is not None:
+            diff_to_stdout = all(out is not None or fmt == "text" for fmt, out in targets)
+            apply_fixes(report, settings, write=fix_mode == "write", to_stdout=diff_to_stdout)
     sys.exit(exit_code(report, settings))
+
+
+def apply_fixes(report: Report, settings: Settings, *, write: bool, to_stdout: bool) -> None:
+    """Rewrite (or preview) moved links; diffs go to stdout unless a report is there."""
+    from linkcheck.app import fix
+
+    if report.network_down or report.offline:
+        click.echo("linkcheck: nothing to fix: no link was checked", err=True)
+        return
+    outcome = fix(report, settings, cwd=Path.cwd(), write=write)
+    for diff in outcome.diffs:
+        click.echo(diff, nl=False, err=not to_stdout)
+    for problem in outcome.problems:
+        click.echo(f"linkcheck: {problem}", err=True)
+    verb = "rewrote" if write else "would rewrite"
+    files = len(outcome.files_changed)
+    click.echo(f"linkcheck: {verb} {len(outcome.edits)} URL(s) in {files} file(s)", err=True)
 
 
 def report_targets(
@@ -231,10 +268,7 @@ def report_targets(
 ) -> list[tuple[str, str | None]]:
     """Pair each format with its output file; at most one format may go to stdout."""
     if len(outputs) > len(formats):
-        if len(formats) == 1 and len(outputs) == 1:
-            pass
-        else:
-            raise UsageError("more --output files than --format options")
+        raise UsageError("more --output files than --format options")
     targets: list[tuple[str, str | None]] = [
         (fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)
     ]
@@ -282,6 +316,41 @@ def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
     links = [link for post in collected.posts for link in post.links]
     emit(render_links(links, fmt), None)
     sys.exit(EXIT_USAGE if collected.problems else 0)
+
+
+@cli.command("sources")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@settings_options(skip=frozenset({"format", "fix", "suggest_archive"}))
+def sources_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
+    """The blog's bibliography: each cited source once, with its title and last verdict.
+
+    Every source (by source key: one arXiv paper, one DOI, one normalised URL) is listed
+    with its kind, its captured title, every post and line that cites it, and its verdict.
+    Results come from the cache when fresh; with --offline no verdict or page title is shown.
+    """
+    from linkcheck.app import run
+    from linkcheck.report.sources import bibliography, render_sources
+
+    with handle_errors():
+        settings = build_settings(paths, params)
+        with _progress() as (on_plan, on_result):
+            report = run(settings, on_plan=on_plan, on_result=on_result, warn=warn)
+        for problem in report.problems:
+            click.echo(f"linkcheck: {problem}", err=True)
+        if report.network_down:
+            click.echo("linkcheck: network unreachable: no verdicts", err=True)
+        color = not settings.output and use_color(sys.stdout)
+        text = render_sources(bibliography(report), fmt, color=color)
+        emit(text, settings.output[0] if settings.output else None)
+    sys.exit(EXIT_USAGE if report.problems else 0)
 
 
 @cli.command("report")

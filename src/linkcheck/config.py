@@ -124,6 +124,8 @@ class Settings:
     """Hours those failing runs must span before a transient failure becomes an error."""
     history_keep: int = DEFAULT_HISTORY_KEEP
     """Checks kept per URL in the history."""
+    suggest_archive: bool = False
+    """Ask the Wayback Machine for an archived copy of each dead link."""
     severity: Mapping[str, Severity] = field(default_factory=dict)
     """Severity overrides by rule id (``{"uncited-resource": "warning"}``)."""
     hosts: Mapping[str, HostSettings] = field(default_factory=dict)
@@ -348,6 +350,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("escalate_runs", "Failing runs before a transient failure is an error.", _int(1)),
     Option("escalate_hours", "Hours those failing runs must span to be an error.", _float),
     Option("history_keep", "Checks kept per URL in the history.", _int(1)),
+    Option("suggest_archive", "Suggest a Wayback Machine copy for each dead link.", _bool),
     Option(
         "severity", "Severity overrides by rule id (RULE=LEVEL on the command line).", _severities
     ),
