@@ -195,7 +195,7 @@ class FakeWeb:
                 method, path = pending
                 pending = None
             self.hits.append(Hit(method, host, path, self._loop.time()))
-            route = self.routes.get((host, path))
+            route = self.routes.get((host, path)) or self.routes.get((host, path.split("?")[0]))
             if route is None:
                 response = Response(404, b"<title>Not here</title>")
             else:

@@ -186,3 +186,21 @@ def test_github_issue_without_a_token(blog: Path, monkeypatch: pytest.MonkeyPatc
     code, _, err = invoke("github-issue", "r.json", "--repository", "o/r")
     assert code == 2
     assert "no token" in err
+
+
+def test_sources_lists_each_source_once(blog: Path) -> None:
+    code, out, _ = invoke("sources", "--offline", "--format", "json")
+    assert code == 0
+    sources = json.loads(out)["sources"]
+    assert len(sources) == 10
+    strubell = next(s for s in sources if s["key"] == "arxiv:1906.02243")
+    assert [c["line"] for c in strubell["citations"]] == [10, 46]
+    code, out, _ = invoke("sources", "--offline", "--format", "markdown")
+    assert code == 0
+    assert out.count("| arxiv |") == 2
+
+
+def test_fix_needs_checked_links(blog: Path) -> None:
+    code, _, err = invoke("run", "--offline", "--fix")
+    assert code == 0
+    assert "nothing to fix" in err

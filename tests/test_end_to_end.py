@@ -192,3 +192,54 @@ def test_a_source_that_never_answers_times_out(blog: Path, web: FakeWeb) -> None
     assert results[MIT]["verdict"] == "timeout"
     assert code == 0  # a timeout is a warning until it persists across runs
     assert any(f["rule"] == "unverified-link" for f in document["findings"])
+
+
+def test_fix_rewrites_exactly_the_moved_urls(blog: Path, web: FakeWeb) -> None:
+    healthy(web)
+    web.route(MLCO2, Response(301, headers={"Location": "https://mlco2.github.io/impact-v2/"}))
+    web.route("https://mlco2.github.io/impact-v2/", html("ML CO2 Impact calculator"))
+    web.route(YOUTUBE, Response(302, headers={"Location": "/consent"}))
+    web.route("https://www.youtube.com/consent", html("Before you continue"))
+    post = blog / "content" / "blog" / POST.name
+    before = post.read_bytes()
+    code, _ = run("--fix-preview")
+    assert code == 0
+    assert post.read_bytes() == before
+    code, _ = run("--fix")
+    assert code == 0  # moved links are warnings
+    after = post.read_bytes()
+    assert after == before.replace(MLCO2.encode(), b"https://mlco2.github.io/impact-v2/")
+    assert before.count(MLCO2.encode()) == 2
+    run("--fix")
+    assert post.read_bytes() == after  # a second run changes nothing
+
+
+def test_dead_links_get_an_archived_copy(blog: Path, web: FakeWeb) -> None:
+    healthy(web)
+    web.route(MIT, Response(404, b"gone"))
+    snapshot = "http://web.archive.org/web/20250314000000/" + MIT
+    body = json.dumps(
+        {
+            "archived_snapshots": {
+                "closest": {
+                    "available": True,
+                    "url": snapshot,
+                    "timestamp": "20250314000000",
+                    "status": "200",
+                }
+            }
+        }
+    ).encode()
+    web.route(
+        "https://archive.org/wayback/available",
+        Response(200, body, {"Content-Type": "application/json"}),
+    )
+    code, document = run("--suggest-archive")
+    assert code == 1
+    dead = [f for f in document["findings"] if f["rule"] == "dead-link"]
+    assert len(dead) == 2  # cited in the body and listed in Resources
+    for finding in dead:
+        assert finding["suggestion"] == snapshot.replace("http://", "https://", 1)
+    queries = [h for h in web.hits if h.host == "archive.org"]
+    assert len(queries) == 1
+    assert "timestamp=20250314" in queries[0].path
