@@ -1,5 +1,4 @@
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,15 +12,6 @@ from linkcheck.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 POST = ROOT / "content" / "blog" / "carbon-cost-of-ai-training.md"
 SEED = ROOT.parent / "shared" / "seeds" / "000_389c9454d15aed83.txt"
-
-
-@pytest.fixture
-def blog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working directory holding a copy of the real post under content/."""
-    (tmp_path / "content" / "blog").mkdir(parents=True)
-    shutil.copy(POST, tmp_path / "content" / "blog" / POST.name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

@@ -2,19 +2,14 @@
 
 import io
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdf
-import pytest
 from click.testing import CliRunner
 
 from linkcheck.cli import cli
+from tests.conftest import POST
 from tests.fakeweb import FakeWeb, Response
-
-ROOT = Path(__file__).resolve().parents[1]
-POST = ROOT / "content" / "blog" / "carbon-cost-of-ai-training.md"
 
 STRUBELL_PDF = "https://arxiv.org/pdf/1906.02243"
 STRUBELL_ABS = "https://arxiv.org/abs/1906.02243"
@@ -83,24 +78,6 @@ def healthy(web: FakeWeb) -> None:
     web.route(UK_PDF, pdf(TITLES[UK_PDF]))
     web.route(CODECARBON, html(TITLES[CODECARBON]))
     web.route(MLCO2, html(TITLES[MLCO2]))
-
-
-@pytest.fixture
-def blog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "content" / "blog").mkdir(parents=True)
-    shutil.copy(POST, tmp_path / "content" / "blog" / POST.name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
-def web(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeb]:
-    with FakeWeb(tmp_path) as fake:
-        for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "ALL_PROXY"):
-            monkeypatch.delenv(name, raising=False)
-        for key, value in fake.env().items():
-            monkeypatch.setenv(key, value)
-        yield fake
 
 
 def run(*args: str) -> tuple[int, dict[str, object]]:
