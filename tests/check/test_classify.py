@@ -9,7 +9,7 @@ import errno
 import random
 import socket
 import ssl
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -19,7 +19,6 @@ import httpx
 import pytest
 import trustme
 from aiohttp.client_reqrep import ConnectionKey
-from httpx_aiohttp.transport import map_aiohttp_exceptions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +34,7 @@ from linkcheck.check.classify import (
     parse_retry_after,
     verdict_for_status,
 )
+from linkcheck.check.transport import aiohttp_error_to_httpx
 from linkcheck.models import Verdict
 
 IO_TIMEOUT = 5.0
@@ -226,14 +226,21 @@ def httpx_wrap(kind: type[httpx.HTTPError]) -> Callable[[BaseException], BaseExc
     return lambda inner: kind(str(inner))
 
 
-def via_httpx_aiohttp(exc: BaseException) -> BaseException:
-    """Pass an aiohttp exception through httpx-aiohttp's own mapping."""
+@contextlib.contextmanager
+def mapped_like_the_transport() -> Iterator[None]:
+    """Raise aiohttp failures as the aiohttp transport does."""
     try:
-        with map_aiohttp_exceptions():
-            raise exc
+        yield
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise aiohttp_error_to_httpx(exc) from exc
+
+
+def via_transport(exc: BaseException) -> BaseException:
+    """Pass an aiohttp exception through the aiohttp transport's mapping onto httpx."""
+    try:
+        raise aiohttp_error_to_httpx(exc) from exc
     except httpx.HTTPError as mapped:
         return mapped
-    raise AssertionError("not mapped")  # pragma: no cover
 
 
 def aiohttp_dns(os_error: OSError, host: str = HOST) -> BaseException:
@@ -278,13 +285,13 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
     ("aiohttp NODATA", lambda: aiohttp_dns(NODATA), DNS_DEAD),
     ("aiohttp EAI_AGAIN", lambda: aiohttp_dns(EAI_AGAIN), DNS_TEMP),
     (
-        "httpx-aiohttp maps DNS to ConnectTimeout",
-        lambda: via_httpx_aiohttp(aiohttp_dns(NXDOMAIN)),
+        "the transport maps DNS to ConnectError",
+        lambda: via_transport(aiohttp_dns(NXDOMAIN)),
         DNS_DEAD,
     ),
     (
         "aiodns style message",
-        lambda: via_httpx_aiohttp(aiohttp_dns(OSError(None, "Domain name not found"))),
+        lambda: via_transport(aiohttp_dns(OSError(None, "Domain name not found"))),
         DNS_DEAD,
     ),
     (
@@ -333,8 +340,8 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
     # --- refused, reset, unreachable ---
     ("refused", refused, ErrorInfo(Verdict.ERROR, "connection refused", False, False)),
     (
-        "refused via aiohttp and httpx-aiohttp",
-        lambda: via_httpx_aiohttp(aiohttp_connector(refused())),
+        "refused via aiohttp and the transport",
+        lambda: via_transport(aiohttp_connector(refused())),
         ErrorInfo(Verdict.ERROR, "connection refused", False, False),
     ),
     (
@@ -361,13 +368,13 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
     ),
     ("reset", reset, ErrorInfo(Verdict.ERROR, "connection reset by peer", True, False)),
     (
-        "reset via httpx-aiohttp is not a timeout",
-        lambda: via_httpx_aiohttp(aiohttp.ClientOSError(errno.ECONNRESET, "Connection reset")),
+        "reset via the transport is not a timeout",
+        lambda: via_transport(aiohttp.ClientOSError(errno.ECONNRESET, "Connection reset")),
         ErrorInfo(Verdict.ERROR, "connection reset by peer", True, False),
     ),
     (
         "aiohttp ClientConnectionResetError",
-        lambda: via_httpx_aiohttp(aiohttp.ClientConnectionResetError("Connection lost")),
+        lambda: via_transport(aiohttp.ClientConnectionResetError("Connection lost")),
         ErrorInfo(Verdict.ERROR, "connection reset by peer", True, False),
     ),
     (
@@ -377,7 +384,7 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
     ),
     (
         "server disconnected (aiohttp, mapped to ConnectTimeout)",
-        lambda: via_httpx_aiohttp(aiohttp.ServerDisconnectedError()),
+        lambda: via_transport(aiohttp.ServerDisconnectedError()),
         ErrorInfo(Verdict.ERROR, "server disconnected", True, False),
     ),
     (
@@ -398,7 +405,7 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
     ),
     (
         "network unreachable",
-        lambda: via_httpx_aiohttp(
+        lambda: via_transport(
             aiohttp_connector(OSError(errno.ENETUNREACH, "Network is unreachable"))
         ),
         ErrorInfo(Verdict.ERROR, "network unreachable", True, False),
@@ -446,17 +453,17 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
     ),
     (
         "aiohttp connect timeout",
-        lambda: via_httpx_aiohttp(aiohttp.ConnectionTimeoutError("Connection timeout")),
+        lambda: via_transport(aiohttp.ConnectionTimeoutError("Connection timeout")),
         ErrorInfo(Verdict.TIMEOUT, "connect timeout", True, False),
     ),
     (
         "aiohttp read timeout",
-        lambda: via_httpx_aiohttp(aiohttp.SocketTimeoutError("Timeout on reading data")),
+        lambda: via_transport(aiohttp.SocketTimeoutError("Timeout on reading data")),
         ErrorInfo(Verdict.TIMEOUT, "read timeout", True, False),
     ),
     (
         "aiohttp phase-less timeout not trusted as connect",
-        lambda: via_httpx_aiohttp(aiohttp.ServerTimeoutError("Timeout")),
+        lambda: via_transport(aiohttp.ServerTimeoutError("Timeout")),
         ErrorInfo(Verdict.TIMEOUT, "timed out", True, False),
     ),
     (
@@ -482,12 +489,12 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
     ),
     (
         "aiohttp non-http URL",
-        lambda: via_httpx_aiohttp(aiohttp.NonHttpUrlClientError("ftp://x/")),
+        lambda: via_transport(aiohttp.NonHttpUrlClientError("ftp://x/")),
         ErrorInfo(Verdict.ERROR, "unsupported URL: ftp://x/", False, False),
     ),
     (
         "payload error after a response",
-        lambda: via_httpx_aiohttp(aiohttp.ClientPayloadError("Response payload is not completed")),
+        lambda: via_transport(aiohttp.ClientPayloadError("Response payload is not completed")),
         ErrorInfo(
             Verdict.ERROR, "incomplete response: Response payload is not completed", True, True
         ),
@@ -510,12 +517,16 @@ def test_classify_exception(make: Callable[[], BaseException], expected: ErrorIn
     assert classify_exception(make()) == expected
 
 
-def test_httpx_aiohttp_really_maps_resets_to_connect_timeout() -> None:
-    # The reason classification must look past the wrapper's type.
-    mapped = via_httpx_aiohttp(aiohttp.ServerDisconnectedError())
-    assert isinstance(mapped, httpx.ConnectTimeout)
-    mapped = via_httpx_aiohttp(aiohttp_dns(NXDOMAIN))
-    assert isinstance(mapped, httpx.TimeoutException)
+def test_transport_maps_aiohttp_errors_onto_httpx_types() -> None:
+    assert isinstance(via_transport(aiohttp.ServerDisconnectedError()), httpx.RemoteProtocolError)
+    assert isinstance(via_transport(aiohttp_dns(NXDOMAIN)), httpx.ConnectError)
+    timeout = via_transport(aiohttp.ConnectionTimeoutError("Connection timeout"))
+    assert isinstance(timeout, httpx.ConnectTimeout)
+    assert isinstance(via_transport(aiohttp.SocketTimeoutError()), httpx.ReadTimeout)
+    assert isinstance(via_transport(aiohttp.ClientPayloadError("cut")), httpx.ReadError)
+    reset = via_transport(aiohttp.ClientOSError(errno.ECONNRESET, "reset"))
+    assert isinstance(reset, httpx.NetworkError)
+    assert isinstance(reset.__cause__, aiohttp.ClientOSError)
 
 
 def test_long_message_is_capped() -> None:
@@ -653,7 +664,7 @@ async def test_tls_error_through_aiohttp_and_httpx(ca: trustme.CA) -> None:
     async with tls_server(_server_context(cert)) as port:
         connector = aiohttp.TCPConnector(ssl=_client_context(ca))
         async with aiohttp.ClientSession(connector=connector) as session:
-            with pytest.raises(httpx.HTTPError) as caught, map_aiohttp_exceptions():
+            with pytest.raises(httpx.HTTPError) as caught, mapped_like_the_transport():
                 await session.get(
                     f"https://localhost:{port}/",
                     timeout=aiohttp.ClientTimeout(total=IO_TIMEOUT),
@@ -687,7 +698,7 @@ def test_tls_wrapped_by_aiohttp_certificate_error() -> None:
     outer = aiohttp.ClientConnectorCertificateError(conn_key(), inner)
     # Not chained with "from": the attribute alone must be enough.
     assert classify_exception(outer).reason == "TLS: certificate has expired"
-    assert classify_exception(via_httpx_aiohttp(outer)).reason == "TLS: certificate has expired"
+    assert classify_exception(via_transport(outer)).reason == "TLS: certificate has expired"
 
 
 # ---------------------------------------------------------------------------
@@ -708,7 +719,7 @@ async def test_real_refused_httpx_and_aiohttp() -> None:
             await client.get(url)
     assert classify_exception(raised.value).reason == "connection refused"
     async with aiohttp.ClientSession() as session:
-        with pytest.raises(httpx.HTTPError) as mapped, map_aiohttp_exceptions():
+        with pytest.raises(httpx.HTTPError) as mapped, mapped_like_the_transport():
             await session.get(url, timeout=aiohttp.ClientTimeout(total=IO_TIMEOUT))
     assert classify_exception(mapped.value).reason == "connection refused"
 
@@ -728,11 +739,11 @@ async def test_real_disconnect_without_response() -> None:
             Verdict.ERROR, "server disconnected", True, False
         )
         async with aiohttp.ClientSession() as session:
-            with pytest.raises(httpx.HTTPError) as mapped, map_aiohttp_exceptions():
+            with pytest.raises(httpx.HTTPError) as mapped, mapped_like_the_transport():
                 await session.get(
                     f"http://127.0.0.1:{port}/", timeout=aiohttp.ClientTimeout(total=IO_TIMEOUT)
                 )
-        assert isinstance(mapped.value, httpx.ConnectTimeout)  # the lossy mapping
+        assert isinstance(mapped.value, httpx.RemoteProtocolError)
         assert classify_exception(mapped.value).reason == "server disconnected"
     finally:
         server.close()
@@ -768,7 +779,7 @@ def test_parse_retry_after_never_raises(value: str) -> None:
 def test_classify_exception_never_raises(message: str, code: int) -> None:
     for exc in (OSError(code, message), socket.gaierror(code, message), ValueError(message)):
         info = classify_exception(
-            via_httpx_aiohttp(aiohttp_connector(exc)) if isinstance(exc, OSError) else exc
+            via_transport(aiohttp_connector(exc)) if isinstance(exc, OSError) else exc
         )
         assert info.reason
         assert len(info.reason) < MAX_REASON_CHARS + 50

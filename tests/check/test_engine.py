@@ -16,7 +16,7 @@ from check_server import Request, Server, send, serving
 from check_support import HTML, FakeTime, check, check_one, clean_env, html_page, make_settings
 from pytest_httpx import HTTPXMock
 
-from linkcheck.check.engine import Scheduler, unique_requests
+from linkcheck.check.engine import ADMIT_FACTOR, Scheduler, unique_requests
 from linkcheck.check.fetch import Timing
 from linkcheck.check.transport import (
     NoCookieJar,
@@ -163,6 +163,52 @@ async def test_client_factory_seam_and_many_urls_scale() -> None:
     assert len(results) == URLS_AT_SCALE
     assert all(r.verdict is Verdict.OK and r.title == "t" for r in results.values())
     assert took < 8.0
+
+
+async def test_checks_start_as_room_frees_up() -> None:
+    live = 0
+    peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal live, peak
+        live += 1
+        peak = max(peak, live)
+        await asyncio.sleep(0)
+        live -= 1
+        return httpx.Response(200, headers=HTML, content=b"<title>t</title>")
+
+    settings = make_settings(concurrency=4, per_host_concurrency=2)
+    urls = [f"https://h{i % 3}.test/p/{i}" for i in range(300)]
+    tasks_seen = 0
+
+    def on_result(_: object) -> None:
+        nonlocal tasks_seen
+        tasks_seen = max(tasks_seen, len(asyncio.all_tasks()))
+
+    results = await check(urls, settings, client_factory=mock_factory(handler), on_result=on_result)
+    assert all(r.verdict is Verdict.OK for r in results.values())
+    assert peak <= 4
+    # The run's own task, the test's, and the admitted checks: never one per URL.
+    assert tasks_seen <= ADMIT_FACTOR * 4 + 3
+
+
+async def test_arxiv_pdfs_queued_behind_their_abstracts_do_not_stall() -> None:
+    papers = [f"2301.{i:05d}" for i in range(12)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.startswith("/pdf/"):
+            return httpx.Response(200, headers={"content-type": "application/pdf"})
+        paper = path.rsplit("/", 1)[-1]
+        head = f'<meta name="citation_title" content="Paper {paper}">'
+        return httpx.Response(200, headers=HTML, content=html_page("abs", head=head))
+
+    # PDFs first: every place of the host goes to a PDF waiting for an abstract's title.
+    urls = [f"https://arxiv.org/pdf/{p}" for p in papers]
+    urls += [f"https://arxiv.org/abs/{p}" for p in papers]
+    settings = make_settings(concurrency=2, per_host_concurrency=1)
+    results = await check(urls, settings, client_factory=mock_factory(handler))
+    assert all(results[f"https://arxiv.org/pdf/{p}"].title == f"Paper {p}" for p in papers)
 
 
 async def test_a_bug_in_one_check_is_a_result(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,8 +15,10 @@ from pypdf import PdfWriter
 from linkcheck.check.page import (
     MAX_TITLE_CHARS,
     PageInfo,
+    _soup_title,
     clean_title,
     decode_body,
+    fast_title,
     fragment_present,
     is_html,
     is_pdf,
@@ -535,3 +537,92 @@ def test_pdf_title_on_any_prefix(cut: int) -> None:
 
 
 _SAMPLE_PDF = make_pdf({"/Title": "Sample"}, pages=2)
+
+
+# ---------------------------------------------------------------------------
+# The fast title scan agrees with BeautifulSoup
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "<title>Plain</title>",
+        "<TITLE lang=en>Upper &amp; case</TITLE >",
+        '<meta name="citation_title" content="Paper"><title>Page</title>',
+        "<meta name=og:title content=Unquoted><title>Page</title>",
+        "<meta property='og:title' content='Single &quot;quoted&quot;'>",
+        '<meta content="a > b" property="og:title">',
+        '<meta property="og:title" content="first" content="last">',
+        '<meta name="citation_title" content="<title>Not a tag</title>"><title>T</title>',
+        "<title>First</title><title>Second</title>",
+        "<title>No end",
+        "<title>Text</title><meta name=citation_title content=Late/>",
+    ],
+)
+def test_fast_title_matches_soup(head: str) -> None:
+    fast = fast_title(head)
+    assert fast is not None
+    assert fast == _soup_title(head)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "<title>Cut here</ti",
+        "<title>With <b>markup</b></title>",
+        "<title/>After",
+        '<title>T</title><meta name="citation_title" content="cut',
+        "<meta name=x>",
+        "",
+    ],
+)
+def test_fast_title_defers_to_soup_when_unsure(head: str) -> None:
+    assert fast_title(head) is None
+
+
+HEAD_PARTS = st.sampled_from(
+    [
+        "<title>",
+        "</title>",
+        "<title/>",
+        "<meta ",
+        "name=",
+        "property=",
+        "content=",
+        '"',
+        "'",
+        "citation_title",
+        "og:title",
+        "OG:Title",
+        ">",
+        "/>",
+        " ",
+        "\n",
+        "&amp;",
+        "&lt;",
+        "&#233;",
+        "<b>",
+        "<link rel=x>",
+        "Words",
+        "=",
+        "<",
+        "</ti",
+        "<!",
+        "<![CDATA[",
+        "]]>",
+        "<?",
+        "<p",
+        "<meta",
+        "<title",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(HEAD_PARTS, max_size=30))
+def test_fast_title_never_contradicts_soup(parts: list[str]) -> None:
+    head = "".join(parts)
+    fast = fast_title(head)
+    if fast is not None:
+        assert fast == _soup_title(head)

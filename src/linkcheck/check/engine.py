@@ -1,6 +1,10 @@
 """Schedule the checks of one run: limits, host backoff, one fetch per URL, arXiv titles.
 
-Every unique URL becomes one task. Before each request (retries and redirect hops included)
+Every unique URL becomes one task, but tasks are started only as room frees up: at most
+``ADMIT_FACTOR`` times the global limit at once, and at most ``ADMIT_FACTOR`` times the
+per-host limit for one host (hosts take turns), so a run of 5,000 URLs holds a few hundred
+coroutines, not 5,000, and a slow or held-back host never ties up the others. Before each
+request (retries and redirect hops included)
 a task takes, in this order:
 
 1. a slot of the request's host (``per_host_concurrency``), so one busy host never ties up
@@ -20,6 +24,7 @@ otherwise from one extra fetch per paper, shared by every such URL of the paper.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
@@ -33,6 +38,8 @@ from linkcheck.sources import arxiv_id
 ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
 ARXIV_ABS_PREFIX = "/abs/"
 INTERNAL_ERROR_REASON = "internal error"
+ADMIT_FACTOR = 2
+"""Checks started ahead of the free request slots (globally and per host), as a multiple."""
 
 ResultCallback = Callable[[CheckResult], None]
 
@@ -110,6 +117,58 @@ class _Slot:
         self._host.slots.release()
 
 
+def _host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+class _Admission:
+    """Which URL's check starts next: bounded in total and per host, hosts taking turns."""
+
+    def __init__(self, requests: Iterable[CheckRequest], total: int, per_host: int) -> None:
+        self._total = max(1, total)
+        self._per_host = max(1, per_host)
+        self._pending: dict[str, deque[CheckRequest]] = {}
+        for request in requests:
+            self._pending.setdefault(_host_of(request.url), deque()).append(request)
+        self._ready: deque[str] = deque(self._pending)
+        """Hosts with pending URLs and room for another check, in turn order."""
+        self._live: dict[str, int] = dict.fromkeys(self._pending, 0)
+        self._live_total = 0
+        self._left = sum(len(queue) for queue in self._pending.values())
+        self.changed = asyncio.Event()
+        """Set whenever a check ends (room may have freed up)."""
+
+    @property
+    def finished(self) -> bool:
+        """Every check was started and has released its place."""
+        return self._left == 0 and self._live_total == 0
+
+    def take(self) -> tuple[str, CheckRequest] | None:
+        """The next check to start (its place is held until ``release``), or None."""
+        if self._live_total >= self._total or not self._ready:
+            return None
+        host = self._ready.popleft()
+        queue = self._pending[host]
+        request = queue.popleft()
+        self._left -= 1
+        self._live_total += 1
+        self._live[host] += 1
+        if queue and self._live[host] < self._per_host:
+            self._ready.append(host)
+        return host, request
+
+    def release(self, host: str) -> None:
+        """A check of ``host`` no longer needs its place."""
+        self._live_total -= 1
+        self._live[host] -= 1
+        if self._pending[host] and self._live[host] == self._per_host - 1:
+            self._ready.append(host)  # it was full: its turn comes again
+        self.changed.set()
+
+
 def _arxiv_paper(url: str) -> tuple[str, bool] | None:
     """The arXiv id of a URL and whether the URL is the abstract page itself."""
     paper = arxiv_id(url)
@@ -126,6 +185,7 @@ class _Run:
     """One run: the scheduler, the fetcher, the results and the arXiv titles."""
 
     def __init__(self, settings: Settings, clients: Clients, timing: Timing) -> None:
+        self.settings = settings
         self.scheduler = Scheduler(settings, timing)
         self.fetcher = Fetcher(clients, self.scheduler, settings, timing)
         self.timing = timing
@@ -150,12 +210,27 @@ class _Run:
             if paper[1] and paper[0] not in self.titles:
                 self.titles[paper[0]] = loop.create_future()
                 self.owners[request.url] = paper[0]
+        admission = _Admission(
+            requests,
+            ADMIT_FACTOR * self.settings.concurrency,
+            ADMIT_FACTOR * self.settings.per_host_concurrency,
+        )
         async with asyncio.TaskGroup() as group:
-            for request in requests:
-                group.create_task(self._check(request, on_result))
+            while not admission.finished:
+                admission.changed.clear()
+                while (taken := admission.take()) is not None:
+                    host, request = taken
+                    group.create_task(self._check(request, host, admission, on_result))
+                await admission.changed.wait()
         return {r.url: self.results[r.url] for r in requests}
 
-    async def _check(self, request: CheckRequest, on_result: ResultCallback | None) -> None:
+    async def _check(
+        self,
+        request: CheckRequest,
+        host: str,
+        admission: _Admission,
+        on_result: ResultCallback | None,
+    ) -> None:
         owned = self.owners.get(request.url)
         title: str | None = None
         try:
@@ -165,6 +240,9 @@ class _Run:
         finally:
             if owned is not None and not self.titles[owned].done():
                 self.titles[owned].set_result(title)
+            # Waiting for a paper's title below must not hold a place: the abstract page
+            # it waits for may still be queued behind it.
+            admission.release(host)
         paper = self.papers.get(request.url)
         if paper is not None and not paper[1] and result.verdict in SUCCESS_VERDICTS:
             title = await self._paper_title(paper[0])

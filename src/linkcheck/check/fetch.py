@@ -386,7 +386,7 @@ class Fetcher:
         self.settings = settings
         self.timing = timing or Timing()
         self.accept = frozenset(settings.accept)
-        self._host_headers: dict[str, dict[str, str]] = {}
+        self._host_headers: dict[tuple[str, bool], httpx.Headers] = {}
 
     async def check(self, request: CheckRequest) -> CheckResult:
         """Check one URL; every failure is a result, never an exception."""
@@ -503,13 +503,22 @@ class Fetcher:
 
     # -- one request --------------------------------------------------------
 
-    def _headers_for(self, host: str, browser: bool) -> dict[str, str]:
-        extra = self._host_headers.get(host)
-        if extra is None:
-            extra = self._host_headers[host] = host_headers(self.settings, host)
-        if not browser:
-            return extra
-        return {**BROWSER_HEADERS, **extra}
+    def _request_for(
+        self, client: httpx.AsyncClient, method: str, target: httpx.URL, host: str, browser: bool
+    ) -> httpx.Request:
+        """The request for one attempt: the client's headers, then the browser's, then the
+        host's own (merged once per host, not per request)."""
+        key = (host, browser)
+        headers = self._host_headers.get(key)
+        if headers is None:
+            headers = httpx.Headers(client.headers)
+            if browser:
+                headers.update(BROWSER_HEADERS)
+            headers.update(host_headers(self.settings, host))
+            self._host_headers[key] = headers
+        return httpx.Request(
+            method, target, headers=headers, extensions={"timeout": client.timeout.as_dict()}
+        )
 
     def _start_clock(self, progress: _Progress) -> None:
         """The deadline runs from the first moment a request of this URL holds a slot."""
@@ -529,12 +538,11 @@ class Fetcher:
         progress: _Progress,
     ) -> Reply:
         progress.attempts += 1
-        headers = self._headers_for(host, progress.browser)
         async with self.gate.slot(host):
             if progress.started is None:
                 self._start_clock(progress)
             client = self.clients.client_for(host)
-            request = client.build_request(method, target, headers=headers)
+            request = self._request_for(client, method, target, host, progress.browser)
             response = await client.send(request, stream=True)
             try:
                 progress.reached = True

@@ -2,27 +2,35 @@
 
 Pure functions over bytes already fetched (and possibly truncated at a byte cap); no I/O.
 Everything here is untrusted input: decoding never raises, titles are cleaned and capped.
+
+Titles are read in two steps. A bounded scan of the head (``<meta>`` and ``<title>`` tags
+only, with quoted attributes respected) settles well-formed heads, which is nearly all of
+them, without building a tree. When that scan finds no title, or meets markup it cannot read
+with certainty (a tag cut off, markup inside ``<title>``, a self-closed ``<title/>``),
+BeautifulSoup parses the head instead: it is the authority on messy documents. BeautifulSoup
+and pypdf are imported on first use only, so a run that needs neither never loads them.
 """
 
 from __future__ import annotations
 
 import codecs
 import contextlib
+import html
 import io
 import logging
 import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup
-from bs4.element import Tag
-from bs4.filter import SoupStrainer
-from pypdf import PdfReader
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+    from pypdf import PdfReader
 
 MAX_TITLE_CHARS: int = 300
 """Longest title kept; longer ones are cut and end with an ellipsis."""
@@ -125,6 +133,17 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 _ANCHOR_ATTRS = ("id", "name")
 _TITLE_TAGS = ("title", "meta")
+
+FAST_TAG_MAX_PARTS = 256
+"""Attribute characters or quoted values in one tag that the fast scan reads at most."""
+_FAST_TAG_START = re.compile(r"<(?:meta|title)(?=[\s/>]|\Z)", re.I)
+_FAST_TAG = re.compile(
+    r"""<(meta|title)((?:[^>"']|"[^"]*"|'[^']*'){0,""" + str(FAST_TAG_MAX_PARTS) + "})>", re.I
+)
+_FAST_ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+_FAST_TITLE_END = re.compile(r"</title\s*>", re.I)
+_FAST_STRAY_LT = re.compile(r"<(?![^<>]*>)")
+"""A ``<`` that no ``>`` closes before the next ``<``: markup a parser may read otherwise."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,12 +277,15 @@ def clean_title(text: str | None) -> str | None:
     """
     if not text:
         return None
-    kept = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace()
-        or (unicodedata.category(ch) != "Cc" and ch not in _BIDI_CONTROLS and ch != "\ufeff")
-    )
+    if text.isprintable():
+        kept = text  # no control, format or separator character but the plain space
+    else:
+        kept = "".join(
+            " " if ch.isspace() else ch
+            for ch in text
+            if ch.isspace()
+            or (unicodedata.category(ch) != "Cc" and ch not in _BIDI_CONTROLS and ch != "\ufeff")
+        )
     title = " ".join(kept.split())
     if not title:
         return None
@@ -272,8 +294,17 @@ def clean_title(text: str | None) -> str | None:
     return title
 
 
-def _meta_title(soup: BeautifulSoup) -> str | None:
-    metas = [tag for tag in soup.find_all("meta") if isinstance(tag, Tag)]
+class _Attributes(Protocol):
+    """A tag's attributes: a plain dict (fast scan) or a BeautifulSoup tag."""
+
+    def get(self, key: str, /) -> object:
+        """The value of one attribute, or None."""
+        ...
+
+
+def _meta_title(metas: Iterable[_Attributes]) -> str | None:
+    """The best meta title: ``citation_title``, then ``og:title`` (each in document order)."""
+    metas = list(metas)
     for attr, value in TITLE_META:
         for tag in metas:
             found = tag.get(attr)
@@ -292,8 +323,86 @@ def _attr_text(value: object) -> str | None:
     return None
 
 
+def _tag_attributes(markup: str) -> dict[str, str]:
+    """Attributes of one start tag's inside, as the HTML parser reads them.
+
+    Names are lower-cased, quotes removed, entities decoded; a repeated attribute keeps
+    its last value and an attribute without a value is empty.
+    """
+    attributes: dict[str, str] = {}
+    for match in _FAST_ATTR.finditer(markup):
+        value = match.group(2) or ""
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
+        attributes[match.group(1).lower()] = html.unescape(value) if "&" in value else value
+    return attributes
+
+
+class _Unsure(Exception):
+    """The fast scan met markup it cannot read with certainty."""
+
+
+def _scan_head(head: str) -> tuple[list[dict[str, str]], str | None]:
+    """The ``<meta>`` attributes and the first ``<title>``'s text of a well-formed head.
+
+    Raises _Unsure on anything a full parser may read differently.
+    """
+    metas: list[dict[str, str]] = []
+    title: str | None = None
+    position = 0
+    for start in _FAST_TAG_START.finditer(head):
+        if start.start() < position:
+            continue  # inside a tag or a title already read
+        if _FAST_STRAY_LT.search(head, position, start.start()):
+            raise _Unsure  # an unclosed construct before the tag may swallow it
+        tag = _FAST_TAG.match(head, start.start())
+        if tag is None:
+            raise _Unsure  # cut off, or longer than the scan reads
+        position = tag.end()
+        inside = tag.group(2)
+        if tag.group(1).lower() == "meta":
+            metas.append(_tag_attributes(inside))
+            continue
+        if title is not None:
+            continue
+        if inside.rstrip().endswith("/"):
+            raise _Unsure  # <title/>: parsers disagree on what follows
+        end = _FAST_TITLE_END.search(head, position)
+        stop = end.start() if end else len(head)
+        text = head[position:stop]
+        if "<" in text:
+            raise _Unsure  # markup (or a cut end tag) inside the title
+        title = html.unescape(text) if "&" in text else text
+        position = end.end() if end else len(head)
+    return metas, title
+
+
+def fast_title(head: str) -> str | None:
+    """The title of a well-formed head without building a tree; None when not settled here.
+
+    None means "ask the full parser": either no title was found or the markup was not
+    read with certainty.
+    """
+    try:
+        metas, text = _scan_head(head)
+    except _Unsure:
+        return None
+    return _meta_title(metas) or clean_title(text)
+
+
+def _soup_title(head: str) -> str | None:
+    """The title as BeautifulSoup reads the head (the fallback for messy markup)."""
+    from bs4 import BeautifulSoup
+    from bs4.filter import SoupStrainer
+
+    soup = BeautifulSoup(head, "html.parser", parse_only=SoupStrainer(_TITLE_TAGS))
+    return _find_title(soup)
+
+
 def _find_title(soup: BeautifulSoup) -> str | None:
-    title = _meta_title(soup)
+    from bs4.element import Tag
+
+    title = _meta_title(tag for tag in soup.find_all("meta") if isinstance(tag, Tag))
     if title:
         return title
     tag = soup.find("title")
@@ -358,8 +467,7 @@ def parse_html(body: bytes, *, content_type: str | None, want_anchors: bool = Tr
     codec, skip = _choose_encoding(body, content_type)
     body = body[skip:]
     head = _decode(_head_only(body), codec)
-    soup = BeautifulSoup(head, "html.parser", parse_only=SoupStrainer(_TITLE_TAGS))
-    title = _find_title(soup)
+    title = fast_title(head) or _soup_title(head)
     anchors: frozenset[str] = frozenset()
     if want_anchors:
         anchors = collect_anchors(_decode(body, codec))
@@ -475,6 +583,8 @@ def pdf_title(body: bytes) -> str | None:
     """
     if not body:
         return None
+    from pypdf import PdfReader
+
     with _quiet_pypdf():
         try:
             reader = PdfReader(io.BytesIO(body), strict=False)
