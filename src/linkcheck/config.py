@@ -467,6 +467,12 @@ def host_concurrency(settings: Settings, host: str) -> int:
     return settings.per_host_concurrency
 
 
+def max_host_concurrency(settings: Settings) -> int:
+    """The largest per-host concurrency of any host (connection pools are sized by it)."""
+    overrides = (h.concurrency for h in settings.hosts.values() if h.concurrency is not None)
+    return max((settings.per_host_concurrency, *overrides))
+
+
 def host_interval(settings: Settings, host: str) -> float:
     override = settings.hosts.get(host.lower())
     if override is not None and override.interval is not None:

@@ -25,7 +25,7 @@ from linkcheck.check.transport import (
     effective_transport,
     proxy_configured,
 )
-from linkcheck.config import Settings
+from linkcheck.config import HostSettings, Settings
 from linkcheck.models import CheckRequest, ConfigError, Verdict
 
 ABS = "https://arxiv.org/abs/2301.00001"
@@ -284,3 +284,32 @@ async def test_bad_proxy_variable_is_a_config_error(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("HTTPS_PROXY", "gopher://nowhere:70")
     with pytest.raises(ConfigError, match="proxy"):
         await check_one("https://a.test/")
+
+
+async def test_per_host_overrides_of_concurrency_and_interval() -> None:
+    fake = FakeTime()
+    settings = make_settings(
+        per_host_concurrency=4,
+        host_interval=0.0,
+        hosts={"slow.test": HostSettings(concurrency=1, interval=3.0)},
+    )
+    scheduler = Scheduler(settings, fake.timing())
+    starts: dict[str, list[float]] = {"slow.test": [], "fast.test": []}
+
+    async def one(host: str) -> None:
+        async with scheduler.slot(host):
+            starts[host].append(fake.now)
+
+    async with asyncio.timeout(5):
+        await asyncio.gather(*(one(h) for h in ("slow.test", "fast.test") for _ in range(3)))
+    assert starts["slow.test"] == [1000.0, 1003.0, 1006.0]
+    assert starts["fast.test"] == [1000.0, 1000.0, 1000.0]
+
+
+async def test_per_host_accepted_statuses(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url="https://members.test/paper", status_code=403, is_reusable=True)
+    httpx_mock.add_response(url="https://other.test/paper", status_code=403, is_reusable=True)
+    settings = make_settings(hosts={"members.test": HostSettings(accept=(403,))})
+    results = await check(["https://members.test/paper", "https://other.test/paper"], settings)
+    assert results["https://members.test/paper"].verdict is Verdict.OK
+    assert results["https://other.test/paper"].verdict is Verdict.BLOCKED

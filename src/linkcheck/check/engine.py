@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from linkcheck.check.fetch import SUCCESS_VERDICTS, Fetcher, Timing
 from linkcheck.check.transport import ClientFactory, Clients, open_clients
-from linkcheck.config import Settings
+from linkcheck.config import Settings, host_concurrency, host_interval, max_host_concurrency
 from linkcheck.models import CheckRequest, CheckResult, Verdict
 from linkcheck.sources import arxiv_id
 
@@ -49,6 +49,8 @@ class _Host:
     """The scheduling state of one host."""
 
     slots: asyncio.Semaphore
+    interval: float = 0.0
+    """Minimum seconds between two request starts (``host_interval`` or the host's own)."""
     not_before: float = 0.0
     """Clock time before which no request starts (backoff)."""
     next_start: float = 0.0
@@ -60,15 +62,15 @@ class Scheduler:
 
     def __init__(self, settings: Settings, timing: Timing) -> None:
         self._timing = timing
-        self._per_host = settings.per_host_concurrency
-        self._interval = settings.host_interval
+        self._settings = settings
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, _Host] = {}
 
     def _host(self, host: str) -> _Host:
         state = self._hosts.get(host)
         if state is None:
-            state = self._hosts[host] = _Host(asyncio.Semaphore(self._per_host))
+            slots = asyncio.Semaphore(host_concurrency(self._settings, host))
+            state = self._hosts[host] = _Host(slots, host_interval(self._settings, host))
         return state
 
     def slot(self, host: str) -> _Slot:
@@ -81,7 +83,7 @@ class Scheduler:
             now = clock()
             start = max(state.not_before, state.next_start)
             if start <= now:
-                state.next_start = now + self._interval
+                state.next_start = now + state.interval
                 return
             await self._timing.sleep(start - now)
 
@@ -213,7 +215,7 @@ class _Run:
         admission = _Admission(
             requests,
             ADMIT_FACTOR * self.settings.concurrency,
-            ADMIT_FACTOR * self.settings.per_host_concurrency,
+            ADMIT_FACTOR * max_host_concurrency(self.settings),
         )
         async with asyncio.TaskGroup() as group:
             while not admission.finished:

@@ -39,6 +39,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -61,7 +62,7 @@ from linkcheck.check.page import (
     pdf_title,
 )
 from linkcheck.check.transport import Clients
-from linkcheck.config import Settings, host_headers
+from linkcheck.config import Settings, host_accept, host_headers
 from linkcheck.models import CheckRequest, CheckResult, Hop, Verdict
 
 REDIRECT_STATUSES: frozenset[int] = frozenset({301, 302, 303, 307, 308})
@@ -385,7 +386,7 @@ class Fetcher:
         self.gate = gate
         self.settings = settings
         self.timing = timing or Timing()
-        self.accept = frozenset(settings.accept)
+        self._accepts: dict[str, frozenset[int]] = {}
         self._host_headers: dict[tuple[str, bool], httpx.Headers] = {}
 
     async def check(self, request: CheckRequest) -> CheckResult:
@@ -594,11 +595,19 @@ class Fetcher:
 
     # -- verdicts -----------------------------------------------------------
 
+    def _accept_for(self, url: str) -> frozenset[int]:
+        """Statuses counted as ok for the host of ``url`` (global plus per-host ``accept``)."""
+        host = (urlsplit(url).hostname or "").lower()
+        accept = self._accepts.get(host)
+        if accept is None:
+            accept = self._accepts[host] = host_accept(self.settings, host)
+        return accept
+
     def _final(
         self, request: CheckRequest, progress: _Progress, reply: Reply, note: str
     ) -> CheckResult:
         status = reply.status
-        verdict = verdict_for_status(status, self.accept)
+        verdict = verdict_for_status(status, self._accept_for(reply.url))
         reason = describe_status(status)
         if verdict is not Verdict.OK and reply.challenge:
             verdict = Verdict.BLOCKED

@@ -39,7 +39,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
-from linkcheck.config import Settings
+from linkcheck.config import Settings, max_host_concurrency
 from linkcheck.models import ConfigError
 
 TRANSPORT_AIOHTTP = "aiohttp"
@@ -296,7 +296,7 @@ def _headers(settings: Settings) -> dict[str, str]:
 def _aiohttp_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncClient:
     connector = aiohttp.TCPConnector(
         limit=settings.concurrency,
-        limit_per_host=settings.per_host_concurrency,
+        limit_per_host=max_host_concurrency(settings),
         ttl_dns_cache=DNS_CACHE_SECONDS,
         keepalive_timeout=KEEPALIVE_SECONDS,
         ssl=context,
@@ -319,7 +319,7 @@ def _aiohttp_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncC
 
 
 def _httpx_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncClient:
-    per_host = settings.per_host_concurrency
+    per_host = max_host_concurrency(settings)
     return CookielessClient(
         verify=context,
         headers=_headers(settings),
