@@ -68,6 +68,8 @@ class FakeWeb:
         self.hits: list[Hit] = []
         self.unknown_hosts = unknown_hosts or set()
         self.expired_hosts: set[str] = set()
+        self.gateway_unknown_hosts: set[str] = set()
+        """Hosts whose failed lookup is reported after the tunnel opened, as a 502 page."""
         self.ca = trustme.CA()
         self.ca_file = tmp / "fake-ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_file))
@@ -196,7 +198,13 @@ class FakeWeb:
                 pending = None
             self.hits.append(Hit(method, host, path, self._loop.time()))
             route = self.routes.get((host, path)) or self.routes.get((host, path.split("?")[0]))
-            if route is None:
+            if host in self.gateway_unknown_hosts:
+                response = Response(
+                    502,
+                    b"<html><body>Cannot connect: [Errno -2] Name or service not known</body>",
+                    {"Content-Type": "text/html"},
+                )
+            elif route is None:
                 response = Response(404, b"<title>Not here</title>")
             else:
                 if route.hang:

@@ -220,3 +220,14 @@ def test_dead_links_get_an_archived_copy(blog: Path, web: FakeWeb) -> None:
     queries = [h for h in web.hits if h.host == "archive.org"]
     assert len(queries) == 1
     assert "timestamp=20250314" in queries[0].path
+
+
+def test_a_lookup_failure_reported_by_the_proxy_after_the_tunnel(blog: Path, web: FakeWeb) -> None:
+    healthy(web)
+    web.gateway_unknown_hosts.add("time.com")
+    code, document = run()
+    results = by_url(document, "results")
+    assert results[TIME]["verdict"] == "dead"
+    assert results[TIME]["reason"] == "host name not found (reported by the proxy)"
+    assert len(web.hits_for(TIME)) == 1  # not retried
+    assert code == 1

@@ -32,6 +32,7 @@ from linkcheck.check.classify import (
     classify_exception,
     describe_status,
     parse_retry_after,
+    proxy_reports_unknown_host,
     verdict_for_status,
 )
 from linkcheck.check.transport import aiohttp_error_to_httpx
@@ -819,3 +820,18 @@ def test_a_read_timeout_over_tls_is_a_timeout_not_a_tls_failure() -> None:
     info = classify_exception(outer)
     assert info.verdict is Verdict.TIMEOUT
     assert info.retryable is True
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "expected"),
+    [
+        (502, {}, b"Cannot connect: [Errno -2] Name or service not known", True),
+        (503, {"X-Squid-Error": "ERR_DNS_FAIL 0"}, b"", True),
+        (502, {}, b"upstream connect error or disconnect/reset", False),
+        (404, {}, b"Name or service not known", False),
+    ],
+)
+def test_a_proxy_gateway_error_naming_an_unknown_host(
+    status: int, headers: dict[str, str], body: bytes, expected: bool
+) -> None:
+    assert proxy_reports_unknown_host(status, headers, body) is expected

@@ -502,6 +502,27 @@ PROXY_DNS_MESSAGES: tuple[str, ...] = (
 PROXY_TIMEOUT_STATUS = "504"
 
 
+PROXY_GATEWAY_STATUSES: frozenset[int] = frozenset({502, 503, 504})
+"""Statuses a proxy answers with when it could not reach the origin for us."""
+PROXY_ERROR_HEADERS: tuple[str, ...] = ("x-squid-error", "x-proxy-error", "proxy-status")
+PROXY_BODY_SCAN_BYTES = 4096
+
+
+def proxy_reports_unknown_host(status: int, headers: Mapping[str, str], body_head: bytes) -> bool:
+    """Whether a gateway error from a proxy says the origin's host name does not exist.
+
+    Intercepting proxies accept the tunnel first and report a failed lookup later, as a
+    502/503/504 whose headers or page name the cause (``ERR_DNS_FAIL``, ``Name or service
+    not known``...). Only call this for responses that came through a proxy.
+    """
+    if status not in PROXY_GATEWAY_STATUSES:
+        return False
+    texts = [str(headers.get(name, "")) for name in PROXY_ERROR_HEADERS]
+    texts.append(body_head[:PROXY_BODY_SCAN_BYTES].decode("utf-8", "replace"))
+    joined = " ".join(texts).lower()
+    return any(fragment in joined for fragment in PROXY_DNS_MESSAGES)
+
+
 def _classify_proxy_refusal(exc: BaseException) -> ErrorInfo:
     """A proxy refused the tunnel: its status line is all that is known of the cause."""
     message = str(exc).lower()

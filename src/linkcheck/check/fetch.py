@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import re
 import time
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
+from urllib.request import proxy_bypass
 
 import httpx
 
@@ -51,6 +53,7 @@ from linkcheck.check.classify import (
     classify_exception,
     describe_status,
     parse_retry_after,
+    proxy_reports_unknown_host,
     verdict_for_status,
 )
 from linkcheck.check.page import (
@@ -61,7 +64,7 @@ from linkcheck.check.page import (
     parse_html,
     pdf_title,
 )
-from linkcheck.check.transport import Clients
+from linkcheck.check.transport import Clients, proxy_configured
 from linkcheck.config import Settings, host_accept, host_headers
 from linkcheck.models import CheckRequest, CheckResult, Hop, Verdict
 
@@ -71,6 +74,7 @@ BROWSER_RETRY_STATUSES: frozenset[int] = frozenset({403, 429})
 """Statuses after which one more attempt is made with a browser's headers."""
 HOST_BACKOFF_STATUSES: frozenset[int] = frozenset({429, 503})
 """Statuses that hold back the whole host (with or without Retry-After)."""
+PROXY_UNKNOWN_HOST_REASON = "host name not found (reported by the proxy)"
 HEAD_FALLBACK_MIN_STATUS = 400
 """A HEAD answered with this status or above is asked again with GET."""
 SUCCESS_VERDICTS: frozenset[Verdict] = frozenset({Verdict.OK, Verdict.MOVED, Verdict.REDIRECTED})
@@ -387,6 +391,7 @@ class Fetcher:
         self.settings = settings
         self.timing = timing or Timing()
         self._accepts: dict[str, frozenset[int]] = {}
+        self._proxied = proxy_configured(os.environ)
         self._host_headers: dict[tuple[str, bool], httpx.Headers] = {}
 
     async def check(self, request: CheckRequest) -> CheckResult:
@@ -467,7 +472,7 @@ class Fetcher:
                     progress.browser = True  # one more try, dressed as a browser
                     continue
                 return reply, ""
-            if status not in RETRY_STATUSES or reply.challenge:
+            if status not in RETRY_STATUSES or reply.challenge or self._unknown_host(reply):
                 return reply, ""
             retry += 1
             wait, note = self._retry_wait(reply, retry)
@@ -603,10 +608,22 @@ class Fetcher:
             accept = self._accepts[host] = host_accept(self.settings, host)
         return accept
 
+    def _unknown_host(self, reply: Reply) -> bool:
+        """A proxy's gateway error saying the host name does not exist."""
+        if not self._proxied:
+            return False
+        host = urlsplit(reply.url).hostname or ""
+        if proxy_bypass(host):
+            return False
+        return proxy_reports_unknown_host(reply.status, reply.headers, reply.body.data)
+
     def _final(
         self, request: CheckRequest, progress: _Progress, reply: Reply, note: str
     ) -> CheckResult:
         status = reply.status
+        if self._unknown_host(reply):
+            progress.reached = False  # as with a direct lookup: no origin answered
+            return self._result(progress, Verdict.DEAD, PROXY_UNKNOWN_HOST_REASON)
         verdict = verdict_for_status(status, self._accept_for(reply.url))
         reason = describe_status(status)
         if verdict is not Verdict.OK and reply.challenge:
