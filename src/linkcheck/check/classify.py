@@ -517,7 +517,7 @@ def proxy_reports_unknown_host(status: int, headers: Mapping[str, str], body_hea
     """
     if status not in PROXY_GATEWAY_STATUSES:
         return False
-    texts = [str(headers.get(name, "")) for name in PROXY_ERROR_HEADERS]
+    texts = [value for name, value in headers.items() if name.lower() in PROXY_ERROR_HEADERS]
     texts.append(body_head[:PROXY_BODY_SCAN_BYTES].decode("utf-8", "replace"))
     joined = " ".join(texts).lower()
     return any(fragment in joined for fragment in PROXY_DNS_MESSAGES)
