@@ -584,3 +584,83 @@ def test_plain_and_marked_up_headings_give_the_same_kind_of_anchor() -> None:
         "setext-heading",
         "café-v2",
     }
+
+
+# ---------------------------------------------------------------------------
+# GFM details: bare link ends, www. domains, footnotes; MDX components and comments
+# ---------------------------------------------------------------------------
+
+
+def test_bare_links_end_where_gfm_ends_them() -> None:
+    text = (
+        "_https://a.example/u_ ~https://a.example/t~ see https://a.example/x: and\n"
+        "https://a.example/p&hl; https://a.example/a_b_ (https://a.example/w_(x)))"
+    )
+    assert summary(text) == [
+        (B, "https://a.example/u", 1, 2),
+        (B, "https://a.example/t", 1, 24),
+        (B, "https://a.example/x", 1, 49),
+        (B, "https://a.example/p", 2, 1),
+        (B, "https://a.example/a_b", 2, 25),
+        (B, "https://a.example/w_(x)", 2, 49),
+    ]
+
+
+def test_www_links_take_any_top_level_domain() -> None:
+    assert summary("www.site.dev/p, www.a.example/b! www.bad.under_score") == [
+        (B, "www.site.dev/p", 1, 1),
+        (B, "www.a.example/b", 1, 17),
+    ]
+
+
+def test_footnote_definitions_are_not_reference_definitions() -> None:
+    text = (
+        "Claim[^1] and [^n].\n"
+        "\n"
+        "[^1]: https://foot.example/a\n"
+        "[^n]: See [x](https://foot.example/b).\n"
+        "\n"
+        "    More https://foot.example/c\n"
+        "\n"
+        "    ```\n"
+        "    https://code.example/\n"
+        "    ```\n"
+    )
+    assert summary(text) == [
+        (B, "https://foot.example/a", 3, 7),
+        (INL, "https://foot.example/b", 4, 15),
+        (B, "https://foot.example/c", 6, 10),
+    ]
+
+
+def test_components_with_src_or_href_are_html_links() -> None:
+    text = (
+        '<Figure src="https://c.example/f.png" alt="F" />\n'
+        "\n"
+        "Text <Cite\n"
+        '  href="https://c.example/paper"\n'
+        '/> and <Tweet id="1" />\n'
+    )
+    post = post_of(text)
+    assert [(k.kind, k.url, k.text, k.location.line, k.location.column) for k in post.links] == [
+        (H, "https://c.example/f.png", "F", 1, 14),
+        (H, "https://c.example/paper", "", 4, 9),
+    ]
+
+
+def test_mdx_comments_hide_links_only_in_mdx() -> None:
+    text = "{/* https://hidden.example/ */} https://shown.example/\n"
+    mdx = Document(Path("p.mdx"), "p.mdx", text, {}, 0)
+    assert [k.url for k in extract_post(mdx).links] == ["https://shown.example/"]
+    assert [k.url for k in post_of(text).links] == [
+        "https://hidden.example/",
+        "https://shown.example/",
+    ]
+
+
+def test_html_link_around_an_image_takes_its_alt_text() -> None:
+    text = '<p><a href="https://g.example/full"><img src="/t.jpg" alt="Thumb"></a></p>\n'
+    assert [(k.url, k.text) for k in post_of(text).links] == [
+        ("https://g.example/full", "Thumb"),
+        ("/t.jpg", "Thumb"),
+    ]

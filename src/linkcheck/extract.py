@@ -55,6 +55,8 @@ DIRECTIVE_RE = re.compile(r"<!--\s*linkcheck-(ignore|disable|enable)\s*-->", re.
 
 BARE_SCHEMES: frozenset[str] = frozenset({"http", "https"})
 WWW_PREFIX = "www."
+WWW_SCHEME = "http://"
+"""The scheme GFM gives a ``www.`` link."""
 WWW_BOUNDARY = " \t\n*_~("
 """Characters after which a ``www.`` link may start (GFM extended autolinks)."""
 SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,31}:")
@@ -62,19 +64,28 @@ PENDING_SCHEME_RE = re.compile(r"(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]*)$", re.IGN
 LINKISH_RE = re.compile(r"[\[<]|://|[Ww]{3}\.")
 """A block without any of these has no link: its inline text is not parsed."""
 NON_SPACE_RUN_RE = re.compile(r"\S*")
-LINK_TRAILING_STRIP = "*"
-"""Characters dropped from the end of a bare link (they close emphasis)."""
+BARE_TRAILING = "?!.,:*_~'\""
+"""Characters never at the end of a bare link (GFM: punctuation, or closing emphasis)."""
+BARE_ENTITY_TAIL_RE = re.compile(r"&[A-Za-z0-9]+;\Z")
+"""A bare link ending like an entity reference (``&hl;``) ends before it (GFM)."""
+SCHEME_SEPARATOR = "://"
 
-HTML_URL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "a": ("href",),
-    "link": ("href",),
-    "img": ("src",),
-    "source": ("src",),
-    "video": ("src",),
-    "audio": ("src",),
-    "iframe": ("src",),
-}
-"""Which attribute of which HTML element holds a followable URL."""
+FOOTNOTE_LABEL_RE = re.compile(r"\[\^[^\s\]]+\]:")
+"""The start of a GFM footnote definition (``[^1]: ...``)."""
+FOOTNOTE_INDENT = 4
+"""Columns by which the later lines of a footnote definition are indented."""
+CODE_INDENT = 4
+"""Columns of indentation that make a line indented code (CommonMark)."""
+
+MDX_SUFFIX = ".mdx"
+MDX_COMMENT_START = "{/*"
+MDX_COMMENT_RE = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
+"""An MDX comment: a JavaScript block comment as the only thing in braces."""
+
+HTML_URL_ATTRIBUTES: tuple[str, ...] = ("href", "src")
+"""Attributes that hold a followable URL, on any element: ``<a href>``, ``<img src>``,
+``<iframe src>``... and the components of MDX posts (``<Figure src="..." />``), which are
+written as HTML tags with the same attribute names."""
 HTML_ANCHOR_ATTRIBUTES: dict[str, tuple[str, ...]] = {"*": ("id",), "a": ("name",)}
 """Attributes that make a fragment target (``*`` for every element)."""
 HTML_TEXT_ATTRIBUTES: tuple[str, ...] = ("alt", "title")
@@ -89,6 +100,9 @@ HTML_SCAN_RE = re.compile(
 )
 HTML_ATTR_RE = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
 HTML_TAG_STRIP_RE = re.compile(r"<[^>]*>")
+HTML_IMG_ALT_RE = re.compile(
+    r"<img\b[^>]*?\salt\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+))", re.IGNORECASE
+)
 HTML_OPEN_A_RE = re.compile(r"<a[\s/>]", re.IGNORECASE)
 HTML_CLOSE_A_RE = re.compile(r"</a\s*>", re.IGNORECASE)
 HTML_CLOSE_A_EXACT_RE = re.compile(r"</a\s*>\Z", re.IGNORECASE)
@@ -114,11 +128,6 @@ class _UrlComposer(_YAML_LOADER):  # type: ignore[misc]
         if kind is yaml.ScalarNode:
             return YAML_STRING_TAG
         return super().resolve(kind, value, implicit)
-
-
-SOURCE_CACHE_SIZE = 8192
-"""How many URL -> Source answers are remembered (a post cites the same URL again and again)."""
-_identify = functools.lru_cache(maxsize=SOURCE_CACHE_SIZE)(identify)
 
 
 # ---------------------------------------------------------------------------
@@ -147,6 +156,8 @@ def extract_post(
     body_offset = max(0, min(doc.body_offset, len(doc.text)))
     raw = doc.text[body_offset:]
     scan = _scan_markdown(_markdown_source(raw), raw)
+    if doc.path.suffix.lower() == MDX_SUFFIX:
+        scan.links = _outside_mdx_comments(scan.links, raw)
     found = [_shift(item, body_offset) for item in scan.links]
     found.sort(key=lambda item: item.use)
     frontmatter = _frontmatter_links(doc.text, body_offset)
@@ -167,7 +178,7 @@ def extract_post(
                 location=Location(doc.display_path, line, column),
                 in_resources=item.kind is not LinkKind.FRONTMATTER
                 and any(start <= item.use < end for start, end in sections),
-                source=_identify(item.url),
+                source=identify(item.url),
                 start=item.start,
                 end=item.end,
                 key_path=item.key_path,
@@ -393,6 +404,17 @@ InlineRule = Callable[[StateInline, bool], bool]
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 
+def _outside_mdx_comments(links: list[_Found], raw: str) -> list[_Found]:
+    """The links not written inside an MDX comment (``{/* ... */}``): MDX renders nothing there.
+
+    Markdown reads such a comment as text, so the rest of the post is parsed as it is.
+    """
+    if MDX_COMMENT_START not in raw:
+        return links
+    spans = [match.span() for match in MDX_COMMENT_RE.finditer(raw)]
+    return [item for item in links if not any(a <= item.start < b for a, b in spans)]
+
+
 def _markdown_source(body: str) -> str:
     """The body as handed to markdown-it: same length, every ``\\r`` made a space.
 
@@ -450,18 +472,20 @@ def _parser(*, www: bool) -> MarkdownIt:
     md.linkify.set({"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
     # Bare links are found by the inline rule (which knows positions), not the core pass.
     md.core.ruler.disable("linkify")
-    fuzzy = LinkifyIt(options={"fuzzy_link": True, "fuzzy_email": False, "fuzzy_ip": False})
 
     md.inline.ruler.at("link", _noting_link(_rule(md, "link"), image=False))
     md.inline.ruler.at("image", _noting_link(_rule(md, "image"), image=True))
     md.inline.ruler.at("autolink", _noting_autolink(_rule(md, "autolink")))
-    md.inline.ruler.at("linkify", _noting_linkify(_rule(md, "linkify")))
+    md.inline.ruler.at("linkify", _bare_rule(md.linkify))
     md.inline.ruler.at("html_inline", _noting_html(_rule(md, "html_inline")))
     if www:
-        md.inline.ruler.before("linkify", "linkcheck_www", _www_rule(fuzzy))
+        md.inline.ruler.before("linkify", "linkcheck_www", _www_rule(md.linkify))
         md.inline.terminator_re = re.compile(
             md.inline.terminator_re.pattern + r"|(?<![^\s*_~(])(?=[Ww]{3}\.)"
         )
+    md.block.ruler.before(
+        "reference", "linkcheck_footnote", _footnote_definition, {"alt": ["paragraph", "reference"]}
+    )
     reference = md.block.ruler.__rules__[md.block.ruler.__find__("reference")]
     md.block.ruler.at("reference", _noting_reference(reference.fn), {"alt": list(reference.alt)})
     return md
@@ -547,24 +571,78 @@ def _noting_autolink(rule: InlineRule) -> InlineRule:
     return wrapped
 
 
-def _noting_linkify(rule: InlineRule) -> InlineRule:
-    def wrapped(state: StateInline, silent: bool) -> bool:
-        colon = state.pos
-        pending = state.pending
-        count = len(state.tokens)
-        if not rule(state, silent):
+def _bare_rule(linkify: LinkifyIt) -> InlineRule:
+    """GFM's bare http(s) links, found when the inline parser reaches the ``://`` of one.
+
+    The scheme has already gone into the pending text, so it is taken back from there. The
+    end is linkify's, trimmed the way GFM trims an extended autolink (``_bare_end``).
+    """
+
+    def rule(state: StateInline, silent: bool) -> bool:
+        pos = state.pos
+        src = state.src
+        if state.linkLevel > 0 or not src.startswith(SCHEME_SEPARATOR, pos):
+            return False
+        scheme = PENDING_SCHEME_RE.search(state.pending)
+        if scheme is None or scheme.group(1).lower() not in BARE_SCHEMES:
+            return False
+        begin = pos - len(scheme.group(1))
+        found = linkify.match_at_start(src[begin : state.posMax])
+        if not found:
+            return False
+        url = _bare_end(_with_semicolon(str(found.raw), src, begin))
+        if len(url) <= len(scheme.group(1)) + len(SCHEME_SEPARATOR):
             return False
         if not silent:
-            match = PENDING_SCHEME_RE.search(pending)
-            if match is not None and match.group(1).lower() in BARE_SCHEMES:
-                begin = colon - len(match.group(1))
-                note = _Note(
-                    LinkKind.BARE, begin, begin, state.pos, written=state.src[begin : state.pos]
-                )
-                _note(state, count, ("link_open",), note)
+            state.pending = state.pending[: -len(scheme.group(1))]
+            note = _Note(LinkKind.BARE, begin, begin, begin + len(url), written=url)
+            _push_bare(state, url, url, note)
+        state.pos = begin + len(url)
         return True
 
-    return wrapped
+    return rule
+
+
+def _bare_end(url: str) -> str:
+    """``url`` without what GFM leaves out of the end of an extended autolink.
+
+    Trailing punctuation (``?!.,:*_~`` and quotes), an entity-like ``&name;``, and closing
+    parentheses that have no opening partner inside the link.
+    """
+    while url:
+        last = url[-1]
+        if last in BARE_TRAILING:
+            url = url[:-1]
+        elif last == ";":
+            entity = BARE_ENTITY_TAIL_RE.search(url)
+            url = url[: entity.start()] if entity else url[:-1]
+        elif last == ")" and url.count(")") > url.count("("):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _with_semicolon(raw: str, src: str, begin: int) -> str:
+    """linkify's match, with the ``;`` that follows it when there is one.
+
+    linkify leaves out a final ``;``; GFM looks at it to drop an entity-like ``&name;``.
+    """
+    return raw + ";" if src.startswith(";", begin + len(raw)) else raw
+
+
+def _push_bare(state: StateInline, url: str, href: str, note: _Note) -> None:
+    """The tokens of a bare link (as markdown-it's linkify makes them), noted."""
+    token = state.push("link_open", "a", 1)
+    token.attrs = {"href": state.md.normalizeLink(href)}
+    token.markup = "linkify"
+    token.info = "auto"
+    token.meta[META_KEY] = note
+    text = state.push("text", "", 0)
+    text.content = url
+    closing = state.push("link_close", "a", -1)
+    closing.markup = "linkify"
+    closing.info = "auto"
 
 
 def _noting_html(rule: InlineRule) -> InlineRule:
@@ -579,8 +657,13 @@ def _noting_html(rule: InlineRule) -> InlineRule:
     return wrapped
 
 
-def _www_rule(fuzzy: LinkifyIt) -> InlineRule:
-    """GFM's ``www.`` autolinks, which linkify's scheme-only mode does not find."""
+def _www_rule(linkify: LinkifyIt) -> InlineRule:
+    """GFM's ``www.`` autolinks, which linkify's scheme-only mode does not find.
+
+    The text is matched as if ``http://`` were written before it: linkify's fuzzy mode would
+    only accept a short list of top-level domains (no ``.dev``, ``.app``, ``.example``...),
+    while GFM takes any domain whose last two labels have no ``_``.
+    """
 
     def rule(state: StateInline, silent: bool) -> bool:
         pos = state.pos
@@ -593,28 +676,63 @@ def _www_rule(fuzzy: LinkifyIt) -> InlineRule:
         ):
             return False
         run = NON_SPACE_RUN_RE.match(src, pos, state.posMax)
-        candidate = run.group() if run else ""
-        matches = fuzzy.match(candidate) or []
-        if not matches or matches[0].index != 0:
+        found = linkify.match_at_start(WWW_SCHEME + run.group()) if run else None
+        if not found:
             return False
-        url = str(matches[0].raw).rstrip(LINK_TRAILING_STRIP)
-        if len(url) <= len(WWW_PREFIX):
+        url = _bare_end(_with_semicolon(str(found.raw)[len(WWW_SCHEME) :], src, pos))
+        host = url.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        if len(url) <= len(WWW_PREFIX) or "_" in "".join(host.split(".")[-2:]):
             return False
         if not silent:
-            token = state.push("link_open", "a", 1)
-            token.attrs = {"href": state.md.normalizeLink("http://" + url)}
-            token.markup = "linkify"
-            token.info = "auto"
-            token.meta[META_KEY] = _Note(LinkKind.BARE, pos, pos, pos + len(url), written=url)
-            text = state.push("text", "", 0)
-            text.content = url
-            closing = state.push("link_close", "a", -1)
-            closing.markup = "linkify"
-            closing.info = "auto"
+            note = _Note(LinkKind.BARE, pos, pos, pos + len(url), written=url)
+            _push_bare(state, url, WWW_SCHEME + url, note)
         state.pos += len(url)
         return True
 
     return rule
+
+
+def _footnote_definition(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A GFM footnote definition ``[^label]: text``: never a link reference definition.
+
+    Its text is Markdown like any other (a bare URL in it is a link); the lines after the first
+    belong to it when indented by ``FOOTNOTE_INDENT`` columns, or as a paragraph's lazy
+    continuation.
+    """
+    if state.sCount[start_line] - state.blkIndent >= CODE_INDENT:
+        return False
+    begin = state.bMarks[start_line] + state.tShift[start_line]
+    label = FOOTNOTE_LABEL_RE.match(state.src, begin, state.eMarks[start_line])
+    if label is None:
+        return False
+    if silent:
+        return True
+    content = label.end()
+    while content < state.eMarks[start_line] and state.src[content] in " \t":
+        content += 1
+    saved = (
+        state.tShift[start_line],
+        state.sCount[start_line],
+        state.blkIndent,
+        state.parentType,
+    )
+    opener = state.push("footnote_reference_open", "", 1)
+    opener.map = [start_line, start_line]
+    state.blkIndent += FOOTNOTE_INDENT
+    state.tShift[start_line] = content - state.bMarks[start_line]
+    state.sCount[start_line] = state.blkIndent
+    state.parentType = "footnote"
+    state.md.block.tokenize(state, start_line, end_line)
+    (
+        state.tShift[start_line],
+        state.sCount[start_line],
+        state.blkIndent,
+        state.parentType,
+    ) = saved
+    state.line = max(state.line, start_line + 1)
+    opener.map = [start_line, state.line]
+    state.push("footnote_reference_close", "", -1)
+    return True
 
 
 def _noting_reference(rule: BlockRule) -> BlockRule:
@@ -879,14 +997,13 @@ def _scan_html(
         if tag is None:
             continue
         tag = tag.lower()
-        url_attributes = HTML_URL_ATTRIBUTES.get(tag, ())
         anchor_attributes = HTML_ANCHOR_ATTRIBUTES["*"] + HTML_ANCHOR_ATTRIBUTES.get(tag, ())
         attributes = _attributes(match.group(3) or "", match.start(3))
         for name, value, _ in attributes:
             if name in anchor_attributes and value.strip():
                 scan.anchors.add(html.unescape(value.strip()))
         for name, value, offset in attributes:
-            if name not in url_attributes or "\n" in value:
+            if name not in HTML_URL_ATTRIBUTES or "\n" in value:
                 continue
             written = value.strip()
             lead = len(value) - len(value.lstrip()) if written else 0
@@ -924,10 +1041,15 @@ def _attributes(text: str, base: int) -> list[tuple[str, str, int]]:
 def _html_text(attributes: list[tuple[str, str, int]], content: str, after: int) -> str:
     closing = HTML_CLOSE_A_RE.search(content, after) if content else None
     if closing is not None:
-        inner = HTML_TAG_STRIP_RE.sub(" ", content[after : closing.start()])
-        text = " ".join(html.unescape(inner).split())
+        inner = content[after : closing.start()]
+        text = " ".join(html.unescape(HTML_TAG_STRIP_RE.sub(" ", inner)).split())
         if text:
             return text
+        # An image as the whole link text: its alt text, as for ``[![alt](img)](href)``.
+        alt = HTML_IMG_ALT_RE.search(inner)
+        if alt is not None:
+            value = next(group for group in alt.groups() if group is not None)
+            return " ".join(html.unescape(value).split())
     for name, value, _ in attributes:
         if name in HTML_TEXT_ATTRIBUTES and value.strip():
             return " ".join(html.unescape(value).split())

@@ -19,6 +19,7 @@ Every function here takes any string and never raises.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -89,6 +90,13 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_\-]*[A-Za-z0-9_])?$")
 _PHONE_SEPARATORS = re.compile(r"[\s().\-]")
 _PORT = re.compile(r"^[0-9]*$")
+_WEB_PREFIXES: tuple[str, ...] = ("https://", "http://")
+ARXIV_MARK = "arxiv"
+"""Every URL ``arxiv_id`` accepts contains this (in its scheme or host), in any case."""
+DOI_MARK = "doi"
+"""Every URL ``doi`` accepts contains this (in its scheme or host), in any case."""
+SOURCE_CACHE_SIZE = 8192
+"""How many URL -> Source answers ``identify`` remembers (posts cite the same URLs again)."""
 
 
 # ---------------------------------------------------------------------------
@@ -98,6 +106,8 @@ _PORT = re.compile(r"^[0-9]*$")
 
 def _scheme(url: str) -> str | None:
     """The URL's scheme in lower case, or None when it has none."""
+    if url.startswith(_WEB_PREFIXES):  # the common case, without the regular expression
+        return url[: url.index(":")]
     match = _SCHEME.match(url)
     return match.group(1).lower() if match else None
 
@@ -144,6 +154,8 @@ def is_checkable(url: str) -> bool:
 
 def _percent_normal(text: str) -> str:
     """Escapes upper-cased, escaped unreserved characters decoded, raw non-ASCII escaped."""
+    if "%" not in text and text.isascii() and text.isprintable() and " " not in text:
+        return text  # only printable ASCII other than space, no escapes: nothing to change
     out: list[str] = []
     i = 0
     while i < len(text):
@@ -246,6 +258,8 @@ def arxiv_id(url: str) -> str | None:
     ``http://export.arxiv.org/abs/hep-th/9901001`` -> ``hep-th/9901001``.
     """
     text = url.strip()
+    if ARXIV_MARK not in text.lower():
+        return None
     scheme = _scheme(text)
     if scheme == "arxiv":
         match = _ARXIV_TEXT.match(text)
@@ -271,6 +285,8 @@ def arxiv_id(url: str) -> str | None:
 def doi(url: str) -> str | None:
     """The DOI (percent-decoded, lower case) of a resolver URL or ``doi:10.x/y``, else None."""
     text = url.strip()
+    if DOI_MARK not in text.lower():
+        return None
     scheme = _scheme(text)
     if scheme == "doi":
         match = _DOI_TEXT.match(strip_fragment(text))
@@ -338,8 +354,12 @@ SOURCE_RULES: tuple[SourceRule, ...] = (
 """First match wins; a URL no row claims is ``OTHER``."""
 
 
+@functools.lru_cache(maxsize=SOURCE_CACHE_SIZE)
 def identify(url: str) -> Source:
-    """The source a link cites (kind and key); never raises."""
+    """The source a link cites (kind and key); never raises.
+
+    A pure function of ``url`` (``SOURCE_RULES`` is a constant), so answers are remembered.
+    """
     text = url.strip()
     for rule in SOURCE_RULES:
         if rule.matches(text):
