@@ -107,3 +107,63 @@ def test_workers_that_cannot_start_fall_back_to_this_process(
 
     monkeypatch.setattr(app, "ProcessPoolExecutor", refuse)
     assert collect(Settings(paths=(str(corpus),)), cwd=corpus) == expected
+
+
+def test_equal_values_of_different_links_are_one_object(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    got = sequential(corpus, monkeypatch)
+    links = [link for post in got.posts for link in post.links]
+    by_url: dict[str, set[int]] = {}
+    for link in links:
+        by_url.setdefault(link.url, set()).add(id(link.url))
+    assert len(by_url["https://b.example/"]) == 1
+    assert all(len(ids) == 1 for ids in by_url.values())
+    sources = {link.source: {id(link.source)} for link in links}
+    assert all(len(ids) == 1 for ids in sources.values())
+
+
+@NEEDS_FORK
+def test_parallel_extraction_shares_values_across_batches(corpus: Path) -> None:
+    paths = sorted(p for p in corpus.rglob("*.md"))
+    headings = tuple(Settings().resources_headings)
+    outcomes = app._extract_parallel(paths, corpus, headings, workers=2)
+    assert outcomes is not None
+    assert outcomes == app._extract_batch(paths, corpus, headings)
+    shared = [
+        link.url
+        for outcome in outcomes
+        if isinstance(outcome, Post)
+        for link in outcome.links
+        if link.url == "https://b.example/"
+    ]
+    assert len(shared) == POSTS
+    assert len({id(url) for url in shared}) == 1
+
+
+def test_collect_without_text_keeps_everything_else(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = sequential(corpus, monkeypatch)
+    lean = collect(Settings(paths=(str(corpus),)), cwd=corpus, keep_text=False)
+    assert lean.problems == full.problems
+    assert len(lean.posts) == len(full.posts)
+    for light, whole in zip(lean.posts, full.posts, strict=True):
+        assert whole.document.text
+        assert light.document.text == ""
+        assert light.document.body_offset == 0
+        assert light.document.metadata == whole.document.metadata
+        assert light.document.path == whole.document.path
+        assert (light.links, light.anchors, light.title) == (
+            whole.links,
+            whole.anchors,
+            whole.title,
+        )
+
+
+def test_plan_shares_the_empty_fragment_set(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    posts = sequential(corpus, monkeypatch).posts
+    work = app.plan(posts, Settings())
+    empty = [r.fragments for r in work.requests if not r.fragments]
+    assert empty
+    assert all(fragments is app.NO_FRAGMENTS for fragments in empty)

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from itertools import repeat
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from linkcheck.config import Settings
@@ -26,10 +26,13 @@ from linkcheck.models import (
     Finding,
     InputError,
     InputProblem,
+    Link,
+    Location,
     Persistence,
     Post,
     PostSummary,
     Report,
+    Source,
     Verdict,
 )
 from linkcheck.rules import judge
@@ -60,36 +63,117 @@ FORK = "fork"
 Outcome = Post | InputProblem
 
 
-def collect(settings: Settings, *, cwd: Path) -> Collected:
+def collect(settings: Settings, *, cwd: Path, keep_text: bool = True) -> Collected:
     """Discover, read and extract every post; unreadable files become problems, not errors.
 
     With many posts (``PARALLEL_MIN_POSTS``) and several CPUs the posts are split into
     batches extracted by forked worker processes; the result is the same, in the same order,
     as extracting them one by one here (which is also what happens when workers cannot start).
+
+    Equal values of different links (URLs, texts, sources, offsets) are one object, so a
+    blog that cites the same sources many times holds each of them once. Without
+    ``keep_text`` each document's ``text`` is dropped (``""``, with ``body_offset`` 0) once
+    its links are extracted: for callers that never read the posts' text again.
     """
     paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
     found = find_posts(paths, settings.extensions)
     headings = tuple(settings.resources_headings)
     workers = _worker_count(len(found))
-    outcomes = _extract_parallel(found, cwd, headings, workers) if workers > 1 else None
+    outcomes = (
+        _extract_parallel(found, cwd, headings, workers, keep_text=keep_text)
+        if workers > 1
+        else None
+    )
     if outcomes is None:
-        outcomes = _extract_batch(found, cwd, headings)
+        outcomes = _extract_batch(found, cwd, headings, keep_text=keep_text)
     posts = tuple(o for o in outcomes if isinstance(o, Post))
     problems = tuple(o for o in outcomes if isinstance(o, InputProblem))
     return Collected(posts, problems)
 
 
-def _extract_batch(paths: Sequence[Path], cwd: Path, headings: tuple[str, ...]) -> list[Outcome]:
+def _extract_batch(
+    paths: Sequence[Path], cwd: Path, headings: tuple[str, ...], *, keep_text: bool = True
+) -> list[Outcome]:
     """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each."""
     outcomes: list[Outcome] = []
+    shared = _Shared()
     for path in paths:
         try:
             document = read_document(path, cwd=cwd)
         except InputError as exc:
             outcomes.append(InputProblem(exc.path, exc.reason, exc.line))
             continue
-        outcomes.append(extract_post(document, resources_headings=headings))
+        post = extract_post(document, resources_headings=headings)
+        outcomes.append(shared.post(post, keep_text=keep_text))
     return outcomes
+
+
+class _Shared:
+    """Makes equal values one object: many links citing one source share its strings.
+
+    A value is replaced only by an equal one of the same type, so nothing a link says
+    changes; only the number of copies held in memory does.
+    """
+
+    __slots__ = ("_numbers", "_sources", "_strings")
+
+    def __init__(self) -> None:
+        self._strings: dict[str, str] = {}
+        self._numbers: dict[int, int] = {}
+        self._sources: dict[Source, Source] = {}
+
+    def text(self, value: str) -> str:
+        return self._strings.setdefault(value, value)
+
+    def number(self, value: int) -> int:
+        return self._numbers.setdefault(value, value)
+
+    def source(self, source: Source) -> Source:
+        shared = self._sources.get(source)
+        if shared is None:
+            shared = self._sources[source] = Source(source.kind, self.text(source.key))
+        return shared
+
+    def location(self, where: Location) -> Location:
+        path, line = self.text(where.path), self.number(where.line)
+        column = self.number(where.column)
+        if path is where.path and line is where.line and column is where.column:
+            return where
+        return Location(path, line, column)
+
+    def link(self, link: Link) -> Link:
+        """``link``, or an equal link made of shared values when it held copies of them."""
+        url, text, source = self.text(link.url), self.text(link.text), self.source(link.source)
+        location = self.location(link.location)
+        start, end = self.number(link.start), self.number(link.end)
+        fields = (url, text, source, location, start, end)
+        kept = (link.url, link.text, link.source, link.location, link.start, link.end)
+        if all(new is old for new, old in zip(fields, kept, strict=True)):
+            return link
+        return Link(
+            url=url,
+            kind=link.kind,
+            text=text,
+            location=location,
+            in_resources=link.in_resources,
+            source=source,
+            start=start,
+            end=end,
+            key_path=link.key_path,
+            ignored=link.ignored,
+        )
+
+    def post(self, post: Post, *, keep_text: bool = True) -> Post:
+        """``post`` with shared link values (and without its text unless ``keep_text``)."""
+        links = tuple(self.link(link) for link in post.links)
+        document = post.document
+        if not keep_text:
+            document = replace(document, text="", body_offset=0)
+        if document is post.document and all(
+            new is old for new, old in zip(links, post.links, strict=True)
+        ):
+            return post
+        return replace(post, document=document, links=links)
 
 
 def _worker_count(posts: int) -> int:
@@ -109,18 +193,35 @@ def _worker_count(posts: int) -> int:
 
 
 def _extract_parallel(
-    paths: Sequence[Path], cwd: Path, headings: tuple[str, ...], workers: int
+    paths: Sequence[Path],
+    cwd: Path,
+    headings: tuple[str, ...],
+    workers: int,
+    *,
+    keep_text: bool = True,
 ) -> list[Outcome] | None:
-    """``_extract_batch`` over ``workers`` forked processes; None when they cannot be used."""
+    """``_extract_batch`` over ``workers`` forked processes; None when they cannot be used.
+
+    Each batch comes back with its own shared values; values equal across batches are
+    shared here as each batch arrives.
+    """
     size = max(1, -(-len(paths) // (workers * CHUNKS_PER_WORKER)))
     batches = [paths[i : i + size] for i in range(0, len(paths), size)]
+    shared = _Shared()
+    outcomes: list[Outcome] = []
     try:
         context = multiprocessing.get_context(FORK)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = list(pool.map(_extract_batch, batches, repeat(cwd), repeat(headings)))
+            extract = partial(_extract_batch, cwd=cwd, headings=headings, keep_text=keep_text)
+            for batch in pool.map(extract, batches):
+                outcomes.extend(o if isinstance(o, InputProblem) else shared.post(o) for o in batch)
     except (OSError, ValueError, BrokenProcessPool, pickle.PicklingError):
         return None
-    return [outcome for batch in results for outcome in batch]
+    return outcomes
+
+
+NO_FRAGMENTS: frozenset[str] = frozenset()
+"""The fragments of a URL cited without any (one object for all of them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +236,8 @@ def plan(posts: Iterable[Post], settings: Settings) -> Plan:
     """One request per unique URL (fragment stripped), with every fragment cited for it."""
     include = [re.compile(p) for p in settings.include]
     exclude = [re.compile(p) for p in settings.exclude]
-    fragments: dict[str, set[str]] = {}
+    fragments: dict[str, set[str] | None] = {}
+    # URL -> its cited fragments (None while none is cited: most URLs have none).
     skipped: dict[str, CheckResult] = {}
     for post in posts:
         for link in post.links:
@@ -152,11 +254,15 @@ def plan(posts: Iterable[Post], settings: Settings) -> Plan:
             ):
                 skipped.setdefault(url, CheckResult(url, Verdict.SKIPPED, reason="excluded"))
                 continue
-            wanted = fragments.setdefault(url, set())
             _, _, fragment = link.url.partition("#")
+            wanted = fragments.setdefault(url, None)
             if fragment:
+                if wanted is None:
+                    wanted = fragments[url] = set()
                 wanted.add(fragment)
-    requests = tuple(CheckRequest(url, frozenset(f)) for url, f in fragments.items())
+    requests = tuple(
+        CheckRequest(url, frozenset(f) if f else NO_FRAGMENTS) for url, f in fragments.items()
+    )
     return Plan(requests, {u: r for u, r in skipped.items() if u not in fragments})
 
 
@@ -188,7 +294,8 @@ def run(
     """Extract, check, judge: everything but printing. Raises UsageError for missing paths."""
     started = time.monotonic()
     cwd = cwd or Path.cwd()
-    collected = collect(settings, cwd=cwd)
+    # The posts' text is read again by ``fix`` when it is needed; the run keeps only links.
+    collected = collect(settings, cwd=cwd, keep_text=False)
     posts = collected.posts
     results: dict[str, CheckResult] = {}
     history: dict[str, Persistence] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -9,8 +10,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields, replace
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -38,6 +40,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USAGE = 2
 EXIT_GITHUB = 4
 """``github-issue``: the GitHub API refused or failed (nothing half-written)."""
+JSON_FORMAT = "json"
+"""The report format written piece by piece instead of rendered whole (large blogs)."""
+ECHO_CHUNK = 64 * 1024
+"""Characters gathered before a streamed report is handed to stdout."""
 PROGRESS_MIN_URLS = 20
 """Show a progress bar only for runs with at least this many URLs (and only on a TTY)."""
 
@@ -182,6 +188,41 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text, nl=not text.endswith("\n"))
 
 
+def emit_stream(write: Callable[[TextIO], None], output: str | None) -> None:
+    """Let ``write`` put a report, piece by piece, in a file or on stdout.
+
+    Used for formats that never need the whole text in memory (``write`` must end the
+    text with a line break, as ``emit`` does). The file is written as ``emit`` writes it.
+    """
+    if not output:
+        stdout = _EchoStream()
+        write(stdout)
+        stdout.flush()
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as file:
+            write(file)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+
+
+class _EchoStream(io.StringIO):
+    """Text written here goes to stdout through ``click.echo``, about ``ECHO_CHUNK`` at a time."""
+
+    def write(self, text: str, /) -> int:
+        written = super().write(text)
+        if self.tell() >= ECHO_CHUNK:
+            self.flush()
+        return written
+
+    def flush(self) -> None:
+        text = self.getvalue()
+        if text:
+            click.echo(text, nl=False)
+            self.seek(0)
+            self.truncate()
+
+
 def read_report(path: str) -> Report:
     """A JSON report written by ``linkcheck run --format json``."""
     from linkcheck.report.json import load
@@ -280,9 +321,13 @@ def report_targets(
 def write_reports(report: Report, targets: list[tuple[str, str | None]]) -> None:
     """Render the report once per target and write it."""
     from linkcheck.report import render
+    from linkcheck.report.json import write as write_json
     from linkcheck.rules import RULES
 
     for fmt, output in targets:
+        if fmt == JSON_FORMAT:
+            emit_stream(partial(write_json, report), output)
+            continue
         color = output is None and use_color(sys.stdout)
         emit(render(report, fmt, color=color, rules=RULES), output)
 
@@ -306,7 +351,7 @@ def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
     be read or parsed (the other files are still printed).
     """
     from linkcheck.app import collect
-    from linkcheck.report.links import render_links
+    from linkcheck.report.links import write_links
 
     with handle_errors():
         settings = build_settings(paths, params)
@@ -314,7 +359,7 @@ def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
     for problem in collected.problems:
         click.echo(f"linkcheck: {problem}", err=True)
     links = [link for post in collected.posts for link in post.links]
-    emit(render_links(links, fmt), None)
+    emit_stream(partial(write_links, links, fmt), None)
     sys.exit(EXIT_USAGE if collected.problems else 0)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 
@@ -10,7 +11,14 @@ from report_data import assert_golden
 
 from linkcheck.models import InputError, Report
 from linkcheck.report import render
-from linkcheck.report.json import link_from_dict, link_to_dict, load, to_document
+from linkcheck.report.json import (
+    link_from_dict,
+    link_to_dict,
+    load,
+    to_document,
+    write,
+    write_list,
+)
 from linkcheck.report.json import render as render_json
 
 
@@ -103,3 +111,52 @@ def test_load_refuses_wrong_values(report: Report, path: tuple[object, ...], val
     target[path[-1]] = value
     with pytest.raises(InputError, match="<json report>"):
         load(json.dumps(document))
+
+
+def _as_json_dumps(report: Report) -> str:
+    return json.dumps(to_document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_render_is_what_json_dumps_gives_for_the_whole_document(
+    report: Report, empty_report: Report
+) -> None:
+    for original in (report, empty_report):
+        assert render_json(original) == _as_json_dumps(original)
+
+
+def test_write_streams_the_text_of_render(report: Report, empty_report: Report) -> None:
+    for original in (report, empty_report):
+        buffer = io.StringIO()
+        write(original, buffer)
+        assert buffer.getvalue() == render_json(original)
+
+
+def test_write_writes_piece_by_piece(report: Report) -> None:
+    pieces: list[str] = []
+
+    class Recorder(io.StringIO):
+        def write(self, text: str, /) -> int:
+            pieces.append(text)
+            return len(text)
+
+    write(report, Recorder())
+    assert "".join(pieces) == render_json(report)
+    assert len(pieces) > len(report.links) + len(report.results)
+    assert max(len(piece) for piece in pieces) < len(render_json(report)) // 2
+
+
+@pytest.mark.parametrize("depth", [0, 1, 3])
+@pytest.mark.parametrize(
+    "items",
+    [[], [1], [{"a": [], "b": {}, "c": [1, {"d": "x\ny"}]}, "é\u2028", None, {"e": True}]],
+)
+def test_write_list_indents_as_json_dumps(items: list[object], depth: int) -> None:
+    buffer = io.StringIO()
+    write_list(items, buffer, depth=depth)
+    nested: object = items
+    for _ in range(depth):
+        nested = {"k": nested}
+    expected = json.dumps(nested, indent=2, ensure_ascii=False)
+    for _ in range(depth):
+        expected = expected[expected.index(": ") + 2 : expected.rindex("\n")]
+    assert buffer.getvalue() == expected

@@ -108,6 +108,12 @@ HEAD_WINDOW_BYTES = 64 * 1024
 """For a title alone, an HTML page is read at least this far, then up to the end of its head."""
 HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.IGNORECASE)
 
+NO_FRAGMENTS: frozenset[str] = frozenset()
+"""No missing fragment: one object shared by every result (most have none)."""
+SHARED_TEXT_MAX_CHARS = 100
+"""Reasons and content types up to this long are kept once per run, however many results
+carry them ("200 OK", "text/html")."""
+
 DEADLINE_REASON = "deadline exceeded"
 LOOP_REASON = "redirect loop"
 
@@ -393,6 +399,14 @@ class Fetcher:
         self._accepts: dict[str, frozenset[int]] = {}
         self._proxied = proxy_configured(os.environ)
         self._host_headers: dict[tuple[str, bool], httpx.Headers] = {}
+        self._texts: dict[str, str] = {}
+        """Short strings that many results repeat, one object each (see ``_shared``)."""
+
+    def _shared(self, value: str) -> str:
+        """``value``, as the one object already held for an equal short string."""
+        if len(value) > SHARED_TEXT_MAX_CHARS:
+            return value
+        return self._texts.setdefault(value, value)
 
     async def check(self, request: CheckRequest) -> CheckResult:
         """Check one URL; every failure is a result, never an exception."""
@@ -630,7 +644,7 @@ class Fetcher:
             verdict = Verdict.BLOCKED
             reason = f"bot challenge ({reason})"
         title: str | None = None
-        missing: frozenset[str] = frozenset()
+        missing = NO_FRAGMENTS
         if verdict is Verdict.OK and reply.kind is Kind.HTML:
             page = parse_html(
                 reply.body.data,
@@ -666,7 +680,7 @@ class Fetcher:
         reason: str,
         *,
         title: str | None = None,
-        missing: frozenset[str] = frozenset(),
+        missing: frozenset[str] = NO_FRAGMENTS,
         content_type: str | None = None,
     ) -> CheckResult:
         started = progress.started
@@ -678,11 +692,11 @@ class Fetcher:
             final_url=progress.current if progress.hops else None,
             redirects=tuple(progress.hops),
             title=title,
-            reason=reason,
+            reason=self._shared(reason),
             attempts=progress.attempts,
             elapsed=max(0.0, elapsed),
             missing_fragments=missing,
-            content_type=content_type,
+            content_type=None if content_type is None else self._shared(content_type),
             reached=progress.reached,
             checked_at=self.timing.wall(),
         )
@@ -704,5 +718,6 @@ def missing_fragments(
 ) -> frozenset[str]:
     """Cited fragments the page does not define (not judged when the page was cut short)."""
     if not fragments or not body.complete:
-        return frozenset()
-    return frozenset(f for f in fragments if not fragment_present(f, anchors))
+        return NO_FRAGMENTS
+    missing = frozenset(f for f in fragments if not fragment_present(f, anchors))
+    return missing or NO_FRAGMENTS

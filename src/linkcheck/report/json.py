@@ -27,9 +27,10 @@ added within a schema version; renaming or removing one bumps it.
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TextIO, TypeVar
 
 from linkcheck import __version__
 from linkcheck.models import (
@@ -131,13 +132,8 @@ def _summary(report: Report, counts: Counts) -> dict[str, int]:
     }
 
 
-def to_document(report: Report) -> dict[str, Any]:
-    """The report as a JSON-ready dictionary (see the module documentation)."""
-    links = sorted(report.links, key=lambda k: (_place(k.location), k.url, k.start))
-    findings = sorted(
-        report.findings, key=lambda f: (_place(f.location), f.rule, f.url or "", f.message)
-    )
-    problems = sorted(report.problems, key=lambda p: (p.path, p.line or 0, p.reason))
+def _head(report: Report) -> dict[str, Any]:
+    """The small members of the document, before the lists."""
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": __version__},
@@ -146,21 +142,97 @@ def to_document(report: Report) -> dict[str, Any]:
         "elapsed": round(report.elapsed, TIME_DIGITS),
         "summary": _summary(report, count(report)),
         "stats": {key: report.stats[key] for key in sorted(report.stats)},
-        "posts": [
-            {"path": p.path, "title": p.title, "links": p.links, "has_resources": p.has_resources}
-            for p in sorted(report.posts, key=lambda p: p.path)
-        ],
-        "links": [link_to_dict(link) for link in links],
-        "results": [result_to_dict(report.results[url]) for url in sorted(report.results)],
-        "findings": [finding_to_dict(f) for f in findings],
-        "problems": [{"file": p.path, "line": p.line, "reason": p.reason} for p in problems],
     }
+
+
+def _lists(report: Report) -> tuple[tuple[str, Iterator[dict[str, Any]]], ...]:
+    """The list members of the document, each made lazily, one object at a time."""
+    posts = sorted(report.posts, key=lambda p: p.path)
+    links = sorted(report.links, key=lambda k: (_place(k.location), k.url, k.start))
+    findings = sorted(
+        report.findings, key=lambda f: (_place(f.location), f.rule, f.url or "", f.message)
+    )
+    problems = sorted(report.problems, key=lambda p: (p.path, p.line or 0, p.reason))
+    return (
+        (
+            "posts",
+            (
+                {
+                    "path": p.path,
+                    "title": p.title,
+                    "links": p.links,
+                    "has_resources": p.has_resources,
+                }
+                for p in posts
+            ),
+        ),
+        ("links", (link_to_dict(link) for link in links)),
+        ("results", (result_to_dict(report.results[url]) for url in sorted(report.results))),
+        ("findings", (finding_to_dict(f) for f in findings)),
+        ("problems", ({"file": p.path, "line": p.line, "reason": p.reason} for p in problems)),
+    )
+
+
+def to_document(report: Report) -> dict[str, Any]:
+    """The report as a JSON-ready dictionary (see the module documentation)."""
+    document = _head(report)
+    document.update((key, list(items)) for key, items in _lists(report))
+    return document
 
 
 def render(report: Report, *, color: bool = False) -> str:
     """The report as an indented JSON document (``color`` is ignored)."""
     del color
-    return json.dumps(to_document(report), indent=INDENT, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    write(report, buffer)
+    return buffer.getvalue()
+
+
+def write(report: Report, fp: TextIO) -> None:
+    """Write the text of ``render(report)`` to ``fp`` one object at a time.
+
+    The document is never held whole in memory: each post, link, result, finding and
+    problem is encoded on its own, at its depth, and written at once.
+    """
+    fp.write("{")
+    separator = "\n"
+    for key, value in _head(report).items():
+        fp.write(f"{separator}{_PAD}{_key(key)}{_nested(value, 1)}")
+        separator = ",\n"
+    for key, items in _lists(report):
+        fp.write(f"{separator}{_PAD}{_key(key)}")
+        write_list(items, fp, depth=1)
+    fp.write("\n}\n")
+
+
+def write_list(items: Iterable[Any], fp: TextIO, *, depth: int = 0) -> None:
+    """Write ``items`` as the JSON array ``json.dumps`` would indent at ``depth``.
+
+    Items are encoded one by one, so only one of them is in memory as text at a time.
+    """
+    opened = False
+    inner = _PAD * (depth + 1)
+    for item in items:
+        fp.write(f",\n{inner}" if opened else f"[\n{inner}")
+        fp.write(_nested(item, depth + 1))
+        opened = True
+    fp.write(f"\n{_PAD * depth}]" if opened else "[]")
+
+
+_PAD = " " * INDENT
+
+
+def _key(key: str) -> str:
+    return json.dumps(key, ensure_ascii=False) + ": "
+
+
+def _nested(value: Any, depth: int) -> str:
+    """``value`` indented as it would be ``depth`` levels inside a document.
+
+    JSON strings never hold a raw line break, so every one in the text is indentation.
+    """
+    text = json.dumps(value, indent=INDENT, ensure_ascii=False)
+    return text.replace("\n", "\n" + _PAD * depth) if depth else text
 
 
 def _place(location: Location) -> tuple[str, int, int]:

@@ -1,0 +1,35 @@
+"""The output of ``linkcheck extract``: rendered whole, or written piece by piece."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from linkcheck.models import Link, Report
+from linkcheck.report.json import link_to_dict
+from linkcheck.report.links import render_links, write_links
+
+
+@pytest.mark.parametrize("count", [0, 1, 6])
+def test_json_is_the_indented_list_of_link_objects(report: Report, count: int) -> None:
+    links = list(report.links[:count])
+    expected = json.dumps([link_to_dict(link) for link in links], indent=2, ensure_ascii=False)
+    assert render_links(links, "json") == expected
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+@pytest.mark.parametrize("count", [0, 6])
+def test_write_links_adds_the_final_line_break(report: Report, fmt: str, count: int) -> None:
+    links: list[Link] = list(report.links[:count])
+    buffer = io.StringIO()
+    write_links(links, fmt, buffer)
+    assert buffer.getvalue() == render_links(links, fmt) + "\n"
+
+
+def test_text_ends_with_the_counts(report: Report) -> None:
+    lines = render_links(report.links, "text").split("\n")
+    assert len(lines) == len(report.links) + 1
+    sources = len({link.source.key for link in report.links})
+    assert lines[-1] == f"{len(report.links)} links, {sources} sources"
