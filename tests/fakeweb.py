@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,9 +220,3 @@ class FakeWeb:
                 writer.write(response.body)
             await writer.drain()
 
-
-@contextlib.contextmanager
-def patched_env(monkeypatch: object, env: dict[str, str]) -> Iterator[None]:
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)  # type: ignore[attr-defined]
-    yield
