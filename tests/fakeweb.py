@@ -219,4 +219,3 @@ class FakeWeb:
             if method != "HEAD":
                 writer.write(response.body)
             await writer.drain()
-
