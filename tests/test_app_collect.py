@@ -78,13 +78,13 @@ def test_collect_in_parallel_keeps_order_and_problems(
     monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 4)
     monkeypatch.setattr(app.threading, "active_count", lambda: 1)
     calls: list[int] = []
-    original = app._extract_parallel
+    original = app._Extraction._start
 
-    def spy(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return original(*args, **kwargs)  # type: ignore[arg-type]
+    def spy(self: app._Extraction, workers: int) -> None:
+        calls.append(workers)
+        original(self, workers)
 
-    monkeypatch.setattr(app, "_extract_parallel", spy)
+    monkeypatch.setattr(app._Extraction, "_start", spy)
     got = collect(Settings(paths=(str(corpus),)), cwd=corpus)
     if app._worker_count(POSTS + 2) > 1:
         assert calls

@@ -9,12 +9,13 @@ import pickle
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from linkcheck.config import Settings
 from linkcheck.discover import find_posts, read_document
@@ -56,9 +57,14 @@ PARALLEL_MIN_POSTS = 200
 """From this many posts on, posts are read and extracted by worker processes (fewer are not
 worth the cost of starting them)."""
 CHUNKS_PER_WORKER = 4
-"""Each worker gets about this many batches of posts, so one slow batch holds no one up."""
+"""Each worker gets at least this many batches of posts, so one slow batch holds no one up."""
+MAX_BATCH_POSTS = 50
+"""At most this many posts per batch: a run starts checking after the first batch, so it
+should come back soon."""
 FORK = "fork"
 """The only start method used: workers inherit the loaded parser instead of importing it again."""
+POOL_ERRORS = (OSError, ValueError, BrokenProcessPool, pickle.PicklingError)
+"""Why worker processes may fail; their batches are then extracted here instead."""
 
 Outcome = Post | InputProblem
 
@@ -75,20 +81,122 @@ def collect(settings: Settings, *, cwd: Path, keep_text: bool = True) -> Collect
     ``keep_text`` each document's ``text`` is dropped (``""``, with ``body_offset`` 0) once
     its links are extracted: for callers that never read the posts' text again.
     """
-    paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
-    found = find_posts(paths, settings.extensions)
-    headings = tuple(settings.resources_headings)
-    workers = _worker_count(len(found))
-    outcomes = (
-        _extract_parallel(found, cwd, headings, workers, keep_text=keep_text)
-        if workers > 1
-        else None
-    )
-    if outcomes is None:
-        outcomes = _extract_batch(found, cwd, headings, keep_text=keep_text)
-    posts = tuple(o for o in outcomes if isinstance(o, Post))
-    problems = tuple(o for o in outcomes if isinstance(o, InputProblem))
-    return Collected(posts, problems)
+    with _Extraction(settings, cwd=cwd, keep_text=keep_text) as extraction:
+        outcomes = [o for batch in extraction.batches() for o in batch]
+    return _collected(outcomes)
+
+
+def _collected(outcomes: Iterable[Outcome]) -> Collected:
+    posts: list[Post] = []
+    problems: list[InputProblem] = []
+    for outcome in outcomes:
+        if isinstance(outcome, InputProblem):
+            problems.append(outcome)
+        else:
+            posts.append(outcome)
+    return Collected(tuple(posts), tuple(problems))
+
+
+class PostBatches(Protocol):
+    """Where a run's posts come from: batches of outcomes, in order, on an event loop."""
+
+    def batches_async(self) -> AsyncIterator[list[Outcome]]:
+        """Each batch's posts and problems."""
+        ...
+
+
+class _Extraction:
+    """The posts of a run, read and extracted batch by batch, in order.
+
+    With enough posts and CPUs, forked worker processes extract the batches (all are handed
+    out at once, when this object is made, while the process still runs a single thread);
+    otherwise, or when the workers fail, this process does. Either way the outcomes are
+    those of ``_extract_batch`` over all the posts, with equal values shared across batches.
+    """
+
+    def __init__(self, settings: Settings, *, cwd: Path, keep_text: bool) -> None:
+        paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
+        found = find_posts(paths, settings.extensions)
+        self._cwd = cwd
+        self._headings = tuple(settings.resources_headings)
+        self._keep_text = keep_text
+        self._shared = _Shared()
+        workers = _worker_count(len(found))
+        self._batches = _split(found, workers)
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future[list[Outcome]]] = []
+        if workers > 1:
+            self._start(workers)
+
+    def _start(self, workers: int) -> None:
+        try:
+            context = multiprocessing.get_context(FORK)
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            extract = partial(
+                _extract_batch, cwd=self._cwd, headings=self._headings, keep_text=self._keep_text
+            )
+            self._futures = [self._pool.submit(extract, batch) for batch in self._batches]
+        except POOL_ERRORS:
+            self._stop_workers()
+
+    def _stop_workers(self) -> None:
+        for future in self._futures:
+            future.cancel()
+        self._futures = []
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> _Extraction:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _here(self, index: int) -> list[Outcome]:
+        return _extract_batch(
+            self._batches[index], self._cwd, self._headings, keep_text=self._keep_text
+        )
+
+    def _shared_batch(self, outcomes: list[Outcome]) -> list[Outcome]:
+        share = self._shared.post
+        return [o if isinstance(o, InputProblem) else share(o) for o in outcomes]
+
+    def batches(self) -> Iterator[list[Outcome]]:
+        """Each batch's outcomes, in order (waiting for the workers)."""
+        for index in range(len(self._batches)):
+            outcomes: list[Outcome] | None = None
+            if self._futures:
+                try:
+                    outcomes = self._futures[index].result()
+                except POOL_ERRORS:
+                    self._stop_workers()
+            yield self._shared_batch(outcomes if outcomes is not None else self._here(index))
+
+    async def batches_async(self) -> AsyncIterator[list[Outcome]]:
+        """``batches`` for an event loop: waiting for a worker lets other tasks run, and a
+        batch extracted here is followed by a turn of the loop."""
+        for index in range(len(self._batches)):
+            outcomes: list[Outcome] | None = None
+            if self._futures:
+                try:
+                    outcomes = await asyncio.wrap_future(self._futures[index])
+                except POOL_ERRORS:
+                    self._stop_workers()
+            if outcomes is None:
+                outcomes = self._here(index)
+                await asyncio.sleep(0)
+            yield self._shared_batch(outcomes)
+
+
+def _split(paths: Sequence[Path], workers: int) -> list[Sequence[Path]]:
+    """Batches of posts: one when extracted here in one go, else small ones in order."""
+    if workers <= 1 and len(paths) < PARALLEL_MIN_POSTS:
+        return [paths] if paths else []
+    size = max(1, min(MAX_BATCH_POSTS, -(-len(paths) // (workers * CHUNKS_PER_WORKER))))
+    return [paths[i : i + size] for i in range(0, len(paths), size)]
 
 
 def _extract_batch(
@@ -205,17 +313,15 @@ def _extract_parallel(
     Each batch comes back with its own shared values; values equal across batches are
     shared here as each batch arrives.
     """
-    size = max(1, -(-len(paths) // (workers * CHUNKS_PER_WORKER)))
-    batches = [paths[i : i + size] for i in range(0, len(paths), size)]
     shared = _Shared()
     outcomes: list[Outcome] = []
     try:
         context = multiprocessing.get_context(FORK)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             extract = partial(_extract_batch, cwd=cwd, headings=headings, keep_text=keep_text)
-            for batch in pool.map(extract, batches):
+            for batch in pool.map(extract, _split(paths, workers)):
                 outcomes.extend(o if isinstance(o, InputProblem) else shared.post(o) for o in batch)
-    except (OSError, ValueError, BrokenProcessPool, pickle.PicklingError):
+    except POOL_ERRORS:
         return None
     return outcomes
 
@@ -234,36 +340,65 @@ class Plan:
 
 def plan(posts: Iterable[Post], settings: Settings) -> Plan:
     """One request per unique URL (fragment stripped), with every fragment cited for it."""
-    include = [re.compile(p) for p in settings.include]
-    exclude = [re.compile(p) for p in settings.exclude]
-    fragments: dict[str, set[str] | None] = {}
-    # URL -> its cited fragments (None while none is cited: most URLs have none).
-    skipped: dict[str, CheckResult] = {}
-    for post in posts:
-        for link in post.links:
-            if link.ignored:
-                continue
-            url = strip_fragment(link.url)
-            if not is_checkable(link.url):
-                skipped.setdefault(
-                    url, CheckResult(url, Verdict.SKIPPED, reason="not an http(s) URL")
-                )
-                continue
-            if (include and not any(p.search(link.url) for p in include)) or any(
-                p.search(link.url) for p in exclude
-            ):
-                skipped.setdefault(url, CheckResult(url, Verdict.SKIPPED, reason="excluded"))
-                continue
-            _, _, fragment = link.url.partition("#")
-            wanted = fragments.setdefault(url, None)
-            if fragment:
-                if wanted is None:
-                    wanted = fragments[url] = set()
-                wanted.add(fragment)
-    requests = tuple(
-        CheckRequest(url, frozenset(f) if f else NO_FRAGMENTS) for url, f in fragments.items()
-    )
-    return Plan(requests, {u: r for u, r in skipped.items() if u not in fragments})
+    planner = Planner(settings)
+    urls = planner.add(posts)
+    return Plan(tuple(planner.request(url) for url in urls), planner.skipped_results())
+
+
+class Planner:
+    """Requests from posts as they arrive: each URL once, with every fragment cited so far."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._include = [re.compile(p) for p in settings.include]
+        self._exclude = [re.compile(p) for p in settings.exclude]
+        self._fragments: dict[str, set[str] | None] = {}
+        """URL -> its cited fragments (None while none is cited: most URLs have none)."""
+        self._skipped: dict[str, CheckResult] = {}
+
+    def add(self, posts: Iterable[Post]) -> list[str]:
+        """Take in the links of ``posts``; the URLs to check that no earlier post cited."""
+        include, exclude = self._include, self._exclude
+        fragments = self._fragments
+        skipped = self._skipped
+        new: list[str] = []
+        for post in posts:
+            for link in post.links:
+                if link.ignored:
+                    continue
+                url = strip_fragment(link.url)
+                if not is_checkable(link.url):
+                    skipped.setdefault(
+                        url, CheckResult(url, Verdict.SKIPPED, reason="not an http(s) URL")
+                    )
+                    continue
+                if (include and not any(p.search(link.url) for p in include)) or any(
+                    p.search(link.url) for p in exclude
+                ):
+                    skipped.setdefault(url, CheckResult(url, Verdict.SKIPPED, reason="excluded"))
+                    continue
+                if url not in fragments:
+                    fragments[url] = None
+                    new.append(url)
+                _, _, fragment = link.url.partition("#")
+                if fragment:
+                    wanted = fragments[url]
+                    if wanted is None:
+                        wanted = fragments[url] = set()
+                    wanted.add(fragment)
+        return new
+
+    def request(self, url: str) -> CheckRequest:
+        """The request for ``url`` with every fragment cited for it so far."""
+        wanted = self._fragments[url]
+        return CheckRequest(url, frozenset(wanted) if wanted else NO_FRAGMENTS)
+
+    def requests(self) -> list[CheckRequest]:
+        """Every request, in first-cited order."""
+        return [self.request(url) for url in self._fragments]
+
+    def skipped_results(self) -> dict[str, CheckResult]:
+        """URLs not checked (not http(s), excluded), unless also cited in a checked form."""
+        return {u: r for u, r in self._skipped.items() if u not in self._fragments}
 
 
 def network_is_down(results: Mapping[str, CheckResult], requests: Sequence[CheckRequest]) -> bool:
@@ -283,6 +418,19 @@ def check(
     return asyncio.run(check_urls(requests, settings, on_result=on_result))
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What the online part of a run found."""
+
+    collected: Collected
+    results: dict[str, CheckResult]
+    """Every URL's result (skipped ones included); empty when the network was down."""
+    history: dict[str, Persistence]
+    network_down: bool
+    unique: int
+    """Unique URLs to check (cached ones included)."""
+
+
 def run(
     settings: Settings,
     *,
@@ -294,19 +442,22 @@ def run(
     """Extract, check, judge: everything but printing. Raises UsageError for missing paths."""
     started = time.monotonic()
     cwd = cwd or Path.cwd()
-    # The posts' text is read again by ``fix`` when it is needed; the run keeps only links.
-    collected = collect(settings, cwd=cwd, keep_text=False)
-    posts = collected.posts
     results: dict[str, CheckResult] = {}
     history: dict[str, Persistence] = {}
     network_down = False
     unique = 0
-    if not settings.offline:
-        work = plan(posts, settings)
-        unique = len(work.requests)
-        with open_state(settings, cwd=cwd, warn=warn or _quiet) as store:
-            outcome = check_with_memory(work, settings, store, on_plan, on_result)
-        results, history, network_down = outcome
+    # The posts' text is read again by ``fix`` when it is needed; the run keeps only links.
+    if settings.offline:
+        collected = collect(settings, cwd=cwd, keep_text=False)
+    else:
+        with (
+            _Extraction(settings, cwd=cwd, keep_text=False) as extraction,
+            open_state(settings, cwd=cwd, warn=warn or _quiet) as store,
+        ):
+            checked = check_posts(extraction, settings, store, on_plan, on_result)
+        collected, results, history = checked.collected, checked.results, checked.history
+        network_down, unique = checked.network_down, checked.unique
+    posts = collected.posts
     findings = judge(
         posts,
         None if settings.offline or network_down else results,
@@ -344,34 +495,79 @@ def open_state(settings: Settings, *, cwd: Path, warn: WarnCallback) -> StateSto
     return StateStore.open(path, warn=warn, history_keep=settings.history_keep)
 
 
-def check_with_memory(
-    work: Plan,
+def check_posts(
+    extraction: PostBatches,
     settings: Settings,
     store: StateStore,
     on_plan: PlanCallback | None,
     on_result: ResultCallback | None,
-) -> tuple[dict[str, CheckResult], dict[str, Persistence], bool]:
-    """Reuse fresh cached results, check the rest, record the run, read failure streaks.
+) -> Checked:
+    """Check the URLs of the posts as the posts are extracted; remember the run.
 
-    Returns the results (skipped URLs included), the history of failing URLs, and whether
-    the network was down (then nothing is recorded and no result is returned).
+    Checking starts with the first batch of posts, while the workers extract the rest.
+    Fresh cached results are reused. A URL whose post cites a fragment of it only after its
+    check started (or its cached result was taken) is checked once more, for every fragment.
+    Returns the posts, the results (skipped URLs included), the history of failing URLs,
+    and whether the network was down (then nothing is recorded and no result is returned).
     """
+    return asyncio.run(_check_posts(extraction, settings, store, on_plan, on_result))
+
+
+async def _check_posts(
+    extraction: PostBatches,
+    settings: Settings,
+    store: StateStore,
+    on_plan: PlanCallback | None,
+    on_result: ResultCallback | None,
+) -> Checked:
+    from linkcheck.check import check_stream, check_urls
+
     now = time.time()
-    cached = (
-        {}
-        if settings.refresh
-        else store.fresh_results(
-            work.requests, max_age=settings.max_age, jitter=settings.max_age_jitter, now=now
-        )
-    )
-    to_check = [r for r in work.requests if r.url not in cached]
-    if on_plan is not None:
-        on_plan(len(to_check))
-    fresh = check(to_check, settings, on_result)
-    if network_is_down(fresh, to_check):
-        return {}, {}, True
-    results = {**cached, **fresh}
-    store.record_run(results, started_at=now, finished_at=time.time(), requests=work.requests)
+    planner = Planner(settings)
+    outcomes: list[Outcome] = []
+    cached: dict[str, CheckResult] = {}
+    sent: dict[str, frozenset[str]] = {}
+    """URL -> the fragments its check (or cached result) covers."""
+    to_check: list[CheckRequest] = []
+
+    async def requests() -> AsyncIterator[list[CheckRequest]]:
+        async for batch in extraction.batches_async():
+            outcomes.extend(batch)
+            urls = planner.add(o for o in batch if isinstance(o, Post))
+            if not urls:
+                continue
+            wanted = [planner.request(url) for url in urls]
+            if not settings.refresh:
+                cached.update(
+                    store.fresh_results(
+                        wanted, max_age=settings.max_age, jitter=settings.max_age_jitter, now=now
+                    )
+                )
+            sent.update((r.url, r.fragments) for r in wanted)
+            fresh = [r for r in wanted if r.url not in cached]
+            if fresh:
+                to_check.extend(fresh)
+                if on_plan is not None:
+                    on_plan(len(to_check))
+                yield fresh
+
+    checked = await check_stream(requests(), settings, on_result=on_result)
+    late = [
+        request
+        for request in planner.requests()
+        if request.fragments and not request.fragments <= sent.get(request.url, NO_FRAGMENTS)
+    ]
+    if late:
+        for request in late:
+            cached.pop(request.url, None)
+        checked.update(await check_urls(late, settings))
+        to_check.extend(late)
+    collected = _collected(outcomes)
+    all_requests = planner.requests()
+    if network_is_down(checked, to_check):
+        return Checked(collected, {}, {}, True, len(all_requests))
+    results = {**cached, **checked}
+    store.record_run(results, started_at=now, finished_at=time.time(), requests=all_requests)
     failing = [url for url, result in results.items() if result.verdict.is_failure]
     history: dict[str, Persistence] = {}
     for url, streak in store.streaks(failing).items():
@@ -379,8 +575,8 @@ def check_with_memory(
         if description is not None:
             escalate = escalates(streak, runs=settings.escalate_runs, hours=settings.escalate_hours)
             history[url] = Persistence(escalate, description)
-    results.update(work.skipped)
-    return results, history, False
+    results.update(planner.skipped_results())
+    return Checked(collected, results, history, False, len(all_requests))
 
 
 def _quiet(_message: str) -> None:

@@ -16,7 +16,7 @@ from check_server import Request, Server, send, serving
 from check_support import HTML, FakeTime, check, check_one, clean_env, html_page, make_settings
 from pytest_httpx import HTTPXMock
 
-from linkcheck.check.engine import ADMIT_FACTOR, Scheduler, unique_requests
+from linkcheck.check.engine import ADMIT_FACTOR, Scheduler, check_stream, unique_requests
 from linkcheck.check.fetch import Timing
 from linkcheck.check.transport import (
     NoCookieJar,
@@ -26,7 +26,7 @@ from linkcheck.check.transport import (
     proxy_configured,
 )
 from linkcheck.config import HostSettings, Settings
-from linkcheck.models import CheckRequest, ConfigError, Verdict
+from linkcheck.models import CheckRequest, CheckResult, ConfigError, Verdict
 
 ABS = "https://arxiv.org/abs/2301.00001"
 PDF = "https://arxiv.org/pdf/2301.00001"
@@ -120,6 +120,28 @@ async def test_hold_back_and_interval_with_virtual_time() -> None:
         await asyncio.gather(*(one() for _ in range(3)))
     base = 1000.0
     assert starts == [base + 10, base + 12, base + 14]
+
+
+async def test_a_host_is_held_back_after_rate_limits_in_a_row_only() -> None:
+    fake = FakeTime()
+    scheduler = Scheduler(make_settings(), fake.timing())
+    starts: list[float] = []
+
+    async def start() -> None:
+        async with scheduler.slot("a.test"):
+            starts.append(fake.now)
+
+    async with asyncio.timeout(5):
+        scheduler.rate_limited("a.test", 5.0)
+        await start()  # one 429: only its own URL waits
+        scheduler.answered("a.test")
+        scheduler.rate_limited("a.test", 5.0)
+        await start()  # another answer came between: still no streak
+        scheduler.rate_limited("a.test", 5.0)
+        await start()  # two in a row: the host waits
+        await start()
+    base = 1000.0
+    assert starts == [base, base, base + 5, base + 5]
 
 
 async def test_global_slots_are_shared_between_hosts() -> None:
@@ -313,3 +335,35 @@ async def test_per_host_accepted_statuses(httpx_mock: HTTPXMock) -> None:
     results = await check(["https://members.test/paper", "https://other.test/paper"], settings)
     assert results["https://members.test/paper"].verdict is Verdict.OK
     assert results["https://other.test/paper"].verdict is Verdict.BLOCKED
+
+
+async def test_checking_starts_before_the_last_batch_arrives(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(headers=HTML, content=html_page(), is_reusable=True)
+    first_done = asyncio.Event()
+    arrivals: list[str] = []
+
+    async def batches() -> AsyncIterator[list[CheckRequest]]:
+        yield [CheckRequest("https://a.test/1"), CheckRequest("https://b.test/1")]
+        await first_done.wait()  # never set if checking waited for every batch
+        arrivals.append("second batch")
+        yield [CheckRequest("https://a.test/2")]
+
+    def on_result(result: CheckResult) -> None:
+        arrivals.append(result.url)
+        first_done.set()
+
+    async with asyncio.timeout(5):
+        results = await check_stream(batches(), make_settings(), on_result=on_result)
+    assert list(results) == ["https://a.test/1", "https://b.test/1", "https://a.test/2"]
+    assert all(r.verdict is Verdict.OK for r in results.values())
+    assert arrivals.index("second batch") > 0
+    assert arrivals[-1] == "https://a.test/2"
+
+
+async def test_an_empty_stream_checks_nothing() -> None:
+    async def batches() -> AsyncIterator[list[CheckRequest]]:
+        return
+        yield []
+
+    async with asyncio.timeout(5):
+        assert await check_stream(batches(), make_settings()) == {}

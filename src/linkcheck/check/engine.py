@@ -9,8 +9,9 @@ a task takes, in this order:
 
 1. a slot of the request's host (``per_host_concurrency``), so one busy host never ties up
    global slots while its requests queue;
-2. its turn at that host: not before the host's backoff ends (set after a 429/503 or any
-   Retry-After) and at least ``host_interval`` after the host's previous request;
+2. its turn at that host: not before the host's backoff ends (set when the host answers
+   429/503 or Retry-After ``HOST_PAUSE_STREAK`` times in a row) and at least
+   ``host_interval`` after the host's previous request;
 3. a global slot (``concurrency``).
 
 All per-host state lives in a dict keyed by host name; waking a waiter is O(1), so scheduling
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
@@ -38,6 +39,11 @@ from linkcheck.sources import arxiv_id
 ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
 ARXIV_ABS_PREFIX = "/abs/"
 INTERNAL_ERROR_REASON = "internal error"
+HOST_PAUSE_STREAK = 2
+"""Rate-limit answers in a row from one host (429/503 or Retry-After, nothing else between)
+that hold back the whole host. One such answer delays only its own URL: a host that
+rate-limits the client answers every request so, while a host that limits one path (or
+sheds one request) goes on answering the others."""
 ADMIT_FACTOR = 2
 """Checks started ahead of the free request slots (globally and per host), as a multiple."""
 
@@ -55,6 +61,8 @@ class _Host:
     """Clock time before which no request starts (backoff)."""
     next_start: float = 0.0
     """Clock time of the earliest next start (``host_interval``)."""
+    limited: int = 0
+    """Rate-limit answers in a row (see ``HOST_PAUSE_STREAK``)."""
 
 
 class Scheduler:
@@ -86,6 +94,19 @@ class Scheduler:
                 state.next_start = now + state.interval
                 return
             await self._timing.sleep(start - now)
+
+    def rate_limited(self, host: str, seconds: float) -> None:
+        """``host`` answered 429/503 or with Retry-After: hold it back after a streak."""
+        state = self._host(host)
+        state.limited += 1
+        if state.limited >= HOST_PAUSE_STREAK:
+            self.hold_back(host, seconds)
+
+    def answered(self, host: str) -> None:
+        """``host`` answered with anything but a rate limit: the streak ends."""
+        state = self._hosts.get(host)
+        if state is not None:
+            state.limited = 0
 
     def hold_back(self, host: str, seconds: float) -> None:
         """No request to ``host`` starts in the next ``seconds``."""
@@ -127,26 +148,47 @@ def _host_of(url: str) -> str:
 
 
 class _Admission:
-    """Which URL's check starts next: bounded in total and per host, hosts taking turns."""
+    """Which URL's check starts next: bounded in total and per host, hosts taking turns.
 
-    def __init__(self, requests: Iterable[CheckRequest], total: int, per_host: int) -> None:
+    URLs may keep arriving (``add``) while checks run; ``close`` says no more will come.
+    """
+
+    def __init__(self, total: int, per_host: int) -> None:
         self._total = max(1, total)
         self._per_host = max(1, per_host)
         self._pending: dict[str, deque[CheckRequest]] = {}
-        for request in requests:
-            self._pending.setdefault(_host_of(request.url), deque()).append(request)
-        self._ready: deque[str] = deque(self._pending)
+        self._ready: deque[str] = deque()
         """Hosts with pending URLs and room for another check, in turn order."""
-        self._live: dict[str, int] = dict.fromkeys(self._pending, 0)
+        self._live: dict[str, int] = {}
         self._live_total = 0
-        self._left = sum(len(queue) for queue in self._pending.values())
+        self._left = 0
+        self._closed = False
         self.changed = asyncio.Event()
-        """Set whenever a check ends (room may have freed up)."""
+        """Set whenever a check ends or URLs arrive (room or work may be there)."""
+
+    def add(self, requests: Iterable[CheckRequest]) -> None:
+        """More URLs to check."""
+        for request in requests:
+            host = _host_of(request.url)
+            queue = self._pending.get(host)
+            if queue is None:
+                queue = self._pending[host] = deque()
+                self._live[host] = 0
+            if not queue and self._live[host] < self._per_host:
+                self._ready.append(host)  # it had nothing to start: its turn comes again
+            queue.append(request)
+            self._left += 1
+        self.changed.set()
+
+    def close(self) -> None:
+        """No more URLs will be added."""
+        self._closed = True
+        self.changed.set()
 
     @property
     def finished(self) -> bool:
-        """Every check was started and has released its place."""
-        return self._left == 0 and self._live_total == 0
+        """No more URLs will come, and every check was started and has released its place."""
+        return self._closed and self._left == 0 and self._live_total == 0
 
     def take(self) -> tuple[str, CheckRequest] | None:
         """The next check to start (its place is held until ``release``), or None."""
@@ -199,11 +241,9 @@ class _Run:
         self.papers: dict[str, tuple[str, bool]] = {}
         """Request URL -> its arXiv id and whether it is the abstract page."""
 
-    async def run(
-        self, requests: Iterable[CheckRequest], on_result: ResultCallback | None
-    ) -> dict[str, CheckResult]:
+    def _note_papers(self, requests: Iterable[CheckRequest]) -> None:
+        """Which requests are arXiv papers, and which abstract page provides which title."""
         loop = asyncio.get_running_loop()
-        requests = list(requests)
         for request in requests:
             paper = _arxiv_paper(request.url)
             if paper is None:
@@ -212,19 +252,34 @@ class _Run:
             if paper[1] and paper[0] not in self.titles:
                 self.titles[paper[0]] = loop.create_future()
                 self.owners[request.url] = paper[0]
+
+    async def run(
+        self, batches: AsyncIterator[Sequence[CheckRequest]], on_result: ResultCallback | None
+    ) -> dict[str, CheckResult]:
         admission = _Admission(
-            requests,
             ADMIT_FACTOR * self.settings.concurrency,
             ADMIT_FACTOR * max_host_concurrency(self.settings),
         )
+        order: list[str] = []
+
+        async def feed() -> None:
+            try:
+                async for batch in batches:
+                    self._note_papers(batch)
+                    order.extend(request.url for request in batch)
+                    admission.add(batch)
+            finally:
+                admission.close()
+
         async with asyncio.TaskGroup() as group:
+            group.create_task(feed())
             while not admission.finished:
                 admission.changed.clear()
                 while (taken := admission.take()) is not None:
                     host, request = taken
                     group.create_task(self._check(request, host, admission, on_result))
                 await admission.changed.wait()
-        return {r.url: self.results[r.url] for r in requests}
+        return {url: self.results[url] for url in order}
 
     async def _check(
         self,
@@ -306,7 +361,34 @@ async def check_urls(
     unique = unique_requests(requests)
     if not unique:
         return {}
+    return await check_stream(
+        _one_batch(unique),
+        settings,
+        on_result=on_result,
+        client_factory=client_factory,
+        timing=timing,
+    )
+
+
+async def check_stream(
+    batches: AsyncIterator[Sequence[CheckRequest]],
+    settings: Settings,
+    *,
+    on_result: ResultCallback | None = None,
+    client_factory: ClientFactory | None = None,
+    timing: Timing | None = None,
+) -> dict[str, CheckResult]:
+    """``check_urls`` for requests that arrive in batches while the first ones are checked.
+
+    Each URL must come at most once over all batches (the caller merges fragments first).
+    Results are in arrival order. Checking starts with the first batch, so a caller that
+    is still reading its input keeps the network busy meanwhile.
+    """
     factory = client_factory or open_clients
     async with factory(settings) as clients:
         run = _Run(settings, clients, timing or Timing())
-        return await run.run(unique, on_result)
+        return await run.run(batches, on_result)
+
+
+async def _one_batch(requests: Sequence[CheckRequest]) -> AsyncIterator[Sequence[CheckRequest]]:
+    yield requests

@@ -15,7 +15,9 @@ How one URL is checked
   otherwise; ``final_url`` is where the chain ended.
 * **Retries.** 429, 502, 503, 504, timeouts and resets are retried at most ``retries`` times
   per hop, after ``Retry-After`` (seconds or HTTP date) or an exponential backoff with jitter.
-  A 429 or 503, or any Retry-After, also holds back the host's other requests for that long.
+  A 429 or 503, or any Retry-After, delays that URL's next attempt; when a host answers so
+  ``HOST_PAUSE_STREAK`` times in a row (no other answer between), which is what a host that
+  rate-limits the client does, the host's other requests are held back for that long too.
   A Retry-After above ``retry_after_max`` (or beyond the URL's deadline) ends the retries at
   once, and the reason says why. A 403 or 429 is tried once more with a browser's headers.
   A bot challenge page is ``blocked``, never ``dead``.
@@ -73,7 +75,7 @@ PERMANENT_REDIRECTS: frozenset[int] = frozenset({301, 308})
 BROWSER_RETRY_STATUSES: frozenset[int] = frozenset({403, 429})
 """Statuses after which one more attempt is made with a browser's headers."""
 HOST_BACKOFF_STATUSES: frozenset[int] = frozenset({429, 503})
-"""Statuses that hold back the whole host (with or without Retry-After)."""
+"""Statuses that count as rate limiting (with or without Retry-After)."""
 PROXY_UNKNOWN_HOST_REASON = "host name not found (reported by the proxy)"
 HEAD_FALLBACK_MIN_STATUS = 400
 """A HEAD answered with this status or above is asked again with GET."""
@@ -145,8 +147,12 @@ class Gate(Protocol):
         """Hold one request slot for ``host`` (waits for limits, interval and backoff)."""
         ...
 
-    def hold_back(self, host: str, seconds: float) -> None:
-        """Keep every request to ``host`` waiting for ``seconds`` from now."""
+    def rate_limited(self, host: str, seconds: float) -> None:
+        """``host`` answered 429/503 or sent Retry-After (``seconds`` to wait)."""
+        ...
+
+    def answered(self, host: str) -> None:
+        """``host`` answered with anything else."""
         ...
 
 
@@ -478,6 +484,11 @@ class Fetcher:
                 await self.timing.sleep(delay)
                 continue
             status = reply.status
+            limited = status in HOST_BACKOFF_STATUSES or (
+                status in RETRY_STATUSES and reply.headers.get("retry-after") is not None
+            )
+            if not limited:
+                self.gate.answered(host)
             if method == HEAD and status >= HEAD_FALLBACK_MIN_STATUS:
                 method = GET  # HEAD refused or unreliable: ask again with GET
                 continue
@@ -490,8 +501,8 @@ class Fetcher:
                 return reply, ""
             retry += 1
             wait, note = self._retry_wait(reply, retry)
-            if status in HOST_BACKOFF_STATUSES or reply.headers.get("retry-after") is not None:
-                self.gate.hold_back(host, min(wait, self.settings.retry_after_max))
+            if limited:
+                self.gate.rate_limited(host, min(wait, self.settings.retry_after_max))
             if note or retries_left <= 0:
                 return reply, note
             if not self._fits(wait, progress):

@@ -1,0 +1,118 @@
+"""Checking while posts are still being extracted: same results, each URL fetched once."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from linkcheck import app
+from linkcheck.config import Settings
+from linkcheck.discover import read_document
+from linkcheck.extract import extract_post
+from linkcheck.models import CheckResult, InputProblem, Post, Verdict
+from linkcheck.state import StateStore
+from tests.fakeweb import FakeWeb, Response
+
+HTML = {"content-type": "text/html; charset=utf-8"}
+SITE = "https://site.example"
+POSTS = 12
+
+
+def page(title: str, *ids: str) -> Response:
+    anchors = "".join(f'<h2 id="{i}">{i}</h2>' for i in ids)
+    body = f"<html><head><title>{title}</title></head><body>{anchors}</body></html>"
+    return Response(200, body.encode(), HTML)
+
+
+def write_post(root: Path, name: str, *urls: str) -> Path:
+    items = "\n".join(f"- [{url}]({url})" for url in urls)
+    path = root / f"{name}.md"
+    path.write_text(f"---\ntitle: {name}\n---\n\n# {name}\n\n## Resources\n\n{items}\n")
+    return path
+
+
+def post(path: Path) -> Post:
+    return extract_post(read_document(path, cwd=path.parent))
+
+
+class Scripted:
+    """Two batches of posts; the second waits until ``gate`` is set."""
+
+    def __init__(self, first: list[Post], second: list[Post], gate: asyncio.Event) -> None:
+        self.first, self.second, self.gate = first, second, gate
+
+    async def batches_async(self) -> AsyncIterator[list[Post | InputProblem]]:
+        yield list(self.first)
+        await self.gate.wait()
+        yield list(self.second)
+
+
+def test_a_fragment_cited_after_its_page_was_checked_is_checked_too(
+    tmp_path: Path, web: FakeWeb
+) -> None:
+    doc = f"{SITE}/doc"
+    web.route(doc, page("Doc", "methods"))
+    web.route(f"{SITE}/other", page("Other"))
+    early = post(write_post(tmp_path, "early", doc))
+    late = post(write_post(tmp_path, "late", f"{doc}#results", f"{doc}#methods", f"{SITE}/other"))
+
+    async def go() -> app.Checked:
+        gate = asyncio.Event()
+
+        def on_result(result: CheckResult) -> None:
+            if result.url == doc:
+                gate.set()  # the page's check is over before the fragments arrive
+
+        async with asyncio.timeout(20):
+            return await app._check_posts(
+                Scripted([early], [late], gate),
+                Settings(paths=(str(tmp_path),), no_cache=True),
+                StateStore.null(),
+                None,
+                on_result,
+            )
+
+    checked = asyncio.run(go())
+    assert checked.results[doc].verdict is Verdict.OK
+    assert checked.results[doc].missing_fragments == frozenset({"results"})
+    assert len(web.hits_for(doc)) == 2  # once as first cited, once for its fragments
+    assert len(web.hits_for(f"{SITE}/other")) == 1
+    assert [p.path for p in checked.collected.posts] == [early.path, late.path]
+    assert checked.unique == 2
+
+
+@pytest.mark.skipif(
+    app.FORK not in multiprocessing.get_all_start_methods(), reason="no fork start method"
+)
+def test_run_with_workers_equals_run_without(
+    tmp_path: Path, web: FakeWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(POSTS):
+        urls = [f"{SITE}/shared", f"{SITE}/page-{number}"]
+        web.route(urls[1], page(f"Page {number}") if number % 3 else Response(404, b"no"))
+        write_post(tmp_path, f"post-{number:02d}", *urls)
+    web.route(f"{SITE}/shared", page("Shared"))
+    settings = Settings(paths=(str(tmp_path),), no_cache=True)
+    monkeypatch.setattr(app.threading, "active_count", lambda: 1)
+
+    monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 10**9)
+    alone = app.run(settings, cwd=tmp_path)
+    hits_alone = len(web.hits)
+
+    monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 4)
+    monkeypatch.setattr(app, "MAX_BATCH_POSTS", 2)
+    monkeypatch.setattr(app, "_worker_count", lambda posts: 2)
+    streamed = app.run(settings, cwd=tmp_path)
+
+    assert hits_alone == POSTS + 1  # every unique URL once
+    assert len(web.hits) - hits_alone == POSTS + 1
+    assert streamed.posts == alone.posts
+    assert streamed.findings == alone.findings
+    assert {u: r.verdict for u, r in streamed.results.items()} == {
+        u: r.verdict for u, r in alone.results.items()
+    }
+    assert sum(1 for f in streamed.findings if f.rule == "dead-link") == 4
