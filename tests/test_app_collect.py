@@ -45,14 +45,25 @@ def sequential(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Collected:
 
 
 def test_small_runs_stay_in_this_process() -> None:
-    assert app._worker_count(app.PARALLEL_MIN_POSTS - 1) == 1
-    assert app._worker_count(0) == 1
+    assert app._worker_count(app.PARALLEL_MIN_POSTS - 1) == 0
+    assert app._worker_count(0) == 0
+    assert app._worker_count(app.PARALLEL_MIN_POSTS - 1, background=True) == 0
 
 
 @NEEDS_FORK
-def test_worker_count_is_bounded_by_the_cpus() -> None:
+def test_worker_count_is_bounded_by_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpus = multiprocessing.cpu_count() or 1
     count = app._worker_count(10**6)
-    assert 1 <= count <= (multiprocessing.cpu_count() or 1)
+    assert count == 0 or 2 <= count <= cpus
+    # while this process checks URLs, one CPU is left to it
+    assert app._worker_count(10**6, background=True) <= cpus - 1
+    monkeypatch.setattr(app.os, "cpu_count", lambda: 2)
+    monkeypatch.delattr(app.os, "sched_getaffinity", raising=False)
+    assert app._worker_count(10**6) == 2
+    assert app._worker_count(10**6, background=True) == 1
+    monkeypatch.setattr(app.os, "cpu_count", lambda: 1)
+    assert app._worker_count(10**6) == 0
+    assert app._worker_count(10**6, background=True) == 0
 
 
 @NEEDS_FORK
@@ -86,7 +97,7 @@ def test_collect_in_parallel_keeps_order_and_problems(
 
     monkeypatch.setattr(app._Extraction, "_start", spy)
     got = collect(Settings(paths=(str(corpus),)), cwd=corpus)
-    if app._worker_count(POSTS + 2) > 1:
+    if app._worker_count(POSTS + 2):
         assert calls
     assert got == expected
     assert [p.path for p in got.posts] == sorted(p.path for p in got.posts)
@@ -100,7 +111,7 @@ def test_workers_that_cannot_start_fall_back_to_this_process(
 ) -> None:
     expected = sequential(corpus, monkeypatch)
     monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 4)
-    monkeypatch.setattr(app, "_worker_count", lambda posts: 2)
+    monkeypatch.setattr(app, "_worker_count", lambda posts, background=False: 2)
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError("no processes left")

@@ -105,7 +105,7 @@ def test_run_with_workers_equals_run_without(
 
     monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 4)
     monkeypatch.setattr(app, "MAX_BATCH_POSTS", 2)
-    monkeypatch.setattr(app, "_worker_count", lambda posts: 2)
+    monkeypatch.setattr(app, "_worker_count", lambda posts, background=False: 2)
     streamed = app.run(settings, cwd=tmp_path)
 
     assert hits_alone == POSTS + 1  # every unique URL once

@@ -15,12 +15,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from linkcheck.config import Settings
 from linkcheck.discover import find_posts, read_document
-from linkcheck.extract import extract_post
-from linkcheck.fix import FixOutcome, fix_posts
 from linkcheck.models import (
     CheckRequest,
     CheckResult,
@@ -39,6 +37,9 @@ from linkcheck.models import (
 from linkcheck.rules import judge
 from linkcheck.sources import is_checkable, strip_fragment
 from linkcheck.state import StateStore, describe_streak, escalates
+
+if TYPE_CHECKING:
+    from linkcheck.fix import FixOutcome
 
 ResultCallback = Callable[[CheckResult], None]
 WarnCallback = Callable[[str], None]
@@ -114,18 +115,20 @@ class _Extraction:
     those of ``_extract_batch`` over all the posts, with equal values shared across batches.
     """
 
-    def __init__(self, settings: Settings, *, cwd: Path, keep_text: bool) -> None:
+    def __init__(
+        self, settings: Settings, *, cwd: Path, keep_text: bool, background: bool = False
+    ) -> None:
         paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
         found = find_posts(paths, settings.extensions)
         self._cwd = cwd
         self._headings = tuple(settings.resources_headings)
         self._keep_text = keep_text
         self._shared = _Shared()
-        workers = _worker_count(len(found))
+        workers = _worker_count(len(found), background=background)
         self._batches = _split(found, workers)
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future[list[Outcome]]] = []
-        if workers > 1:
+        if workers:
             self._start(workers)
 
     def _start(self, workers: int) -> None:
@@ -193,9 +196,10 @@ class _Extraction:
 
 def _split(paths: Sequence[Path], workers: int) -> list[Sequence[Path]]:
     """Batches of posts: one when extracted here in one go, else small ones in order."""
-    if workers <= 1 and len(paths) < PARALLEL_MIN_POSTS:
+    if len(paths) < PARALLEL_MIN_POSTS:
         return [paths] if paths else []
-    size = max(1, min(MAX_BATCH_POSTS, -(-len(paths) // (workers * CHUNKS_PER_WORKER))))
+    chunks = max(1, workers) * CHUNKS_PER_WORKER
+    size = max(1, min(MAX_BATCH_POSTS, -(-len(paths) // chunks)))
     return [paths[i : i + size] for i in range(0, len(paths), size)]
 
 
@@ -203,6 +207,9 @@ def _extract_batch(
     paths: Sequence[Path], cwd: Path, headings: tuple[str, ...], *, keep_text: bool = True
 ) -> list[Outcome]:
     """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each."""
+    # Imported here, not at the top: with worker processes, only they parse Markdown.
+    from linkcheck.extract import extract_post
+
     outcomes: list[Outcome] = []
     shared = _Shared()
     for path in paths:
@@ -284,20 +291,24 @@ class _Shared:
         return replace(post, document=document, links=links)
 
 
-def _worker_count(posts: int) -> int:
-    """How many processes should extract ``posts`` posts (1: do it in this process).
+def _worker_count(posts: int, *, background: bool = False) -> int:
+    """How many worker processes should extract ``posts`` posts (0: do it in this process).
 
+    In the ``background`` (while this process checks URLs) one CPU is left to this process.
     Workers are forked, so they are used only where ``fork`` exists and while this process
     runs a single thread (forking a threaded process can copy a lock some thread holds).
     """
     if posts < PARALLEL_MIN_POSTS or FORK not in multiprocessing.get_all_start_methods():
-        return 1
+        return 0
     if threading.active_count() > 1:
-        return 1
+        return 0
     cpus = os.cpu_count() or 1
     if hasattr(os, "sched_getaffinity"):
         cpus = min(cpus, len(os.sched_getaffinity(0)))
-    return max(1, min(cpus, posts // (PARALLEL_MIN_POSTS // 2)))
+    usable = cpus - 1 if background else cpus
+    if usable < (1 if background else 2):
+        return 0
+    return min(usable, posts // (PARALLEL_MIN_POSTS // 2))
 
 
 def _extract_parallel(
@@ -451,7 +462,7 @@ def run(
         collected = collect(settings, cwd=cwd, keep_text=False)
     else:
         with (
-            _Extraction(settings, cwd=cwd, keep_text=False) as extraction,
+            _Extraction(settings, cwd=cwd, keep_text=False, background=True) as extraction,
             open_state(settings, cwd=cwd, warn=warn or _quiet) as store,
         ):
             checked = check_posts(extraction, settings, store, on_plan, on_result)
@@ -610,6 +621,8 @@ def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOut
 
     The posts are read again, so a file edited since the run is refused, not overwritten.
     """
+    from linkcheck.fix import fix_posts
+
     collected = collect(settings, cwd=cwd)
     return fix_posts(collected.posts, report.results, write=write)
 

@@ -573,9 +573,18 @@ def open_store(settings: Settings) -> StateStore:
     return open_state(replace(settings, no_cache=False), cwd=Path.cwd(), warn=warn)
 
 
+FORCE_TERMINAL_ENV = "FORCE_COLOR"
+"""Set, it lets rich decide whether stderr is a terminal (it honours FORCE_COLOR and
+TTY_COMPATIBLE); otherwise a non-terminal stderr gets no progress bar without loading rich."""
+
+
 @contextmanager
 def _progress() -> Iterator[tuple[Callable[[int], None], Callable[[CheckResult], None]]]:
     """A progress bar on stderr for long runs on a terminal; silent otherwise."""
+    if not (sys.stderr.isatty() or os.environ.get(FORCE_TERMINAL_ENV)):
+        # Not a terminal (CI, a pipe, a file): rich is never even loaded.
+        yield (lambda _total: None), (lambda _result: None)
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 

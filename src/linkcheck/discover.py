@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from linkcheck.config import DEFAULT_EXTENSIONS
 from linkcheck.models import Document, InputError, UsageError
@@ -24,7 +23,14 @@ FRONTMATTER_CLOSE: tuple[str, ...] = ("---", "...")
 FENCE_PADDING = " \t\r"
 """Characters allowed after a frontmatter fence on its line."""
 
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+@functools.cache
+def _yaml() -> tuple[Any, Any]:
+    """PyYAML and its fastest safe loader (imported on first use: worker processes read the
+    posts, so a run that has them never loads it here)."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # ---------------------------------------------------------------------------
@@ -188,8 +194,9 @@ def _split(text: str, display: str) -> tuple[Mapping[str, Any], int]:
     if span is None:
         return {}, 0
     source = text[span.yaml_start : span.yaml_end]
+    yaml, loader = _yaml()
     try:
-        loaded = yaml.load(source, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        loaded = yaml.load(source, Loader=loader)  # a safe loader: see _yaml
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         offset = span.yaml_start + (mark.index if mark is not None else 0)

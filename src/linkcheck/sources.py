@@ -97,6 +97,8 @@ DOI_MARK = "doi"
 """Every URL ``doi`` accepts contains this (in its scheme or host), in any case."""
 SOURCE_CACHE_SIZE = 8192
 """How many URL -> Source answers ``identify`` remembers (posts cite the same URLs again)."""
+URL_CACHE_SIZE = 16_384
+"""URLs whose well-formedness is remembered: a blog cites each source many times."""
 
 
 # ---------------------------------------------------------------------------
@@ -137,6 +139,7 @@ def strip_fragment(url: str) -> str:
     return url.partition("#")[0]
 
 
+@functools.lru_cache(maxsize=URL_CACHE_SIZE)
 def is_checkable(url: str) -> bool:
     """Whether ``url`` is a well-formed http(s) URL with a host, i.e. one to fetch."""
     if _scheme(url) not in WEB_SCHEMES:
@@ -400,6 +403,12 @@ def _host_problem(host: str) -> str | None:
     return None
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_SPACE = re.compile(r"\s")
+"""Unicode whitespace: what ``str.isspace`` calls a space."""
+
+
+@functools.lru_cache(maxsize=URL_CACHE_SIZE)
 def malformed_reason(url: str) -> str | None:
     """Why an http(s) URL is malformed, in a few words; None when it is fine or not http(s).
 
@@ -409,9 +418,9 @@ def malformed_reason(url: str) -> str | None:
     scheme = _scheme(url)
     if scheme not in WEB_SCHEMES:
         return None
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+    if _CONTROL.search(url):
         return "unescaped control character"
-    if any(ch.isspace() for ch in url):
+    if _SPACE.search(url):
         return "unescaped whitespace"
     rest = url[len(scheme) + 1 :]
     if not rest.startswith("//"):
