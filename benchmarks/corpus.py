@@ -75,6 +75,8 @@ class CorpusSpec:
     """Sources cited by one post; each appears inline and in Resources (two links)."""
     mixed: bool = True
     """All behaviours (True) or only healthy pages (False)."""
+    stalls: bool = True
+    """Whether a mixed corpus has URLs that never answer in time (verdict timeout)."""
 
     @property
     def links(self) -> int:
@@ -86,6 +88,9 @@ SPECS: dict[str, CorpusSpec] = {
     "small": CorpusSpec("small", posts=3, unique=15, citations_per_post=5),
     "medium": CorpusSpec("medium", posts=200, unique=800, citations_per_post=5),
     "large": CorpusSpec("large", posts=2000, unique=5000, citations_per_post=5),
+    "large-nostall": CorpusSpec(
+        "large-nostall", posts=2000, unique=5000, citations_per_post=5, stalls=False
+    ),
     "throughput": CorpusSpec(
         "throughput", posts=250, unique=5000, citations_per_post=20, mixed=False
     ),
@@ -151,7 +156,11 @@ def _title(rng: random.Random, index: int) -> str:
 def _behaviour_counts(spec: CorpusSpec) -> list[tuple[Behaviour, int]]:
     if not spec.mixed:
         return [(BEHAVIOURS_BY_NAME["ok"], spec.unique)]
-    counts = [(b, max(1, round(b.share * spec.unique))) for b in BEHAVIOURS if b.share > 0]
+    counts = [
+        (b, max(1, round(b.share * spec.unique)))
+        for b in BEHAVIOURS
+        if b.share > 0 and (spec.stalls or b.name != "stall")
+    ]
     rest = spec.unique - sum(n for _, n in counts)
     if rest < 1:
         raise ValueError(f"{spec.name}: too few unique URLs for every behaviour")

@@ -16,16 +16,18 @@ import re
 import statistics
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from benchmarks.corpus import HEALTHY_VERDICTS, SPECS, generate, load_ground_truth
 from benchmarks.farm import (
     DEFAULT_HOSTS,
     DEFAULT_LATENCY,
     DEFAULT_PORT,
+    RETRY_AFTER_SECONDS,
     FarmConfig,
     FarmSummary,
     FarmThread,
@@ -108,6 +110,9 @@ class Row:
     farm: FarmSummary | None
     score: Score | None
     note: str = ""
+    bound: Bound | None = None
+    max_read: int | None = None
+    """The most body bytes one attempt read for one URL (linkcheck reports it; lychee not)."""
 
     @property
     def wall(self) -> float:
@@ -193,6 +198,18 @@ def _worse(current: str | None, new: str) -> str:
     if current is None:
         return new
     return new if VERDICT_RANK.get(new, 9) > VERDICT_RANK.get(current, 9) else current
+
+
+def linkcheck_max_read(report: Mapping[str, Any]) -> int | None:
+    """The most body bytes read by one attempt at one URL, from a linkcheck JSON report."""
+    results = report.get("results", [])
+    items = results.values() if isinstance(results, Mapping) else results
+    reads = [
+        int(item["bytes_read"]) // max(1, int(item.get("attempts") or 1))
+        for item in items
+        if "bytes_read" in item
+    ]
+    return max(reads, default=None)
 
 
 def parse_linkcheck(report: Mapping[str, Any]) -> dict[str, str]:
@@ -281,6 +298,70 @@ def score(expected: Mapping[str, str], reported: Mapping[str, str]) -> Score:
     )
 
 
+# -- the latency bound --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """The least wall time any tool could take on a corpus under the limits.
+
+    Each URL needs its requests (``busy``: seconds holding a request slot) and may have to
+    wait between them (``path``: seconds from its first request to its answer, waits
+    included). Work spread perfectly over the global and per-host slots takes
+    ``max(sum(busy) / concurrency, max over hosts of sum(busy) / per_host)``; no URL can
+    finish before its own ``path``. Start-up, extraction and reporting count as zero.
+    """
+
+    floor: float
+    """Seconds for the requests at full concurrency."""
+    critical: float
+    """Seconds of the slowest single URL (its waits included)."""
+
+    @property
+    def seconds(self) -> float:
+        return max(self.floor, self.critical)
+
+
+def url_cost(url: str, limits: Limits, latency: float) -> tuple[float, float]:
+    """``(busy, path)`` seconds for one farm URL, from its behaviour (its path)."""
+    parts = urlsplit(url).path.strip("/").split("/")
+    behaviour = parts[0]
+    attempts = limits.retries + 1
+    if behaviour == "slow":
+        seconds = latency + int(parts[1]) / 1000
+        if seconds > limits.timeout:  # answered too late: every attempt times out
+            busy = attempts * limits.timeout
+            return busy, busy + limits.retries * limits.retry_wait
+        return seconds, seconds
+    if behaviour in ("moved", "found"):
+        hops = int(parts[1]) + 1
+        return hops * latency, hops * latency
+    if behaviour == "ratelimit":
+        return 2 * latency, 2 * latency + RETRY_AFTER_SECONDS
+    if behaviour == "error":  # 500 every time: retried
+        busy = attempts * latency
+        return busy, busy + limits.retries * limits.retry_wait
+    return latency, latency
+
+
+def latency_bound(urls: Iterable[str], limits: Limits, latency: float) -> Bound:
+    """The bound for checking ``urls`` (each once) on the farm."""
+    total = 0.0
+    per_host: dict[str, float] = {}
+    critical = 0.0
+    for url in urls:
+        busy, path = url_cost(url, limits, latency)
+        total += busy
+        host = urlsplit(url).hostname or ""
+        per_host[host] = per_host.get(host, 0.0) + busy
+        critical = max(critical, path)
+    floor = max(
+        total / limits.concurrency,
+        max(per_host.values(), default=0.0) / limits.per_host,
+    )
+    return Bound(floor, critical)
+
+
 # -- running ------------------------------------------------------------------------------
 
 
@@ -320,7 +401,12 @@ def _tool_run(
 
 
 def run_tool(
-    plan: Plan, farm: FarmThread, corpus: str, tool: str, expected: Mapping[str, str]
+    plan: Plan,
+    farm: FarmThread,
+    corpus: str,
+    tool: str,
+    expected: Mapping[str, str],
+    bound: Bound | None = None,
 ) -> Row:
     """Run one tool ``plan.repeat`` times on one corpus; score the last run."""
     corpus_dir = plan.out / corpus
@@ -331,6 +417,7 @@ def run_tool(
     command: list[str] = []
     summary: FarmSummary | None = None
     reported: dict[str, str] | None = None
+    max_read: int | None = None
     note = ""
     for attempt in range(1, plan.repeat + 1):
         prepared = _tool_run(plan, tool, corpus_dir, attempt, help_text)
@@ -359,6 +446,8 @@ def run_tool(
             continue
         data = json.loads(report.read_text(encoding="utf-8"))
         reported = parse_linkcheck(data) if tool == "linkcheck" else parse_lychee(data)
+        if tool == "linkcheck":
+            max_read = linkcheck_max_read(data)
     assert last is not None
     return Row(
         corpus,
@@ -370,6 +459,8 @@ def run_tool(
         summary,
         score(expected, reported) if reported is not None else None,
         note,
+        bound,
+        max_read,
     )
 
 
@@ -390,9 +481,10 @@ def run_plan(plan: Plan) -> list[Row]:
             # An empty config file keeps any project configuration out of the measurement.
             (corpus.root / "linkcheck.toml").write_text("", encoding="utf-8")
             expected = load_ground_truth(corpus.ground_truth)
+            bound = latency_bound(expected, plan.limits, plan.latency)
             for tool in plan.tools:
                 print(f"-- {name}: {tool}", file=sys.stderr, flush=True)
-                rows.append(run_tool(plan, farm, name, tool, expected))
+                rows.append(run_tool(plan, farm, name, tool, expected, bound))
     return rows
 
 
@@ -406,15 +498,15 @@ def _ratio(found: int, total: int) -> str:
 def render_table(rows: Sequence[Row]) -> str:
     """A Markdown table of the rows."""
     header = (
-        "| corpus | tool | wall s | peak RSS MiB | requests (GET/HEAD) | MiB sent "
+        "| corpus | tool | wall s | bound s | wall / bound | peak RSS MiB "
+        "| requests (GET/HEAD) | MiB sent | max KiB read / URL "
         "| dead found | moved found | false alarms | exact verdicts | exit |"
     )
     lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
     for row in rows:
         if row.farm is None:
-            lines.append(
-                f"| {row.corpus} | {row.tool} | – | – | – | – | – | – | – | – | {row.note} |"
-            )
+            cells = [row.corpus, row.tool, *["–"] * (header.count(" | ") - 2), row.note]
+            lines.append("| " + " | ".join(cells) + " |")
             continue
         farm = row.farm
         methods = (
@@ -431,13 +523,17 @@ def render_table(rows: Sequence[Row]) -> str:
             if s
             else ["–"] * 4
         )
+        bound = row.bound.seconds if row.bound else None
         cells = [
             row.corpus,
             row.tool,
             f"{row.wall:.2f}",
+            f"{bound:.2f}" if bound else "–",
+            f"{row.wall / bound:.2f}" if bound else "–",
             f"{row.max_rss_kib / 1024:.0f}",
             methods,
             f"{farm.bytes_sent / MIB:.1f}",
+            f"{row.max_read / 1024:.0f}" if row.max_read is not None else "–",
             *correctness,
             str(row.returncode) + (f" ({row.note})" if row.note else ""),
         ]

@@ -289,6 +289,9 @@ class CheckResult:
     checked_at: float = 0.0
     """Unix time of the check."""
     from_cache: bool = False
+    bytes_read: int = 0
+    """Body bytes received for this URL as sent (before decoding), every attempt and hop
+    included; each read stops soon after the configured caps."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -729,6 +729,7 @@ def _narrowed(result: CheckResult, requested: frozenset[str]) -> CheckResult:
         result,
         attempts=0,
         elapsed=0.0,
+        bytes_read=0,
         missing_fragments=result.missing_fragments & requested,
         from_cache=True,
     )

@@ -268,6 +268,8 @@ async def test_50_mb_body_cut_at_the_cap(transport: str, parsed_sizes: list[int]
     assert result.missing_fragments == frozenset()  # not judged on a cut page
     assert parsed_sizes == [cap]
     assert server.stats.bytes_sent["/big"] < 12 * MIB
+    # what was received stops within one read of the cap (the rest stays in socket buffers)
+    assert cap <= result.bytes_read <= cap + fetch_module.RAW_SLACK_BYTES
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -277,6 +279,7 @@ async def test_title_only_stops_after_the_head(transport: str, parsed_sizes: lis
         result = await check_one(server.url("/big"), settings)
     assert (result.verdict, result.title) == (Verdict.OK, "Big")
     assert parsed_sizes[0] <= 200 * 1024
+    assert result.bytes_read <= 200 * 1024
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -287,6 +290,7 @@ async def test_gzip_bomb_stops_at_the_cap(transport: str, parsed_sizes: list[int
         result = await check_one(CheckRequest(server.url("/bomb"), frozenset({"a"})), settings)
     assert result.verdict is Verdict.OK
     assert parsed_sizes == [cap]
+    assert 0 < result.bytes_read < cap  # compressed: far fewer bytes came in than were parsed
 
 
 # ---------------------------------------------------------------------------

@@ -7,9 +7,12 @@ import json
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from report_data import assert_golden
 
 from linkcheck.models import InputError, Report
+from linkcheck.report import json as json_module
 from linkcheck.report import render
 from linkcheck.report.json import (
     link_from_dict,
@@ -160,3 +163,25 @@ def test_write_list_indents_as_json_dumps(items: list[object], depth: int) -> No
     for _ in range(depth):
         expected = expected[expected.index(": ") + 2 : expected.rindex("\n")]
     assert buffer.getvalue() == expected
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_VALUES, depth=st.integers(min_value=0, max_value=3))
+def test_nested_encoding_is_what_json_dumps_gives(value: object, depth: int) -> None:
+    expected = json.dumps(value, indent=2, ensure_ascii=False)
+    if depth:
+        expected = expected.replace("\n", "\n" + "  " * depth)
+    assert json_module._nested(value, depth) == expected

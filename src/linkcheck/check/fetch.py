@@ -252,6 +252,11 @@ class BodyReader:
             self.failed = True
 
     @property
+    def raw_bytes(self) -> int:
+        """Bytes received so far, as sent (before decoding)."""
+        return self._raw
+
+    @property
     def data(self) -> bytes:
         """The decoded bytes read so far."""
         if len(self._parts) > 1:
@@ -390,6 +395,7 @@ class _Progress:
     browser: bool = False
     hops: list[Hop] = field(default_factory=list)
     last_status: int | None = None
+    bytes_read: int = 0
 
 
 class Fetcher:
@@ -578,12 +584,17 @@ class Fetcher:
             try:
                 progress.reached = True
                 progress.last_status = response.status_code
-                return await self._read(url, method, fragments, response)
+                return await self._read(url, method, fragments, response, progress)
             finally:
                 await response.aclose()
 
     async def _read(
-        self, url: str, method: str, fragments: frozenset[str], response: httpx.Response
+        self,
+        url: str,
+        method: str,
+        fragments: frozenset[str],
+        response: httpx.Response,
+        progress: _Progress,
     ) -> Reply:
         status = response.status_code
         headers = response.headers
@@ -621,6 +632,7 @@ class Fetcher:
             await reader.read_until(cap)
             return replace(reply, body=reader.body(cap), kind=kind)
         finally:
+            progress.bytes_read += reader.raw_bytes
             await reader.aclose()
 
     # -- verdicts -----------------------------------------------------------
@@ -710,6 +722,7 @@ class Fetcher:
             content_type=None if content_type is None else self._shared(content_type),
             reached=progress.reached,
             checked_at=self.timing.wall(),
+            bytes_read=progress.bytes_read,
         )
 
 

@@ -88,8 +88,13 @@ def aiohttp_error_to_httpx(exc: BaseException) -> httpx.TransportError:
     return error
 
 
+BODY_CHUNK_BYTES = 64 * 1024
+"""The most bytes handed on at once: a read stops at most this far past a byte cap."""
+
+
 class _AiohttpBody(httpx.AsyncByteStream):
-    """A response body read from aiohttp as the chunks arrive."""
+    """A response body read from aiohttp as the chunks arrive (at most ``BODY_CHUNK_BYTES``
+    at a time)."""
 
     __slots__ = ("_response",)
 
@@ -100,7 +105,7 @@ class _AiohttpBody(httpx.AsyncByteStream):
         content = self._response.content
         while True:
             try:
-                chunk = await content.readany()
+                chunk = await content.read(BODY_CHUNK_BYTES)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise aiohttp_error_to_httpx(exc) from exc
             if not chunk:

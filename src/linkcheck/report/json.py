@@ -14,7 +14,7 @@ Document layout (``schema_version`` 1)::
                  "source": {"kind", "key"}, "ignored", "key_path", "start", "end"}],
       "results": [{"url", "verdict", "status", "final_url", "redirects": [{"url", "status"}],
                    "title", "reason", "attempts", "elapsed", "missing_fragments",
-                   "content_type", "reached", "checked_at", "from_cache"}],
+                   "content_type", "reached", "checked_at", "from_cache", "bytes_read"}],
       "findings": [{"rule", "severity", "file", "line", "column", "url", "message",
                     "suggestion"}],
       "problems": [{"file", "line", "reason"}]
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TextIO, TypeVar
 
@@ -102,6 +103,7 @@ def result_to_dict(result: CheckResult) -> dict[str, Any]:
         "reached": result.reached,
         "checked_at": round(result.checked_at, TIME_DIGITS),
         "from_cache": result.from_cache,
+        "bytes_read": result.bytes_read,
     }
 
 
@@ -227,12 +229,60 @@ def _key(key: str) -> str:
 
 
 def _nested(value: Any, depth: int) -> str:
-    """``value`` indented as it would be ``depth`` levels inside a document.
+    """``value`` as ``json.dumps(value, indent=INDENT, ensure_ascii=False)`` writes it,
+    indented as if ``depth`` levels inside a document.
 
-    JSON strings never hold a raw line break, so every one in the text is indentation.
+    The standard encoder uses its slow pure-Python path whenever it indents; the values of a
+    report are plain dicts, lists, strings, numbers, booleans and None, so this writes them
+    directly, with the C string encoder. Anything else goes through ``json.dumps``.
     """
-    text = json.dumps(value, indent=INDENT, ensure_ascii=False)
-    return text.replace("\n", "\n" + _PAD * depth) if depth else text
+    parts: list[str] = []
+    _encode(value, depth, parts)
+    return "".join(parts)
+
+
+def _encode(value: Any, depth: int, parts: list[str]) -> None:
+    if isinstance(value, str):
+        parts.append(_encode_string(value))
+    elif value is None:
+        parts.append("null")
+    elif value is True:
+        parts.append("true")
+    elif value is False:
+        parts.append("false")
+    elif type(value) is int:
+        parts.append(int.__repr__(value))
+    elif type(value) is float and math.isfinite(value):
+        parts.append(float.__repr__(value))
+    elif isinstance(value, dict) and all(type(key) is str for key in value):
+        if not value:
+            parts.append("{}")
+            return
+        inner = "\n" + _PAD * (depth + 1)
+        opener = "{" + inner
+        for key, item in value.items():
+            parts.append(opener + _encode_string(key) + ": ")
+            _encode(item, depth + 1, parts)
+            opener = "," + inner
+        parts.append("\n" + _PAD * depth + "}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            parts.append("[]")
+            return
+        inner = "\n" + _PAD * (depth + 1)
+        opener = "[" + inner
+        for item in value:
+            parts.append(opener)
+            _encode(item, depth + 1, parts)
+            opener = "," + inner
+        parts.append("\n" + _PAD * depth + "]")
+    else:  # floats (NaN and infinities included), int subclasses, anything unusual
+        text = json.dumps(value, indent=INDENT, ensure_ascii=False)
+        parts.append(text.replace("\n", "\n" + _PAD * depth) if depth else text)
+
+
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+"""JSON text of a string, non-ASCII kept (the C version where there is one)."""
 
 
 def _place(location: Location) -> tuple[str, int, int]:
@@ -331,6 +381,7 @@ def _result(data: Mapping[str, Any]) -> CheckResult:
         reached=_get(data, "reached", bool),
         checked_at=_number(data, "checked_at"),
         from_cache=_get(data, "from_cache", bool),
+        bytes_read=_get(data, "bytes_read", int) if "bytes_read" in data else 0,
     )
 
 
