@@ -580,7 +580,7 @@ class Fetcher:
                 self._start_clock(progress)
             client = self.clients.client_for(host)
             request = self._request_for(client, method, target, host, progress.browser)
-            response = await client.send(request, stream=True)
+            response = await self.clients.send(host, request)
             try:
                 progress.reached = True
                 progress.last_status = response.status_code

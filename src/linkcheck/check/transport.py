@@ -176,10 +176,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
 
 class Clients(Protocol):
-    """Gives the httpx client that requests to one host go through."""
+    """Gives the httpx client that requests to one host go through, and sends them."""
 
     def client_for(self, host: str) -> httpx.AsyncClient:
         """The client for ``host`` (lower-case host name)."""
+        ...
+
+    async def send(self, host: str, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` to ``host``; the body is streamed (the caller closes it)."""
         ...
 
 
@@ -188,14 +192,30 @@ ClientFactory = Callable[[Settings], AbstractAsyncContextManager[Clients]]
 
 
 class SharedClient:
-    """One client for every host."""
+    """One client for every host.
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    Given the client's ``transport``, requests go to it directly: the checker follows
+    redirects itself and keeps no cookies, so ``AsyncClient.send`` would only add work
+    (it builds the next request of every redirect response, for one).
+    """
+
+    def __init__(
+        self, client: httpx.AsyncClient, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.client = client
+        self._transport = transport
 
     def client_for(self, host: str) -> httpx.AsyncClient:
         """The shared client, whatever the host."""
         return self.client
+
+    async def send(self, host: str, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the transport (or the client without one)."""
+        if self._transport is None:
+            return await self.client.send(request, stream=True)
+        response = await self._transport.handle_async_request(request)
+        response.request = request
+        return response
 
 
 class PerHostClients:
@@ -211,6 +231,10 @@ class PerHostClients:
         if client is None:
             client = self._clients[host] = self._make()
         return client
+
+    async def send(self, host: str, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the host's client (which applies its proxy settings)."""
+        return await self.client_for(host).send(request, stream=True)
 
     async def aclose(self) -> None:
         """Close every client created so far."""
@@ -298,7 +322,7 @@ def _headers(settings: Settings) -> dict[str, str]:
     }
 
 
-def _aiohttp_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncClient:
+def _aiohttp_client(settings: Settings, context: ssl.SSLContext) -> SharedClient:
     connector = aiohttp.TCPConnector(
         limit=settings.concurrency,
         limit_per_host=max_host_concurrency(settings),
@@ -313,7 +337,7 @@ def _aiohttp_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncC
         auto_decompress=False,
     )
     transport = AiohttpTransport(session)
-    return CookielessClient(
+    client = CookielessClient(
         transport=transport,
         headers=_headers(settings),
         cookies=NoCookieJar(),
@@ -321,6 +345,7 @@ def _aiohttp_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncC
         follow_redirects=False,
         trust_env=False,
     )
+    return SharedClient(client, transport)
 
 
 def _httpx_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncClient:
@@ -346,11 +371,11 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
     environ = os.environ
     context = build_ssl_context(insecure=settings.insecure, environ=environ)
     if effective_transport(settings, environ) == TRANSPORT_AIOHTTP:
-        client = _aiohttp_client(settings, context)
+        shared = _aiohttp_client(settings, context)
         try:
-            yield SharedClient(client)
+            yield shared
         finally:
-            await client.aclose()
+            await shared.client.aclose()
         return
     clients = PerHostClients(lambda: _httpx_client(settings, context))
     try:
