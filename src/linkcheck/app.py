@@ -159,11 +159,17 @@ class _Extraction:
             self._pool = None
 
     def _here(self, index: int) -> list[Outcome]:
+        """A batch extracted in this process (its values shared with every other batch)."""
         return _extract_batch(
-            self._batches[index], self._cwd, self._headings, keep_text=self._keep_text
+            self._batches[index],
+            self._cwd,
+            self._headings,
+            keep_text=self._keep_text,
+            shared=self._shared,
         )
 
     def _shared_batch(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """A worker's batch with values shared with the batches before it."""
         share = self._shared.post
         return [o if isinstance(o, InputProblem) else share(o) for o in outcomes]
 
@@ -173,10 +179,10 @@ class _Extraction:
             outcomes: list[Outcome] | None = None
             if self._futures:
                 try:
-                    outcomes = self._futures[index].result()
+                    outcomes = self._shared_batch(self._futures[index].result())
                 except POOL_ERRORS:
                     self._stop_workers()
-            yield self._shared_batch(outcomes if outcomes is not None else self._here(index))
+            yield outcomes if outcomes is not None else self._here(index)
 
     async def batches_async(self) -> AsyncIterator[list[Outcome]]:
         """``batches`` for an event loop: waiting for a worker lets other tasks run, and a
@@ -185,13 +191,13 @@ class _Extraction:
             outcomes: list[Outcome] | None = None
             if self._futures:
                 try:
-                    outcomes = await asyncio.wrap_future(self._futures[index])
+                    outcomes = self._shared_batch(await asyncio.wrap_future(self._futures[index]))
                 except POOL_ERRORS:
                     self._stop_workers()
             if outcomes is None:
                 outcomes = self._here(index)
                 await asyncio.sleep(0)
-            yield self._shared_batch(outcomes)
+            yield outcomes
 
 
 def _split(paths: Sequence[Path], workers: int) -> list[Sequence[Path]]:
@@ -204,14 +210,22 @@ def _split(paths: Sequence[Path], workers: int) -> list[Sequence[Path]]:
 
 
 def _extract_batch(
-    paths: Sequence[Path], cwd: Path, headings: tuple[str, ...], *, keep_text: bool = True
+    paths: Sequence[Path],
+    cwd: Path,
+    headings: tuple[str, ...],
+    *,
+    keep_text: bool = True,
+    shared: _Shared | None = None,
 ) -> list[Outcome]:
-    """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each."""
+    """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each.
+
+    Equal values are shared within the batch, or through ``shared`` when given.
+    """
     # Imported here, not at the top: with worker processes, only they parse Markdown.
     from linkcheck.extract import extract_post
 
     outcomes: list[Outcome] = []
-    shared = _Shared()
+    shared = shared or _Shared()
     for path in paths:
         try:
             document = read_document(path, cwd=cwd)
