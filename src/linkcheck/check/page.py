@@ -9,6 +9,10 @@ them, without building a tree. When that scan finds no title, or meets markup it
 with certainty (a tag cut off, markup inside ``<title>``, a self-closed ``<title/>``),
 BeautifulSoup parses the head instead: it is the authority on messy documents. BeautifulSoup
 and pypdf are imported on first use only, so a run that needs neither never loads them.
+
+A PDF's title is read the same way: :mod:`linkcheck.check.pdfinfo` reads a plain
+document-information title without pypdf, and pypdf is loaded only when that reader cannot
+decide (or finds no usable title, so XMP metadata has to be tried).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
+
+from linkcheck.check.pdfinfo import info_title
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
@@ -579,10 +585,17 @@ def _quiet_pypdf() -> Iterator[None]:
 def pdf_title(body: bytes) -> str | None:
     """The title in a PDF's metadata (document info, then XMP ``dc:title``), cleaned.
 
-    ``body`` may be truncated; anything unreadable gives None.
+    ``body`` may be truncated; anything unreadable gives None. A plain document-info title
+    is read without pypdf; pypdf reads everything else, XMP included.
     """
     if not body:
         return None
+    fast = info_title(body)
+    if isinstance(fast, str):
+        title = clean_title(fast)
+        if title:
+            return title
+        # A blank info title: pypdf reads the XMP title, as after ``_info_title`` below.
     from pypdf import PdfReader
 
     with _quiet_pypdf():
