@@ -519,6 +519,10 @@ def _noting_link(rule: InlineRule, *, image: bool) -> InlineRule:
     return wrapped
 
 
+_PLAIN_DESTINATION = re.compile(r"[^<\x00-\x20\x7f()\\][^\x00-\x20\x7f()\\]*")
+"""A link destination without angle brackets, parentheses, escapes, spaces or controls."""
+
+
 def _describe_link(state: StateInline, start: int, end: int, *, image: bool) -> _Note | None:
     src = state.src
     bracket = start + 1 if image else start
@@ -532,6 +536,12 @@ def _describe_link(state: StateInline, start: int, end: int, *, image: bool) -> 
         pos = label_end + 2
         while pos < end and src[pos] in " \t\n":
             pos += 1
+        plain = _PLAIN_DESTINATION.match(src, pos, end)
+        if plain is not None and (plain.end() == end or src[plain.end()] not in "(\\"):
+            # No parenthesis or backslash: the destination ends where this run ends, as
+            # markdown-it's own (character by character) reading would find.
+            begin, stop = pos, plain.end()
+            return _Note(kind, begin, begin, stop, written=src[begin:stop], after=src[stop])
         result = parseLinkDestination(src, pos, end)
         if not result.ok or result.pos <= pos:
             if pos == end - 1:  # ``[text]()``: nothing before the closing parenthesis
