@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import pickle
 import re
+import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -134,7 +135,9 @@ class _Extraction:
     def _start(self, workers: int) -> None:
         try:
             context = multiprocessing.get_context(FORK)
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=_ignore_interrupts
+            )
             extract = partial(
                 _extract_batch, cwd=self._cwd, headings=self._headings, keep_text=self._keep_text
             )
@@ -198,6 +201,12 @@ class _Extraction:
                 outcomes = self._here(index)
                 await asyncio.sleep(0)
             yield outcomes
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C and SIGTERM are for the main process, which stops the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _split(paths: Sequence[Path], workers: int) -> list[Sequence[Path]]:
