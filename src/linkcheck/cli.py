@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import signal
@@ -629,10 +628,13 @@ def _install_signal_handlers() -> None:
         if interrupted:
             os._exit(EXIT_INTERRUPTED)
         interrupted = True
+        asyncio = sys.modules.get("asyncio")  # loaded by then if the checker is running
         try:
-            loop = asyncio.get_running_loop()
+            loop = asyncio.get_running_loop() if asyncio is not None else None
         except RuntimeError:
-            raise KeyboardInterrupt from None
+            loop = None
+        if asyncio is None or loop is None:
+            raise KeyboardInterrupt
         # Checking: cancel the run's tasks so each one ends where it is waiting (connections
         # closed, nothing half-recorded); the run then ends with CancelledError.
         for task in asyncio.all_tasks(loop):
@@ -643,6 +645,14 @@ def _install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _interrupted_by(exc: BaseException) -> bool:
+    """Whether ``exc`` is how an interrupted run ends (Ctrl-C, SIGTERM, a cancelled check)."""
+    if isinstance(exc, KeyboardInterrupt | click.Abort):
+        return True
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and isinstance(exc, asyncio.CancelledError)
+
+
 def main() -> None:
     """Entry point of the ``linkcheck`` command."""
     _install_signal_handlers()
@@ -651,7 +661,9 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.Abort, asyncio.CancelledError):
+    except BaseException as exc:
+        if not _interrupted_by(exc):
+            raise
         click.echo("linkcheck: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
