@@ -350,7 +350,7 @@ def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
     without PATHS the configured content directory is used. Exits 2 when a file cannot
     be read or parsed (the other files are still printed).
     """
-    from linkcheck.app import collect
+    from linkcheck.collect import collect
     from linkcheck.report.links import write_links
 
     with handle_errors():

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck import app
-from linkcheck.app import Collected, collect
+from linkcheck import collect as collection
+from linkcheck.collect import Collected, collect
 from linkcheck.config import Settings
 from linkcheck.models import Post
 
 POSTS = 24
 NEEDS_FORK = pytest.mark.skipif(
-    app.FORK not in multiprocessing.get_all_start_methods(), reason="no fork start method"
+    collection.FORK not in multiprocessing.get_all_start_methods(), reason="no fork start method"
 )
 
 
@@ -40,30 +40,30 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def sequential(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Collected:
-    monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 10**9)
+    monkeypatch.setattr(collection, "PARALLEL_MIN_POSTS", 10**9)
     return collect(Settings(paths=(str(corpus),)), cwd=corpus)
 
 
 def test_small_runs_stay_in_this_process() -> None:
-    assert app._worker_count(app.PARALLEL_MIN_POSTS - 1) == 0
-    assert app._worker_count(0) == 0
-    assert app._worker_count(app.PARALLEL_MIN_POSTS - 1, background=True) == 0
+    assert collection._worker_count(collection.PARALLEL_MIN_POSTS - 1) == 0
+    assert collection._worker_count(0) == 0
+    assert collection._worker_count(collection.PARALLEL_MIN_POSTS - 1, background=True) == 0
 
 
 @NEEDS_FORK
 def test_worker_count_is_bounded_by_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     cpus = multiprocessing.cpu_count() or 1
-    count = app._worker_count(10**6)
+    count = collection._worker_count(10**6)
     assert count == 0 or 2 <= count <= cpus
     # while this process checks URLs, one CPU is left to it
-    assert app._worker_count(10**6, background=True) <= cpus - 1
-    monkeypatch.setattr(app.os, "cpu_count", lambda: 2)
-    monkeypatch.delattr(app.os, "sched_getaffinity", raising=False)
-    assert app._worker_count(10**6) == 2
-    assert app._worker_count(10**6, background=True) == 1
-    monkeypatch.setattr(app.os, "cpu_count", lambda: 1)
-    assert app._worker_count(10**6) == 0
-    assert app._worker_count(10**6, background=True) == 0
+    assert collection._worker_count(10**6, background=True) <= cpus - 1
+    monkeypatch.setattr(collection.os, "cpu_count", lambda: 2)
+    monkeypatch.delattr(collection.os, "sched_getaffinity", raising=False)
+    assert collection._worker_count(10**6) == 2
+    assert collection._worker_count(10**6, background=True) == 1
+    monkeypatch.setattr(collection.os, "cpu_count", lambda: 1)
+    assert collection._worker_count(10**6) == 0
+    assert collection._worker_count(10**6, background=True) == 0
 
 
 @NEEDS_FORK
@@ -75,8 +75,8 @@ def test_parallel_extraction_equals_sequential(
     assert [p.path for p in expected.problems] == ["1/binary.md", "2/broken.md"]
     paths = sorted(p for p in corpus.rglob("*.md"))
     headings = Settings().resources_headings
-    outcomes = app._extract_parallel(paths, corpus, tuple(headings), workers=2)
-    assert outcomes == app._extract_batch(paths, corpus, tuple(headings))
+    outcomes = collection._extract_parallel(paths, corpus, tuple(headings), workers=2)
+    assert outcomes == collection._extract_batch(paths, corpus, tuple(headings))
     assert outcomes is not None
     assert [o for o in outcomes if isinstance(o, Post)] == list(expected.posts)
 
@@ -86,18 +86,18 @@ def test_collect_in_parallel_keeps_order_and_problems(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = sequential(corpus, monkeypatch)
-    monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 4)
-    monkeypatch.setattr(app.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(collection, "PARALLEL_MIN_POSTS", 4)
+    monkeypatch.setattr(collection.threading, "active_count", lambda: 1)
     calls: list[int] = []
-    original = app._Extraction._start
+    original = collection.Extraction._start
 
-    def spy(self: app._Extraction, workers: int) -> None:
+    def spy(self: collection.Extraction, workers: int) -> None:
         calls.append(workers)
         original(self, workers)
 
-    monkeypatch.setattr(app._Extraction, "_start", spy)
+    monkeypatch.setattr(collection.Extraction, "_start", spy)
     got = collect(Settings(paths=(str(corpus),)), cwd=corpus)
-    if app._worker_count(POSTS + 2):
+    if collection._worker_count(POSTS + 2):
         assert calls
     assert got == expected
     assert [p.path for p in got.posts] == sorted(p.path for p in got.posts)
@@ -110,13 +110,13 @@ def test_workers_that_cannot_start_fall_back_to_this_process(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = sequential(corpus, monkeypatch)
-    monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 4)
-    monkeypatch.setattr(app, "_worker_count", lambda posts, background=False: 2)
+    monkeypatch.setattr(collection, "PARALLEL_MIN_POSTS", 4)
+    monkeypatch.setattr(collection, "_worker_count", lambda posts, background=False: 2)
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError("no processes left")
 
-    monkeypatch.setattr(app, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(collection, "ProcessPoolExecutor", refuse)
     assert collect(Settings(paths=(str(corpus),)), cwd=corpus) == expected
 
 
@@ -138,9 +138,9 @@ def test_equal_values_of_different_links_are_one_object(
 def test_parallel_extraction_shares_values_across_batches(corpus: Path) -> None:
     paths = sorted(p for p in corpus.rglob("*.md"))
     headings = tuple(Settings().resources_headings)
-    outcomes = app._extract_parallel(paths, corpus, headings, workers=2)
+    outcomes = collection._extract_parallel(paths, corpus, headings, workers=2)
     assert outcomes is not None
-    assert outcomes == app._extract_batch(paths, corpus, headings)
+    assert outcomes == collection._extract_batch(paths, corpus, headings)
     shared = [
         link.url
         for outcome in outcomes
@@ -170,11 +170,3 @@ def test_collect_without_text_keeps_everything_else(
             whole.anchors,
             whole.title,
         )
-
-
-def test_plan_shares_the_empty_fragment_set(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    posts = sequential(corpus, monkeypatch).posts
-    work = app.plan(posts, Settings())
-    empty = [r.fragments for r in work.requests if not r.fragments]
-    assert empty
-    assert all(fragments is app.NO_FRAGMENTS for fragments in empty)

@@ -1,4 +1,4 @@
-"""Checking while posts are still being extracted: same results, each URL fetched once."""
+"""The run: planning, and checking while posts are still being extracted."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 
 from linkcheck import app
+from linkcheck import collect as collection
+from linkcheck.collect import collect
 from linkcheck.config import Settings
 from linkcheck.discover import read_document
 from linkcheck.extract import extract_post
 from linkcheck.models import CheckResult, InputProblem, Post, Verdict
 from linkcheck.state import StateStore
 from tests.fakeweb import FakeWeb, Response
+from tests.test_collect import write_corpus
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 SITE = "https://site.example"
@@ -86,7 +89,7 @@ def test_a_fragment_cited_after_its_page_was_checked_is_checked_too(
 
 
 @pytest.mark.skipif(
-    app.FORK not in multiprocessing.get_all_start_methods(), reason="no fork start method"
+    collection.FORK not in multiprocessing.get_all_start_methods(), reason="no fork start method"
 )
 def test_run_with_workers_equals_run_without(
     tmp_path: Path, web: FakeWeb, monkeypatch: pytest.MonkeyPatch
@@ -97,15 +100,15 @@ def test_run_with_workers_equals_run_without(
         write_post(tmp_path, f"post-{number:02d}", *urls)
     web.route(f"{SITE}/shared", page("Shared"))
     settings = Settings(paths=(str(tmp_path),), no_cache=True)
-    monkeypatch.setattr(app.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(collection.threading, "active_count", lambda: 1)
 
-    monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 10**9)
+    monkeypatch.setattr(collection, "PARALLEL_MIN_POSTS", 10**9)
     alone = app.run(settings, cwd=tmp_path)
     hits_alone = len(web.hits)
 
-    monkeypatch.setattr(app, "PARALLEL_MIN_POSTS", 4)
-    monkeypatch.setattr(app, "MAX_BATCH_POSTS", 2)
-    monkeypatch.setattr(app, "_worker_count", lambda posts, background=False: 2)
+    monkeypatch.setattr(collection, "PARALLEL_MIN_POSTS", 4)
+    monkeypatch.setattr(collection, "MAX_BATCH_POSTS", 2)
+    monkeypatch.setattr(collection, "_worker_count", lambda posts, background=False: 2)
     streamed = app.run(settings, cwd=tmp_path)
 
     assert hits_alone == POSTS + 1  # every unique URL once
@@ -116,3 +119,16 @@ def test_run_with_workers_equals_run_without(
         u: r.verdict for u, r in alone.results.items()
     }
     assert sum(1 for f in streamed.findings if f.rule == "dead-link") == 4
+
+
+def test_plan_shares_the_empty_fragment_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path
+    write_corpus(corpus)
+    monkeypatch.setattr(collection, "PARALLEL_MIN_POSTS", 10**9)
+    posts = collect(Settings(paths=(str(corpus),)), cwd=corpus).posts
+    work = app.plan(posts, Settings())
+    empty = [r.fragments for r in work.requests if not r.fragments]
+    assert empty
+    assert all(fragments is app.NO_FRAGMENTS for fragments in empty)
