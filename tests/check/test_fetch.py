@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import socket
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -218,21 +219,33 @@ async def test_retry_after_beyond_deadline_stops(httpx_mock: HTTPXMock) -> None:
     assert result.attempts == 1
 
 
-async def test_one_retry_after_delays_only_its_own_url(httpx_mock: HTTPXMock) -> None:
+async def three_urls_with_rate_limits(
+    httpx_mock: HTTPXMock, limited: Callable[[str, int], bool]
+) -> tuple[list[tuple[str, float]], float]:
+    """Check /a, /b and /c of one host (one request at a time); a request answered 429
+    with ``Retry-After: 5`` when ``limited(path, requests so far)``. The requests seen, with
+    their virtual times, and the start time."""
     time = FakeTime()
-    start = time.now
     seen: list[tuple[str, float]] = []
 
     def respond(request: httpx.Request) -> httpx.Response:
         seen.append((request.url.path, time.now))
-        if request.url.path == "/a" and len(seen) == 1:
+        if limited(request.url.path, len(seen)):
             return httpx.Response(429, headers={"Retry-After": "5"})
         return httpx.Response(200, headers=HTML, content=html_page())
 
     httpx_mock.add_callback(respond, is_reusable=True)
+    start = time.now
     urls = [f"https://example.org/{name}" for name in ("a", "b", "c")]
     results = await check(urls, make_settings(per_host_concurrency=1), time=time)
     assert all(r.verdict is Verdict.OK for r in results.values())
+    return seen, start
+
+
+async def test_one_retry_after_delays_only_its_own_url(httpx_mock: HTTPXMock) -> None:
+    seen, start = await three_urls_with_rate_limits(
+        httpx_mock, lambda path, count: path == "/a" and count == 1
+    )
     # /b is not held back by /a's 429 (virtual time jumps while /a waits, so /c's time
     # says nothing); /a's retry waits its 5 s.
     assert seen[:2] == [("/a", start), ("/b", start)]
@@ -240,20 +253,7 @@ async def test_one_retry_after_delays_only_its_own_url(httpx_mock: HTTPXMock) ->
 
 
 async def test_rate_limits_in_a_row_hold_back_the_whole_host(httpx_mock: HTTPXMock) -> None:
-    time = FakeTime()
-    start = time.now
-    seen: list[tuple[str, float]] = []
-
-    def respond(request: httpx.Request) -> httpx.Response:
-        seen.append((request.url.path, time.now))
-        if len(seen) <= 2:
-            return httpx.Response(429, headers={"Retry-After": "5"})
-        return httpx.Response(200, headers=HTML, content=html_page())
-
-    httpx_mock.add_callback(respond, is_reusable=True)
-    urls = [f"https://example.org/{name}" for name in ("a", "b", "c")]
-    results = await check(urls, make_settings(per_host_concurrency=1), time=time)
-    assert all(r.verdict is Verdict.OK for r in results.values())
+    seen, start = await three_urls_with_rate_limits(httpx_mock, lambda path, count: count <= 2)
     assert seen[:2] == [("/a", start), ("/b", start)]
     assert all(at >= start + 5 for _, at in seen[2:])
     assert sorted(path for path, _ in seen[2:]) == ["/a", "/b", "/c"]
