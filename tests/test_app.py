@@ -132,3 +132,21 @@ def test_plan_shares_the_empty_fragment_set(
     empty = [r.fragments for r in work.requests if not r.fragments]
     assert empty
     assert all(fragments is app.NO_FRAGMENTS for fragments in empty)
+
+
+def test_a_bare_www_link_is_checked_over_http(tmp_path: Path, web: FakeWeb) -> None:
+    web.route("http://www.gone.example/paper", Response(404, b"no"))
+    web.route("http://www.fine.example/", page("Fine"))
+    (tmp_path / "post.md").write_text(
+        "# P\n\nSee www.gone.example/paper and www.fine.example/ or [rel](www.rel.example).\n"
+    )
+    report = app.run(Settings(paths=(str(tmp_path),), no_cache=True), cwd=tmp_path)
+    assert report.results["http://www.gone.example/paper"].verdict is Verdict.DEAD
+    assert report.results["http://www.fine.example/"].verdict is Verdict.OK
+    assert len(web.hits_for("http://www.gone.example/paper")) == 1
+    assert not [hit for hit in web.hits if "rel.example" in hit.host]
+    dead = [f for f in report.findings if f.rule == "dead-link"]
+    assert [f.url for f in dead] == ["www.gone.example/paper"]  # as written in the post
+    # ``[rel](www.rel.example)`` is a relative link (as browsers read it): never fetched
+    assert report.results["www.rel.example"].verdict is Verdict.SKIPPED
+    assert "http://www.rel.example" not in report.results

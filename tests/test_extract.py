@@ -8,7 +8,8 @@ import pytest
 
 from linkcheck.discover import read_document
 from linkcheck.extract import extract_post, heading_slug
-from linkcheck.models import Document, Link, LinkKind, Post
+from linkcheck.models import Document, Link, LinkKind, Post, SourceKind
+from linkcheck.sources import identify
 
 REPO = Path(__file__).resolve().parent.parent
 CARBON_POST = REPO / "content" / "blog" / "carbon-cost-of-ai-training.md"
@@ -611,6 +612,23 @@ def test_www_links_take_any_top_level_domain() -> None:
         (B, "www.site.dev/p", 1, 1),
         (B, "www.a.example/b", 1, 17),
     ]
+
+
+def test_a_bare_www_link_leads_over_http_and_cites_a_web_page() -> None:
+    post = post_of("See www.Site.example/p and [rel](www.site.example/q).\n")
+    bare, inline = post.links
+    assert (bare.url, bare.kind, bare.target) == (
+        "www.Site.example/p",
+        LinkKind.BARE,
+        "http://www.Site.example/p",
+    )
+    assert bare.source == identify("http://www.Site.example/p")
+    assert bare.source.kind is not SourceKind.RELATIVE
+    assert bare.is_external
+    # a Markdown link to ``www.…`` is a relative link, as browsers read it
+    assert (inline.url, inline.target) == ("www.site.example/q", "www.site.example/q")
+    assert inline.source.kind is SourceKind.RELATIVE
+    assert not inline.is_external
 
 
 def test_footnote_definitions_are_not_reference_definitions() -> None:

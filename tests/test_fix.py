@@ -497,3 +497,11 @@ def test_reparsing_drops_a_url_whose_rewrite_would_change_the_links(
     }
     fixed = only_post(tmp_path, text, results)
     assert fixed == f"[a]({URL}) [b](https://new.example/other)\n\n- [a]({URL})\n"
+
+
+def test_a_moved_bare_www_link_is_rewritten_to_where_it_went(tmp_path: Path) -> None:
+    results = {
+        "http://www.old.example/x": moved("http://www.old.example/x", "https://new.example/x")
+    }
+    text = only_post(tmp_path, "# P\n\nSee www.old.example/x for more.\n", results)
+    assert text == "# P\n\nSee https://new.example/x for more.\n"

@@ -73,21 +73,22 @@ class Planner:
             for link in post.links:
                 if link.ignored:
                     continue
-                url = strip_fragment(link.url)
-                if not is_checkable(link.url):
+                target = link.target
+                url = strip_fragment(target)
+                if not is_checkable(target):
                     skipped.setdefault(
                         url, CheckResult(url, Verdict.SKIPPED, reason="not an http(s) URL")
                     )
                     continue
-                if (include and not any(p.search(link.url) for p in include)) or any(
-                    p.search(link.url) for p in exclude
+                if (include and not any(p.search(target) for p in include)) or any(
+                    p.search(target) for p in exclude
                 ):
                     skipped.setdefault(url, CheckResult(url, Verdict.SKIPPED, reason="excluded"))
                     continue
                 if url not in fragments:
                     fragments[url] = None
                     new.append(url)
-                _, _, fragment = link.url.partition("#")
+                _, _, fragment = target.partition("#")
                 if fragment:
                     wanted = fragments[url]
                     if wanted is None:
@@ -187,7 +188,7 @@ def run(
         stats={
             "posts": len(posts),
             "links": len(links),
-            "unique_urls": unique or len({strip_fragment(link.url) for link in links}),
+            "unique_urls": unique or len({strip_fragment(link.target) for link in links}),
             "cached": sum(1 for r in results.values() if r.from_cache),
         },
     )

@@ -38,7 +38,16 @@ from markdown_it.token import Token
 
 from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
 from linkcheck.discover import find_frontmatter
-from linkcheck.models import Document, Link, LinkKind, Location, Post
+from linkcheck.models import (
+    WWW_PREFIX,
+    WWW_SCHEME,
+    Document,
+    Link,
+    LinkKind,
+    Location,
+    Post,
+    link_target,
+)
 from linkcheck.sources import identify
 
 __all__ = ["DEFAULT_RESOURCES_HEADINGS", "extract_post", "heading_slug"]
@@ -54,9 +63,6 @@ ENABLE = "enable"
 DIRECTIVE_RE = re.compile(r"<!--\s*linkcheck-(ignore|disable|enable)\s*-->", re.IGNORECASE)
 
 BARE_SCHEMES: frozenset[str] = frozenset({"http", "https"})
-WWW_PREFIX = "www."
-WWW_SCHEME = "http://"
-"""The scheme GFM gives a ``www.`` link."""
 WWW_BOUNDARY = " \t\n*_~("
 """Characters after which a ``www.`` link may start (GFM extended autolinks)."""
 SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,31}:")
@@ -178,7 +184,7 @@ def extract_post(
                 location=Location(doc.display_path, line, column),
                 in_resources=item.kind is not LinkKind.FRONTMATTER
                 and any(start <= item.use < end for start, end in sections),
-                source=identify(item.url),
+                source=identify(link_target(item.url, item.kind)),
                 start=item.start,
                 end=item.end,
                 key_path=item.key_path,

@@ -306,7 +306,7 @@ def _balanced(url: str) -> bool:
 def plan_fixes(posts: Sequence[Post], results: Mapping[str, CheckResult]) -> list[Edit]:
     """Every edit that points moved links at their new URL, sorted by (post order, offset).
 
-    ``results`` are keyed by checked URL (``strip_fragment(link.url)``). Ignored links, and
+    ``results`` are keyed by checked URL (``strip_fragment(link.target)``). Ignored links, and
     reference definitions used by an ignored link, are left alone. All occurrences of one URL in
     a post change together or not at all, and a post's edits are kept only when extracting the
     rewritten post gives back the same links with the new URLs in place.
@@ -324,11 +324,11 @@ def _plan_post(post: Post, results: Mapping[str, CheckResult]) -> list[_Planned]
     for link in post.links:
         if link.ignored or link.start >= link.end or (link.start, link.end) in ignored_spans:
             continue
-        group = strip_fragment(link.url)
+        group = strip_fragment(link.target)
         result = results.get(group)
         if result is None:
             continue
-        new_url = replacement_for(link.url, result)
+        new_url = replacement_for(link.target, result)
         if new_url is None:
             continue
         planned = _plan_link(post, link, group, new_url)

@@ -153,6 +153,19 @@ class Location:
     """1-based column (in characters) of the first character of the URL or link."""
 
 
+WWW_PREFIX = "www."
+WWW_SCHEME = "http://"
+"""The scheme GFM gives a bare ``www.`` link."""
+
+
+def link_target(url: str, kind: LinkKind) -> str:
+    """The URL a link leads to: ``url`` as written, except that a bare ``www.`` link (a GFM
+    autolink, which Markdown renders as an ``http://`` link) leads to ``http://`` + url."""
+    if kind is LinkKind.BARE and url[:4].lower() == WWW_PREFIX:
+        return WWW_SCHEME + url
+    return url
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """One link a reader can follow, at its exact place in a post."""
@@ -177,9 +190,14 @@ class Link:
     """Whether an inline ``linkcheck-ignore`` / ``linkcheck-disable`` comment covers the link."""
 
     @property
+    def target(self) -> str:
+        """The URL the link leads to (see ``link_target``)."""
+        return link_target(self.url, self.kind)
+
+    @property
     def is_external(self) -> bool:
         """http(s) links that are checked over the network."""
-        return self.url.lower().startswith(("http://", "https://"))
+        return self.target.lower().startswith(("http://", "https://"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 ``RULES`` lists every rule once: its stable id, default severity and a one-line fix hint.
 Offline rules look only at the posts; network rules also need the check results (keyed by
-``strip_fragment(link.url)``). Ignored links produce no findings.
+``strip_fragment(link.target)``). Ignored links produce no findings.
 """
 
 from __future__ import annotations
@@ -284,7 +284,7 @@ def _is_citation(link: Link) -> bool:
         and link.kind in CITATION_KINDS
         and link.source.kind in CITED_SOURCE_KINDS
         and link.is_external
-        and is_checkable(link.url)
+        and is_checkable(link.target)
     )
 
 
@@ -307,15 +307,15 @@ def _internal_findings(
 def _network_findings(
     judge_: _Judge, link: Link, results: Mapping[str, CheckResult]
 ) -> Iterator[Finding]:
-    result = results.get(strip_fragment(link.url))
+    result = results.get(strip_fragment(link.target))
     if result is not None:
         yield from _verdict_findings(judge_, link, result)
-        fragment = _fragment(link.url)
+        fragment = _fragment(link.target)
         if fragment and _has_anchor(result.missing_fragments, fragment):
             yield judge_.finding(
                 MISSING_FRAGMENT, link, f"fragment '#{fragment}' not found on the page"
             )
-    insecure = _insecure_twin(link.url, results)
+    insecure = _insecure_twin(link.target, results)
     if insecure is not None and (result is None or result.verdict is not Verdict.MOVED):
         yield judge_.finding(INSECURE_LINK, link, "the https:// address works", suggestion=insecure)
 
