@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from linkcheck.models import Finding, Location, Report, Severity
 from linkcheck.report import render
+from linkcheck.report.annotations import ANNOTATIONS_PER_KIND
 from linkcheck.report.annotations import render as render_github
 
 EXPECTED = (
@@ -59,3 +60,38 @@ def test_network_down_and_offline(empty_report: Report) -> None:
     offline = render_github(replace(empty_report, offline=True))
     assert offline == "::notice::linkcheck: offline run, network checks were skipped\n"
     assert render_github(empty_report) == ""
+
+
+def _finding_at(line: int, severity: Severity) -> Finding:
+    rule = "dead-link" if severity is Severity.ERROR else "moved-link"
+    return Finding(
+        rule, severity, Location("posts/p.md", line, 1), "gone", url=f"https://x.test/{line}"
+    )
+
+
+def test_more_annotations_than_github_shows_go_to_the_log(empty_report: Report) -> None:
+    errors = [_finding_at(line, Severity.ERROR) for line in range(1, 26)]
+    warnings = [_finding_at(100 + line, Severity.WARNING) for line in range(3)]
+    out = render_github(replace(empty_report, findings=(*errors, *warnings)))
+    lines = out.splitlines()
+    error_commands = [line for line in lines if line.startswith("::error ")]
+    assert len(error_commands) == ANNOTATIONS_PER_KIND  # 9 findings and the summary
+    assert error_commands[-1] == (
+        "::error title=linkcheck more errors::linkcheck: 16 more errors are in the log, "
+        "not shown here (GitHub shows 10 annotations of a kind per step)"
+    )
+    assert "line=9," in error_commands[8]
+    assert "line=10," not in out
+    logged = [line for line in lines if not line.startswith("::")]
+    assert len(logged) == 16
+    assert logged[0] == "linkcheck: posts/p.md:10:1: dead-link: gone%0AURL: https://x.test/10"
+    assert len([line for line in lines if line.startswith("::warning ")]) == 3
+    assert len(lines) == 9 + 1 + 16 + 3
+
+
+def test_the_state_of_the_run_is_always_shown(empty_report: Report) -> None:
+    errors = tuple(_finding_at(line, Severity.ERROR) for line in range(1, 30))
+    out = render_github(replace(empty_report, findings=errors, network_down=True))
+    assert out.splitlines()[0] == (
+        "::error::linkcheck: the network was unreachable, nothing could be verified"
+    )
