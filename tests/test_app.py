@@ -150,3 +150,19 @@ def test_a_bare_www_link_is_checked_over_http(tmp_path: Path, web: FakeWeb) -> N
     # ``[rel](www.rel.example)`` is a relative link (as browsers read it): never fetched
     assert report.results["www.rel.example"].verdict is Verdict.SKIPPED
     assert "http://www.rel.example" not in report.results
+
+
+def test_workers_get_every_cpu_only_when_results_may_come_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(cache_path=".linkcheck/state.sqlite")
+    assert not app.expects_cached_results(settings, cwd=tmp_path)  # first run: no state yet
+    (tmp_path / ".linkcheck").mkdir()
+    (tmp_path / ".linkcheck" / "state.sqlite").write_bytes(b"")
+    assert app.expects_cached_results(settings, cwd=tmp_path)
+    for other in (
+        Settings(cache_path=".linkcheck/state.sqlite", no_cache=True),
+        Settings(cache_path=".linkcheck/state.sqlite", refresh=True),
+        Settings(cache_path=".linkcheck/state.sqlite", max_age=0),
+    ):
+        assert not app.expects_cached_results(other, cwd=tmp_path)
