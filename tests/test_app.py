@@ -150,6 +150,8 @@ def test_a_bare_www_link_is_checked_over_http(tmp_path: Path, web: FakeWeb) -> N
     # ``[rel](www.rel.example)`` is a relative link (as browsers read it): never fetched
     assert report.results["www.rel.example"].verdict is Verdict.SKIPPED
     assert "http://www.rel.example" not in report.results
+    (missing,) = [f for f in report.findings if f.url == "www.rel.example"]
+    assert (missing.rule, missing.suggestion) == ("missing-scheme", "https://www.rel.example")
 
 
 def test_workers_get_every_cpu_only_when_results_may_come_from_the_cache(

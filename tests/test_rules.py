@@ -102,6 +102,7 @@ def test_rule_table() -> None:
         ("malformed-url", Severity.ERROR),
         ("broken-internal-link", Severity.ERROR),
         ("missing-anchor", Severity.WARNING),
+        ("missing-scheme", Severity.WARNING),
     ]
     assert all(rule.hint and "\n" not in rule.hint for rule in RULES)
     assert set(RULES_BY_ID) == {rule.id for rule in RULES}
@@ -633,6 +634,25 @@ def site(links: Sequence[Link]) -> list[Post]:
         ("/blog/cover.png", []),
         ("../images/a.png", []),
         ("other-post", []),
+        # a web address written without its scheme
+        (
+            "www.example.org/paper",
+            [
+                (
+                    "missing-scheme",
+                    "a web address without https://: browsers open it as a path on this site",
+                )
+            ],
+        ),
+        (
+            "WWW.example.org",
+            [
+                (
+                    "missing-scheme",
+                    "a web address without https://: browsers open it as a path on this site",
+                )
+            ],
+        ),
     ],
 )
 def test_internal_links(url: str, expected: list[tuple[str, str]]) -> None:
@@ -724,3 +744,9 @@ def test_judging_many_posts_stays_linear() -> None:
         for i in range(count)
     ]
     assert judge(posts) == []
+
+
+def test_a_web_address_without_scheme_gets_one_suggested() -> None:
+    (finding,) = judge(site([make_link("www.example.org/paper#s", line=4)]))
+    assert (finding.rule, finding.severity) == ("missing-scheme", Severity.WARNING)
+    assert finding.suggestion == "https://www.example.org/paper#s"

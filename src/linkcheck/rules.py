@@ -42,6 +42,8 @@ EMPTY_LINK = "empty-link"
 MALFORMED_URL = "malformed-url"
 BROKEN_INTERNAL_LINK = "broken-internal-link"
 MISSING_ANCHOR = "missing-anchor"
+MISSING_SCHEME = "missing-scheme"
+WWW_PREFIX = "www."
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,11 @@ RULES: tuple[Rule, ...] = (
     Rule(MALFORMED_URL, Severity.ERROR, "Fix the URL's spelling (escape spaces as %20)."),
     Rule(BROKEN_INTERNAL_LINK, Severity.ERROR, "Point the link at an existing post."),
     Rule(MISSING_ANCHOR, Severity.WARNING, "Link to a heading or id the post has."),
+    Rule(
+        MISSING_SCHEME,
+        Severity.WARNING,
+        "Write the address with https:// in front: without it, it is a path on this site.",
+    ),
 )
 RULES_BY_ID: Mapping[str, Rule] = {rule.id: rule for rule in RULES}
 
@@ -268,6 +275,14 @@ def _link_findings(
         yield judge_.finding(MALFORMED_URL, link, f"malformed URL: {reason}")
         return
     if link.source.kind is SourceKind.RELATIVE:
+        if link.url[: len(WWW_PREFIX)].lower() == WWW_PREFIX:
+            yield judge_.finding(
+                MISSING_SCHEME,
+                link,
+                "a web address without https://: browsers open it as a path on this site",
+                suggestion=HTTPS_PREFIX + link.url,
+            )
+            return
         yield from _internal_findings(judge_, post, link, index)
         return
     if _is_citation(link) and post.has_resources and link.source.key not in resource_keys:
