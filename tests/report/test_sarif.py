@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from linkcheck.models import Report, Severity
 from linkcheck.report import render
 from linkcheck.report.sarif import RuleMeta, artifact_uri, rule_name, to_document
 from linkcheck.report.sarif import render as render_sarif
+from linkcheck.rules import RULES
 
 LEVELS = {"none", "note", "warning", "error"}
 
@@ -137,3 +139,9 @@ def test_artifact_uri(path: str, uri: str, relative: bool) -> None:
 
 def test_rule_name() -> None:
     assert rule_name("missing-from-resources") == "MissingFromResources"
+
+
+def test_every_rule_has_its_help_anchor_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f'<a id="{rule.id}"></a>' in readme
