@@ -70,6 +70,7 @@ def collect(settings: Settings, *, cwd: Path, keep_text: bool = True) -> Collect
 
 
 def collected(outcomes: Iterable[Outcome]) -> Collected:
+    """The posts and the problems among ``outcomes``, each in their order."""
     posts: list[Post] = []
     problems: list[InputProblem] = []
     for outcome in outcomes:
@@ -95,6 +96,7 @@ class Extraction:
     out at once, when this object is made, while the process still runs a single thread);
     otherwise, or when the workers fail, this process does. Either way the outcomes are
     those of ``_extract_batch`` over all the posts, with equal values shared across batches.
+    In the ``background`` (this process checks URLs meanwhile) one CPU is left to it.
     """
 
     def __init__(
