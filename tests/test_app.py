@@ -71,7 +71,7 @@ def test_a_fragment_cited_after_its_page_was_checked_is_checked_too(
                 gate.set()  # the page's check is over before the fragments arrive
 
         async with asyncio.timeout(20):
-            return await app._check_posts(
+            return await app.check_posts(
                 Scripted([early], [late], gate),
                 Settings(paths=(str(tmp_path),), no_cache=True),
                 StateStore.null(),

@@ -44,6 +44,16 @@ def sequential(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Collected:
     return collect(Settings(paths=(str(corpus),)), cwd=corpus)
 
 
+def in_workers(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> list[collection.Outcome]:
+    """Every outcome, extracted by two forked worker processes in small batches."""
+    monkeypatch.setattr(collection, "PARALLEL_MIN_POSTS", 4)
+    monkeypatch.setattr(collection, "_worker_count", lambda posts, background=False: 2)
+    settings = Settings(paths=(str(corpus),))
+    with collection.Extraction(settings, cwd=corpus, keep_text=True) as extraction:
+        assert extraction._futures  # the batches went to the workers
+        return [outcome for batch in extraction.batches() for outcome in batch]
+
+
 def test_small_runs_stay_in_this_process() -> None:
     assert collection._worker_count(collection.PARALLEL_MIN_POSTS - 1) == 0
     assert collection._worker_count(0) == 0
@@ -75,7 +85,7 @@ def test_parallel_extraction_equals_sequential(
     assert [p.path for p in expected.problems] == ["1/binary.md", "2/broken.md"]
     paths = sorted(p for p in corpus.rglob("*.md"))
     headings = Settings().resources_headings
-    outcomes = collection._extract_parallel(paths, corpus, tuple(headings), workers=2)
+    outcomes = in_workers(corpus, monkeypatch)
     assert outcomes == collection._extract_batch(paths, corpus, tuple(headings))
     assert outcomes is not None
     assert [o for o in outcomes if isinstance(o, Post)] == list(expected.posts)
@@ -135,10 +145,12 @@ def test_equal_values_of_different_links_are_one_object(
 
 
 @NEEDS_FORK
-def test_parallel_extraction_shares_values_across_batches(corpus: Path) -> None:
+def test_parallel_extraction_shares_values_across_batches(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     paths = sorted(p for p in corpus.rglob("*.md"))
     headings = tuple(Settings().resources_headings)
-    outcomes = collection._extract_parallel(paths, corpus, headings, workers=2)
+    outcomes = in_workers(corpus, monkeypatch)
     assert outcomes is not None
     assert outcomes == collection._extract_batch(paths, corpus, headings)
     shared = [

@@ -116,17 +116,6 @@ def network_is_down(results: Mapping[str, CheckResult], requests: Sequence[Check
     return bool(checked) and not any(r.reached for r in checked)
 
 
-def check(
-    requests: Sequence[CheckRequest], settings: Settings, on_result: ResultCallback | None
-) -> dict[str, CheckResult]:
-    """Run the async network stage to completion."""
-    from linkcheck.check import check_urls
-
-    if not requests:
-        return {}
-    return asyncio.run(check_urls(requests, settings, on_result=on_result))
-
-
 @dataclass(frozen=True, slots=True)
 class Checked:
     """What the online part of a run found."""
@@ -168,7 +157,7 @@ def run(
             ) as extraction,
             open_state(settings, cwd=cwd, warn=warn or _quiet) as store,
         ):
-            checked = check_posts(extraction, settings, store, on_plan, on_result)
+            checked = asyncio.run(check_posts(extraction, settings, store, on_plan, on_result))
         collected, results, history = checked.collected, checked.results, checked.history
         network_down, unique = checked.network_down, checked.unique
     posts = collected.posts
@@ -224,7 +213,7 @@ def expects_cached_results(settings: Settings, *, cwd: Path) -> bool:
     return _state_path(settings, cwd).is_file()
 
 
-def check_posts(
+async def check_posts(
     extraction: PostBatches,
     settings: Settings,
     store: StateStore,
@@ -239,16 +228,6 @@ def check_posts(
     Returns the posts, the results (skipped URLs included), the history of failing URLs,
     and whether the network was down (then nothing is recorded and no result is returned).
     """
-    return asyncio.run(_check_posts(extraction, settings, store, on_plan, on_result))
-
-
-async def _check_posts(
-    extraction: PostBatches,
-    settings: Settings,
-    store: StateStore,
-    on_plan: PlanCallback | None,
-    on_result: ResultCallback | None,
-) -> Checked:
     from linkcheck.check import check_stream, check_urls
 
     now = time.time()

@@ -29,7 +29,7 @@ import httpx
 
 from linkcheck.check.transport import build_ssl_context
 from linkcheck.config import DEFAULT_USER_AGENT
-from linkcheck.models import WWW_PREFIX, WWW_SCHEME, ConfigError, Finding, Post
+from linkcheck.models import ConfigError, Finding, LinkKind, Post, link_target
 from linkcheck.rules import DEAD_LINK
 from linkcheck.sources import is_checkable, strip_fragment
 
@@ -365,8 +365,7 @@ def _dead_key(finding: Finding, timestamps: Mapping[str, str | None]) -> Archive
     if finding.rule != DEAD_LINK or finding.url is None:
         return None
     url = strip_fragment(finding.url.strip())
-    if url[: len(WWW_PREFIX)].lower() == WWW_PREFIX:
-        url = WWW_SCHEME + url  # a dead bare ``www.`` link was checked over http
+    url = link_target(url, LinkKind.BARE)  # a dead ``www.`` link can only be a bare one
     if not is_checkable(url):
         return None
     return (url, timestamps.get(finding.location.path))

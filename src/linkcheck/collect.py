@@ -315,29 +315,3 @@ def _worker_count(posts: int, *, background: bool = False) -> int:
     if usable < (1 if background else 2):
         return 0
     return min(usable, posts // (PARALLEL_MIN_POSTS // 2))
-
-
-def _extract_parallel(
-    paths: Sequence[Path],
-    cwd: Path,
-    headings: tuple[str, ...],
-    workers: int,
-    *,
-    keep_text: bool = True,
-) -> list[Outcome] | None:
-    """``_extract_batch`` over ``workers`` forked processes; None when they cannot be used.
-
-    Each batch comes back with its own shared values; values equal across batches are
-    shared here as each batch arrives.
-    """
-    shared = _Shared()
-    outcomes: list[Outcome] = []
-    try:
-        context = multiprocessing.get_context(FORK)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            extract = partial(_extract_batch, cwd=cwd, headings=headings, keep_text=keep_text)
-            for batch in pool.map(extract, _split(paths, workers)):
-                outcomes.extend(o if isinstance(o, InputProblem) else shared.post(o) for o in batch)
-    except POOL_ERRORS:
-        return None
-    return outcomes

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from linkcheck.models import (
+    WWW_PREFIX,
     CheckResult,
     Finding,
     Link,
@@ -43,7 +44,6 @@ MALFORMED_URL = "malformed-url"
 BROKEN_INTERNAL_LINK = "broken-internal-link"
 MISSING_ANCHOR = "missing-anchor"
 MISSING_SCHEME = "missing-scheme"
-WWW_PREFIX = "www."
 
 
 @dataclass(frozen=True, slots=True)
