@@ -1,0 +1,101 @@
+"""``speed_up`` changes how much work markdown-it does, never the tokens it gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from markdown_it.helpers import parseLinkDestination
+from markdown_it.token import Token
+
+from linkcheck.extract import _markdown_source, _parser, _rules
+from linkcheck.fastparse import DISPATCH_RULE, fast_link_destination, speed_up
+from tests.test_extract_property import bodies
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "commonmark" / "spec_examples.json"
+SPEC_MARKDOWN: list[str] = [e["markdown"] for e in json.loads(FIXTURE.read_text("utf-8"))]
+MAX_EXAMPLES = 300
+
+DOCUMENTS = [
+    "# Title\n\nText [a **b**](https://x.example/p?q=1&amp;r) and `code`.\n",
+    "- one\n- two [x](/y)\n  - nested ![i](i.png)\n\n1. first\n2) second\n",
+    "> quote [r]\n\n[r]: https://r.example 'T'\n[^1]: note https://n.example\n",
+    "```\n[not](a link)\n```\n\n    indented [no](link)\n\n***\n___\n",
+    "| a | b |\n|---|:-:|\n| [c](d) | e \\| f |\n\ntext\n---\n",
+    "<div>\n<a href='x'>y</a>\n</div>\n\n<https://auto.example> www.w.example/x.\n",
+    "[a](<b c>) [d](e(f)g) [h](i\\)j) [k](l 'm') [n](o\n'p') [q]( r )\n",
+    "*[a](b)* _[c](d)_ ~~[e](f)~~ \\[g](h) &copy; [i]: j\n",
+]
+"""Hand-written documents: every block rule and the link forms the shortcuts touch."""
+
+
+def stock() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+FAST = speed_up(stock())
+PLAIN = stock()
+OURS = {www: (_rules(www=www), _parser(www=www)) for www in (False, True)}
+
+
+def tokens(md: MarkdownIt, text: str) -> list[Token]:
+    return md.parse(text, {})
+
+
+@pytest.mark.parametrize("text", DOCUMENTS + SPEC_MARKDOWN)
+def test_same_tokens_as_markdown_it(text: str) -> None:
+    assert tokens(FAST, text) == tokens(PLAIN, text)
+
+
+@pytest.mark.parametrize("www", [False, True])
+@pytest.mark.parametrize("text", DOCUMENTS + SPEC_MARKDOWN)
+def test_same_tokens_with_our_rules(text: str, www: bool) -> None:
+    plain, fast = OURS[www]
+    source = _markdown_source(text)
+    assert tokens(fast, source) == tokens(plain, source)
+
+
+@settings(max_examples=MAX_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
+@given(body=bodies, www=st.booleans())
+def test_same_tokens_on_generated_documents(body: str, www: bool) -> None:
+    source = _markdown_source(body)
+    plain, fast = OURS[www]
+    assert tokens(fast, source) == tokens(plain, source)
+    assert tokens(FAST, source) == tokens(PLAIN, source)
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab<>()\\ \t\n\x01\x7f&;é")), max_size=20),
+    start=st.integers(0, 5),
+    stop=st.integers(0, 25),
+)
+def test_fast_link_destination_is_markdown_its(text: str, start: int, stop: int) -> None:
+    stop = min(stop, len(text))
+    fast = fast_link_destination(text, start, stop)
+    plain = parseLinkDestination(text, start, stop)
+    assert (fast.ok, fast.pos if fast.ok else 0, fast.str) == (
+        plain.ok,
+        plain.pos if plain.ok else 0,
+        plain.str,
+    )
+
+
+def test_the_shortcuts_are_in_place() -> None:
+    """A new markdown-it rule without a known first character would turn dispatch off."""
+    for _, fast in OURS.values():
+        enabled = [rule.name for rule in fast.inline.ruler.__rules__ if rule.enabled]
+        assert enabled == ["text", DISPATCH_RULE]
+    enabled = [rule.name for rule in FAST.inline.ruler.__rules__ if rule.enabled]
+    assert enabled == ["text", DISPATCH_RULE]
+
+
+def test_unknown_inline_rule_leaves_the_rules_as_they_are() -> None:
+    md = stock()
+    md.inline.ruler.push("custom", lambda state, silent: False)
+    speed_up(md)
+    assert DISPATCH_RULE not in [rule.name for rule in md.inline.ruler.__rules__]
+    assert tokens(md, DOCUMENTS[0]) == tokens(PLAIN, DOCUMENTS[0])
