@@ -25,7 +25,16 @@ from typing import Protocol
 
 from linkcheck.config import Settings
 from linkcheck.discover import find_posts, read_document
-from linkcheck.models import InputError, InputProblem, Link, Location, Post, Source
+from linkcheck.models import (
+    InputError,
+    InputProblem,
+    Link,
+    LinkKind,
+    Location,
+    Post,
+    Source,
+    SourceKind,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +120,7 @@ class Extraction:
         workers = _worker_count(len(found), background=background)
         self._batches = _split(found, workers)
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[list[Outcome]]] = []
+        self._futures: list[Future[list[_Packed | InputProblem]]] = []
         if workers:
             self._start(workers)
 
@@ -122,7 +131,7 @@ class Extraction:
                 max_workers=workers, mp_context=context, initializer=_ignore_interrupts
             )
             extract = partial(
-                _extract_batch, cwd=self._cwd, headings=self._headings, keep_text=self._keep_text
+                _extract_packed, cwd=self._cwd, headings=self._headings, keep_text=self._keep_text
             )
             self._futures = [self._pool.submit(extract, batch) for batch in self._batches]
         except POOL_ERRORS:
@@ -154,10 +163,10 @@ class Extraction:
             shared=self._shared,
         )
 
-    def _shared_batch(self, outcomes: list[Outcome]) -> list[Outcome]:
-        """A worker's batch with values shared with the batches before it."""
-        share = self._shared.post
-        return [o if isinstance(o, InputProblem) else share(o) for o in outcomes]
+    def _shared_batch(self, outcomes: list[_Packed | InputProblem]) -> list[Outcome]:
+        """A worker's batch, unpacked, with values shared with the batches before it."""
+        unpack = self._shared.unpack
+        return [o if isinstance(o, InputProblem) else unpack(o) for o in outcomes]
 
     def batches(self) -> Iterator[list[Outcome]]:
         """Each batch's outcomes, in order (waiting for the workers)."""
@@ -211,13 +220,13 @@ def _extract_batch(
 ) -> list[Outcome]:
     """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each.
 
-    Equal values are shared within the batch, or through ``shared`` when given.
+    Equal values are shared through ``shared`` when given. A worker gives none: the process
+    that receives its batch shares the values then, so they are not shared twice.
     """
     # Imported here, not at the top: with worker processes, only they parse Markdown.
     from linkcheck.extract import extract_post
 
     outcomes: list[Outcome] = []
-    shared = shared or _Shared()
     for path in paths:
         try:
             document = read_document(path, cwd=cwd)
@@ -225,8 +234,50 @@ def _extract_batch(
             outcomes.append(InputProblem(exc.path, exc.reason, exc.line))
             continue
         post = extract_post(document, resources_headings=headings)
-        outcomes.append(shared.post(post, keep_text=keep_text))
+        if shared is not None:
+            post = shared.post(post, keep_text=keep_text)
+        elif not keep_text:
+            post = replace(post, document=replace(document, text="", body_offset=0))
+        outcomes.append(post)
     return outcomes
+
+
+_Row = tuple[str, LinkKind, str, str, int, int, bool, SourceKind, str, int, int, str | None, bool]
+"""A link as a worker sends it: its fields in order, ``location`` and ``source`` flattened."""
+_Packed = tuple[Post, tuple[_Row, ...]]
+"""A post as a worker sends it: without its links, and its links as rows."""
+
+
+def _extract_packed(
+    paths: Sequence[Path], cwd: Path, headings: tuple[str, ...], *, keep_text: bool = True
+) -> list[_Packed | InputProblem]:
+    """``_extract_batch`` in a worker: posts packed for the trip back (``_pack``)."""
+    outcomes = _extract_batch(paths, cwd, headings, keep_text=keep_text)
+    return [o if isinstance(o, InputProblem) else _pack(o) for o in outcomes]
+
+
+def _pack(post: Post) -> _Packed:
+    """``post`` as plain tuples: they are pickled and unpickled several times faster than
+    dataclasses, and the receiving process makes each link once, with shared values."""
+    rows = tuple(
+        (
+            link.url,
+            link.kind,
+            link.text,
+            link.location.path,
+            link.location.line,
+            link.location.column,
+            link.in_resources,
+            link.source.kind,
+            link.source.key,
+            link.start,
+            link.end,
+            link.key_path,
+            link.ignored,
+        )
+        for link in post.links
+    )
+    return replace(post, links=()), rows
 
 
 class _Shared:
@@ -241,7 +292,7 @@ class _Shared:
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
         self._numbers: dict[int, int] = {}
-        self._sources: dict[Source, Source] = {}
+        self._sources: dict[tuple[SourceKind, str], Source] = {}
 
     def text(self, value: str) -> str:
         return self._strings.setdefault(value, value)
@@ -250,9 +301,12 @@ class _Shared:
         return self._numbers.setdefault(value, value)
 
     def source(self, source: Source) -> Source:
-        shared = self._sources.get(source)
+        return self.source_of(source.kind, source.key)
+
+    def source_of(self, kind: SourceKind, key: str) -> Source:
+        shared = self._sources.get((kind, key))
         if shared is None:
-            shared = self._sources[source] = Source(source.kind, self.text(source.key))
+            shared = self._sources[kind, key] = Source(kind, self.text(key))
         return shared
 
     def location(self, where: Location) -> Location:
@@ -283,6 +337,41 @@ class _Shared:
             key_path=link.key_path,
             ignored=link.ignored,
         )
+
+    def unpack(self, packed: _Packed) -> Post:
+        """The post ``_pack`` made ``packed`` from, made of shared values."""
+        post, rows = packed
+        text, number, source_of = self.text, self.number, self.source_of
+        links = tuple(
+            Link(
+                url=text(url),
+                kind=kind,
+                text=text(words),
+                location=Location(text(path), number(line), number(column)),
+                in_resources=in_resources,
+                source=source_of(source_kind, key),
+                start=number(start),
+                end=number(end),
+                key_path=key_path,
+                ignored=ignored,
+            )
+            for (
+                url,
+                kind,
+                words,
+                path,
+                line,
+                column,
+                in_resources,
+                source_kind,
+                key,
+                start,
+                end,
+                key_path,
+                ignored,
+            ) in rows
+        )
+        return replace(post, links=links)
 
     def post(self, post: Post, *, keep_text: bool = True) -> Post:
         """``post`` with shared link values (and without its text unless ``keep_text``)."""
