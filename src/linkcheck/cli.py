@@ -356,7 +356,7 @@ def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
 
     with handle_errors():
         settings = build_settings(paths, params)
-        collected = collect(settings, cwd=Path.cwd())
+        collected = collect(settings, cwd=Path.cwd(), keep_text=False)
     for problem in collected.problems:
         click.echo(f"linkcheck: {problem}", err=True)
     links = [link for post in collected.posts for link in post.links]
