@@ -13,7 +13,7 @@ from markdown_it.helpers import parseLinkDestination
 from markdown_it.token import Token
 
 from linkcheck.extract import _markdown_source, _parser, _rules
-from linkcheck.fastparse import DISPATCH_RULE, fast_link_destination, speed_up
+from linkcheck.fastparse import DISPATCH_RULE, fast_link_destination, plain_inline, speed_up
 from tests.test_extract_property import bodies
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "commonmark" / "spec_examples.json"
@@ -99,3 +99,71 @@ def test_unknown_inline_rule_leaves_the_rules_as_they_are() -> None:
     speed_up(md)
     assert DISPATCH_RULE not in [rule.name for rule in md.inline.ruler.__rules__]
     assert tokens(md, DOCUMENTS[0]) == tokens(PLAIN, DOCUMENTS[0])
+
+
+plain_words = st.text(alphabet=st.sampled_from(list("ab :/!#-=()é\t")), max_size=8)
+plain_destinations = st.text(alphabet=st.sampled_from(list("ab:/.?=#%é")), min_size=1, max_size=12)
+plain_links = st.builds(lambda t, u: f"[{t}]({u})", plain_words, plain_destinations)
+plain_texts = st.lists(st.one_of(plain_words, plain_links), max_size=8).map("".join)
+
+
+@settings(max_examples=MAX_EXAMPLES)
+@given(text=plain_texts)
+def test_plain_inline_gives_markdown_its_tokens(text: str) -> None:
+    expected: list[Token] = []
+    PLAIN.inline.parse(text, PLAIN, {}, expected)
+    got: list[Token] = []
+    spans = plain_inline(text, PLAIN, got)
+    if spans is None:
+        assert got == []
+        return
+    assert got == expected
+    opened = [t for t in expected if t.type == "link_open"]
+    assert len(spans) == len(opened)
+    for (begin, end), token in zip(spans, opened, strict=True):
+        assert PLAIN.normalizeLink(text[begin:end]) == token.attrs["href"]
+
+
+@settings(max_examples=MAX_EXAMPLES)
+@given(
+    blocks=st.lists(
+        st.tuples(st.sampled_from(["", "# ", "- ", "> ", "1. "]), plain_texts), max_size=6
+    ),
+    www=st.booleans(),
+)
+def test_same_tokens_and_notes_on_plain_documents(blocks: list[tuple[str, str]], www: bool) -> None:
+    """Posts of plain prose and plain links, where the shortcut for plain text is taken."""
+    source = "".join(f"{marker}{text}\n\n" for marker, text in blocks)
+    plain, fast = OURS[www]
+    assert tokens(fast, source) == tokens(plain, source)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See [the report](https://r.example/a?b=c#d) and [x](/y): done!",
+        "[](e)",
+        "[c](d)(e)",
+        "no links at all, but a colon: here",
+    ],
+)
+def test_plain_inline_takes_plain_text(text: str) -> None:
+    got: list[Token] = []
+    assert plain_inline(text, PLAIN, got) is not None
+    expected: list[Token] = []
+    PLAIN.inline.parse(text, PLAIN, {}, expected)
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a *b* [c](d)", "a `b` [c](d)", "[c](d e)", "[c](<d>)", "![c](d)", "a\nb [c](d)",
+        "[c] (d)", "see https://x.example [c](d)", "[c](javascript:alert(1))",
+        "[c](javascript:x)", "a &amp; [c](d)", "a \\[c](d)", "[[c]](d)", "[c](d&amp;)",
+    ],
+)  # fmt: skip
+def test_plain_inline_leaves_everything_else_to_the_rules(text: str) -> None:
+    got: list[Token] = []
+    assert plain_inline(text, PLAIN, got) is None
+    assert got == []

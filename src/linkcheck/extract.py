@@ -37,7 +37,7 @@ from markdown_it.token import Token
 
 from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
 from linkcheck.discover import find_frontmatter
-from linkcheck.fastparse import PLAIN_DESTINATION, fast_link_destination, speed_up
+from linkcheck.fastparse import PLAIN_DESTINATION, fast_link_destination, plain_inline, speed_up
 from linkcheck.models import (
     WWW_PREFIX,
     WWW_SCHEME,
@@ -448,6 +448,15 @@ def _inline_needed(state: StateCore) -> None:
 
     Headings are always parsed (their text makes anchors and Resources sections).
     """
+    _inline_stage(state, plain=False)
+
+
+def _inline_quick(state: StateCore) -> None:
+    """``_inline_needed``, with plain text and plain links tokenized without the rules."""
+    _inline_stage(state, plain=True)
+
+
+def _inline_stage(state: StateCore, *, plain: bool) -> None:
     parse = state.md.inline.parse
     terminator = state.md.inline.terminator_re
     previous: Token | None = None
@@ -461,9 +470,30 @@ def _inline_needed(state: StateCore) -> None:
                 # whole text one text token.
                 text = Token("text", "", 0, content=token.content)
                 token.children.append(text)
-            elif heading or LINKISH_RE.search(token.content):
+            elif (heading or LINKISH_RE.search(token.content)) and not (
+                plain and _plain_inline(state, token)
+            ):
                 parse(token.content, state.md, state.env, token.children)
         previous = token
+
+
+def _plain_inline(state: StateCore, token: Token) -> bool:
+    """Tokens of a block of plain text and plain links (see ``plain_inline``), noted."""
+    src = token.content
+    if WWW_PREFIX in src.lower():
+        return False  # a www. link may be in the text
+    children: list[Token] = []
+    spans = plain_inline(src, state.md, children)
+    if spans is None:
+        return False
+    openers = (child for child in children if child.type == "link_open")
+    for opener, (begin, stop) in zip(openers, spans, strict=True):
+        opener.meta[META_KEY] = _Note(
+            LinkKind.INLINE, begin, begin, stop, written=src[begin:stop], after=src[stop]
+        )
+    assert token.children is not None
+    token.children.extend(children)
+    return True
 
 
 def _parser_for(text: str) -> MarkdownIt:
@@ -473,14 +503,16 @@ def _parser_for(text: str) -> MarkdownIt:
 
 @functools.cache
 def _parser(*, www: bool) -> MarkdownIt:
-    return speed_up(_rules(www=www), block_starts=OWN_BLOCK_STARTS, inline_starts=OWN_INLINE_STARTS)
+    md = _rules(www=www, quick=True)
+    return speed_up(md, block_starts=OWN_BLOCK_STARTS, inline_starts=OWN_INLINE_STARTS)
 
 
-def _rules(*, www: bool) -> MarkdownIt:
-    """The parser with every rule of ours in place (``_parser`` makes it quicker to run)."""
+def _rules(*, www: bool, quick: bool = False) -> MarkdownIt:
+    """The parser with every rule of ours in place; ``_parser`` makes it quicker to run, with
+    the same tokens (``quick`` tokenizes plain text and plain links without the rules)."""
     md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
     md.normalizeLink = _keep  # type: ignore[method-assign]
-    md.core.ruler.at("inline", _inline_needed)
+    md.core.ruler.at("inline", _inline_quick if quick else _inline_needed)
     if md.linkify is None:  # pragma: no cover - linkify-it-py is a dependency
         raise RuntimeError("linkify-it-py is not installed")
     md.linkify.set({"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})

@@ -21,12 +21,14 @@ from markdown_it.common.utils import unescapeAll
 from markdown_it.helpers import parseLinkDestination, parseLinkLabel, parseLinkTitle
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 
 __all__ = [
     "BLOCK_STARTS",
     "INLINE_STARTS",
     "PLAIN_DESTINATION",
     "fast_link_destination",
+    "plain_inline",
     "remembered_link_label",
     "speed_up",
 ]
@@ -69,6 +71,21 @@ CODE_RULE = "code"
 CODE_INDENT = 4
 """Columns of indentation that make indented code (CommonMark)."""
 DISPATCH_RULE = "linkcheck_dispatch"
+
+_TEXT = r"(?:[^\n\\`~*_<&\[\]!:]|!(?!\[)|:(?!//))*"
+"""Inline text no rule but ``text`` can take: no markup characters, no ``![`` or ``://``."""
+_DESTINATION = r"[^<\x00-\x20\x7f()\\&][^\x00-\x20\x7f()\\&]*"
+"""A link destination markdown-it takes as written: no brackets, escapes or entities."""
+PLAIN_INLINE = re.compile(rf"{_TEXT}(?:\[{_TEXT}\]\({_DESTINATION}\){_TEXT})*\Z")
+"""Inline text made of plain text and plain ``[text](destination)`` links only."""
+PLAIN_LINK = re.compile(rf"\[({_TEXT})\]\(({_DESTINATION})\)")
+IDLE_POST_RULES = frozenset({"balance_pairs", "strikethrough", "emphasis", "fragments_join"})
+"""markdown-it's inline post-processing rules, which change nothing without delimiters or
+adjacent text tokens."""
+TEXT_TYPE = "text"
+LINK_OPEN = "link_open"
+LINK_CLOSE = "link_close"
+LINK_TAG = "a"
 
 LABEL_KEY = "label"
 """First item of the cache key of a link label measured (see ``remembered_link_label``)."""
@@ -178,6 +195,45 @@ def _dispatch_inline_rules(md: MarkdownIt, starts: Mapping[str, str]) -> None:
 
     ruler.disable([rule.name for rule in active[1:]])
     ruler.push(DISPATCH_RULE, dispatch)
+
+
+# ---------------------------------------------------------------------------
+# Plain inline text
+# ---------------------------------------------------------------------------
+
+
+def plain_inline(src: str, md: MarkdownIt, tokens: list[Token]) -> list[tuple[int, int]] | None:
+    """Tokens for inline text of plain text and plain links, without running the rules.
+
+    When ``src`` is only text and ``[text](destination)`` links (``PLAIN_INLINE``: no
+    emphasis, code, HTML, escapes, entities, line breaks or images), the tokens markdown-it
+    would give are appended to ``tokens`` and the span of each link's destination in
+    ``src`` is returned, in order. Otherwise nothing is appended and the answer is None.
+    markdown-it's post-processing rules (emphasis and strikethrough pairs, joining text) have
+    nothing to do on such tokens; with any other post-processing rule the answer is None.
+    """
+    if PLAIN_INLINE.match(src) is None or not _plain_post_processing(md):
+        return None
+    links = list(PLAIN_LINK.finditer(src))
+    hrefs = [md.normalizeLink(link.group(2)) for link in links]
+    if not all(md.validateLink(href) for href in hrefs):
+        return None
+    pos = 0
+    for link, href in zip(links, hrefs, strict=True):
+        if link.start() > pos:
+            tokens.append(Token(TEXT_TYPE, "", 0, content=src[pos : link.start()]))
+        tokens.append(Token(LINK_OPEN, LINK_TAG, 1, attrs={"href": href}))
+        if link.group(1):
+            tokens.append(Token(TEXT_TYPE, "", 0, content=link.group(1), level=1))
+        tokens.append(Token(LINK_CLOSE, LINK_TAG, -1))
+        pos = link.end()
+    if pos < len(src):
+        tokens.append(Token(TEXT_TYPE, "", 0, content=src[pos:]))
+    return [link.span(2) for link in links]
+
+
+def _plain_post_processing(md: MarkdownIt) -> bool:
+    return all(rule.name in IDLE_POST_RULES for rule in md.inline.ruler2.__rules__ if rule.enabled)
 
 
 # ---------------------------------------------------------------------------
