@@ -29,6 +29,7 @@ DOCUMENTS = [
     "<div>\n<a href='x'>y</a>\n</div>\n\n<https://auto.example> www.w.example/x.\n",
     "[a](<b c>) [d](e(f)g) [h](i\\)j) [k](l 'm') [n](o\n'p') [q]( r )\n",
     "*[a](b)* _[c](d)_ ~~[e](f)~~ \\[g](h) &copy; [i]: j\n",
+    "See [a](https://www.x.example/p) and www.y.example here.\n\n[b](https://www.z.example)\n",
 ]
 """Hand-written documents: every block rule and the link forms the shortcuts touch."""
 
@@ -103,8 +104,11 @@ def test_unknown_inline_rule_leaves_the_rules_as_they_are() -> None:
 
 plain_words = st.text(alphabet=st.sampled_from(list("ab :/!#-=()é\t")), max_size=8)
 plain_destinations = st.text(alphabet=st.sampled_from(list("ab:/.?=#%é")), min_size=1, max_size=12)
-plain_links = st.builds(lambda t, u: f"[{t}]({u})", plain_words, plain_destinations)
-plain_texts = st.lists(st.one_of(plain_words, plain_links), max_size=8).map("".join)
+www = st.sampled_from(["www.q.example", " WWW.q.example/x ", "https://www.q.example/"])
+plain_links = st.builds(
+    lambda t, u: f"[{t}]({u})", st.one_of(plain_words, www), st.one_of(plain_destinations, www)
+)
+plain_texts = st.lists(st.one_of(plain_words, plain_links, www), max_size=8).map("".join)
 
 
 @settings(max_examples=MAX_EXAMPLES)

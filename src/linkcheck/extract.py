@@ -37,7 +37,13 @@ from markdown_it.token import Token
 
 from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
 from linkcheck.discover import find_frontmatter
-from linkcheck.fastparse import PLAIN_DESTINATION, fast_link_destination, plain_inline, speed_up
+from linkcheck.fastparse import (
+    PLAIN_DESTINATION,
+    PLAIN_LINK,
+    fast_link_destination,
+    plain_inline,
+    speed_up,
+)
 from linkcheck.models import (
     WWW_PREFIX,
     WWW_SCHEME,
@@ -480,8 +486,8 @@ def _inline_stage(state: StateCore, *, plain: bool) -> None:
 def _plain_inline(state: StateCore, token: Token) -> bool:
     """Tokens of a block of plain text and plain links (see ``plain_inline``), noted."""
     src = token.content
-    if WWW_PREFIX in src.lower():
-        return False  # a www. link may be in the text
+    if WWW_PREFIX in src.lower() and WWW_PREFIX in PLAIN_LINK.sub(" ", src).lower():
+        return False  # a www. link may be in the text (in a link it is part of the link)
     children: list[Token] = []
     spans = plain_inline(src, state.md, children)
     if spans is None:

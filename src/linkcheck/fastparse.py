@@ -27,6 +27,7 @@ __all__ = [
     "BLOCK_STARTS",
     "INLINE_STARTS",
     "PLAIN_DESTINATION",
+    "PLAIN_LINK",
     "fast_link_destination",
     "plain_inline",
     "remembered_link_label",
