@@ -73,11 +73,12 @@ CODE_INDENT = 4
 """Columns of indentation that make indented code (CommonMark)."""
 DISPATCH_RULE = "linkcheck_dispatch"
 
-_TEXT = r"(?:[^\n\\`~*_<&\[\]!:]|!(?!\[)|:(?!//))*"
-"""Inline text no rule but ``text`` can take: no markup characters, no ``![`` or ``://``."""
-_DESTINATION = r"[^<\x00-\x20\x7f()\\&][^\x00-\x20\x7f()\\&]*"
+_TEXT = r"(?>[^\n\\`~*_<&\[\]!:]++|!(?!\[)|:(?!//))*+"
+"""Inline text no rule but ``text`` can take: no markup characters, no ``![`` or ``://``.
+(Possessive: nothing built on it backtracks.)"""
+_DESTINATION = r"[^<\x00-\x20\x7f()\\&][^\x00-\x20\x7f()\\&]*+"
 """A link destination markdown-it takes as written: no brackets, escapes or entities."""
-PLAIN_INLINE = re.compile(rf"{_TEXT}(?:\[{_TEXT}\]\({_DESTINATION}\){_TEXT})*\Z")
+PLAIN_INLINE = re.compile(rf"{_TEXT}(?:\[{_TEXT}\]\({_DESTINATION}\){_TEXT})*+\Z")
 """Inline text made of plain text and plain ``[text](destination)`` links only."""
 PLAIN_LINK = re.compile(rf"\[({_TEXT})\]\(({_DESTINATION})\)")
 IDLE_POST_RULES = frozenset({"balance_pairs", "strikethrough", "emphasis", "fragments_join"})
