@@ -5,6 +5,11 @@ directory (or into ``--keep DIR``, which is kept) and prints how long finding, r
 extracting them takes (best of ``--repeat``): one by one in this process, and through
 ``collect`` (the pipeline's entry, which uses worker processes for many posts).
 
+``--dir DIR`` times posts already written instead, such as the large corpus of the side by
+side benchmark (``python -m benchmarks.corpus large --out DIR``, posts in ``DIR/posts``).
+``collect`` runs as the commands do: worker processes on many posts, the posts' text not
+kept.
+
 The end-to-end figure of the command line on the same posts:
 
     python -m benchmarks.bench_extract --keep /tmp/linkcheck-corpus
@@ -14,12 +19,14 @@ The end-to-end figure of the command line on the same posts:
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import tempfile
 import time
 from pathlib import Path
 
-from linkcheck.app import collect
+from linkcheck.cli import GC_THRESHOLDS
+from linkcheck.collect import collect
 from linkcheck.config import Settings
 from linkcheck.discover import find_posts, read_document
 from linkcheck.extract import extract_post
@@ -86,7 +93,7 @@ def run_collect(root: Path) -> tuple[float, int, int]:
     """Seconds for ``collect`` over ``root`` (as the command line runs it), posts and links."""
     settings = Settings(paths=(str(root),))
     started = time.perf_counter()
-    collected = collect(settings, cwd=root)
+    collected = collect(settings, cwd=root, keep_text=False)
     links = sum(len(post.links) for post in collected.posts)
     return time.perf_counter() - started, len(collected.posts), links
 
@@ -109,12 +116,24 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=DEFAULT_POSTS)
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT)
     parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="time the posts already in this directory (e.g. a corpus of benchmarks.corpus)",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         default=None,
         help="write the posts here and keep them (an empty or new directory)",
     )
     args = parser.parse_args()
+    gc.set_threshold(*GC_THRESHOLDS)  # as the command line sets them
+    if args.dir is not None:
+        if not args.dir.is_dir():
+            parser.error(f"{args.dir} is not a directory")
+        measure(args.dir, args.repeat)
+        return
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
         if any(args.keep.iterdir()):
