@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from pypdf import PdfWriter
 
 from linkcheck.check.page import (
+    CHALLENGE_ANCHORS,
+    CHALLENGE_MARKERS,
     MAX_TITLE_CHARS,
     PageInfo,
     _soup_title,
@@ -626,3 +628,16 @@ def test_fast_title_never_contradicts_soup(parts: list[str]) -> None:
     fast = fast_title(head)
     if fast is not None:
         assert fast == _soup_title(head)
+
+
+def test_every_challenge_marker_holds_an_anchor() -> None:
+    """The quick test for markers may only skip pages that hold none of them."""
+    for marker in CHALLENGE_MARKERS:
+        assert any(anchor in marker for anchor in CHALLENGE_ANCHORS), marker
+
+
+@pytest.mark.parametrize("marker", CHALLENGE_MARKERS)
+def test_each_challenge_marker_is_found_in_any_case(marker: bytes) -> None:
+    body = b"<html><head><title>Notes</title></head><body>" + marker.upper() + b"</body>"
+    assert parse_html(body, content_type=HTML).challenge
+    assert not parse_html(body.replace(marker.upper(), b"text"), content_type=HTML).challenge

@@ -114,6 +114,16 @@ CHALLENGE_MARKERS: tuple[bytes, ...] = (
     b"/_sec/cp_challenge/",  # Akamai
 )
 """Byte strings (lower case) found only in bot-wall pages, never in a real article."""
+CHALLENGE_ANCHORS: tuple[bytes, ...] = (
+    b"cf_",
+    b"cf-",
+    b"challenge",
+    b"captcha",
+    b"incapsula",
+    b"ddos-guard",
+)
+"""Each marker holds one of these: a page without any of them (almost every page) is
+searched six times, not once per marker."""
 
 CHALLENGE_STATUSES: frozenset[int] = frozenset({403, 429, 503})
 """Statuses with which walls usually answer."""
@@ -490,6 +500,8 @@ def _is_challenge_title(title: str | None) -> bool:
 
 def _has_challenge_marker(body: bytes) -> bool:
     window = body[:CHALLENGE_SNIFF_BYTES].lower()
+    if not any(anchor in window for anchor in CHALLENGE_ANCHORS):
+        return False
     return any(marker in window for marker in CHALLENGE_MARKERS)
 
 
