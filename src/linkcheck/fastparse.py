@@ -129,8 +129,8 @@ def _gate_block_rules(md: MarkdownIt, block_starts: Mapping[str, str]) -> None:
         starts = block_starts.get(rule.name)
         if starts is not None:
             gated = _first_character(rule.fn, frozenset(starts))
-        elif rule.name == TABLE_RULE:
-            gated = _table_gate(rule.fn)
+        elif rule.name == TABLE_RULE:  # a table's second line is its delimiter row
+            gated = _first_character(rule.fn, TABLE_DELIMITER_STARTS, line=1)
         elif rule.name == CODE_RULE:
             gated = _code_gate(rule.fn)
         else:
@@ -138,23 +138,16 @@ def _gate_block_rules(md: MarkdownIt, block_starts: Mapping[str, str]) -> None:
         ruler.at(rule.name, gated, {"alt": list(rule.alt)})
 
 
-def _first_character(rule: BlockRule, starts: frozenset[str]) -> BlockRule:
+def _first_character(rule: BlockRule, starts: frozenset[str], *, line: int = 0) -> BlockRule:
+    """``rule``, tried only when the first non-space character of the line ``line`` lines
+    below the rule's first line is one of ``starts``."""
+
     def gated(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        begin = state.bMarks[start_line] + state.tShift[start_line]
+        target = start_line + line
+        if target >= end_line:
+            return False
+        begin = state.bMarks[target] + state.tShift[target]
         if state.src[begin : begin + 1] not in starts:
-            return False
-        return rule(state, start_line, end_line, silent)
-
-    return gated
-
-
-def _table_gate(rule: BlockRule) -> BlockRule:
-    def gated(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        if start_line + 2 > end_line:
-            return False
-        second = start_line + 1
-        begin = state.bMarks[second] + state.tShift[second]
-        if state.src[begin : begin + 1] not in TABLE_DELIMITER_STARTS:
             return False
         return rule(state, start_line, end_line, silent)
 
