@@ -23,9 +23,11 @@ MAX_EXAMPLES = 300
 DOCUMENTS = [
     "# Title\n\nText [a **b**](https://x.example/p?q=1&amp;r) and `code`.\n",
     "- one\n- two [x](/y)\n  - nested ![i](i.png)\n\n1. first\n2) second\n",
+    "+ plus [a](b)\n+ again\n\n* star\n\ntext\n+ interrupts\n\n9) nine\n",
     "> quote [r]\n\n[r]: https://r.example 'T'\n[^1]: note https://n.example\n",
     "```\n[not](a link)\n```\n\n    indented [no](link)\n\n***\n___\n",
     "| a | b |\n|---|:-:|\n| [c](d) | e \\| f |\n\ntext\n---\n",
+    "a | b\n--- | :--\nc | [d](e)\n\n> x | y\n> -|-\n",
     "<div>\n<a href='x'>y</a>\n</div>\n\n<https://auto.example> www.w.example/x.\n",
     "[a](<b c>) [d](e(f)g) [h](i\\)j) [k](l 'm') [n](o\n'p') [q]( r )\n",
     "*[a](b)* _[c](d)_ ~~[e](f)~~ \\[g](h) &copy; [i]: j\n",
