@@ -19,6 +19,7 @@ from tests.test_extract_property import bodies
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "commonmark" / "spec_examples.json"
 SPEC_MARKDOWN: list[str] = [e["markdown"] for e in json.loads(FIXTURE.read_text("utf-8"))]
 MAX_EXAMPLES = 300
+PLAIN_EXAMPLES = 1000
 
 DOCUMENTS = [
     "# Title\n\nText [a **b**](https://x.example/p?q=1&amp;r) and `code`.\n",
@@ -106,16 +107,48 @@ def test_unknown_inline_rule_leaves_the_rules_as_they_are() -> None:
 
 plain_words = st.text(alphabet=st.sampled_from(list("ab :/!#-=()é\t")), max_size=8)
 plain_destinations = st.text(alphabet=st.sampled_from(list("ab:/.?=#%é")), min_size=1, max_size=12)
-www = st.sampled_from(["www.q.example", " WWW.q.example/x ", "https://www.q.example/"])
-plain_links = st.builds(
-    lambda t, u: f"[{t}]({u})", st.one_of(plain_words, www), st.one_of(plain_destinations, www)
+emphasis = st.builds(
+    lambda before, mark, words, after: f"{before}{mark}{words}{mark}{after}",
+    st.sampled_from(["", " ", "a", "(", "*"]),
+    st.sampled_from(["*", "**", "_", "__", "***", "*_"]),
+    st.text(alphabet=st.sampled_from(list("ab é.:*_")), max_size=6),
+    st.sampled_from(["", " ", ".", ")", "a", "*", "]", "!"]),
 )
-plain_texts = st.lists(st.one_of(plain_words, plain_links, www), max_size=8).map("".join)
+code = st.builds(
+    lambda ticks, text: f"{ticks}{text}{ticks}",
+    st.sampled_from(["`", "``", "`` "]),
+    st.text(alphabet=st.sampled_from(list("ab *[]()<&`\\")), max_size=6),
+)
+www = st.sampled_from(["www.q.example", " WWW.q.example/x ", "https://www.q.example/"])
+word = st.text(alphabet=st.sampled_from(list("abcXYZ019 é.,:()#-")), min_size=1, max_size=7)
+clean_emphasis = st.builds(
+    lambda before, mark, first, middle, last, after: (
+        f"{before}{mark}{first}{middle}{last}{mark}{after}"
+    ),
+    st.sampled_from([" ", "(", ""]),
+    st.sampled_from(["*", "**", "_", "__"]),
+    st.sampled_from(list("aZ0")),
+    word,
+    st.sampled_from(["", "b", "9", "."]),
+    st.sampled_from([" ", ".", ",", ")", "", ":", "?", "!", "a"]),
+)
+clean_code = st.builds(lambda text: f"`{text}`", word)
+labels = st.lists(st.one_of(plain_words, emphasis, clean_emphasis, www), max_size=3).map("".join)
+plain_links = st.builds(lambda t, u: f"[{t}]({u})", labels, st.one_of(plain_destinations, www))
+plain_texts = st.lists(st.one_of(plain_words, plain_links, www, emphasis, code), max_size=8).map(
+    "".join
+)
 
 
-@settings(max_examples=MAX_EXAMPLES)
-@given(text=plain_texts)
-def test_plain_inline_gives_markdown_its_tokens(text: str) -> None:
+clean_labels = st.lists(st.one_of(word, clean_emphasis), max_size=3).map("".join)
+clean_links = st.builds(lambda t, u: f"[{t}]({u})", clean_labels, plain_destinations)
+clean_texts = st.lists(
+    st.one_of(word, clean_emphasis, clean_code, clean_links), min_size=1, max_size=8
+).map("".join)
+"""Text that is mostly plain, with near misses: the shortcut is taken for most of it."""
+
+
+def assert_plain_inline_is_markdown_its(text: str) -> None:
     expected: list[Token] = []
     PLAIN.inline.parse(text, PLAIN, {}, expected)
     got: list[Token] = []
@@ -131,9 +164,24 @@ def test_plain_inline_gives_markdown_its_tokens(text: str) -> None:
 
 
 @settings(max_examples=MAX_EXAMPLES)
+@given(text=plain_texts)
+def test_plain_inline_gives_markdown_its_tokens(text: str) -> None:
+    assert_plain_inline_is_markdown_its(text)
+
+
+@settings(max_examples=PLAIN_EXAMPLES)
+@given(text=clean_texts)
+def test_plain_inline_gives_markdown_its_tokens_on_mostly_plain_text(text: str) -> None:
+    assert_plain_inline_is_markdown_its(text)
+
+
+@settings(max_examples=MAX_EXAMPLES)
 @given(
     blocks=st.lists(
-        st.tuples(st.sampled_from(["", "# ", "- ", "> ", "1. "]), plain_texts), max_size=6
+        st.tuples(
+            st.sampled_from(["", "# ", "- ", "> ", "1. "]), st.one_of(plain_texts, clean_texts)
+        ),
+        max_size=6,
     ),
     www=st.booleans(),
 )
@@ -150,6 +198,10 @@ def test_same_tokens_and_notes_on_plain_documents(blocks: list[tuple[str, str]],
         "See [the report](https://r.example/a?b=c#d) and [x](/y): done!",
         "[](e)",
         "[c](d)(e)",
+        "a *b* [c](d), **e** __f__ _g_: [**h** i *j*](k) (*l*) `m*n [o](p)` `q`.",
+        "(_b_)x",
+        "**x**",
+        "a`b` [c](d)",
         "no links at all, but a colon: here",
     ],
 )
@@ -164,7 +216,10 @@ def test_plain_inline_takes_plain_text(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "a *b* [c](d)", "a `b` [c](d)", "[c](d e)", "[c](<d>)", "![c](d)", "a\nb [c](d)",
+        "a ` b` [c](d)", "a ``b`` [c](d)", "a `b`` [c](d)", "`b [c](d)",
+        "a*b* [c](d)", "*a [c](d)", "**a* [c](d)", "_a_b [c](d)", "**a **", "_b_a [c](d)",
+        "\x1c_b_ [c](d)", "**b**a", "a**b**", "[`c`](d)", "*a [c](d) b*", "[c](d e)",
+        "[c](<d>)", "![c](d)", "a\nb [c](d)",
         "[c] (d)", "see https://x.example [c](d)", "[c](javascript:alert(1))",
         "[c](javascript:x)", "a &amp; [c](d)", "a \\[c](d)", "[[c]](d)", "[c](d&amp;)",
     ],

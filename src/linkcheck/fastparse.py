@@ -73,21 +73,53 @@ CODE_INDENT = 4
 """Columns of indentation that make indented code (CommonMark)."""
 DISPATCH_RULE = "linkcheck_dispatch"
 
-_TEXT = r"(?>[^\n\\`~*_<&\[\]!:]++|!(?!\[)|:(?!//))*+"
-"""Inline text no rule but ``text`` can take: no markup characters, no ``![`` or ``://``.
-(Possessive: nothing built on it backtracks.)"""
+_STEP = r"(?>[^\n\\`~*_<&\[\]!:]++|!(?!\[)|:(?!//))"
+"""Text only the ``text`` rule takes: no markup character, no ``![`` or ``://``. (Atomic and
+possessive, as everything built on it: these expressions never backtrack.)"""
+_SPACE = "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+"""What markdown-it counts as white space around emphasis (inside a character class)."""
+_CODE = r"`(?P<code>[^`\n ][^`\n]*+(?<! ))`(?!`)"
+"""A code span of single backticks whose text has no space at either end (kept as written)."""
 _DESTINATION = r"[^<\x00-\x20\x7f()\\&][^\x00-\x20\x7f()\\&]*+"
 """A link destination markdown-it takes as written: no brackets, escapes or entities."""
-PLAIN_INLINE = re.compile(rf"{_TEXT}(?:\[{_TEXT}\]\({_DESTINATION}\){_TEXT})*+\Z")
-"""Inline text made of plain text and plain ``[text](destination)`` links only."""
-PLAIN_LINK = re.compile(rf"\[({_TEXT})\]\(({_DESTINATION})\)")
-IDLE_POST_RULES = frozenset({"balance_pairs", "strikethrough", "emphasis", "fragments_join"})
-"""markdown-it's inline post-processing rules, which change nothing without delimiters or
-adjacent text tokens."""
+
+
+def _emphasis(mark: str = "mark", inner: str = "inner") -> str:
+    """Emphasis that can be read only one way: the opening run follows white space, a bracket
+    or the start and comes before a letter or digit; the closing run, the same characters,
+    follows a letter or digit and comes before white space, punctuation or the end. (Its
+    groups are named ``mark`` and ``inner``, or as given.)"""
+    return (
+        rf"(?<![^{_SPACE}(\[])(?P<{mark}>\*\*|\*|__|_)"
+        rf"(?P<{inner}>[A-Za-z0-9]{_STEP}*+(?<=[A-Za-z0-9]))(?P={mark})(?![^{_SPACE}.,;:?)\]])"
+    )
+
+
+def _label(name: str) -> str:
+    """Link text: plain text and emphasis (groups named after ``name``)."""
+    return rf"(?:{_STEP}|{_emphasis(name + '_mark', name + '_inner')})*+"
+
+
+PLAIN_LINK = re.compile(rf"\[(?P<label>{_label('l')})\]\((?P<destination>{_DESTINATION})\)")
+"""A link as plain inline text has them: ``[text](destination)``."""
+PLAIN_INLINE = re.compile(rf"(?:{_STEP}|{_CODE}|{PLAIN_LINK.pattern}|{_emphasis()})*+\Z")
+"""Plain inline text: text, code spans, simple emphasis and plain links, nothing else."""
+_PIECE = re.compile(rf"(?P<text>{_STEP}++)|{_CODE}|{PLAIN_LINK.pattern}|{_emphasis()}")
+_LABEL_PIECE = re.compile(rf"(?P<text>{_STEP}++)|{_emphasis()}")
+TEXT_GROUP = "text"
+CODE_GROUP = "code"
+DESTINATION_GROUP = "destination"
+POST_RULES = frozenset({"balance_pairs", "strikethrough", "emphasis", "fragments_join"})
+"""markdown-it's inline post-processing rules, whose work ``plain_inline`` does itself."""
 TEXT_TYPE = "text"
 LINK_OPEN = "link_open"
 LINK_CLOSE = "link_close"
 LINK_TAG = "a"
+CODE_TYPE = "code_inline"
+CODE_TAG = "code"
+CODE_MARK = "`"
+STRONG = ("strong_open", "strong_close", "strong")
+EMPHASIS = ("em_open", "em_close", "em")
 
 LABEL_KEY = "label"
 """First item of the cache key of a link label measured (see ``remembered_link_label``)."""
@@ -198,37 +230,79 @@ def _dispatch_inline_rules(md: MarkdownIt, starts: Mapping[str, str]) -> None:
 
 
 def plain_inline(src: str, md: MarkdownIt, tokens: list[Token]) -> list[tuple[int, int]] | None:
-    """Tokens for inline text of plain text and plain links, without running the rules.
+    """The tokens of plain inline text, made without running markdown-it's inline rules.
 
-    When ``src`` is only text and ``[text](destination)`` links (``PLAIN_INLINE``: no
-    emphasis, code, HTML, escapes, entities, line breaks or images), the tokens markdown-it
-    would give are appended to ``tokens`` and the span of each link's destination in
-    ``src`` is returned, in order. Otherwise nothing is appended and the answer is None.
-    markdown-it's post-processing rules (emphasis and strikethrough pairs, joining text) have
-    nothing to do on such tokens; with any other post-processing rule the answer is None.
+    When ``src`` is plain (``PLAIN_INLINE``: text, code spans, emphasis that can be read only
+    one way and ``[text](destination)`` links; no HTML, escapes, entities, line breaks,
+    images or bare URLs), the tokens markdown-it would give are appended to ``tokens`` and
+    the span of each link's destination in ``src`` is returned, in order. Otherwise nothing
+    is appended and the answer is None. The work of markdown-it's post-processing rules
+    (pairing emphasis, joining text) is done here, so with any other such rule the answer
+    is None too.
     """
-    if PLAIN_INLINE.match(src) is None or not _plain_post_processing(md):
+    if PLAIN_INLINE.match(src) is None or not _standard_post_processing(md):
         return None
-    links = list(PLAIN_LINK.finditer(src))
-    hrefs = [md.normalizeLink(link.group(2)) for link in links]
+    pieces = list(_PIECE.finditer(src))
+    links = [piece for piece in pieces if piece.lastgroup == DESTINATION_GROUP]
+    hrefs = [md.normalizeLink(link.group(DESTINATION_GROUP)) for link in links]
     if not all(md.validateLink(href) for href in hrefs):
         return None
-    pos = 0
-    for link, href in zip(links, hrefs, strict=True):
-        if link.start() > pos:
-            tokens.append(Token(TEXT_TYPE, "", 0, content=src[pos : link.start()]))
-        tokens.append(Token(LINK_OPEN, LINK_TAG, 1, attrs={"href": href}))
-        if link.group(1):
-            tokens.append(Token(TEXT_TYPE, "", 0, content=link.group(1), level=1))
-        tokens.append(Token(LINK_CLOSE, LINK_TAG, -1))
-        pos = link.end()
-    if pos < len(src):
-        tokens.append(Token(TEXT_TYPE, "", 0, content=src[pos:]))
-    return [link.span(2) for link in links]
+    made: list[Token] = []
+    href = iter(hrefs)
+    for piece in pieces:
+        kind = piece.lastgroup
+        if kind == TEXT_GROUP:  # the usual piece, made here rather than in _push
+            made.append(Token(TEXT_TYPE, "", 0, content=piece.group(kind)))
+        elif kind == DESTINATION_GROUP:
+            made.append(Token(LINK_OPEN, LINK_TAG, 1, attrs={"href": next(href)}))
+            label = piece.start("label"), piece.end("label")
+            if label[1] > label[0]:
+                for inner in _LABEL_PIECE.finditer(src, *label):
+                    _push(inner, 1, made)
+            made.append(Token(LINK_CLOSE, LINK_TAG, -1))
+        else:
+            _push(piece, 0, made)
+    # Only the empty text a strong run leaves behind can stand next to other text.
+    tokens.extend(_join_text(made) if "**" in src or "__" in src else made)
+    return [link.span(DESTINATION_GROUP) for link in links]
 
 
-def _plain_post_processing(md: MarkdownIt) -> bool:
-    return all(rule.name in IDLE_POST_RULES for rule in md.inline.ruler2.__rules__ if rule.enabled)
+def _push(piece: re.Match[str], level: int, made: list[Token]) -> None:
+    """The tokens of text, a code span or emphasis, as markdown-it has them before it joins
+    adjacent text."""
+    kind = piece.lastgroup  # the last group of each alternative names it
+    if kind == TEXT_GROUP:
+        made.append(Token(TEXT_TYPE, "", 0, content=piece.group(kind), level=level))
+        return
+    if kind == CODE_GROUP:
+        made.append(Token(CODE_TYPE, CODE_TAG, 0, content=piece.group(kind), markup=CODE_MARK))
+        return
+    mark = piece.group("mark")
+    opener, closer, tag = STRONG if len(mark) == 2 else EMPHASIS
+    if len(mark) == 2:  # the outer character of each run stays behind as empty text
+        made.append(Token(TEXT_TYPE, "", 0, level=level))
+    made.append(Token(opener, tag, 1, markup=mark, level=level))
+    made.append(Token(TEXT_TYPE, "", 0, content=piece.group("inner"), level=level + 1))
+    made.append(Token(closer, tag, -1, markup=mark, level=level))
+    if len(mark) == 2:
+        made.append(Token(TEXT_TYPE, "", 0, level=level))
+
+
+def _join_text(made: list[Token]) -> list[Token]:
+    """Adjacent text tokens made one, as markdown-it's ``fragments_join`` does."""
+    joined: list[Token] = []
+    for token in made:
+        if token.type == TEXT_TYPE and joined and joined[-1].type == TEXT_TYPE:
+            token.content = joined[-1].content + token.content
+            joined[-1] = token
+        else:
+            joined.append(token)
+    return joined
+
+
+def _standard_post_processing(md: MarkdownIt) -> bool:
+    enabled = {rule.name for rule in md.inline.ruler2.__rules__ if rule.enabled}
+    return enabled == POST_RULES
 
 
 # ---------------------------------------------------------------------------
