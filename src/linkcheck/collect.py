@@ -26,6 +26,7 @@ from typing import Protocol
 from linkcheck.config import Settings
 from linkcheck.discover import find_posts, read_document
 from linkcheck.models import (
+    Document,
     InputError,
     InputProblem,
     Link,
@@ -237,9 +238,14 @@ def _extract_batch(
         if shared is not None:
             post = shared.post(post, keep_text=keep_text)
         elif not keep_text:
-            post = replace(post, document=replace(document, text="", body_offset=0))
+            post = replace(post, document=_without_text(document))
         outcomes.append(post)
     return outcomes
+
+
+def _without_text(document: Document) -> Document:
+    """``document`` with its text dropped, for runs that never read it again."""
+    return replace(document, text="", body_offset=0)
 
 
 _Row = tuple[str, LinkKind, str, str, int, int, bool, SourceKind, str, int, int, str | None, bool]
@@ -378,7 +384,7 @@ class _Shared:
         links = tuple(self.link(link) for link in post.links)
         document = post.document
         if not keep_text:
-            document = replace(document, text="", body_offset=0)
+            document = _without_text(document)
         if document is post.document and all(
             new is old for new, old in zip(links, post.links, strict=True)
         ):

@@ -40,7 +40,6 @@ from markdown_it.token import Token
 from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
 from linkcheck.discover import find_frontmatter
 from linkcheck.fastparse import (
-    PLAIN_DESTINATION,
     PLAIN_LINK,
     fast_link_destination,
     plain_inline,
@@ -586,12 +585,6 @@ def _describe_link(state: StateInline, start: int, end: int, *, image: bool) -> 
         pos = label_end + 2
         while pos < end and src[pos] in " \t\n":
             pos += 1
-        plain = PLAIN_DESTINATION.match(src, pos, end)
-        if plain is not None and (plain.end() == end or src[plain.end()] not in "(\\"):
-            # No parenthesis or backslash: the destination ends where this run ends, as
-            # markdown-it's own (character by character) reading would find.
-            begin, stop = pos, plain.end()
-            return _Note(kind, begin, begin, stop, written=src[begin:stop], after=src[stop])
         result = fast_link_destination(src, pos, end)
         if not result.ok or result.pos <= pos:
             if pos == end - 1:  # ``[text]()``: nothing before the closing parenthesis

@@ -26,7 +26,6 @@ from markdown_it.token import Token
 __all__ = [
     "BLOCK_STARTS",
     "INLINE_STARTS",
-    "PLAIN_DESTINATION",
     "PLAIN_LINK",
     "fast_link_destination",
     "plain_inline",
@@ -124,7 +123,7 @@ EMPHASIS = ("em_open", "em_close", "em")
 LABEL_KEY = "label"
 """First item of the cache key of a link label measured (see ``remembered_link_label``)."""
 
-PLAIN_DESTINATION = re.compile(r"[^<\x00-\x20\x7f()\\][^\x00-\x20\x7f()\\]*")
+_SIMPLE_DESTINATION = re.compile(r"[^<\x00-\x20\x7f()\\][^\x00-\x20\x7f()\\]*")
 """A link destination without angle brackets, parentheses, escapes, spaces or controls."""
 
 
@@ -313,7 +312,7 @@ def _standard_post_processing(md: MarkdownIt) -> bool:
 def fast_link_destination(string: str, pos: int, maximum: int) -> Any:
     """markdown-it's ``parseLinkDestination``, with one regular expression for the usual case:
     no ``<``, parenthesis or backslash before the first space, control character or ``)``."""
-    plain = PLAIN_DESTINATION.match(string, pos, maximum)
+    plain = _SIMPLE_DESTINATION.match(string, pos, maximum)
     if plain is None or (plain.end() < maximum and string[plain.end()] in "(\\"):
         return parseLinkDestination(string, pos, maximum)
     return _Destination(plain.end(), unescapeAll(plain.group()))
