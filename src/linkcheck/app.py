@@ -168,7 +168,7 @@ def run(
         history=history,
     )
     if settings.suggest_archive and results:
-        findings = suggest_archived_copies(findings, posts, settings)
+        findings = suggest_archived_copies(findings, posts, settings, warn=warn or _quiet)
     links = tuple(link for post in posts for link in post.links)
     return Report(
         posts=tuple(_summary(p) for p in posts),
@@ -298,19 +298,30 @@ def _summary(post: Post) -> PostSummary:
 
 
 def suggest_archived_copies(
-    findings: Sequence[Finding], posts: Sequence[Post], settings: Settings
+    findings: Sequence[Finding],
+    posts: Sequence[Post],
+    settings: Settings,
+    *,
+    warn: WarnCallback = _quiet,
 ) -> list[Finding]:
     """Dead links get the Wayback Machine snapshot closest to their post's publish date.
 
-    Bounded in time; a failing archive only means fewer suggestions.
+    Bounded in time; when the archive cannot be asked, ``warn`` says so and the findings
+    concerned say it too.
     """
     from linkcheck.archive import archive_queries, suggest_archives, with_archive_suggestions
 
     queries = archive_queries(findings, posts)
     if not queries:
         return list(findings)
-    archives = asyncio.run(suggest_archives(queries, user_agent=settings.user_agent))
-    return with_archive_suggestions(findings, posts, archives)
+    failed: set[tuple[str, str | None]] = set()
+    archives = asyncio.run(suggest_archives(queries, user_agent=settings.user_agent, failed=failed))
+    if failed:
+        warn(
+            f"the Web Archive could not be asked about {len(failed)} of {len(queries)} "
+            "dead link(s): no archived copy is suggested for them"
+        )
+    return with_archive_suggestions(findings, posts, archives, failed)
 
 
 def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOutcome:
