@@ -53,7 +53,8 @@ def _case(
     findings go to the ``<system-out>`` of the first case."""
     failing = [finding for finding in findings if finding.severity in FAILING]
     cases: list[ET.Element] = []
-    for finding in failing or [None]:
+    outcomes: list[Finding | None] = [*failing] if failing else [None]
+    for finding in outcomes:
         case_name = f"{name} ({finding.rule})" if finding is not None and len(failing) > 1 else name
         case = _element(
             suite, "testcase", name=case_name, classname=classname, time=TIME_FORMAT.format(time)
