@@ -168,3 +168,18 @@ def test_workers_get_every_cpu_only_when_results_may_come_from_the_cache(
         Settings(cache_path=".linkcheck/state.sqlite", max_age=0),
     ):
         assert not app.expects_cached_results(other, cwd=tmp_path)
+
+
+def test_a_new_state_directory_keeps_itself_out_of_git(tmp_path: Path) -> None:
+    settings = Settings(cache_path=".linkcheck/state.sqlite")
+    with app.open_state(settings, cwd=tmp_path, warn=pytest.fail):
+        pass
+    assert (tmp_path / ".linkcheck" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
+    assert (tmp_path / ".linkcheck" / "state.sqlite").is_file()
+
+
+def test_an_existing_directory_gets_no_gitignore(tmp_path: Path) -> None:
+    settings = Settings(cache_path="state.sqlite")
+    with app.open_state(settings, cwd=tmp_path, warn=pytest.fail):
+        pass
+    assert not (tmp_path / ".gitignore").exists()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 ResultCallback = Callable[[CheckResult], None]
 WarnCallback = Callable[[str], None]
 PlanCallback = Callable[[int], None]
+StartCallback = Callable[[str], None]
 
 
 NO_FRAGMENTS: frozenset[str] = frozenset()
@@ -136,6 +137,7 @@ def run(
     on_plan: PlanCallback | None = None,
     on_result: ResultCallback | None = None,
     warn: WarnCallback | None = None,
+    on_start: StartCallback | None = None,
 ) -> Report:
     """Extract, check, judge: everything but printing. Raises UsageError for missing paths."""
     started = time.monotonic()
@@ -157,7 +159,9 @@ def run(
             ) as extraction,
             open_state(settings, cwd=cwd, warn=warn or _quiet) as store,
         ):
-            checked = asyncio.run(check_posts(extraction, settings, store, on_plan, on_result))
+            checked = asyncio.run(
+                check_posts(extraction, settings, store, on_plan, on_result, on_start)
+            )
         collected, results, history = checked.collected, checked.results, checked.history
         network_down, unique = checked.network_down, checked.unique
     posts = collected.posts
@@ -198,7 +202,27 @@ def open_state(settings: Settings, *, cwd: Path, warn: WarnCallback) -> StateSto
     if settings.no_cache:
         return StateStore.null()
     path = _state_path(settings, cwd)
+    make_state_directory(path.parent)
     return StateStore.open(path, warn=warn, history_keep=settings.history_keep)
+
+
+STATE_GITIGNORE = "# Made by linkcheck: the state file is not for version control.\n*\n"
+"""The ``.gitignore`` put in a state directory linkcheck creates (it ignores everything)."""
+
+
+def make_state_directory(directory: Path) -> None:
+    """Create the state file's directory with a ``.gitignore`` that keeps it out of git.
+
+    A directory that exists already is left as it is (it may be the blog's own). Failures
+    are left to the state store, which warns and runs without memory.
+    """
+    if directory.exists():
+        return
+    try:
+        directory.mkdir(parents=True)
+        (directory / ".gitignore").write_text(STATE_GITIGNORE, encoding="utf-8")
+    except OSError:
+        return
 
 
 def expects_cached_results(settings: Settings, *, cwd: Path) -> bool:
@@ -219,6 +243,7 @@ async def check_posts(
     store: StateStore,
     on_plan: PlanCallback | None,
     on_result: ResultCallback | None,
+    on_start: StartCallback | None = None,
 ) -> Checked:
     """Check the URLs of the posts as the posts are extracted; remember the run.
 
@@ -259,7 +284,7 @@ async def check_posts(
                     on_plan(len(to_check))
                 yield fresh
 
-    checked = await check_stream(requests(), settings, on_result=on_result)
+    checked = await check_stream(requests(), settings, on_result=on_result, on_start=on_start)
     late = [
         request
         for request in planner.requests()
@@ -324,13 +349,16 @@ def suggest_archived_copies(
     return with_archive_suggestions(findings, posts, archives, failed)
 
 
-def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOutcome:
-    """Rewrite (or, without ``write``, preview) the moved links the report found.
+def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOutcome | None:
+    """Rewrite (or, without ``write``, preview) the moved links the report found; None when
+    the run checked nothing (offline, or the network was down): then nothing is touched.
 
     The posts are read again, so a file edited since the run is refused, not overwritten.
     """
     from linkcheck.fix import fix_posts
 
+    if report.network_down or report.offline:
+        return None
     collected = collect(settings, cwd=cwd)
     return fix_posts(collected.posts, report.results, write=write)
 
