@@ -5,244 +5,31 @@ the work is done by ``app``; outputs are written by ``output``; progress is ``pr
 from __future__ import annotations
 
 import gc
-import os
-import signal
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 
 import click
 
 from linkcheck import __version__
-from linkcheck.config import (
-    FORMATS,
-    OPTIONS,
-    Option,
-    Settings,
-    load_settings,
-    validate_overrides,
-)
+from linkcheck.config import FORMATS, Settings, load_settings
+from linkcheck.interrupt import EXIT_INTERRUPTED, install_signal_handlers, interrupted_by
 from linkcheck.models import InputError, LinkcheckError, Report, Severity, UsageError
+from linkcheck.options import (
+    Commands,
+    Sectioned,
+    build_settings,
+    feedback_options,
+    settings_options,
+)
 from linkcheck.state import StateStore
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_USAGE = 2
 EXIT_GITHUB = 4
 """``github-issue``: the GitHub API refused or failed (nothing half-written)."""
-EXIT_INTERRUPTED = 130
-"""Ctrl-C or SIGTERM."""
-
-_FIELD_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(Settings)}
-_NOT_CLI = {"paths", "config_file", "headers", "hosts"}
-"""Settings without a generated option: PATHS is an argument, headers is ``--header``, and
-per-host tables exist only in configuration files."""
-_TEXT_ITEMS = {"accept"}
-"""List settings whose command-line items are text although the setting holds numbers
-(``--accept 200-299``)."""
-
-# ---------------------------------------------------------------------------
-# Help: options in sections, examples after them
-# ---------------------------------------------------------------------------
-
-SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Posts", ("config", "extensions", "exclude_paths", "resources_headings")),
-    (
-        "Which URLs",
-        ("offline", "exclude", "include", "accept", "header", "user_agent", "insecure"),
-    ),
-    (
-        "Reports",
-        ("format", "output", "fail_on", "severity", "fix_mode", "suggest_archive", "fmt"),
-    ),
-    ("Feedback", ("quiet", "verbose", "no_progress")),
-    (
-        "Network",
-        (
-            "concurrency",
-            "per_host_concurrency",
-            "host_interval",
-            "timeout",
-            "deadline",
-            "retries",
-            "retry_after_max",
-            "backoff_base",
-            "max_redirects",
-            "max_html_bytes",
-            "max_pdf_bytes",
-            "transport",
-        ),
-    ),
-    (
-        "Memory between runs",
-        (
-            "cache_path",
-            "no_cache",
-            "refresh",
-            "max_age",
-            "max_age_jitter",
-            "escalate_runs",
-            "escalate_hours",
-            "history_keep",
-        ),
-    ),
-)
-"""Where each option of a command is listed in its ``--help`` (the rest: "Other options")."""
-
-
-class Sectioned(click.Command):
-    """A command whose ``--help`` lists options in ``SECTIONS``, marks the repeatable ones,
-    and ends with examples (the ``epilog``, printed as written)."""
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows: dict[str, tuple[str, str]] = {}
-        for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
-            if record is None or param.name is None:
-                continue
-            name, text = record
-            if isinstance(param, click.Option) and param.multiple:
-                text = f"{text} [repeatable]"
-            rows[param.name] = (name, text)
-        for title, names in SECTIONS:
-            chosen = [rows.pop(name) for name in names if name in rows]
-            if chosen:
-                with formatter.section(title):
-                    formatter.write_dl(chosen)
-        if rows:
-            with formatter.section("Other options"):
-                formatter.write_dl(list(rows.values()))
-
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        if self.epilog:
-            formatter.write_paragraph()
-            with formatter.section("Examples"):
-                for line in self.epilog.strip("\n").splitlines():
-                    formatter.write(f"{' ' * formatter.current_indent}{line}\n")
-
-
-def _click_option(option: Option) -> Callable[[F], F]:
-    """One click option for one settings row; the type comes from the Settings field."""
-    flag = f"--{option.key}"
-    kind = _FIELD_TYPES[option.attr]
-    help_text = option.help
-    if kind == "bool":
-        if option.key.startswith("no-"):
-            return click.option(flag, option.attr, is_flag=True, default=None, help=help_text)
-        return click.option(f"{flag}/--no-{option.key}", option.attr, default=None, help=help_text)
-    if kind.startswith("Mapping["):
-        return click.option(flag, option.attr, multiple=True, metavar="RULE=LEVEL", help=help_text)
-    if kind.startswith("tuple["):
-        item: click.ParamType[Any] = click.STRING
-        if "int" in kind and option.attr not in _TEXT_ITEMS:
-            item = click.INT
-        if option.choices:
-            item = click.Choice(option.choices)
-        return click.option(flag, option.attr, type=item, multiple=True, help=help_text)
-    click_type: click.ParamType[Any]
-    if option.choices:
-        click_type = click.Choice(option.choices)
-    elif kind == "int":
-        click_type = click.INT
-    elif kind == "float":
-        click_type = click.FLOAT
-    else:
-        click_type = click.STRING
-    return click.option(flag, option.attr, type=click_type, default=None, help=help_text)
-
-
-def settings_options(
-    *, only: set[str] | None = None, skip: frozenset[str] = frozenset()
-) -> Callable[[F], F]:
-    """Decorate a command with one option per settings row (``only`` those, less ``skip``)."""
-
-    def decorate(func: F) -> F:
-        for option in reversed(OPTIONS):
-            if option.attr in _NOT_CLI or option.attr in skip:
-                continue
-            if only is not None and option.attr not in only:
-                continue
-            func = _click_option(option)(func)
-        func = (
-            click.option(
-                "--header",
-                "header",
-                multiple=True,
-                metavar="'NAME: VALUE'",
-                help="Extra request header for every host.",
-            )(func)
-            if only is None
-            else func
-        )
-        return click.option(
-            "--config",
-            "config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            default=None,
-            help="Read settings from this file instead of searching for one.",
-        )(func)
-
-    return decorate
-
-
-def feedback_options(func: F) -> F:
-    """``-q``, ``-v`` and ``--no-progress``: what a run says on stderr while it works."""
-    func = click.option(
-        "--no-progress",
-        is_flag=True,
-        help="No progress bar or progress lines (warnings are still shown).",
-    )(func)
-    func = click.option(
-        "-v",
-        "--verbose",
-        is_flag=True,
-        help="Say which settings file is used, and one line per checked URL.",
-    )(func)
-    return click.option(
-        "-q", "--quiet", is_flag=True, help="Only the report and errors: no progress, no warnings."
-    )(func)
-
-
-def build_settings(paths: tuple[str, ...], params: Mapping[str, Any]) -> Settings:
-    """Config file values, then command-line values (which win)."""
-    overrides: dict[str, Any] = {}
-    for name, value in params.items():
-        if name in {"config", "header"}:
-            continue
-        if isinstance(value, tuple) and not value:
-            continue
-        overrides[name] = value
-    if paths:
-        overrides["paths"] = paths
-    if "severity" in overrides:
-        overrides["severity"] = _pairs(overrides["severity"], "--severity")
-    headers = params.get("header") or ()
-    if headers:
-        parsed: dict[str, str] = {}
-        for raw in headers:
-            name, sep, value = raw.partition(":")
-            if not sep or not name.strip():
-                raise click.BadParameter(
-                    f"expected 'NAME: VALUE', got {raw!r}", param_hint="--header"
-                )
-            parsed[name.strip()] = value.strip()
-        overrides["headers"] = {"*": parsed}
-    checked = validate_overrides(overrides)
-    return load_settings(Path.cwd(), checked, config_path=params.get("config"))
-
-
-def _pairs(items: tuple[str, ...], flag: str) -> dict[str, str]:
-    """``("a=b", "c=d")`` as a dict; a BadParameter naming ``flag`` otherwise."""
-    result: dict[str, str] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint=flag)
-        result[name.strip()] = value.strip()
-    return result
 
 
 @contextmanager
@@ -285,7 +72,10 @@ def read_report(path: str) -> Report:
 # ---------------------------------------------------------------------------
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "-V", "--version", prog_name="linkcheck")
 def cli() -> None:
     """Check the links and citations of Markdown blog posts.
@@ -313,7 +103,12 @@ linkcheck run --suggest-archive             an archived copy for each dead link
 """
 
 
-@cli.command("run", cls=Sectioned, epilog=RUN_EXAMPLES)
+@cli.command(
+    "run",
+    cls=Sectioned,
+    short_help="Check the posts' links and report (the main command).",
+    epilog=RUN_EXAMPLES,
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
     "--fix",
@@ -414,7 +209,12 @@ linkcheck extract content/blog/post.md
 """
 
 
-@cli.command("extract", cls=Sectioned, epilog=EXTRACT_EXAMPLES)
+@cli.command(
+    "extract",
+    cls=Sectioned,
+    short_help="Print every link of the posts, checking nothing.",
+    epilog=EXTRACT_EXAMPLES,
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
     "--format",
@@ -452,7 +252,12 @@ linkcheck sources --offline --format markdown --output sources.md
 """
 
 
-@cli.command("sources", cls=Sectioned, epilog=SOURCES_EXAMPLES)
+@cli.command(
+    "sources",
+    cls=Sectioned,
+    short_help="The bibliography: each cited source once, with its verdict.",
+    epilog=SOURCES_EXAMPLES,
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
     "--format",
@@ -507,7 +312,12 @@ linkcheck report report.json --format sarif --output linkcheck.sarif
 """
 
 
-@cli.command("report", cls=Sectioned, epilog=REPORT_EXAMPLES)
+@cli.command(
+    "report",
+    cls=Sectioned,
+    short_help="Render a saved JSON report in another format.",
+    epilog=REPORT_EXAMPLES,
+)
 @click.argument("report_file", metavar="REPORT.json", type=click.Path(path_type=str))
 @click.option(
     "--format",
@@ -536,7 +346,12 @@ linkcheck github-issue report.json --label link-rot --github-output "$GITHUB_OUT
 """
 
 
-@cli.command("github-issue", cls=Sectioned, epilog=GITHUB_EXAMPLES)
+@cli.command(
+    "github-issue",
+    cls=Sectioned,
+    short_help="Keep one GitHub tracking issue in sync with a report.",
+    epilog=GITHUB_EXAMPLES,
+)
 @click.argument("report_file", metavar="REPORT.json", type=click.Path(path_type=str))
 @click.option(
     "--token",
@@ -607,6 +422,7 @@ def github_issue_command(
     --dry-run, after saying what would change), 2 on bad input, 4 when the GitHub API failed.
     """
     from linkcheck.github import GitHubError, outcome_outputs, outcome_summary, sync_issue
+    from linkcheck.output import append_step_outputs
 
     with handle_errors():
         settings = load_settings(Path.cwd(), {}, config_path=config)
@@ -631,17 +447,7 @@ def github_issue_command(
             sys.exit(EXIT_GITHUB)
         click.echo(outcome_summary(outcome))
         if github_output:
-            _append_outputs(github_output, outcome_outputs(outcome))
-
-
-def _append_outputs(path: str, values: Mapping[str, str]) -> None:
-    """``name=value`` lines appended to a step's output file (values hold no line break)."""
-    try:
-        with open(path, "a", encoding="utf-8") as file:
-            for name, value in values.items():
-                file.write(f"{name}={value}\n")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+            append_step_outputs(github_output, outcome_outputs(outcome))
 
 
 HISTORY_EXAMPLES = """
@@ -651,7 +457,12 @@ linkcheck history https://example.org/page  one URL's recorded checks
 """
 
 
-@cli.command("history", cls=Sectioned, epilog=HISTORY_EXAMPLES)
+@cli.command(
+    "history",
+    cls=Sectioned,
+    short_help="Failing URLs over time, with a trend chart.",
+    epilog=HISTORY_EXAMPLES,
+)
 @click.argument("url", required=False)
 @click.option(
     "--limit",
@@ -688,7 +499,7 @@ def history_command(url: str | None, limit: int, fmt: str, **params: Any) -> Non
         write_text(text, None)
 
 
-@cli.group("cache")
+@cli.group("cache", short_help="Clear the cached results and history.")
 def cache_group() -> None:
     """Manage the state file (cached results and history)."""
 
@@ -712,42 +523,8 @@ def open_store(settings: Settings) -> StateStore:
 
 
 # ---------------------------------------------------------------------------
-# The process: signals and exit codes
+# The process
 # ---------------------------------------------------------------------------
-
-
-def _install_signal_handlers() -> None:
-    """First SIGINT/SIGTERM: stop cleanly (the state file stays valid). Second: exit at once."""
-    interrupted = False
-
-    def handler(signum: int, _frame: object) -> None:
-        nonlocal interrupted
-        if interrupted:
-            os._exit(EXIT_INTERRUPTED)
-        interrupted = True
-        asyncio = sys.modules.get("asyncio")  # loaded by then if the checker is running
-        try:
-            loop = asyncio.get_running_loop() if asyncio is not None else None
-        except RuntimeError:
-            loop = None
-        if asyncio is None or loop is None:
-            raise KeyboardInterrupt
-        # Checking: cancel the run's tasks so each one ends where it is waiting (connections
-        # closed, nothing half-recorded); the run then ends with CancelledError.
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
-        loop.call_soon_threadsafe(lambda: None)
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-
-
-def _interrupted_by(exc: BaseException) -> bool:
-    """Whether ``exc`` is how an interrupted run ends (Ctrl-C, SIGTERM, a cancelled check)."""
-    if isinstance(exc, KeyboardInterrupt | click.Abort):
-        return True
-    asyncio = sys.modules.get("asyncio")
-    return asyncio is not None and isinstance(exc, asyncio.CancelledError)
 
 
 GC_THRESHOLDS = (20_000, 20, 100)
@@ -760,14 +537,14 @@ Measured on the benchmarks' large-nostall corpus: about 7 % less CPU, 0.2 s less
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``linkcheck`` command."""
     gc.set_threshold(*GC_THRESHOLDS)
-    _install_signal_handlers()
+    install_signal_handlers()
     try:
         code = cli.main(args=argv, prog_name="linkcheck", standalone_mode=False)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except BaseException as exc:
-        if not _interrupted_by(exc):
+        if not interrupted_by(exc):
             raise
         click.echo("linkcheck: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)

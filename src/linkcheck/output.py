@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TextIO
@@ -97,3 +97,15 @@ def write_reports(report: Report, targets: Sequence[Target]) -> None:
             fmt.write(report, stream, color=color)
 
         write_to(target.path, write)
+
+
+def append_step_outputs(path: str, values: Mapping[str, str]) -> None:
+    """``name=value`` lines appended to a GitHub Actions step's output file
+    (``$GITHUB_OUTPUT``); a value holding a line break is a bug, refused."""
+    if any("\n" in value or "\r" in value for value in values.values()):
+        raise ValueError("a step output value holds a line break")
+    try:
+        with open(path, "a", encoding="utf-8") as file:
+            file.writelines(f"{name}={value}\n" for name, value in values.items())
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
