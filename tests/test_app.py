@@ -183,3 +183,15 @@ def test_an_existing_directory_gets_no_gitignore(tmp_path: Path) -> None:
     with app.open_state(settings, cwd=tmp_path, warn=pytest.fail):
         pass
     assert not (tmp_path / ".gitignore").exists()
+
+
+def test_each_run_reports_the_trend_of_failing_links(tmp_path: Path, web: FakeWeb) -> None:
+    web.route("https://gone.example/a", Response(404, b"no"))
+    web.route("https://fine.example/", page("Fine"))
+    write_post(tmp_path, "p", "https://gone.example/a", "https://fine.example/")
+    settings = Settings(paths=(str(tmp_path / "p.md"),), refresh=True)
+    first = app.run(settings, cwd=tmp_path)
+    assert [(t.checked, t.failing) for t in first.trend] == [(2, 1)]
+    web.route("https://gone.example/a", page("Back"))
+    second = app.run(settings, cwd=tmp_path)
+    assert [(t.checked, t.failing) for t in second.trend] == [(2, 1), (2, 0)]

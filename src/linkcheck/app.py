@@ -20,6 +20,7 @@ from linkcheck.models import (
     Post,
     PostSummary,
     Report,
+    RunTrend,
     Verdict,
 )
 from linkcheck.rules import judge
@@ -35,6 +36,8 @@ PlanCallback = Callable[[int], None]
 StartCallback = Callable[[str], None]
 
 
+TREND_RUNS = 12
+"""Runs shown in the trend of failing links (reports, job summary, tracking issue)."""
 NO_FRAGMENTS: frozenset[str] = frozenset()
 """The fragments of a URL cited without any (one object for all of them)."""
 
@@ -146,6 +149,7 @@ def run(
     history: dict[str, Persistence] = {}
     network_down = False
     unique = 0
+    trend: tuple[RunTrend, ...] = ()
     # The posts' text is read again by ``fix`` when it is needed; the run keeps only links.
     if settings.offline:
         collected = collect(settings, cwd=cwd, keep_text=False)
@@ -162,6 +166,7 @@ def run(
             checked = asyncio.run(
                 check_posts(extraction, settings, store, on_plan, on_result, on_start)
             )
+            trend = () if checked.network_down else tuple(store.trend(TREND_RUNS))
         collected, results, history = checked.collected, checked.results, checked.history
         network_down, unique = checked.network_down, checked.unique
     posts = collected.posts
@@ -189,6 +194,7 @@ def run(
             "unique_urls": unique or len({strip_fragment(link.target) for link in links}),
             "cached": sum(1 for r in results.values() if r.from_cache),
         },
+        trend=trend,
     )
 
 

@@ -1,5 +1,5 @@
-"""``linkcheck history`` and the trend of failing links: text with a sparkline, or Markdown
-with a Mermaid chart (GitHub renders it) and a table.
+"""``linkcheck history``: one URL's recorded checks, or the URLs failing longest with the
+trend of failing links (a sparkline in text; a Mermaid chart and a table in Markdown).
 
 Every URL and reason read from the state file came from the web: each is escaped for
 its target.
@@ -7,71 +7,14 @@ its target.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from linkcheck.models import RunTrend
 from linkcheck.report.escape import markdown_code, markdown_text, markdown_url, terminal_safe
+from linkcheck.report.trend import minute, trend_line, trend_markdown
 from linkcheck.state import HistoryEntry, Streak, describe_streak
 
-SPARKS = "▁▂▃▄▅▆▇█"
-"""Bars of a sparkline, lowest to highest."""
-TREND_MIN_RUNS = 2
-"""A trend is shown from this many recorded runs on."""
 HISTORY_FORMATS: tuple[str, ...] = ("text", "markdown")
-
-
-def _day(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(timestamp))
-
-
-def _minute(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(timestamp))
-
-
-def sparkline(values: Sequence[int]) -> str:
-    """One bar per value, scaled to the largest (all-zero values are all lowest bars)."""
-    top = max(values, default=0)
-    if top <= 0:
-        return SPARKS[0] * len(values)
-    steps = len(SPARKS) - 1
-    return "".join(SPARKS[round(value * steps / top)] for value in values)
-
-
-def trend_line(trend: Sequence[RunTrend]) -> str | None:
-    """``failing links, last 6 runs: ▁▃█▅▂▁ (4 → 0)``, or None with too few runs."""
-    if len(trend) < TREND_MIN_RUNS:
-        return None
-    counts = [run.failing for run in trend]
-    return (
-        f"failing links, last {len(trend)} runs: {sparkline(counts)} ({counts[0]} → {counts[-1]})"
-    )
-
-
-def trend_markdown(trend: Sequence[RunTrend]) -> list[str]:
-    """A Mermaid bar chart of failing links per run and a table of the runs (no lines
-    with fewer than ``TREND_MIN_RUNS`` runs)."""
-    if len(trend) < TREND_MIN_RUNS:
-        return []
-    labels = ", ".join(f'"{_day(run.started_at)[5:]}"' for run in trend)
-    counts = ", ".join(str(run.failing) for run in trend)
-    top = max(max(run.failing for run in trend), 1)
-    lines = [
-        f"### Failing links over the last {len(trend)} runs",
-        "",
-        "```mermaid",
-        "xychart-beta",
-        '    title "Failing links per run"',
-        f"    x-axis [{labels}]",
-        f'    y-axis "failing links" 0 --> {top}',
-        f"    bar [{counts}]",
-        "```",
-        "",
-        "| Run (UTC) | URLs checked | Failing |",
-        "|---|---:|---:|",
-    ]
-    lines += [f"| {_minute(run.started_at)} | {run.checked} | {run.failing} |" for run in trend]
-    return lines
 
 
 def render_url_history(url: str, entries: Sequence[HistoryEntry], fmt: str) -> str:
@@ -86,14 +29,14 @@ def render_url_history(url: str, entries: Sequence[HistoryEntry], fmt: str) -> s
             cached = " (cached)" if entry.from_cache else ""
             reason = markdown_text(entry.reason).strip() or "—"
             lines.append(
-                f"| {_minute(entry.checked_at)} | {entry.verdict.value}{cached} | {status} "
+                f"| {minute(entry.checked_at)} | {entry.verdict.value}{cached} | {status} "
                 f"| {reason} |"
             )
         return "\n".join(lines) + "\n"
     if not entries:
         return f"no history for {terminal_safe(url)}\n"
     return "".join(
-        f"{_minute(entry.checked_at)}  {entry.verdict.value:<10} {terminal_safe(entry.reason)}"
+        f"{minute(entry.checked_at)}  {entry.verdict.value:<10} {terminal_safe(entry.reason)}"
         f"{' (cached)' if entry.from_cache else ''}\n"
         for entry in entries
     )
