@@ -273,3 +273,39 @@ def test_history_shows_the_trend(blog: Path) -> None:
     assert '    x-axis ["09-21", "09-28", "10-05", "10-12"]\n' in out
     assert "| 2026-10-12 14:13 | 4 | 1 |" in out
     assert "<https://a.example/0>" in out
+
+
+def test_exclude_paths_and_the_ignore_file(blog: Path) -> None:
+    drafts = blog / "content" / "drafts"
+    drafts.mkdir()
+    (drafts / "broken.md").write_bytes(b"---\ntitle: [unclosed\n---\nbody\n")
+    code, _, _ = invoke("run", "--offline")
+    assert code == 2  # the broken draft is read
+    (blog / "linkcheck.toml").write_text('exclude-paths = ["drafts/**"]\noffline = true\n')
+    code, out, _ = invoke("run", "--format", "json")
+    assert code == 0
+    assert [post["path"] for post in json.loads(out)["posts"]] == [
+        "content/blog/carbon-cost-of-ai-training.md"
+    ]
+    (blog / ".linkcheckignore").write_text("# not ours to check\n^https://arxiv\\.org/\n")
+    code, out, err = invoke("run", "--format", "json", "-v")
+    assert code == 0
+    assert "ignore patterns from" in err
+    from linkcheck.app import plan
+    from linkcheck.collect import collect
+    from linkcheck.config import load_settings
+
+    settings = load_settings(blog, {})
+    planned = plan(collect(settings, cwd=blog).posts, settings)
+    excluded = [url for url, r in planned.skipped.items() if r.reason == "excluded"]
+    assert excluded
+    assert all(url.startswith("https://arxiv.org/") for url in excluded)
+    assert not [r.url for r in planned.requests if r.url.startswith("https://arxiv.org/")]
+
+
+def test_accept_ranges_on_the_command_line(blog: Path) -> None:
+    code, _, err = invoke("run", "--offline", "--accept", "200-299,403", "--accept", "429")
+    assert code == 0, err
+    code, _, err = invoke("run", "--offline", "--accept", "2xx")
+    assert code == 2
+    assert "--accept: expected HTTP status codes or ranges" in err

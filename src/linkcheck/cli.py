@@ -174,6 +174,8 @@ def _checked(settings: Settings, *, quiet: bool, verbose: bool, no_progress: boo
         mode = Mode.NO_PROGRESS
     if verbose:
         say(f"settings from {settings.config_file or 'the defaults (no settings file found)'}")
+        if settings.ignore_file:
+            say(f"ignore patterns from {settings.ignore_file}")
     with show_progress(mode) as observer:
         report = run(
             settings,
