@@ -195,3 +195,29 @@ def test_each_run_reports_the_trend_of_failing_links(tmp_path: Path, web: FakeWe
     web.route("https://gone.example/a", page("Back"))
     second = app.run(settings, cwd=tmp_path)
     assert [(t.checked, t.failing) for t in second.trend] == [(2, 1), (2, 0)]
+
+
+def test_an_archive_that_cannot_be_asked_is_stated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkcheck import archive
+    from linkcheck.models import Finding, Location, Severity
+
+    async def unreachable(
+        queries: list[archive.ArchiveQuery], *, failed: set[tuple[str, str | None]], **_: object
+    ) -> dict[tuple[str, str | None], str]:
+        failed.update(query.key for query in queries)
+        return {}
+
+    monkeypatch.setattr(archive, "suggest_archives", unreachable)
+    path = write_post(tmp_path, "p", "https://gone.example/a")
+    dead = Finding(
+        "dead-link", Severity.ERROR, Location(post(path).path, 9, 3), "404", "https://gone.example/a"
+    )
+    warnings: list[str] = []
+    (found,) = app.suggest_archived_copies([dead], [post(path)], Settings(), warn=warnings.append)
+    assert warnings == [
+        "the Web Archive could not be asked about 1 of 1 dead link(s): "
+        "no archived copy is suggested for them"
+    ]
+    assert (found.suggestion or "").startswith("the Web Archive could not be asked")
