@@ -212,7 +212,11 @@ def test_an_archive_that_cannot_be_asked_is_stated(
     monkeypatch.setattr(archive, "suggest_archives", unreachable)
     path = write_post(tmp_path, "p", "https://gone.example/a")
     dead = Finding(
-        "dead-link", Severity.ERROR, Location(post(path).path, 9, 3), "404", "https://gone.example/a"
+        "dead-link",
+        Severity.ERROR,
+        Location(post(path).path, 9, 3),
+        "404",
+        "https://gone.example/a",
     )
     warnings: list[str] = []
     (found,) = app.suggest_archived_copies([dead], [post(path)], Settings(), warn=warnings.append)

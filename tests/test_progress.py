@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 from linkcheck.models import CheckResult, Verdict
 from linkcheck.progress import (
@@ -119,3 +120,15 @@ def test_hostile_urls_are_escaped_in_progress_lines() -> None:
     tracker.start("https://a.example/\x1b]0;title\x07\nnext")
     assert "\x1b" not in tracker.status_line()
     assert "\n" not in tracker.status_line()
+
+
+def test_no_thread_before_the_first_urls_are_planned() -> None:
+    """Worker processes are forked only while the process has one thread: the progress
+    lines' thread must not exist while the posts are being handed to them."""
+    before = threading.active_count()
+    out = io.StringIO()
+    with show_progress(Mode.NORMAL, out) as observer:
+        assert threading.active_count() == before
+        observer.on_plan(3)
+        assert threading.active_count() == before + 1
+    assert threading.active_count() == before

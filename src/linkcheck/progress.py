@@ -177,8 +177,9 @@ class Observer:
 class LogLines(Observer):
     """Without a terminal: a status line on ``out`` every ``interval`` seconds of the run.
 
-    ``tick`` writes the line when it is due; a background thread calls it (``start``), or
-    a test calls it with a fake clock.
+    ``tick`` writes the line when it is due; a background thread calls it, or a test calls
+    it with a fake clock. The thread starts with the first planned URLs, not before: worker
+    processes that extract posts are forked only while the process has a single thread.
     """
 
     def __init__(self, tracker: Tracker, out: TextIO, interval: float = LOG_INTERVAL) -> None:
@@ -188,6 +189,11 @@ class LogLines(Observer):
         self._next = tracker.started + interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def on_plan(self, total: int) -> None:
+        super().on_plan(total)
+        if self._thread is None and not self._stop.is_set():
+            self.start()
 
     def tick(self) -> bool:
         """Write the status line if it is due; whether it was written."""
@@ -313,7 +319,6 @@ def _observer(mode: Mode, tracker: Tracker, out: TextIO) -> Iterator[Observer]:
             yield bar if bar is not None else Observer(tracker)
     elif mode is Mode.NORMAL:
         lines = LogLines(tracker, out)
-        lines.start()
         try:
             yield lines
         finally:
