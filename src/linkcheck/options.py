@@ -37,7 +37,11 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     (
         "Reports",
-        ("format", "output", "fail_on", "severity", "fix_mode", "suggest_archive", "fmt"),
+        ("format", "output", "fail_on", "severity", "fix_mode", "suggest_archive", "fmt", "limit"),
+    ),
+    (
+        "GitHub",
+        ("token", "repository", "api_url", "label", "github_output", "dry_run"),
     ),
     ("Feedback", ("quiet", "verbose", "no_progress")),
     (
@@ -82,7 +86,7 @@ class Sectioned(click.Command):
         rows: list[tuple[str, tuple[str, str]]] = []
         for param in self.get_params(ctx):
             record = param.get_help_record(ctx)
-            if record is None or param.name is None:
+            if record is None or param.name is None or not isinstance(param, click.Option):
                 continue
             name, text = record
             if isinstance(param, click.Option) and param.multiple and "repeatable" not in text:
@@ -101,7 +105,6 @@ class Sectioned(click.Command):
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if self.epilog:
-            formatter.write_paragraph()
             with formatter.section("Examples"):
                 for line in self.epilog.strip("\n").splitlines():
                     formatter.write(f"{' ' * formatter.current_indent}{line}\n")
