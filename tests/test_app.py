@@ -225,3 +225,19 @@ def test_an_archive_that_cannot_be_asked_is_stated(
         "no archived copy is suggested for them"
     ]
     assert (found.suggestion or "").startswith("the Web Archive could not be asked")
+
+
+def test_each_check_is_announced_before_its_result(tmp_path: Path, web: FakeWeb) -> None:
+    web.route("https://one.example/", page("One"))
+    web.route("https://two.example/", page("Two"))
+    write_post(tmp_path, "p", "https://one.example/", "https://two.example/")
+    events: list[tuple[str, str]] = []
+    app.run(
+        Settings(paths=(str(tmp_path / "p.md"),), no_cache=True),
+        cwd=tmp_path,
+        on_start=lambda url: events.append(("start", url)),
+        on_result=lambda result: events.append(("done", result.url)),
+    )
+    for url in ("https://one.example/", "https://two.example/"):
+        assert events.index(("start", url)) < events.index(("done", url))
+    assert len(events) == 4
