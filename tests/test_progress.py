@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import threading
 
+import pytest
+
 from linkcheck.models import CheckResult, Verdict
 from linkcheck.progress import (
     LOG_INTERVAL,
@@ -132,3 +134,17 @@ def test_no_thread_before_the_first_urls_are_planned() -> None:
         observer.on_plan(3)
         assert threading.active_count() == before + 1
     assert threading.active_count() == before
+
+
+def test_the_terminal_bar_names_the_slowest_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+    clock = Clock()
+    out = io.StringIO()
+    with show_progress(Mode.NORMAL, out, clock=clock) as observer:
+        observer.on_plan(25)
+        observer.on_start("https://slow.example/hangs")
+        clock.now += 33
+        observer.progress.refresh()  # type: ignore[attr-defined]
+        observer.on_result(ok("https://slow.example/hangs"))
+    assert "slowest: https://slow.example/hangs (33 s)" in out.getvalue()
