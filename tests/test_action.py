@@ -340,3 +340,15 @@ def test_the_release_workflow_is_pinned_and_least_privileged() -> None:
         for step in job["steps"]:
             if "uses" in step:
                 assert SHA_PIN.match(step["uses"]), step["uses"]
+
+
+def test_the_job_summary_shows_the_trend_from_the_second_run(
+    runner: Runner, web: FakeWeb, fake_api: FakeGitHub
+) -> None:
+    web.route(MIT, WebResponse(404, b"gone"))
+    first = runner.run({"paths": "content"})
+    assert "xychart-beta" not in first.summary
+    second = runner.run({"paths": "content"})
+    assert "```mermaid\nxychart-beta\n" in second.summary
+    assert "    bar [1, 1]\n" in second.summary
+    assert fake_api.writes == []
