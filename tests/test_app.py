@@ -168,3 +168,76 @@ def test_workers_get_every_cpu_only_when_results_may_come_from_the_cache(
         Settings(cache_path=".linkcheck/state.sqlite", max_age=0),
     ):
         assert not app.expects_cached_results(other, cwd=tmp_path)
+
+
+def test_a_new_state_directory_keeps_itself_out_of_git(tmp_path: Path) -> None:
+    settings = Settings(cache_path=".linkcheck/state.sqlite")
+    with app.open_state(settings, cwd=tmp_path, warn=pytest.fail):
+        pass
+    assert (tmp_path / ".linkcheck" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
+    assert (tmp_path / ".linkcheck" / "state.sqlite").is_file()
+
+
+def test_an_existing_directory_gets_no_gitignore(tmp_path: Path) -> None:
+    settings = Settings(cache_path="state.sqlite")
+    with app.open_state(settings, cwd=tmp_path, warn=pytest.fail):
+        pass
+    assert not (tmp_path / ".gitignore").exists()
+
+
+def test_each_run_reports_the_trend_of_failing_links(tmp_path: Path, web: FakeWeb) -> None:
+    web.route("https://gone.example/a", Response(404, b"no"))
+    web.route("https://fine.example/", page("Fine"))
+    write_post(tmp_path, "p", "https://gone.example/a", "https://fine.example/")
+    settings = Settings(paths=(str(tmp_path / "p.md"),), refresh=True)
+    first = app.run(settings, cwd=tmp_path)
+    assert [(t.checked, t.failing) for t in first.trend] == [(2, 1)]
+    web.route("https://gone.example/a", page("Back"))
+    second = app.run(settings, cwd=tmp_path)
+    assert [(t.checked, t.failing) for t in second.trend] == [(2, 1), (2, 0)]
+
+
+def test_an_archive_that_cannot_be_asked_is_stated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkcheck import archive
+    from linkcheck.models import Finding, Location, Severity
+
+    async def unreachable(
+        queries: list[archive.ArchiveQuery], *, failed: set[tuple[str, str | None]], **_: object
+    ) -> dict[tuple[str, str | None], str]:
+        failed.update(query.key for query in queries)
+        return {}
+
+    monkeypatch.setattr(archive, "suggest_archives", unreachable)
+    path = write_post(tmp_path, "p", "https://gone.example/a")
+    dead = Finding(
+        "dead-link",
+        Severity.ERROR,
+        Location(post(path).path, 9, 3),
+        "404",
+        "https://gone.example/a",
+    )
+    warnings: list[str] = []
+    (found,) = app.suggest_archived_copies([dead], [post(path)], Settings(), warn=warnings.append)
+    assert warnings == [
+        "the Web Archive could not be asked about 1 of 1 dead link(s): "
+        "no archived copy is suggested for them"
+    ]
+    assert (found.suggestion or "").startswith("the Web Archive could not be asked")
+
+
+def test_each_check_is_announced_before_its_result(tmp_path: Path, web: FakeWeb) -> None:
+    web.route("https://one.example/", page("One"))
+    web.route("https://two.example/", page("Two"))
+    write_post(tmp_path, "p", "https://one.example/", "https://two.example/")
+    events: list[tuple[str, str]] = []
+    app.run(
+        Settings(paths=(str(tmp_path / "p.md"),), no_cache=True),
+        cwd=tmp_path,
+        on_start=lambda url: events.append(("start", url)),
+        on_result=lambda result: events.append(("done", result.url)),
+    )
+    for url in ("https://one.example/", "https://two.example/"):
+        assert events.index(("start", url)) < events.index(("done", url))
+    assert len(events) == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,10 @@ import pytest
 from pytest_httpx import HTTPXMock, IteratorStream
 
 from linkcheck.archive import (
+    ARCHIVE_FAILED,
     AVAILABILITY_API,
     MAX_RESPONSE_BYTES,
+    NOT_ARCHIVED,
     ArchiveQuery,
     archive_queries,
     parse_availability,
@@ -382,6 +385,23 @@ def test_with_archive_suggestions() -> None:
     assert updated[0].message == f"404 Not Found; archived copy: {SNAPSHOT_HTTPS}"
     assert updated[1].suggestion == SNAPSHOT_HTTPS + "#part"
     assert updated[1].message == f"404 Not Found; archived copy: {SNAPSHOT_HTTPS}#part"
-    assert updated[2] == findings[2]  # the post has a date: the dateless answer does not apply
+    # the post has a date: the dateless answer does not apply, and no copy is said so
+    assert updated[2] == replace(findings[2], suggestion=NOT_ARCHIVED)
     assert updated[3] is moved
     assert findings[0].suggestion is None  # the input is left alone
+
+
+def test_a_failed_archive_query_is_stated() -> None:
+    posts = [_post(POST_PATH, {})]
+    failed = with_archive_suggestions([_dead(DEAD)], posts, {}, {(DEAD, None)})
+    assert failed[0].suggestion == ARCHIVE_FAILED.format(url=DEAD)
+    assert "could not be asked" in (failed[0].suggestion or "")
+
+
+async def test_suggest_archives_names_the_queries_that_failed(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(status_code=503)
+    failed: set[tuple[str, str | None]] = set()
+    async with httpx.AsyncClient() as client:
+        found = await suggest_archives([ArchiveQuery(DEAD, None)], client=client, failed=failed)
+    assert found == {}
+    assert failed == {(DEAD, None)}

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -194,3 +195,117 @@ def test_fix_needs_checked_links(blog: Path) -> None:
     code, _, err = invoke("run", "--offline", "--fix")
     assert code == 0
     assert "nothing to fix" in err
+
+
+def test_help_is_in_sections_with_examples() -> None:
+    code, out, _ = invoke("run", "--help")
+    assert code == 0
+    sections = [line for line in out.splitlines() if line and not line.startswith(" ")]
+    assert sections[1:] == [
+        "Posts:",
+        "Which URLs:",
+        "Reports:",
+        "Feedback:",
+        "Network:",
+        "Memory between runs:",
+        "Other options:",
+        "Examples:",
+    ]
+    assert "--exclude TEXT" in out
+    assert "[repeatable]" in out
+    assert "linkcheck run --offline" in out
+    for command in ("extract", "sources", "report", "github-issue", "history"):
+        code, out, _ = invoke(command, "--help")
+        assert code == 0
+        assert "Examples:" in out, command
+    code, out, _ = invoke("--help")
+    for text in ("4 the GitHub API failed", "130 interrupted", "_LINKCHECK_COMPLETE"):
+        assert text in out
+
+
+def test_quiet_and_verbose(blog: Path) -> None:
+    (blog / "content" / "bad.md").write_bytes(b"---\ntitle: [unclosed\n---\nbody\n")
+    code, _, err = invoke("run", "--offline", "-v")
+    assert code == 2
+    assert "linkcheck: settings from the defaults (no settings file found)" in err
+    code, out, err = invoke("run", "--offline", "-q")
+    assert code == 2
+    assert "18 links" in out
+    assert "bad.md" in err  # input problems are errors: -q keeps them
+
+
+def test_shell_completion_script() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "linkcheck"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "_LINKCHECK_COMPLETE": "bash_source"},
+    )
+    assert done.returncode == 0
+    assert "complete -o nosort -F" in done.stdout
+
+
+def test_history_shows_the_trend(blog: Path) -> None:
+    from linkcheck.models import CheckResult, Verdict
+    from linkcheck.state import StateStore
+
+    path = blog / ".linkcheck" / "state.sqlite"
+    path.parent.mkdir()
+    with StateStore.open(path, warn=pytest.fail) as store:
+        for week, failing in enumerate([0, 2, 3, 1]):
+            results = {
+                f"https://a.example/{i}": CheckResult(
+                    f"https://a.example/{i}", Verdict.DEAD if i < failing else Verdict.OK
+                )
+                for i in range(4)
+            }
+            at = 1_790_000_000 + week * 7 * 86400
+            store.record_run(results, started_at=at, finished_at=at + 5)
+    code, out, _ = invoke("history")
+    assert code == 0
+    assert out.splitlines()[0] == "failing links, last 4 runs: ▁▆█▃ (0 → 1)"
+    code, out, _ = invoke("history", "--format", "markdown")
+    assert code == 0
+    assert "```mermaid\nxychart-beta\n" in out
+    assert "    bar [0, 2, 3, 1]\n" in out
+    assert '    x-axis ["09-21", "09-28", "10-05", "10-12"]\n' in out
+    assert "| 2026-10-12 14:13 | 4 | 1 |" in out
+    assert "<https://a.example/0>" in out
+
+
+def test_exclude_paths_and_the_ignore_file(blog: Path) -> None:
+    drafts = blog / "content" / "drafts"
+    drafts.mkdir()
+    (drafts / "broken.md").write_bytes(b"---\ntitle: [unclosed\n---\nbody\n")
+    code, _, _ = invoke("run", "--offline")
+    assert code == 2  # the broken draft is read
+    (blog / "linkcheck.toml").write_text('exclude-paths = ["drafts/**"]\noffline = true\n')
+    code, out, _ = invoke("run", "--format", "json")
+    assert code == 0
+    assert [post["path"] for post in json.loads(out)["posts"]] == [
+        "content/blog/carbon-cost-of-ai-training.md"
+    ]
+    (blog / ".linkcheckignore").write_text("# not ours to check\n^https://arxiv\\.org/\n")
+    code, out, err = invoke("run", "--format", "json", "-v")
+    assert code == 0
+    assert "ignore patterns from" in err
+    from linkcheck.app import plan
+    from linkcheck.collect import collect
+    from linkcheck.config import load_settings
+
+    settings = load_settings(blog, {})
+    planned = plan(collect(settings, cwd=blog).posts, settings)
+    excluded = [url for url, r in planned.skipped.items() if r.reason == "excluded"]
+    assert excluded
+    assert all(url.startswith("https://arxiv.org/") for url in excluded)
+    assert not [r.url for r in planned.requests if r.url.startswith("https://arxiv.org/")]
+
+
+def test_accept_ranges_on_the_command_line(blog: Path) -> None:
+    code, _, err = invoke("run", "--offline", "--accept", "200-299,403", "--accept", "429")
+    assert code == 0, err
+    code, _, err = invoke("run", "--offline", "--accept", "2xx")
+    assert code == 2
+    assert "--accept: expected HTTP status codes or ranges" in err

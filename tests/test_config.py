@@ -65,7 +65,7 @@ def test_the_command_line_wins(tmp_path: Path) -> None:
         ("timeout = -1\n", "linkcheck.toml: timeout: must not be negative, got -1"),
         ('exclude = ["(unclosed"]\n', "linkcheck.toml: exclude: bad regular expression"),
         ('fail-on = "fatal"\n', "linkcheck.toml: fail-on: expected one of error, warning, info"),
-        ("accept = [42]\n", "linkcheck.toml: accept: expected a list of HTTP status codes"),
+        ("accept = [42]\n", "linkcheck.toml: accept: expected HTTP status codes or ranges"),
         ("offline = 1\n", "linkcheck.toml: offline: expected true or false, got 1"),
         ("retries = \n", "linkcheck.toml: invalid TOML"),
     ],
@@ -141,3 +141,64 @@ def test_a_bad_per_host_key_names_its_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_settings(tmp_path, {})
     assert "linkcheck.toml: hosts.example.com.concurency: unknown key" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "codes"),
+    [
+        ([403], (403,)),
+        (["200-204"], (200, 201, 202, 203, 204)),
+        (["429,503", 999], (429, 503, 999)),
+        ("403", (403,)),
+    ],
+)
+def test_accept_takes_codes_and_ranges(value: object, codes: tuple[int, ...]) -> None:
+    assert parse_table({"accept": value}, source="t")["accept"] == codes
+
+
+@pytest.mark.parametrize("value", [["299-200"], ["2xx"], [99], ["600-1000"], [True], ["-"]])
+def test_bad_accept_values(value: object) -> None:
+    with pytest.raises(ConfigError, match="accept: expected HTTP status codes or ranges"):
+        parse_table({"accept": value}, source="t")
+
+
+def test_host_accept_ranges(tmp_path: Path) -> None:
+    (tmp_path / "linkcheck.toml").write_text(
+        '[hosts."example.com"]\naccept = ["400-403"]\n', encoding="utf-8"
+    )
+    settings = load_settings(tmp_path, {})
+    assert host_accept(settings, "example.com") == frozenset({400, 401, 402, 403})
+
+
+def test_an_ignore_file_beside_the_config_adds_patterns(tmp_path: Path) -> None:
+    (tmp_path / "linkcheck.toml").write_text('exclude = ["^https://a\\\\."]\n', encoding="utf-8")
+    (tmp_path / ".linkcheckignore").write_text(
+        "# social sites refuse robots\n\n  ^https://(www\\.)?linkedin\\.com/  \n^mailto:\n",
+        encoding="utf-8",
+    )
+    below = tmp_path / "sub"
+    below.mkdir()
+    settings = load_settings(below, {})
+    assert settings.exclude == (
+        "^https://a\\.",
+        "^https://(www\\.)?linkedin\\.com/",
+        "^mailto:",
+    )
+    assert settings.ignore_file == str(tmp_path / ".linkcheckignore")
+    # the command line's --exclude replaces the file's list, the ignore file still applies
+    settings = load_settings(below, {"exclude": ("^x",)})
+    assert settings.exclude == ("^x", "^https://(www\\.)?linkedin\\.com/", "^mailto:")
+
+
+def test_a_bad_pattern_in_the_ignore_file_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / ".linkcheckignore").write_text("# ok\n^fine\n(\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\.linkcheckignore:3: bad regular expression"):
+        load_settings(tmp_path, {})
+
+
+def test_exclude_paths_must_be_relative_globs() -> None:
+    assert parse_table({"exclude-paths": ["drafts/**"]}, source="t")["exclude_paths"] == (
+        "drafts/**",
+    )
+    with pytest.raises(ConfigError, match="exclude-paths"):
+        parse_table({"exclude-paths": ["/abs/**"]}, source="t")

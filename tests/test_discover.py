@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.discover import find_frontmatter, find_posts, read_document
+from linkcheck.discover import (
+    find_frontmatter,
+    find_posts,
+    glob_pattern,
+    read_document,
+    without_excluded,
+)
 from linkcheck.models import InputError, UsageError
 
 POST = "---\ntitle: Hello\ndate: 2025-03-14\n---\n\nBody [x](https://a.example/)\n"
@@ -197,3 +203,35 @@ def test_find_frontmatter_closing_at_end_of_file() -> None:
 def test_no_frontmatter_when_first_line_is_not_a_fence() -> None:
     assert find_frontmatter("\n---\na: 1\n---\n") is None
     assert find_frontmatter("----\n") is None
+
+
+@pytest.mark.parametrize(
+    ("glob", "matches", "misses"),
+    [
+        ("drafts/**", ["drafts/a.md", "drafts/x/y.md"], ["blog/drafts.md", "a/drafts/b.md"]),
+        ("**/drafts/**", ["a/drafts/b.md", "drafts/b.md"], ["drafts.md"]),
+        ("*.draft.md", ["x.draft.md", "blog/x.draft.md"], ["x.md"]),
+        ("blog/*.md", ["blog/a.md"], ["blog/x/a.md"]),
+        ("drafts/", ["drafts/a.md", "drafts/b/c.md"], ["blog/a.md"]),
+        ("p?st.md", ["post.md"], ["poost.md"]),
+    ],
+)
+def test_glob_pattern(glob: str, matches: list[str], misses: list[str]) -> None:
+    pattern = glob_pattern(glob)
+    for name in matches:
+        assert pattern.fullmatch(name), name
+    for name in misses:
+        assert not pattern.fullmatch(name), name
+
+
+def test_excluded_paths_are_not_posts(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    for name in ("blog/a.md", "drafts/b.md", "drafts/deep/c.md", "blog/d.draft.md"):
+        (content / name).parent.mkdir(parents=True, exist_ok=True)
+        (content / name).write_text("# x\n", encoding="utf-8")
+    found = find_posts([content])
+    kept = without_excluded(found, [content], tmp_path, ["drafts/**", "*.draft.md"])
+    assert [p.relative_to(content).as_posix() for p in kept] == ["blog/a.md"]
+    # relative to the working directory works too
+    kept = without_excluded(found, [content], tmp_path, ["content/drafts/**"])
+    assert len(kept) == 2

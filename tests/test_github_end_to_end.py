@@ -142,3 +142,41 @@ def test_one_tracking_issue_across_scheduled_runs(
     assert len(github.issues[1]["comments"]) == 1
     assert list(github.issues) == [1]
     assert github.tokens == {f"Bearer {TOKEN}"} or github.tokens == {f"token {TOKEN}"}
+
+
+def test_dry_run_says_only_what_it_would_do_and_outputs_name_the_issue(
+    blog: Path,
+    web: FakeWeb,
+    github: FakeGitHub,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api = httpserver.url_for("/").rstrip("/")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    healthy(web)
+    web.route(MIT, WebResponse(404, b"gone"))
+    runner = CliRunner()
+    run = runner.invoke(
+        cli, ["run", "--format", "json", "--output", "report.json", "--no-cache", "-q"]
+    )
+    assert run.exit_code == 1
+    outputs = blog / "github_output"
+    args = ["github-issue", "report.json", "--api-url", api, "--repository", REPO]
+    args += ["--github-output", str(outputs)]
+    env = {"GITHUB_TOKEN": TOKEN}
+    dry = runner.invoke(cli, [*args, "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert github.writes == []
+    assert "Would open a tracking issue" in dry.stdout
+    assert dry.stdout.splitlines()[-1] == (
+        "tracking issue: dry run, would be created (nothing was written)"
+    )
+    assert "tracking issue: created" not in dry.stdout
+    assert outputs.read_text() == "issue-action=would-be-created\nissue-url=\nissue-number=\n"
+    outputs.unlink()
+    real = runner.invoke(cli, args, env=env)
+    assert real.exit_code == 0, real.output
+    assert real.stdout.splitlines()[-1] == "tracking issue: created"
+    assert outputs.read_text() == (
+        "issue-action=created\nissue-url=https://example.invalid/1\nissue-number=1\n"
+    )

@@ -20,6 +20,7 @@ from linkcheck.models import (
     Verdict,
 )
 from linkcheck.rules import (
+    DEAD_LINK_FIX,
     RULES,
     RULES_BY_ID,
     InternalIndex,
@@ -345,19 +346,19 @@ URL = "https://example.com/page"
         (result(URL, Verdict.SKIPPED, reason="excluded"), []),
         (
             result(URL, Verdict.DEAD, status=404, reason="404 Not Found"),
-            [("dead-link", Severity.ERROR, "404 Not Found", None)],
+            [("dead-link", Severity.ERROR, "404 Not Found", DEAD_LINK_FIX)],
         ),
         (
             result(URL, Verdict.DEAD, status=410),
-            [("dead-link", Severity.ERROR, "HTTP 410", None)],
+            [("dead-link", Severity.ERROR, "HTTP 410", DEAD_LINK_FIX)],
         ),
         (
             result(URL, Verdict.DEAD),
-            [("dead-link", Severity.ERROR, "dead", None)],
+            [("dead-link", Severity.ERROR, "dead", DEAD_LINK_FIX)],
         ),
         (
             result(URL, Verdict.DEAD, reason="DNS: name does not exist"),
-            [("dead-link", Severity.ERROR, "DNS: name does not exist", None)],
+            [("dead-link", Severity.ERROR, "DNS: name does not exist", DEAD_LINK_FIX)],
         ),
         (
             result(URL, Verdict.MOVED, status=200, final_url="https://example.org/new/page"),

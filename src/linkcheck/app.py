@@ -20,6 +20,7 @@ from linkcheck.models import (
     Post,
     PostSummary,
     Report,
+    RunTrend,
     Verdict,
 )
 from linkcheck.rules import judge
@@ -32,8 +33,11 @@ if TYPE_CHECKING:
 ResultCallback = Callable[[CheckResult], None]
 WarnCallback = Callable[[str], None]
 PlanCallback = Callable[[int], None]
+StartCallback = Callable[[str], None]
 
 
+TREND_RUNS = 12
+"""Runs shown in the trend of failing links (reports, job summary, tracking issue)."""
 NO_FRAGMENTS: frozenset[str] = frozenset()
 """The fragments of a URL cited without any (one object for all of them)."""
 
@@ -136,6 +140,7 @@ def run(
     on_plan: PlanCallback | None = None,
     on_result: ResultCallback | None = None,
     warn: WarnCallback | None = None,
+    on_start: StartCallback | None = None,
 ) -> Report:
     """Extract, check, judge: everything but printing. Raises UsageError for missing paths."""
     started = time.monotonic()
@@ -144,6 +149,7 @@ def run(
     history: dict[str, Persistence] = {}
     network_down = False
     unique = 0
+    trend: tuple[RunTrend, ...] = ()
     # The posts' text is read again by ``fix`` when it is needed; the run keeps only links.
     if settings.offline:
         collected = collect(settings, cwd=cwd, keep_text=False)
@@ -157,7 +163,10 @@ def run(
             ) as extraction,
             open_state(settings, cwd=cwd, warn=warn or _quiet) as store,
         ):
-            checked = asyncio.run(check_posts(extraction, settings, store, on_plan, on_result))
+            checked = asyncio.run(
+                check_posts(extraction, settings, store, on_plan, on_result, on_start)
+            )
+            trend = () if checked.network_down else tuple(store.trend(TREND_RUNS))
         collected, results, history = checked.collected, checked.results, checked.history
         network_down, unique = checked.network_down, checked.unique
     posts = collected.posts
@@ -168,7 +177,7 @@ def run(
         history=history,
     )
     if settings.suggest_archive and results:
-        findings = suggest_archived_copies(findings, posts, settings)
+        findings = suggest_archived_copies(findings, posts, settings, warn=warn or _quiet)
     links = tuple(link for post in posts for link in post.links)
     return Report(
         posts=tuple(_summary(p) for p in posts),
@@ -185,6 +194,7 @@ def run(
             "unique_urls": unique or len({strip_fragment(link.target) for link in links}),
             "cached": sum(1 for r in results.values() if r.from_cache),
         },
+        trend=trend,
     )
 
 
@@ -198,7 +208,27 @@ def open_state(settings: Settings, *, cwd: Path, warn: WarnCallback) -> StateSto
     if settings.no_cache:
         return StateStore.null()
     path = _state_path(settings, cwd)
+    make_state_directory(path.parent)
     return StateStore.open(path, warn=warn, history_keep=settings.history_keep)
+
+
+STATE_GITIGNORE = "# Made by linkcheck: the state file is not for version control.\n*\n"
+"""The ``.gitignore`` put in a state directory linkcheck creates (it ignores everything)."""
+
+
+def make_state_directory(directory: Path) -> None:
+    """Create the state file's directory with a ``.gitignore`` that keeps it out of git.
+
+    A directory that exists already is left as it is (it may be the blog's own). Failures
+    are left to the state store, which warns and runs without memory.
+    """
+    if directory.exists():
+        return
+    try:
+        directory.mkdir(parents=True)
+        (directory / ".gitignore").write_text(STATE_GITIGNORE, encoding="utf-8")
+    except OSError:
+        return
 
 
 def expects_cached_results(settings: Settings, *, cwd: Path) -> bool:
@@ -219,6 +249,7 @@ async def check_posts(
     store: StateStore,
     on_plan: PlanCallback | None,
     on_result: ResultCallback | None,
+    on_start: StartCallback | None = None,
 ) -> Checked:
     """Check the URLs of the posts as the posts are extracted; remember the run.
 
@@ -259,7 +290,7 @@ async def check_posts(
                     on_plan(len(to_check))
                 yield fresh
 
-    checked = await check_stream(requests(), settings, on_result=on_result)
+    checked = await check_stream(requests(), settings, on_result=on_result, on_start=on_start)
     late = [
         request
         for request in planner.requests()
@@ -298,28 +329,42 @@ def _summary(post: Post) -> PostSummary:
 
 
 def suggest_archived_copies(
-    findings: Sequence[Finding], posts: Sequence[Post], settings: Settings
+    findings: Sequence[Finding],
+    posts: Sequence[Post],
+    settings: Settings,
+    *,
+    warn: WarnCallback = _quiet,
 ) -> list[Finding]:
     """Dead links get the Wayback Machine snapshot closest to their post's publish date.
 
-    Bounded in time; a failing archive only means fewer suggestions.
+    Bounded in time; when the archive cannot be asked, ``warn`` says so and the findings
+    concerned say it too.
     """
     from linkcheck.archive import archive_queries, suggest_archives, with_archive_suggestions
 
     queries = archive_queries(findings, posts)
     if not queries:
         return list(findings)
-    archives = asyncio.run(suggest_archives(queries, user_agent=settings.user_agent))
-    return with_archive_suggestions(findings, posts, archives)
+    failed: set[tuple[str, str | None]] = set()
+    archives = asyncio.run(suggest_archives(queries, user_agent=settings.user_agent, failed=failed))
+    if failed:
+        warn(
+            f"the Web Archive could not be asked about {len(failed)} of {len(queries)} "
+            "dead link(s): no archived copy is suggested for them"
+        )
+    return with_archive_suggestions(findings, posts, archives, failed)
 
 
-def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOutcome:
-    """Rewrite (or, without ``write``, preview) the moved links the report found.
+def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOutcome | None:
+    """Rewrite (or, without ``write``, preview) the moved links the report found; None when
+    the run checked nothing (offline, or the network was down): then nothing is touched.
 
     The posts are read again, so a file edited since the run is refused, not overwritten.
     """
     from linkcheck.fix import fix_posts
 
+    if report.network_down or report.offline:
+        return None
     collected = collect(settings, cwd=cwd)
     return fix_posts(collected.posts, report.results, write=write)
 

@@ -19,7 +19,7 @@ import asyncio
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -246,10 +246,18 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes | None
     return bytes(body)
 
 
+class _Failed:
+    """The archive could not be asked (network, timeout, an unexpected answer)."""
+
+
+FAILED = _Failed()
+
+
 async def _ask(
     client: httpx.AsyncClient, key: ArchiveKey, api_url: str, timeout: float, max_bytes: int
-) -> str | None:
-    """One availability query; None for every kind of failure."""
+) -> str | _Failed | None:
+    """One availability query: the snapshot URL, None when the archive has none, or
+    ``FAILED`` when the archive could not be asked."""
     url, timestamp = key
     params = {"url": url} if timestamp is None else {"url": url, "timestamp": timestamp}
     headers = {"Accept": "application/json", "Accept-Encoding": IDENTITY}
@@ -264,11 +272,11 @@ async def _ask(
                 follow_redirects=True,
             ) as response:
                 if response.status_code != HTTP_OK:
-                    return None
+                    return FAILED
                 body = await _read_capped(response, max_bytes)
     except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError):
-        return None
-    return parse_availability(body) if body is not None else None
+        return FAILED
+    return parse_availability(body) if body is not None else FAILED
 
 
 async def _ask_all(
@@ -280,15 +288,19 @@ async def _ask_all(
     deadline: float,
     concurrency: int,
     max_bytes: int,
+    failed: set[ArchiveKey] | None,
 ) -> dict[ArchiveKey, str]:
     found: dict[ArchiveKey, str] = {}
     gate = asyncio.Semaphore(max(1, concurrency))
+    answered: set[ArchiveKey] = set()
 
     async def one(key: ArchiveKey) -> None:
         async with gate:
             archived = await _ask(client, key, api_url, timeout, max_bytes)
-        if archived is not None:
+        if isinstance(archived, str):
             found[key] = archived
+        if archived is not FAILED:
+            answered.add(key)
 
     tasks = [asyncio.create_task(one(key)) for key in keys]
     done, pending = await asyncio.wait(tasks, timeout=deadline)
@@ -297,6 +309,8 @@ async def _ask_all(
     await asyncio.gather(*pending, return_exceptions=True)
     for task in done:
         task.result()  # failures are handled in _ask; anything else is a bug worth seeing
+    if failed is not None:
+        failed.update(key for key in keys if key not in answered)
     return found
 
 
@@ -321,13 +335,15 @@ async def suggest_archives(
     deadline: float = DEFAULT_ARCHIVE_DEADLINE,
     max_bytes: int = MAX_RESPONSE_BYTES,
     user_agent: str = DEFAULT_USER_AGENT,
+    failed: set[ArchiveKey] | None = None,
 ) -> dict[ArchiveKey, str]:
     """The closest archived snapshot of each queried URL, by ``(url, timestamp)``.
 
     Queries are deduplicated; only well-formed http(s) URLs are asked about. Each query may
     take ``timeout`` seconds and all of them ``deadline`` seconds; answers over ``max_bytes``
     are dropped. A URL without a usable snapshot, or whose query failed, is simply absent:
-    this function does not raise for network or archive failures.
+    this function does not raise for network or archive failures; the keys whose query
+    failed (or was cut by the deadline) are added to ``failed`` when it is given.
 
     ``client`` is used as given (its headers, proxies and limits); without one, a client is
     opened for the call with ``user_agent`` and closed after it.
@@ -341,12 +357,15 @@ async def suggest_archives(
         "deadline": deadline,
         "concurrency": concurrency,
         "max_bytes": max_bytes,
+        "failed": failed,
     }
     if client is not None:
         return await _ask_all(client, keys, **options)
     try:
         own = _own_client(timeout, user_agent)
     except ConfigError:
+        if failed is not None:
+            failed.update(keys)
         return {}
     async with own:
         return await _ask_all(own, keys, **options)
@@ -379,21 +398,36 @@ def archive_queries(findings: Sequence[Finding], posts: Sequence[Post]) -> list[
     return [ArchiveQuery(url, timestamp) for url, timestamp in unique]
 
 
+NOT_ARCHIVED = "the Web Archive has no copy: find the page's new address, or remove the link"
+ARCHIVE_FAILED = (
+    "the Web Archive could not be asked: look for a copy at https://web.archive.org/web/*/{url}"
+    ", find the page's new address, or remove the link"
+)
+
+
 def with_archive_suggestions(
-    findings: Sequence[Finding], posts: Sequence[Post], archives: Mapping[ArchiveKey, str]
+    findings: Sequence[Finding],
+    posts: Sequence[Post],
+    archives: Mapping[ArchiveKey, str],
+    failed: Set[ArchiveKey] = frozenset(),
 ) -> list[Finding]:
     """``findings`` with each dead link's archived copy as its suggestion, in the same order.
 
     The link's ``#fragment`` is carried over to the archived URL; the message names the copy.
-    Findings without an archived copy, and all other findings, are returned unchanged.
+    A dead link without a copy says so in its suggestion, and one whose query ``failed``
+    says that the archive could not be asked. All other findings are returned unchanged.
     """
     timestamps = _timestamps(posts)
     updated: list[Finding] = []
     for finding in findings:
         key = _dead_key(finding, timestamps)
-        archived = archives.get(key) if key is not None else None
-        if archived is None or finding.url is None:
+        if key is None or finding.url is None:
             updated.append(finding)
+            continue
+        archived = archives.get(key)
+        if archived is None:
+            hint = ARCHIVE_FAILED.format(url=key[0]) if key in failed else NOT_ARCHIVED
+            updated.append(replace(finding, suggestion=hint))
             continue
         _, hash_sign, fragment = finding.url.partition("#")
         suggestion = f"{archived}#{fragment}" if hash_sign and fragment else archived

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from linkcheck.config import Settings
-from linkcheck.discover import find_posts, read_document
+from linkcheck.discover import find_posts, read_document, without_excluded
 from linkcheck.models import (
     Document,
     InputError,
@@ -113,7 +113,9 @@ class Extraction:
         self, settings: Settings, *, cwd: Path, keep_text: bool, background: bool = False
     ) -> None:
         paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
-        found = find_posts(paths, settings.extensions)
+        found = without_excluded(
+            find_posts(paths, settings.extensions), paths, cwd, settings.exclude_paths
+        )
         self._cwd = cwd
         self._headings = tuple(settings.resources_headings)
         self._keep_text = keep_text

@@ -43,6 +43,8 @@ DEFAULT_TRANSPORT = "aiohttp"
 DEFAULT_FORMAT = "text"
 DEFAULT_FAIL_ON = Severity.ERROR
 CONFIG_FILE_NAME = "linkcheck.toml"
+IGNORE_FILE_NAME = ".linkcheckignore"
+"""URL patterns to skip, one regular expression per line, beside the settings file."""
 DEFAULT_CACHE_PATH = ".linkcheck/state.sqlite"
 DEFAULT_MAX_AGE = 86400.0
 DEFAULT_MAX_AGE_JITTER = 0.1
@@ -74,6 +76,9 @@ class Settings:
 
     paths: tuple[str, ...] = DEFAULT_PATHS
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    exclude_paths: tuple[str, ...] = ()
+    """Globs of posts not to read (``drafts/**``), against the path relative to the working
+    directory or to the content directory it was found in."""
     resources_headings: tuple[str, ...] = DEFAULT_RESOURCES_HEADINGS
     exclude: tuple[str, ...] = ()
     """Regular expressions: matching URLs are skipped."""
@@ -107,6 +112,8 @@ class Settings:
     fail_on: Severity = DEFAULT_FAIL_ON
     config_file: str | None = None
     """The file the settings were read from (informational)."""
+    ignore_file: str | None = None
+    """The ``.linkcheckignore`` whose patterns were added to ``exclude`` (informational)."""
     cache_path: str = DEFAULT_CACHE_PATH
     """The state file (cache and history), relative to the working directory."""
     max_age: float = DEFAULT_MAX_AGE
@@ -213,12 +220,40 @@ def _regex_list(value: Any, key: str) -> tuple[str, ...]:
     return patterns
 
 
+STATUS_MIN = 100
+STATUS_MAX = 999
+
+
+def _statuses(item: Any, key: str) -> list[int]:
+    """One item of an ``accept`` list: ``403``, ``"403"``, ``"200-299"`` or several of those
+    separated by commas (``"200-299,403"``, as the command line gives them)."""
+    if isinstance(item, int) and not isinstance(item, bool):
+        if STATUS_MIN <= item <= STATUS_MAX:
+            return [item]
+    elif isinstance(item, str):
+        codes: list[int] = []
+        for part in item.split(","):
+            low, dash, high = part.strip().partition("-")
+            if not (low.strip().isdigit() and (not dash or high.strip().isdigit())):
+                break
+            first, last = int(low), int(high) if dash else int(low)
+            if not STATUS_MIN <= first <= last <= STATUS_MAX:
+                break
+            codes.extend(range(first, last + 1))
+        else:
+            return codes
+    raise ConfigError(f"expected HTTP status codes or ranges like 200-299, got {item!r}", key=key)
+
+
 def _status_list(value: Any, key: str) -> tuple[int, ...]:
-    if not isinstance(value, list | tuple) or not all(
-        isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 999 for v in value
-    ):
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list | tuple):
         raise ConfigError(f"expected a list of HTTP status codes, got {value!r}", key=key)
-    return tuple(value)
+    codes: dict[int, None] = {}
+    for item in value:
+        codes.update(dict.fromkeys(_statuses(item, key)))
+    return tuple(codes)
 
 
 def _headers(value: Any, key: str) -> dict[str, dict[str, str]]:
@@ -294,6 +329,14 @@ def _severity(value: Any, key: str) -> Severity:
     return Severity(_choice(choices)(value, key))
 
 
+def _glob_list(value: Any, key: str) -> tuple[str, ...]:
+    globs = _str_list(value, key)
+    for glob in globs:
+        if not glob.strip() or glob.startswith("/"):
+            raise ConfigError(f"expected a relative glob like drafts/**, got {glob!r}", key=key)
+    return globs
+
+
 def _extensions(value: Any, key: str) -> tuple[str, ...]:
     return tuple(e if e.startswith(".") else f".{e}" for e in _str_list(value, key))
 
@@ -310,6 +353,7 @@ _HOST_KEYS: dict[str, Callable[[Any, str], Any]] = {
 OPTIONS: tuple[Option, ...] = (
     Option("paths", "Files or directories of posts to check.", _str_list),
     Option("extensions", "File name endings that are posts.", _extensions),
+    Option("exclude_paths", "Globs of posts to leave out (drafts/**).", _glob_list),
     Option("resources_headings", "Headings that open a post's Resources section.", _str_list),
     Option("exclude", "Regular expressions; matching URLs are skipped.", _regex_list),
     Option("include", "Regular expressions; only matching URLs are checked.", _regex_list),
@@ -327,7 +371,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_pdf_bytes", "Bytes of a PDF read at most (for its title).", _int(1024)),
     Option("user_agent", "User-Agent header sent with every request.", _str),
     Option("headers", "Extra request headers by host.", _headers),
-    Option("accept", "Extra HTTP status codes counted as ok.", _status_list),
+    Option("accept", "Extra HTTP status codes counted as ok: 403, 200-299, 429,503.", _status_list),
     Option("insecure", "Do not verify TLS certificates.", _bool),
     Option("transport", "HTTP transport under httpx.", _choice(TRANSPORTS), TRANSPORTS),
     Option("format", "Report format (repeatable, paired with --output).", _formats, FORMATS),
@@ -424,7 +468,37 @@ def load_settings(
         path, table = found
         values = parse_table(table, source=str(path))
         settings = replace(settings, config_file=str(path), **values)
-    return settings.with_overrides(overrides)
+    settings = settings.with_overrides(overrides)
+    ignore_file = (found[0].parent if found is not None else cwd) / IGNORE_FILE_NAME
+    patterns = read_ignore_file(ignore_file)
+    if patterns is None:
+        return settings
+    return replace(settings, exclude=(*settings.exclude, *patterns), ignore_file=str(ignore_file))
+
+
+def read_ignore_file(path: Path) -> tuple[str, ...] | None:
+    """The patterns of a ``.linkcheckignore``: one regular expression per line; blank lines
+    and lines starting with ``#`` are skipped, surrounding spaces ignored. None when there is
+    no such file; ConfigError (naming the line) for a bad pattern or an unreadable file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", source=str(path)) from None
+    patterns: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            re.compile(line)
+        except re.error as exc:
+            raise ConfigError(
+                f"bad regular expression {line!r}: {exc}", source=f"{path}:{number}"
+            ) from None
+        patterns.append(line)
+    return tuple(patterns)
 
 
 def validate_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:

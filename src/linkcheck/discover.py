@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,52 @@ def _walk(root: Path, endings: tuple[str, ...]) -> Iterator[tuple[Path, Path]]:
                 if resolved is None:
                     resolved = _identity(Path(directory))
                 yield post, resolved / name
+
+
+def glob_pattern(glob: str) -> re.Pattern[str]:
+    """A glob over ``/``-separated paths as a regular expression: ``*`` and ``?`` stay within
+    one directory, ``**`` crosses directories, and a glob without ``/`` matches at any depth
+    (``*.draft.md``)."""
+    glob = glob.strip().removeprefix("./")
+    parts: list[str] = [] if "/" in glob.rstrip("/") else ["(?:.*/)?"]
+    index = 0
+    while index < len(glob):
+        if glob.startswith("**/", index):
+            parts.append("(?:.*/)?")
+            index += 3
+        elif glob.startswith("**", index):
+            parts.append(".*")
+            index += 2
+        elif glob[index] == "*":
+            parts.append("[^/]*")
+            index += 1
+        elif glob[index] == "?":
+            parts.append("[^/]")
+            index += 1
+        else:
+            parts.append(re.escape(glob[index]))
+            index += 1
+    if glob.endswith("/"):
+        parts.append(".*")  # a directory: everything below it
+    return re.compile("".join(parts))
+
+
+def without_excluded(
+    posts: Sequence[Path], roots: Sequence[Path], cwd: Path, globs: Sequence[str]
+) -> list[Path]:
+    """``posts`` less those matching one of ``globs``, by their path relative to ``cwd`` or
+    to the root (a directory of ``roots``) they were found under."""
+    if not globs:
+        return list(posts)
+    patterns = [glob_pattern(glob) for glob in globs]
+    bases = [cwd, *(root for root in roots if root.is_dir())]
+    kept: list[Path] = []
+    for post in posts:
+        names = {post.relative_to(base).as_posix() for base in bases if post.is_relative_to(base)}
+        names.add(post.as_posix())
+        if not any(pattern.fullmatch(name) for pattern in patterns for name in names):
+            kept.append(post)
+    return kept
 
 
 # ---------------------------------------------------------------------------

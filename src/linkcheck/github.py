@@ -130,6 +130,24 @@ class SyncOutcome:
     dry_run: bool = False
 
 
+def outcome_summary(outcome: SyncOutcome) -> str:
+    """The last line of ``github-issue``: what was done, or in a dry run what would be."""
+    if outcome.dry_run:
+        return f"tracking issue: dry run, would be {outcome.action} (nothing was written)"
+    return f"tracking issue: {outcome.action}"
+
+
+def outcome_outputs(outcome: SyncOutcome) -> dict[str, str]:
+    """Step outputs: ``issue-action``, ``issue-url`` and ``issue-number`` (empty when there
+    is no issue). The URL comes from the API: anything but a plain http(s) URL is dropped."""
+    url = outcome.issue_url or ""
+    if not re.fullmatch(r"https?://[^\s\x00-\x1f\x7f]+", url):
+        url = ""
+    action = f"would-be-{outcome.action}" if outcome.dry_run else outcome.action
+    number = str(outcome.issue_number) if outcome.issue_number is not None else ""
+    return {"issue-action": action, "issue-url": url, "issue-number": number}
+
+
 @dataclass(frozen=True, slots=True)
 class Issue:
     """An open tracking issue as read from the API."""

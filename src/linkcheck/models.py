@@ -356,6 +356,18 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class RunTrend:
+    """One recorded run, as trends show it."""
+
+    started_at: float
+    """When the run started (seconds since the epoch)."""
+    checked: int
+    """URLs the run recorded a verdict for (cached results included)."""
+    failing: int
+    """Of those, the URLs that failed (dead, blocked, timeout or error)."""
+
+
+@dataclass(frozen=True, slots=True)
 class PostSummary:
     """Per-post facts that are not findings."""
 
@@ -379,6 +391,8 @@ class Report:
     network_down: bool = False
     elapsed: float = 0.0
     stats: Mapping[str, int] = field(default_factory=dict)
+    trend: tuple[RunTrend, ...] = ()
+    """The latest recorded runs, oldest first, this run included (empty without memory)."""
 
     def worst(self) -> Severity | None:
         ranked = sorted((f.severity for f in self.findings), key=lambda s: s.rank)

@@ -31,6 +31,11 @@ from linkcheck.sources import is_checkable, malformed_reason, strip_fragment
 # ---------------------------------------------------------------------------
 
 DEAD_LINK = "dead-link"
+DEAD_LINK_FIX = (
+    "find the page's new address, link an archived copy (--suggest-archive looks for one), "
+    "or remove the link"
+)
+"""The suggestion of a dead link when no archived copy is known."""
 MOVED_LINK = "moved-link"
 MOVED_TO_HOMEPAGE = "moved-to-homepage"
 MISSING_FROM_RESOURCES = "missing-from-resources"
@@ -340,7 +345,7 @@ def _verdict_findings(judge_: _Judge, link: Link, result: CheckResult) -> Iterat
     persistence = judge_.history.get(result.url)
     since = f"; {persistence.description}" if persistence is not None else ""
     if verdict is Verdict.DEAD:
-        yield judge_.finding(DEAD_LINK, link, _reason(result) + since)
+        yield judge_.finding(DEAD_LINK, link, _reason(result) + since, suggestion=DEAD_LINK_FIX)
     elif verdict is Verdict.MOVED:
         yield from _moved_findings(judge_, link, result)
     elif verdict in UNVERIFIED_VERDICTS:

@@ -38,7 +38,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
-from linkcheck.models import CheckRequest, CheckResult, Hop, Verdict
+from linkcheck.models import CheckRequest, CheckResult, Hop, RunTrend, Verdict
 
 Warn = Callable[[str], None]
 T = TypeVar("T")
@@ -672,6 +672,26 @@ class StateStore:
             }
 
         return self._guard(load, {})
+
+    def trend(self, limit: int = DEFAULT_HISTORY_LIMIT) -> list[RunTrend]:
+        """The latest ``limit`` runs, oldest first: URLs checked and failing in each.
+
+        Checks are pruned per URL (``history_keep``), so runs older than that many are
+        counted from what is left of them; the trend is exact for the runs since.
+        """
+        limit = min(limit, self._keep)
+
+        def load(conn: sqlite3.Connection) -> list[RunTrend]:
+            rows = conn.execute(
+                "SELECT r.started_at, count(c.id), count(c.id) FILTER (WHERE c.verdict IN"
+                " (SELECT value FROM json_each(?))) FROM runs AS r JOIN checks AS c"
+                " ON c.run_id = r.id GROUP BY r.id ORDER BY r.started_at DESC, r.id DESC"
+                " LIMIT ?",
+                (json.dumps(sorted(v.value for v in Verdict if v.is_failure)), limit),
+            )
+            return [RunTrend(row[0], row[1], row[2]) for row in reversed(rows.fetchall())]
+
+        return self._guard(load, [])
 
 
 # ---------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_more_annotations_than_github_shows_go_to_the_log(empty_report: Report) 
     assert "line=10," not in out
     logged = [line for line in lines if not line.startswith("::")]
     assert len(logged) == 16
-    assert logged[0] == "linkcheck: posts/p.md:10:1: dead-link: gone%0AURL: https://x.test/10"
+    assert logged[0] == "linkcheck: posts/p.md:10:1: dead-link: gone · URL: https://x.test/10"
     assert len([line for line in lines if line.startswith("::warning ")]) == 3
     assert len(lines) == 9 + 1 + 16 + 3
 
@@ -95,3 +95,24 @@ def test_the_state_of_the_run_is_always_shown(empty_report: Report) -> None:
     assert out.splitlines()[0] == (
         "::error::linkcheck: the network was unreachable, nothing could be verified"
     )
+
+
+def test_log_lines_read_as_plain_text(empty_report: Report) -> None:
+    """Overflow lines are not workflow commands: nothing is percent-encoded, nothing breaks
+    the line, and web text cannot start a command."""
+    errors = [_finding_at(line, Severity.ERROR) for line in range(1, 12)]
+    hostile = Finding(
+        "dead-link",
+        Severity.ERROR,
+        Location("posts/p.md", 50, 1),
+        "100% gone\n::error::pwned\r\x1b[31mred",
+        url="https://x.test/a%20b",
+        suggestion="Remove the link",
+    )
+    out = render_github(replace(empty_report, findings=(*errors, hostile)))
+    logged = [line for line in out.splitlines() if not line.startswith("::")]
+    assert logged[-1] == (
+        "linkcheck: posts/p.md:50:1: dead-link: 100% gone · ::error::pwned red"
+        " · URL: https://x.test/a%20b · Suggestion: Remove the link"
+    )
+    assert "%0A" not in "".join(logged)

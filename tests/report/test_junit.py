@@ -20,7 +20,7 @@ def test_golden(report: Report) -> None:
 def test_counts(report: Report) -> None:
     root = ET.fromstring(render_junit(report))  # noqa: S314 (our own output)
     assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("7", "3", "1")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("8", "4", "1")
     suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
     assert set(suites) == {"content/blog/post.md", "content/blog/other.md", "input"}
     post = suites["content/blog/post.md"]
@@ -29,7 +29,8 @@ def test_counts(report: Report) -> None:
     ]
     assert failing == [
         "10:5 https://example.org/gone",
-        "12:3 https://example.org/old#intro",
+        "12:3 https://example.org/old#intro (missing-fragment)",
+        "12:3 https://example.org/old#intro (moved-link)",
         "16:10 javascript:alert(1)",
     ]
 
@@ -56,3 +57,12 @@ def test_order_does_not_depend_on_input_order(report: Report) -> None:
         report, findings=tuple(reversed(report.findings)), links=tuple(reversed(report.links))
     )
     assert render_junit(shuffled) == render_junit(report)
+
+
+def test_one_case_per_failure(report: Report) -> None:
+    """A link with two failing findings is two test cases, each with one failure."""
+    root = ET.fromstring(render_junit(report))  # noqa: S314 (our own output)
+    for case in root.iter("testcase"):
+        assert len(case.findall("failure")) <= 1
+    names = [case.get("name") for case in root.iter("testcase")]
+    assert len(names) == len(set(names))

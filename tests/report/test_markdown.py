@@ -93,3 +93,12 @@ def test_post_heading_escapes_the_title(report: Report) -> None:
     out = render_markdown(replace(report, findings=(finding,)))
     assert "### `content/blog/other.md` · Other &lt;b&gt;post&lt;/b&gt;\n" in out
     assert "| `content/blog/other.md:2` | warning | `empty-link` | — | empty &lt;a&gt; |" in out
+
+
+def test_urls_copy_paste_cleanly(report: Report) -> None:
+    """No invisible character inside a URL: URLs in text are code spans, links autolinks."""
+    out = render_markdown(report)
+    for url in re.findall(r"`([a-z]+://[^`]*)`|<(https?://[^>]*)>", out):
+        assert "\u200d" not in "".join(url)
+    assert not re.search(r"https?:/\u200d/", out)
+    assert not re.search(r"www\u200d", out)

@@ -48,6 +48,8 @@ ADMIT_FACTOR = 2
 """Checks started ahead of the free request slots (globally and per host), as a multiple."""
 
 ResultCallback = Callable[[CheckResult], None]
+StartCallback = Callable[[str], None]
+"""Called with a URL as its check is admitted."""
 
 
 @dataclass(slots=True)
@@ -254,7 +256,10 @@ class _Run:
                 self.owners[request.url] = paper[0]
 
     async def run(
-        self, batches: AsyncIterator[Sequence[CheckRequest]], on_result: ResultCallback | None
+        self,
+        batches: AsyncIterator[Sequence[CheckRequest]],
+        on_result: ResultCallback | None,
+        on_start: StartCallback | None = None,
     ) -> dict[str, CheckResult]:
         admission = _Admission(
             ADMIT_FACTOR * self.settings.concurrency,
@@ -277,6 +282,8 @@ class _Run:
                 admission.changed.clear()
                 while (taken := admission.take()) is not None:
                     host, request = taken
+                    if on_start is not None:
+                        on_start(request.url)
                     group.create_task(self._check(request, host, admission, on_result))
                 await admission.changed.wait()
         return {url: self.results[url] for url in order}
@@ -377,17 +384,19 @@ async def check_stream(
     on_result: ResultCallback | None = None,
     client_factory: ClientFactory | None = None,
     timing: Timing | None = None,
+    on_start: StartCallback | None = None,
 ) -> dict[str, CheckResult]:
     """``check_urls`` for requests that arrive in batches while the first ones are checked.
 
     Each URL must come at most once over all batches (the caller merges fragments first).
     Results are in arrival order. Checking starts with the first batch, so a caller that
-    is still reading its input keeps the network busy meanwhile.
+    is still reading its input keeps the network busy meanwhile. ``on_start`` is called
+    with each URL as its check is admitted (progress displays show what is in flight).
     """
     factory = client_factory or open_clients
     async with factory(settings) as clients:
         run = _Run(settings, clients, timing or Timing())
-        return await run.run(batches, on_result)
+        return await run.run(batches, on_result, on_start)
 
 
 async def _one_batch(requests: Sequence[CheckRequest]) -> AsyncIterator[Sequence[CheckRequest]]:

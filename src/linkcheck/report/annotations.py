@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from linkcheck.models import Finding, InputProblem, Report, Severity
-from linkcheck.report.escape import command_data, command_property, shorten
+from linkcheck.report.escape import command_data, command_property, shorten, terminal_safe
 from linkcheck.report.summary import MAX_TEXT_CHARS, finding_order
 
 COMMANDS: Mapping[Severity, str] = {
@@ -28,6 +28,8 @@ ANNOTATIONS_PER_KIND = 10
 TITLE_PREFIX = "linkcheck"
 NETWORK_DOWN_MESSAGE = "linkcheck: the network was unreachable, nothing could be verified"
 OFFLINE_MESSAGE = "linkcheck: offline run, network checks were skipped"
+LOG_SEPARATOR = " · "
+"""Joins the lines of a finding's message on a plain log line."""
 
 
 def _command(name: str, properties: Mapping[str, str | int], message: str) -> str:
@@ -88,8 +90,10 @@ class _Annotation:
         return _command(self.kind, self.properties, self.message)
 
     def log_line(self) -> str:
-        """The plain line: escaped like command data (no line break, no ``::`` start)."""
-        return f"{TITLE_PREFIX}: {command_data(self.plain)}"
+        """The plain line as a reader sees it: one line (line breaks become `` · ``), no
+        control characters, and it starts with ``linkcheck:``, never ``::``. Percent signs
+        stay as they are: a plain line is not a workflow command, GitHub decodes nothing."""
+        return f"{TITLE_PREFIX}: {terminal_safe(self.plain.replace(chr(10), LOG_SEPARATOR))}"
 
 
 def _capped(annotations: list[_Annotation]) -> list[str]:

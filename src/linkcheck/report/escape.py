@@ -61,21 +61,54 @@ ZERO_WIDTH_JOINER = "\u200d"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 _HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _MENTION = re.compile(r"([@#])(?=[\w\-])")
-_BARE_URL = re.compile(r"(?i)(://|www\.)")
 _SAFE_URL = re.compile(r"(?i)^https?://[^\s<>`|\\\"'\x00-\x1f\x7f-\x9f]+$")
+
+
+_URL_IN_TEXT = re.compile(r"(?i)(?:[a-z][a-z0-9+.\-]*://|www\.)[^\s<>`|\"'\\]+")
+"""A URL inside running text (up to a space, quote, backslash, ``|``, ``<``, ``>`` or backtick)."""
+_URL_TRAILING = ".,;:!?*_~'\""
+"""Punctuation that ends a sentence rather than the URL before it."""
+
+
+def _url_part(candidate: str) -> str:
+    """``candidate`` without the trailing punctuation and unbalanced ``)`` after the URL."""
+    end = len(candidate)
+    while end > 0:
+        char = candidate[end - 1]
+        if char in _URL_TRAILING or (
+            char == ")" and candidate.count("(", 0, end) < candidate.count(")", 0, end)
+        ):
+            end -= 1
+            continue
+        break
+    return candidate[:end]
+
+
+def _inert_text(text: str) -> str:
+    text = _MENTION.sub(lambda m: m.group(1) + ZERO_WIDTH_JOINER, text)
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return "".join(_HTML_SPECIAL.get(char, char) for char in text)
 
 
 def markdown_text(text: str) -> str:
     """Inline Markdown that renders as exactly ``text`` (on one line), with nothing active.
 
-    HTML is entity-escaped, Markdown punctuation backslash-escaped, mentions and issue
-    references broken with a zero-width joiner, and bare URLs kept from being autolinked.
+    HTML is entity-escaped, Markdown punctuation backslash-escaped, and mentions and issue
+    references broken with a zero-width joiner. URLs become code spans: never autolinked,
+    and copied exactly as written (no invisible character inside them).
     """
     text = terminal_safe(text)
-    text = _BARE_URL.sub(lambda m: m.group(1)[:-1] + ZERO_WIDTH_JOINER + m.group(1)[-1], text)
-    text = _MENTION.sub(lambda m: m.group(1) + ZERO_WIDTH_JOINER, text)
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return "".join(_HTML_SPECIAL.get(char, char) for char in text)
+    parts: list[str] = []
+    start = 0
+    for match in _URL_IN_TEXT.finditer(text):
+        url = _url_part(match.group())
+        if not _URL_IN_TEXT.fullmatch(url):
+            continue  # only punctuation after the scheme or www.
+        parts.append(_inert_text(text[start : match.start()]))
+        parts.append(markdown_code(url))
+        start = match.start() + len(url)
+    parts.append(_inert_text(text[start:]))
+    return "".join(parts)
 
 
 def markdown_code(text: str, *, table: bool = False) -> str:

@@ -45,6 +45,7 @@ from linkcheck.models import (
     Location,
     PostSummary,
     Report,
+    RunTrend,
     Severity,
     Source,
     SourceKind,
@@ -172,6 +173,13 @@ def _lists(report: Report) -> tuple[tuple[str, Iterator[dict[str, Any]]], ...]:
         ("results", (result_to_dict(report.results[url]) for url in sorted(report.results))),
         ("findings", (finding_to_dict(f) for f in findings)),
         ("problems", ({"file": p.path, "line": p.line, "reason": p.reason} for p in problems)),
+        (
+            "trend",
+            (
+                {"started_at": t.started_at, "checked": t.checked, "failing": t.failing}
+                for t in report.trend
+            ),
+        ),
     )
 
 
@@ -427,6 +435,13 @@ def _report(data: Mapping[str, Any]) -> Report:
         network_down=_get(data, "network_down", bool),
         elapsed=_number(data, "elapsed"),
         stats=stats,
+        trend=tuple(_trend(item) for item in _objects(data, "trend")) if "trend" in data else (),
+    )
+
+
+def _trend(data: Mapping[str, Any]) -> RunTrend:
+    return RunTrend(
+        _number(data, "started_at"), _get(data, "checked", int), _get(data, "failing", int)
     )
 
 

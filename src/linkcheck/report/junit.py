@@ -1,8 +1,10 @@
-"""The JUnit XML report: one test suite per post, one test case per link.
+"""The JUnit XML report: one test suite per post, one test case per link
+(one per failing finding when a link has several).
 
-A link with an error or warning finding fails (``<failure>``, one per finding, its type
-the rule id); info findings go to the case's ``<system-out>``. Findings not tied to a
-link (a post-level rule) get a case of their own. Unreadable files form an ``input``
+A link with an error or warning finding fails (``<failure>``, its type the rule id; a
+link with several failing findings gets one case for each); info findings go to the
+case's ``<system-out>``. Findings not tied to a link (a post-level rule) get a case of
+their own. Unreadable files form an ``input``
 suite whose cases carry ``<error>``. Text is stripped of characters XML 1.0 forbids;
 markup escaping is done by the XML writer.
 """
@@ -46,11 +48,18 @@ def _details(finding: Finding) -> str:
 def _case(
     suite: ET.Element, name: str, classname: str, findings: Sequence[Finding], time: float
 ) -> None:
-    case = _element(
-        suite, "testcase", name=name, classname=classname, time=TIME_FORMAT.format(time)
-    )
-    for finding in findings:
-        if finding.severity in FAILING:
+    """The cases of one link: one per failing finding (named ``NAME (RULE)`` when there are
+    several, so each has its own name and its own result), or one passing case. Info
+    findings go to the ``<system-out>`` of the first case."""
+    failing = [finding for finding in findings if finding.severity in FAILING]
+    cases: list[ET.Element] = []
+    outcomes: list[Finding | None] = [*failing] if failing else [None]
+    for finding in outcomes:
+        case_name = f"{name} ({finding.rule})" if finding is not None and len(failing) > 1 else name
+        case = _element(
+            suite, "testcase", name=case_name, classname=classname, time=TIME_FORMAT.format(time)
+        )
+        if finding is not None:
             _element(
                 case,
                 "failure",
@@ -58,9 +67,10 @@ def _case(
                 message=f"{finding.severity.value}: {finding.message}",
                 type=finding.rule,
             )
+        cases.append(case)
     notes = [f"{f.rule}: {_details(f)}" for f in findings if f.severity not in FAILING]
     if notes:
-        _element(case, "system-out", "\n".join(notes))
+        _element(cases[0], "system-out", "\n".join(notes))
 
 
 def _suite(

@@ -30,6 +30,7 @@ from linkcheck.report.summary import (
     plural,
     posts_without_resources,
 )
+from linkcheck.report.trend import trend_markdown
 
 MARKER = "<!-- linkcheck-report -->"
 """Hidden first line: how the tracking issue is found again."""
@@ -195,4 +196,7 @@ def render(report: Report, *, color: bool = False, max_chars: int = DEFAULT_MAX_
     (``color`` is ignored)."""
     del color
     head = [MARKER, TITLE, _summary(report), *_notes(report)]
+    chart = trend_markdown(report.trend)
+    if chart:
+        head.append("\n".join(chart))
     return _assemble(head, _sections(report), max_chars)

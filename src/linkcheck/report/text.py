@@ -17,6 +17,7 @@ from linkcheck.report.summary import (
     posts_without_resources,
     title_of,
 )
+from linkcheck.report.trend import trend_line
 
 INDENT = "  "
 DETAIL_INDENT = "      "
@@ -118,6 +119,9 @@ def render(report: Report, *, color: bool = False) -> str:
         lines.append(paint(OFFLINE_NOTE, YELLOW))
     if report.network_down:
         lines.append(paint(NETWORK_DOWN_NOTE, BOLD, RED))
+    trend = trend_line(report.trend)
+    if trend is not None:
+        lines.append(paint(trend, DIM))
     worst = report.worst()
     lines.append(paint(summary_line(report), BOLD, SEVERITY_COLORS[worst] if worst else GREEN))
     return "\n".join(lines) + "\n"
