@@ -271,6 +271,10 @@ class CheckRequest:
     """The URL to fetch, without fragment."""
     fragments: frozenset[str] = frozenset()
     """Fragments cited for this URL that must exist in the page."""
+    previous_title: str | None = None
+    """The title the page had when last seen healthy (from the state file), if known."""
+    cited_as_missing: bool = False
+    """Whether a citing link's text says it points at a missing page on purpose."""
 
 
 @dataclass(frozen=True, slots=True)
