@@ -87,7 +87,11 @@ def test_a_not_found_heading_with_a_sentence_saying_so() -> None:
     # Either alone is not enough.
     assert detect(page("My blog", "<h1>404</h1><p>A story about a number.</p>")) is None
     assert detect(page("My blog", "<h1>Tips</h1><p>When a page is not found, say so.</p>")) is None
-    assert detect(page("My blog", "<h1>Error 404</h1><p>Page not found, error 404.</p>")) is None
+    topic = "<h1>Error 404</h1><p>Why servers say page not found, and error 404.</p>"
+    assert detect(page("My blog", topic)) is None
+    # A bare status heading completed by a phrase of its own is one heading in two lines.
+    assert detect(page("My blog", "<h1>404</h1><p>Page not found :(</p>")) is not None
+    assert detect(page("My blog", "<h1>404</h1><p>Notes on a number: not found often.</p>")) is None
 
 
 def test_a_page_about_the_error_itself_is_left_alone() -> None:

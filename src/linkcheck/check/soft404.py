@@ -42,6 +42,13 @@ WINDOW_CHARS = 64 * 1024
 """Characters of a page's start searched for headings, phrases and parking markers."""
 MAX_HEADING_CHARS = 200
 """Longest first heading read; longer ones are not a not-found phrase anyway."""
+H1_OPEN = "<h1"
+H1_SPAN_CHARS = 4 * MAX_HEADING_CHARS + 1024
+"""Characters after the first ``<h1`` that may hold the first heading."""
+PARKING_WINDOW_CHARS = 16 * 1024
+"""Characters of a page searched for a parking service (placeholders are small pages)."""
+MAX_SUBTITLE_CHARS = 60
+"""Characters after a bare status heading read for the phrase that completes it."""
 MAX_QUOTED_CHARS = 80
 """Longest title or heading quoted in a reason."""
 
@@ -79,6 +86,10 @@ NOT_FOUND_TITLES: tuple[str, ...] = (
     r"(?:errore )?(?:404 )?pagina non trovata(?: 404)?",
     r"(?:erro )?(?:404 )?página não encontrada(?: 404)?",
     r"(?:fout )?(?:404 )?pagina niet gevonden(?: 404)?",
+    r"(?:404 )?找不到(?:该|此|您要的)?(?:页面|網頁|网页)",
+    r"(?:404 )?(?:页面|网页|網頁)(?:不存在|未找到|找不到)",
+    r"(?:404 )?ページが見つかりません(?:でした)?",
+    r"(?:404 )?페이지를 찾을 수 없습니다",
 )
 """Whole titles (or title parts) that say the page is missing, after ``_normalise``."""
 
@@ -87,6 +98,8 @@ STATUS_TITLES: tuple[str, ...] = (r"(?:http )?(?:error )?(?:404|410)(?: error)?(
 
 NOT_FOUND_TEXT: tuple[str, ...] = (
     r"(?:page|file|document|article|post|content|url)s? you (?:are|were|'re|re) looking for",
+    r"(?:page|resource|url|file|document) you requested (?:has not|hasn't|was not|wasn't|does not|"
+    r"doesn't|is not|isn't|could not|couldn't|cannot|can't|no longer)",
     r"(?:this|the|that|requested) (?:page|file|document|article|post|url) (?:does not|doesn't|"
     r"did not|didn't|no longer) exists?",
     r"(?:this|the|that|requested) (?:page|file|document|article|post|url) (?:could not|cannot|"
@@ -156,14 +169,13 @@ _PARKING = re.compile(
     + ")",
     re.IGNORECASE,
 )
-_HINTS = re.compile(
-    r"404|410|not[ \-_]?found|n['’]?t exist|not exist|no longer|can['’]?t be found|cannot be"
-    r"|could not|couldn['’]?t|nothing|introuvable|nicht gefunden|no encontrada|non trovata"
-    r"|não encontrada|niet gevonden|looking for|find th",
-    re.IGNORECASE,
-)
-"""Cheap test before headings and sentences are looked for: a page with none of these is
-not searched further."""
+TEXT_ANCHORS: tuple[str, ...] = (
+    "looking for", "you requested", "exist", "be found", "find th", "nicht gefunden",
+    "introuvable", "no encontrada", "non trovata", "non è stata trovata",
+)  # fmt: skip
+"""Each ``NOT_FOUND_TEXT`` sentence holds one of these: without them it is not searched for."""
+SALE_WORDS: tuple[str, ...] = ("sale", "domain", "buy", "purchase", "parked")
+"""A title without any of these offers no domain for sale."""
 _H1_START = re.compile(r"<h1\b", re.I)
 _H1 = re.compile(
     r"<h1\b[^<>]{0,500}>(.{0," + str(MAX_HEADING_CHARS * 4) + r"}?)</h1\s*>", re.I | re.S
@@ -176,6 +188,7 @@ _TAG = re.compile(r"<[^<>]{0,2000}>")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 _NOT_WORD = re.compile(r"[^\w' ]+")
 _SPACES = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[.!?:;(\[]|\s[-–—|]\s")
 
 
 # ---------------------------------------------------------------------------
@@ -229,7 +242,9 @@ def detect(page: Page) -> Soft404 | None:
     """The soft 404 a page is, or None when it is (as far as can be told) the page cited."""
     if page.cited_as_missing or is_error_address(page.url) or _ABOUT_MISSING.search(page.url):
         return None
-    parked = _parked(page)
+    window = page.text[:WINDOW_CHARS]
+    lower = window.lower()
+    parked = _parked(page, lower[:PARKING_WINDOW_CHARS])
     if parked is not None:
         return parked
     title_says = _title_says_missing(page.title)
@@ -237,16 +252,22 @@ def detect(page: Page) -> Soft404 | None:
         return Soft404(Kind.NOT_FOUND, f"the title is {_quote(page.title)}{_was(page)}")
     if page.final_url != page.url and is_error_address(page.final_url):
         return Soft404(Kind.NOT_FOUND, f"redirected to the error page {page.final_url}")
-    if not _HINTS.search(page.text, 0, WINDOW_CHARS):
-        return None
-    visible = visible_text(page.text)
-    heading = first_heading(page.text)
+    if title_says is False and H1_OPEN not in lower:
+        return None  # most articles: a title of their own and no heading to read
+    heading = first_heading(window)
     heading_says = _title_says_missing(heading)
-    text_says = _TEXT.search(visible) is not None
+    if title_says is False and heading_says is False:
+        return None
+    visible = visible_text(window)
+    text_says = any(a in visible for a in TEXT_ANCHORS) and _TEXT.search(visible) is not None
     if title_says is None and (heading_says is True or text_says):
         return Soft404(Kind.NOT_FOUND, f"the title is {_quote(page.title)} and the page says so")
     unchanged = page.previous_title is not None and page.previous_title == page.title
-    if heading_says is not False and text_says and not unchanged:
+    if unchanged:
+        return None
+    if heading_says is None and heading is not None and _subtitle_says_missing(visible, heading):
+        heading_says = True  # "404" followed by "Page not found": one heading in two lines
+    if heading_says is True or (heading_says is None and text_says):
         return Soft404(Kind.NOT_FOUND, f"the page's heading is {_quote(heading)}{_was(page)}")
     return None
 
@@ -265,7 +286,11 @@ def is_error_address(url: str) -> bool:
 
 def first_heading(text: str) -> str | None:
     """The text of the first ``<h1>`` in the start of a page, tags removed, or None."""
-    window = _NOT_TEXT.sub(" ", text[:WINDOW_CHARS])
+    first = _H1_START.search(text, 0, WINDOW_CHARS)
+    if first is None:
+        return None
+    end = min(WINDOW_CHARS, first.start() + H1_SPAN_CHARS)
+    window = _NOT_TEXT.sub(" ", text[:end])  # an <h1 in a script or comment is not one
     start = _H1_START.search(window)
     match = _H1.match(window, start.start()) if start is not None else None
     if match is None:
@@ -313,16 +338,28 @@ def _title_says_missing(title: str | None) -> bool | None:
     return False
 
 
-def _parked(page: Page) -> Soft404 | None:
+def _subtitle_says_missing(visible: str, heading: str) -> bool:
+    """Whether the words right after a heading form a not-found phrase of their own
+    (``404`` then ``Page not found :(``)."""
+    at = visible.find(heading.lower())
+    if at < 0:
+        return False
+    rest = visible[at + len(heading) : at + len(heading) + MAX_SUBTITLE_CHARS]
+    first = _normalise(_SENTENCE_END.split(rest.strip(), maxsplit=1)[0])
+    match = _TITLES.match(first)
+    return match is not None and first[match.end() : match.end() + 1] in ("", " ")
+
+
+def _parked(page: Page, lower: str) -> Soft404 | None:
+    """A parked domain's placeholder (``lower``: the page's window in lower case)."""
     host = (urlsplit(page.final_url).hostname or "").lower().removeprefix("www.")
-    if page.title:
+    title = page.title.lower() if page.title else ""
+    if any(word in title for word in SALE_WORDS):
         own = re.escape(_normalise(host)) if host else "(?!)"
         sale = re.compile("|".join(f"(?:{p.replace('{host}', own)})" for p in FOR_SALE_TITLES))
-        if any(sale.fullmatch(part) for part in _parts(page.title)):
+        if any(sale.fullmatch(part) for part in _parts(title)):
             return Soft404(Kind.PARKED, f"the domain is offered for sale: {_quote(page.title)}")
-    window = page.text[:WINDOW_CHARS]
-    lower = window.lower()
-    if any(marker in lower for marker in PARKING_MARKERS) and _PARKING.search(window):
+    if any(marker in lower for marker in PARKING_MARKERS) and _PARKING.search(lower):
         return Soft404(Kind.PARKED, "the page is a domain parking service's placeholder")
     return None
 
