@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,9 @@ from linkcheck.fix_pr import (
     FileChange,
     FixSet,
     PullRequest,
+    Pulls,
     body_fingerprint,
+    closed_body,
     decide,
     pr_body,
     pr_title,
@@ -113,10 +115,11 @@ class FakeGitHub:
             return self._json({"sha": sha}, 201)
         if path == "/pulls" and method == "GET":
             owner, _, branch = request.args["head"].partition(":")
+            state = request.args["state"]
             found = [
                 p
-                for p in self.pulls.values()
-                if p["state"] == "open"
+                for p in sorted(self.pulls.values(), key=lambda p: -p["number"])
+                if state in (p["state"], "all")
                 and p["head"] == branch
                 and p["base"] == request.args["base"]
                 and owner == REPO.split("/")[0]
@@ -127,6 +130,7 @@ class FakeGitHub:
             pull = {
                 "number": number,
                 "state": "open",
+                "merged_at": None,
                 "html_url": f"https://example.invalid/pull/{number}",
                 "comments": [],
                 **body,
@@ -263,6 +267,17 @@ def test_one_fix_pull_request_across_scheduled_runs(
 
     assert "fix pull request: none" in scheduled_run(api)
     assert len(github.writes) == writes
+
+    moved(web, OLD_A, NEW_A)  # the same fix again: linkcheck closed the last one, so a new one
+    assert "fix pull request: created" in scheduled_run(api)
+    assert list(github.pulls) == [1, 2]
+    github.pulls[2]["state"] = "closed"  # someone declines it
+    writes = len(github.writes)
+    assert "fix pull request: declined" in scheduled_run(api)
+    assert len(github.writes) == writes
+    moved(web, OLD_B, NEW_B)  # new fixes: a new pull request
+    assert "fix pull request: created" in scheduled_run(api)
+    assert list(github.pulls) == [1, 2, 3]
     assert github.tokens == {f"Bearer {TOKEN}"}
 
 
@@ -337,13 +352,20 @@ def test_decide() -> None:
     fixes = FixSet((change(),))
     same = PullRequest(1, "u", pr_body(fixes))
     other = PullRequest(1, "u", pr_body(FixSet((change(content=b"other"),))))
-    assert decide(report, fixes, None) == "created"
-    assert decide(report, fixes, same) == "unchanged"
-    assert decide(report, fixes, other) == "updated"
-    assert decide(report, FixSet(()), same) == "closed"
-    assert decide(report, FixSet(()), None) == "none"
+    none = Pulls()
+    assert decide(report, fixes, none) == "created"
+    assert decide(report, fixes, Pulls(same)) == "unchanged"
+    assert decide(report, fixes, Pulls(other)) == "updated"
+    assert decide(report, FixSet(()), Pulls(same)) == "closed"
+    assert decide(report, FixSet(()), none) == "none"
     down = Report((), (), {}, (), network_down=True)
-    assert decide(down, fixes, same) == "skipped-network-down"
+    assert decide(down, fixes, Pulls(same)) == "skipped-network-down"
+    declined = Pulls.of([replace(same, open=False)])
+    assert decide(report, fixes, declined) == "declined"
+    merged = Pulls.of([replace(same, open=False, merged=True)])
+    assert decide(report, fixes, merged) == "created"
+    closed_by_us = Pulls.of([replace(same, open=False, body=closed_body(same.body))])
+    assert decide(report, fixes, closed_by_us) == "created"
 
 
 def test_the_fingerprint_depends_on_the_changes_only() -> None:

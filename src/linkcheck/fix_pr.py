@@ -12,10 +12,14 @@ One pull request from that branch is kept:
 - updated in place (the branch force-moved to a new commit on the base, title and body
   rewritten) when the set of changes differs from the one it carries;
 - left alone when the set is the same, even if the base branch moved on meanwhile;
-- commented on, closed and its branch deleted when nothing is left to fix.
+- commented on, closed and its branch deleted when nothing is left to fix;
+- not opened again for the same fixes after someone closed it without merging (a new set of
+  fixes opens a new one).
 
 What the pull request carries is recorded in its body as a hidden fingerprint of the changed
-files and their new contents, so nothing volatile decides an update. A report from a run whose
+files and their new contents, so nothing volatile decides an update. When linkcheck closes
+the pull request it replaces that marker (``CLOSED_MARKER``): a closed, unmerged pull request
+that still carries a fingerprint was declined by a person. A report from a run whose
 network was down, or an offline run, changes nothing.
 """
 
@@ -45,6 +49,7 @@ from linkcheck.report.escape import terminal_safe
 
 DEFAULT_BRANCH = "linkcheck/fix-moved-links"
 MARKER_PREFIX = "<!-- linkcheck-fix"
+CLOSED_MARKER = "<!-- linkcheck-fix closed -->"
 COMMIT_MESSAGE = "Point moved links at their new address"
 PR_TITLE_ONE = "Fix 1 moved link"
 PR_TITLE_MANY = "Fix {count} moved links"
@@ -52,6 +57,8 @@ CLOSED_COMMENT = (
     "No moved link is left to fix (the links were fixed another way or no longer redirect). "
     "Closing this pull request."
 )
+RECENT_PULLS = 100
+"""Pull requests from the fix branch read (open and closed, newest first)."""
 MAX_LISTED = 200
 """Links listed in the pull request body at most (the rest are counted)."""
 MAX_URL_CHARS = 300
@@ -66,7 +73,14 @@ _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}(?<![/.])$"
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 Action = Literal[
-    "created", "updated", "unchanged", "closed", "none", "skipped-network-down", "skipped-offline"
+    "created",
+    "updated",
+    "unchanged",
+    "closed",
+    "declined",
+    "none",
+    "skipped-network-down",
+    "skipped-offline",
 ]
 
 
@@ -170,11 +184,33 @@ def _executable(path: Path) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PullRequest:
-    """The open pull request from the fix branch."""
+    """A pull request from the fix branch."""
 
     number: int
     url: str
     body: str
+    open: bool = True
+    merged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pulls:
+    """The fix branch's pull requests that matter: the open one and the declined fixes."""
+
+    open: PullRequest | None = None
+    declined: frozenset[str] = frozenset()
+    """Fingerprints of pull requests closed unmerged by a person."""
+
+    @classmethod
+    def of(cls, pulls: Iterable[PullRequest]) -> Pulls:
+        listed = list(pulls)
+        opened = [p for p in listed if p.open]
+        declined = {
+            fingerprint
+            for p in listed
+            if not p.open and not p.merged and (fingerprint := body_fingerprint(p.body))
+        }
+        return cls(min(opened, key=lambda p: p.number) if opened else None, frozenset(declined))
 
 
 def marker_line(fingerprint: str) -> str:
@@ -232,8 +268,14 @@ def pr_body(fixes: FixSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def decide(report: Report, fixes: FixSet, pull: PullRequest | None) -> Action:
+def closed_body(body: str) -> str:
+    """The body of a pull request linkcheck closes: its fingerprint replaced."""
+    return _FINGERPRINT.sub(CLOSED_MARKER, body)
+
+
+def decide(report: Report, fixes: FixSet, pulls: Pulls) -> Action:
     """What to do with the fix pull request (pure)."""
+    pull = pulls.open
     if report.network_down:
         return "skipped-network-down"
     if report.offline:
@@ -241,7 +283,7 @@ def decide(report: Report, fixes: FixSet, pull: PullRequest | None) -> Action:
     if not fixes.changes:
         return "closed" if pull is not None else "none"
     if pull is None:
-        return "created"
+        return "declined" if fixes.fingerprint in pulls.declined else "created"
     if body_fingerprint(pull.body) == fixes.fingerprint:
         return "unchanged"
     return "updated"
@@ -280,16 +322,22 @@ class FixApi:
             raise GitHubError(f"GitHub sent an unexpected ref for branch {branch!r}")
         return sha
 
-    def open_pull(self, owner: str, branch: str, base: str) -> PullRequest | None:
-        """The open pull request from ``branch`` into ``base`` (the oldest if several)."""
+    def pulls(self, owner: str, branch: str, base: str) -> Pulls:
+        """The recent pull requests from ``branch`` into ``base``, open and closed."""
         query = httpx.QueryParams(
-            {"state": "open", "head": f"{owner}:{branch}", "base": base, "per_page": 100}
+            {
+                "state": "all",
+                "head": f"{owner}:{branch}",
+                "base": base,
+                "sort": "created",
+                "direction": "desc",
+                "per_page": RECENT_PULLS,
+            }
         )
         data = self.api.request("GET", self._url(f"/pulls?{query}")).json()
         if not isinstance(data, list):
             raise GitHubError("GitHub sent an unexpected pull request list")
-        pulls = [_pull(item) for item in data]
-        return min(pulls, key=lambda p: p.number) if pulls else None
+        return Pulls.of(_pull(item) for item in data)
 
     def commit(self, base_sha: str, changes: Iterable[FileChange], message: str) -> str:
         """A new commit on ``base_sha`` with ``changes``: its sha."""
@@ -357,7 +405,13 @@ def _pull(data: Any) -> PullRequest:
     number, url, body = data.get("number"), data.get("html_url"), data.get("body")
     if not isinstance(number, int) or not isinstance(url, str):
         raise GitHubError("GitHub sent a pull request without a number or html_url")
-    return PullRequest(number, url, body if isinstance(body, str) else "")
+    return PullRequest(
+        number,
+        url,
+        body if isinstance(body, str) else "",
+        open=data.get("state", "open") == "open",
+        merged=bool(data.get("merged_at")),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -419,10 +473,10 @@ def sync_fix_pull_request(
     try:
         api = FixApi(GitHubApi(http, token=token, api_url=api_url, sleep=sleep), repository)
         owner = repository.split("/", 1)[0]
-        pull = api.open_pull(owner, branch, base)
-        action = decide(report, fixes, pull)
+        pulls = api.pulls(owner, branch, base)
+        action = decide(report, fixes, pulls)
         step = _Step(api, fixes, branch, base, base_sha, dry_run, out)
-        return step.apply(action, pull)
+        return step.apply(action, pulls.open)
     finally:
         if client is None:
             http.close()
@@ -444,6 +498,9 @@ class _Step:
     def apply(self, action: Action, pull: PullRequest | None) -> FixOutcome:
         if action == "created":
             return self._create()
+        if action == "declined":
+            self._say("These fixes were declined (their pull request was closed unmerged).")
+            return FixOutcome(action, dry_run=self.dry_run)
         if pull is None:
             self._say("No moved link to fix and no open fix pull request: nothing to do.")
             return FixOutcome(action, dry_run=self.dry_run)
@@ -489,7 +546,7 @@ class _Step:
             self._say(f"Would comment on and close fix pull request {ref}: nothing left to fix.")
             return FixOutcome("closed", pull.number, pull.url, True)
         self.api.comment(pull.number, CLOSED_COMMENT)
-        self.api.update_pull(pull.number, {"state": "closed"})
+        self.api.update_pull(pull.number, {"state": "closed", "body": closed_body(pull.body)})
         self.api.delete_branch(self.branch)
         self._say(f"Nothing left to fix: commented on and closed fix pull request {ref}.")
         return FixOutcome("closed", pull.number, pull.url)

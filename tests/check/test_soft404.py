@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from linkcheck.check.soft404 import (
@@ -197,3 +200,11 @@ def test_is_soft_404_reads_the_verdict_and_the_reason() -> None:
     assert is_soft_404(soft)
     assert not is_soft_404(CheckResult(URL, Verdict.DEAD, status=404, reason="404 Not Found"))
     assert not is_soft_404(CheckResult(URL, Verdict.OK, reason=SOFT_404_PREFIX))
+
+
+def test_the_detector_is_usable_without_loading_the_http_stack() -> None:
+    code = "import sys, linkcheck.app, linkcheck.rules; print('httpx' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "False"
