@@ -77,8 +77,8 @@ NOT_FOUND_TITLES: tuple[str, ...] = (
     # "This page doesn't exist", "Page no longer exists"
     rf"{_LEAD}(?:404 )?(?:the |this |that )?{_THING}{_WHICH} (?:(?:does|did) not|doesn't|"
     r"didn't|no longer) exists?",
-    # "Nothing found", "Nothing here"
-    rf"{_LEAD}(?:404 )?nothing (?:was )?(?:found|here)(?: 404)?",
+    # "Nothing found"
+    rf"{_LEAD}(?:404 )?nothing (?:was )?found(?: 404)?",
     # Other languages: de, fr, es, it, pt, nl
     r"(?:fehler )?(?:404 )?seite nicht gefunden(?: 404)?",
     r"(?:erreur )?(?:404 )?page (?:introuvable|non trouvée)(?: 404)?",
