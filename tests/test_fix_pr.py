@@ -22,6 +22,7 @@ from linkcheck.fix_pr import (
     FixSet,
     PullRequest,
     Pulls,
+    blob_id,
     body_fingerprint,
     closed_body,
     decide,
@@ -57,6 +58,7 @@ See [paper A](https://old.example/papers/a) and [paper B](https://old.example/pa
 - <https://old.example/papers/a>
 - https://old.example/papers/b
 """
+POST_BYTES = POST.encode()
 
 
 def _sha(data: bytes) -> str:
@@ -71,8 +73,12 @@ class FakeGitHub:
     commits: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {BASE_SHA: {"tree": BASE_TREE, "parents": []}}
     )
-    trees: dict[str, dict[str, tuple[str, str]]] = field(default_factory=lambda: {BASE_TREE: {}})
-    blobs: dict[str, bytes] = field(default_factory=dict)
+    trees: dict[str, dict[str, tuple[str, str]]] = field(
+        default_factory=lambda: {
+            BASE_TREE: {"content/blog/post.md": ("100644", blob_id(POST_BYTES))}
+        }
+    )
+    blobs: dict[str, bytes] = field(default_factory=lambda: {blob_id(POST_BYTES): POST_BYTES})
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     writes: list[tuple[str, str]] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
@@ -93,13 +99,19 @@ class FakeGitHub:
                 return self._json({"message": "Reference already exists"}, 422)
             self.refs[branch] = body["sha"]
             return self._json({"object": {"sha": body["sha"]}}, 201)
+        contents = re.fullmatch(r"/contents/(.+)", path)
+        if contents:
+            tree = self.trees[self.commits[request.args["ref"]]["tree"]]
+            if contents.group(1) not in tree:
+                return self._json({"message": "Not Found"}, 404)
+            return self._json({"type": "file", "sha": tree[contents.group(1)][1]})
         commit = re.fullmatch(r"/git/commits/([0-9a-f]{40})", path)
         if commit:
             found = self.commits[commit.group(1)]
             return self._json({"sha": commit.group(1), "tree": {"sha": found["tree"]}})
         if path == "/git/blobs":
             content = base64.b64decode(body["content"])
-            sha = _sha(b"blob" + content)
+            sha = blob_id(content)
             self.blobs[sha] = content
             return self._json({"sha": sha}, 201)
         if path == "/git/trees":
@@ -293,6 +305,30 @@ def test_a_new_pull_request_reuses_a_leftover_branch_and_the_checked_out_commit(
     assert "fix pull request: created" in scheduled_run(api, "--base-sha", checkout)
     assert github.commits[github.refs[DEFAULT_BRANCH]]["parents"] == [checkout]
     assert ("POST", "/git/refs") not in github.writes
+
+
+def test_posts_that_are_not_the_base_commits_are_refused(
+    site: Path, web: FakeWeb, github: FakeGitHub, httpserver: HTTPServer
+) -> None:
+    api = httpserver.url_for("/").rstrip("/")
+    moved(web, OLD_A, NEW_A)
+    web.route(OLD_B, page("Paper B"))
+    runner = CliRunner()
+    runner.invoke(cli, ["run", "--format", "json", "--output", "report.json", "--no-cache"])
+    (site / "content" / "blog" / "post.md").write_text(POST + "\nA local edit.\n")
+    result = runner.invoke(
+        cli,
+        ["github-fix-pr", "report.json", "--api-url", api, "--repository", REPO],
+        env={"GITHUB_TOKEN": TOKEN, "GITHUB_REF_NAME": "main", "NO_PROXY": LOOPBACK},
+    )
+    assert result.exit_code == 2
+    assert "differs from the one in commit" in result.output
+    assert github.writes == []
+
+
+def test_blob_ids_are_gits() -> None:
+    assert blob_id(b"") == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+    assert blob_id(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
 
 
 def test_a_dry_run_reads_but_writes_nothing(

@@ -4,7 +4,9 @@ The changes are exactly what ``linkcheck run --fix`` would write for a report (t
 :func:`linkcheck.fix.plan_fixes`), computed in memory from the posts on disk, which must be
 the base commit's (a fresh checkout; do not run ``--fix`` first). They are published without
 ``git push``: the git data API makes a blob per changed post, a tree on top of the base
-commit's, a commit, and moves one branch (``linkcheck/fix-moved-links``) to it.
+commit's, a commit, and moves one branch (``linkcheck/fix-moved-links``) to it. Each post is
+first compared with the base commit's copy (its git blob id), so a post edited locally or never
+committed is not published.
 
 One pull request from that branch is kept:
 
@@ -100,6 +102,8 @@ class FileChange:
     executable: bool
     replacements: tuple[tuple[str, str], ...]
     """(old URL, new URL) as written, one per distinct replacement, in file order."""
+    original: str = ""
+    """The git blob id of the file as it was read (what the base commit must hold)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +156,10 @@ def fix_set(posts: Sequence[Post], results: Mapping[str, CheckResult], *, root: 
         new_text = apply_edits(document.text, edits)
         content = (UTF8_BOM if document.has_bom else "").encode() + new_text.encode("utf-8")
         replacements = tuple(dict.fromkeys((e.old, e.new) for e in sorted(edits, key=_start)))
-        changes.append(FileChange(name, content, _executable(document.path), replacements))
+        bom = (UTF8_BOM if document.has_bom else "").encode()
+        original = blob_id(bom + document.text.encode("utf-8"))
+        executable = _executable(document.path)
+        changes.append(FileChange(name, content, executable, replacements, original))
     return FixSet(tuple(changes))
 
 
@@ -164,6 +171,12 @@ def report_fixes(report: Report, settings: Settings, *, cwd: Path) -> FixSet:
         return FixSet(())
     collected = collect(replace(settings, paths=paths), cwd=cwd)
     return fix_set(collected.posts, report.results, root=cwd)
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a file with these bytes (``git hash-object``)."""
+    header = b"blob %d\0" % len(data)
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
 
 
 def _start(edit: Edit) -> int:
@@ -339,8 +352,33 @@ class FixApi:
             raise GitHubError("GitHub sent an unexpected pull request list")
         return Pulls.of(_pull(item) for item in data)
 
+    def file_id(self, path: str, ref: str) -> str | None:
+        """The blob id of ``path`` at commit ``ref``, or None when there is no such file."""
+        url = self._url(f"/contents/{quote(path, safe='/')}?ref={ref}")
+        reply = self.api.request("GET", url, accept=(404,))
+        if reply.status == 404:
+            return None
+        data = reply.json()
+        if not isinstance(data, dict) or data.get("type") != "file":
+            return None
+        sha = data.get("sha")
+        return sha if isinstance(sha, str) else None
+
     def commit(self, base_sha: str, changes: Iterable[FileChange], message: str) -> str:
-        """A new commit on ``base_sha`` with ``changes``: its sha."""
+        """A new commit on ``base_sha`` with ``changes``: its sha.
+
+        Every changed file must be in ``base_sha`` as it was read (UsageError otherwise):
+        the fixes were computed from that content, and a post missing from the repository
+        (a draft that is not committed) must not be published by a pull request.
+        """
+        for change in changes:
+            found = self.file_id(change.path, base_sha)
+            if found != change.original:
+                state = "is not in" if found is None else "differs from the one in"
+                raise UsageError(
+                    f"{change.path} on disk {state} commit {base_sha}: run on a fresh "
+                    "checkout of the base branch, without --fix"
+                )
         base = self._json("GET", f"/git/commits/{base_sha}")
         tree = base.get("tree")
         base_tree = tree.get("sha") if isinstance(tree, dict) else None
