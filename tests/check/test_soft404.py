@@ -208,3 +208,9 @@ def test_the_detector_is_usable_without_loading_the_http_stack() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def test_a_bare_status_title_kept_from_a_healthy_check_is_not_trusted() -> None:
+    body = "<h1>Page not found</h1>"
+    assert detect(page("404 | Site", body)) is not None
+    assert detect(page("404 | Site", body, previous_title="404 | Site")) is None

@@ -10,16 +10,18 @@ A false "dead" costs more than a missed one, so only strong signals count:
 * the title, or one of its parts between separators (``Page not found | Site``), *is* a
   not-found phrase (``NOT_FOUND_TITLES``): a title that is *about* 404 errors (``How to fix
   404 errors``) is not;
-* a bare status number in the title (``404 | Site``) counts only with a second signal;
-* the first ``<h1>`` is a not-found phrase and the visible text says so too
-  (``NOT_FOUND_TEXT``), unless the page has kept the title it had when last seen healthy;
 * a redirect ends on an error page's address (``/404``, ``/not-found``... ``ERROR_PATHS``)
   when the cited address was not one;
 * the page is a parked domain: a parking service's script or frame (``PARKING_MARKERS``), or
-  a title that offers the page's own domain for sale.
+  a title that offers the page's own domain for sale (``FOR_SALE_TITLES``);
+* the first ``<h1>`` is a not-found phrase, or a bare status (``404``) completed by one right
+  after it (``Page not found :(``) or by a sentence of the visible text (``NOT_FOUND_TEXT``);
+* a bare status in the title (``404 | Site``) with a not-found heading or such a sentence.
 
-Nothing is flagged when the cited address is itself an error page's address or when the
-link's text speaks of a missing page (the author cites an error page on purpose).
+Headings and sentences are not trusted on a page that still has the title it had when it was
+last seen healthy. Nothing is flagged when the cited address names the error itself
+(``/404``, ``/wiki/HTTP_404``) or when the link's text speaks of a missing page (the author
+cites an error page, or a page about such errors, on purpose).
 
 A redirect of a deep link to the site's home page is judged by the rules
 (``moved-to-homepage``), not here: the verdict stays what the redirects say.
@@ -260,11 +262,10 @@ def detect(page: Page) -> Soft404 | None:
         return None
     visible = visible_text(window)
     text_says = any(a in visible for a in TEXT_ANCHORS) and _TEXT.search(visible) is not None
+    if page.previous_title is not None and page.previous_title == page.title:
+        return None  # the page kept its healthy title: its words are not trusted alone
     if title_says is None and (heading_says is True or text_says):
         return Soft404(Kind.NOT_FOUND, f"the title is {_quote(page.title)} and the page says so")
-    unchanged = page.previous_title is not None and page.previous_title == page.title
-    if unchanged:
-        return None
     if heading_says is None and heading is not None and _subtitle_says_missing(visible, heading):
         heading_says = True  # "404" followed by "Page not found": one heading in two lines
     if heading_says is True or (heading_says is None and text_says):
