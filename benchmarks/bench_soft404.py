@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for sample, result in alarms:
         print(f"FALSE ALARM  {sample.name}: {result.reason}")
     for sample, result in detected if args.show else ():
-        print(f"detected     {sample.name}: {result.reason}" if result else "")
+        print(f"detected     {sample.name}: {result.reason}")
     for sample in missed:
         print(f"missed       {sample.name}")
     pages = len(healthy) + len(missing)

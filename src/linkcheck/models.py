@@ -240,7 +240,8 @@ class Verdict(StrEnum):
     MOVED = "moved"
     """A permanent redirect (301, 308) led to a success; ``final_url`` is the new URL."""
     DEAD = "dead"
-    """404, 410, another definitive 4xx, or a host name that does not exist."""
+    """404, 410, another definitive 4xx, a host name that does not exist, or a success page
+    that says it is missing (a soft 404, see :mod:`linkcheck.check.soft404`)."""
     BLOCKED = "blocked"
     """401, 403, 429, 999 or a bot challenge: the site refused an automated client. Not dead."""
     TIMEOUT = "timeout"
