@@ -214,3 +214,24 @@ def test_a_bare_status_title_kept_from_a_healthy_check_is_not_trusted() -> None:
     body = "<h1>Page not found</h1>"
     assert detect(page("404 | Site", body)) is not None
     assert detect(page("404 | Site", body, previous_title="404 | Site")) is None
+
+
+def test_a_redirect_to_a_domain_marketplace_is_parked() -> None:
+    cited = "https://expired-blog.com/post"
+    market = "https://www.hugedomains.com/domain_profile.cfm?d=expired-blog.com"
+    found = detect(page("HugeDomains", url=cited, final_url=market))
+    assert found is not None
+    assert found.kind is Kind.PARKED
+    assert "hugedomains.com" in found.evidence
+    jordan = "https://jordan.com/post"  # not dan.com
+    assert detect(page("Jordan", url=cited, final_url=jordan)) is None
+    about = "https://dan.com/about"  # the marketplace itself, cited
+    assert detect(page("Dan", url=about, final_url=about + "/")) is None
+
+
+def test_a_marketplace_title_naming_the_cited_domain_is_parked() -> None:
+    cited = "https://expired-blog.com/post"
+    final = "https://market.example/listing/123"
+    found = detect(page("Expired-Blog.com is for sale | Market", url=cited, final_url=final))
+    assert found is not None
+    assert found.kind is Kind.PARKED

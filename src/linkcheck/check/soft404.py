@@ -12,8 +12,9 @@ A false "dead" costs more than a missed one, so only strong signals count:
   404 errors``) is not;
 * a redirect ends on an error page's address (``/404``, ``/not-found``... ``ERROR_PATHS``)
   when the cited address was not one;
-* the page is a parked domain: a parking service's script or frame (``PARKING_MARKERS``), or
-  a title that offers the page's own domain for sale (``FOR_SALE_TITLES``);
+* the domain is parked: a parking service's script or frame (``PARKING_MARKERS``), a
+  redirect to a domain marketplace (``DOMAIN_MARKETS``), or a title that offers the cited
+  domain for sale (``FOR_SALE_TITLES``);
 * the first ``<h1>`` is a not-found phrase, or a bare status (``404``) completed by one right
   after it (``Page not found :(``) or by a sentence of the visible text (``NOT_FOUND_TEXT``);
 * a bare status in the title (``404 | Site``) with a not-found heading or such a sentence.
@@ -138,6 +139,19 @@ PARKING_MARKERS: tuple[str, ...] = (
 )
 """Hosts and paths of parking services, counted only inside a ``src``, ``href`` or
 ``action`` attribute (an article may well mention them in its text)."""
+DOMAIN_MARKETS: tuple[str, ...] = (
+    "hugedomains.com",
+    "afternic.com",
+    "dan.com",
+    "sedo.com",
+    "buydomains.com",
+    "domainmarket.com",
+    "undeveloped.com",
+    "brandbucket.com",
+    "squadhelp.com",
+    "atom.com",
+)
+"""Domain marketplaces (host suffixes): a cited page redirected there is a domain for sale."""
 FOR_SALE_TITLES: tuple[str, ...] = (
     r"(?:this )?domain(?: name)? (?:is |may be )?for sale",
     r"(?:buy|purchase) this domain",
@@ -146,8 +160,8 @@ FOR_SALE_TITLES: tuple[str, ...] = (
     r"(?:buy|purchase) {host}",
     r"{host} (?:domain )?(?:is )?for sale",
 )
-"""Titles (or title parts) of a domain offered for sale; ``{host}`` is the page's own
-domain."""
+"""Titles (or title parts) of a domain offered for sale; ``{host}`` is the cited domain or
+the one the redirects ended on."""
 
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]+\s+|\s*[|–—·•»]\s*|\s*::\s*")
 """Between a title's parts (``Page not found | Site``, ``404 – Site``)."""
@@ -356,12 +370,27 @@ def _subtitle_says_missing(visible: str, heading: str) -> bool:
     return match is not None and first[match.end() : match.end() + 1] in ("", " ")
 
 
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        return ""
+
+
+def _within(host: str, domains: tuple[str, ...]) -> bool:
+    """Whether ``host`` is one of ``domains`` or a subdomain of one."""
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
 def _parked(page: Page, lower: str) -> Soft404 | None:
     """A parked domain's placeholder (``lower``: the page's window in lower case)."""
-    host = (urlsplit(page.final_url).hostname or "").lower().removeprefix("www.")
+    cited, final = _host(page.url), _host(page.final_url)
+    if final != cited and _within(final, DOMAIN_MARKETS):
+        return Soft404(Kind.PARKED, f"redirected to a domain marketplace ({final})")
     title = page.title.lower() if page.title else ""
     if any(word in title for word in SALE_WORDS):
-        own = re.escape(_normalise(host)) if host else "(?!)"
+        names = [re.escape(_normalise(h)) for h in dict.fromkeys((cited, final)) if h]
+        own = f"(?:{'|'.join(names)})" if names else "(?!)"
         sale = re.compile("|".join(f"(?:{p.replace('{host}', own)})" for p in FOR_SALE_TITLES))
         if any(sale.fullmatch(part) for part in _parts(title)):
             return Soft404(Kind.PARKED, f"the domain is offered for sale: {_quote(page.title)}")
