@@ -235,3 +235,12 @@ def test_a_marketplace_title_naming_the_cited_domain_is_parked() -> None:
     found = detect(page("Expired-Blog.com is for sale | Market", url=cited, final_url=final))
     assert found is not None
     assert found.kind is Kind.PARKED
+
+
+def test_a_placeholder_that_sends_the_browser_to_a_lander_is_parked() -> None:
+    tiny = '<html><head><script>window.onload=function(){window.location.href="/lander"}'
+    found = detect(page(None, tiny + "</script></head></html>"))
+    assert found is not None
+    assert found.kind is Kind.PARKED
+    article = "<p>GoDaddy parks domains on a page at /lander, see the lander_system.</p>"
+    assert detect(page("Parking explained", article)) is None

@@ -12,7 +12,8 @@ A false "dead" costs more than a missed one, so only strong signals count:
   404 errors``) is not;
 * a redirect ends on an error page's address (``/404``, ``/not-found``... ``ERROR_PATHS``)
   when the cited address was not one;
-* the domain is parked: a parking service's script or frame (``PARKING_MARKERS``), a
+* the domain is parked: a parking service's script or frame (``PARKING_MARKERS``,
+  ``PARKING_SCRIPTS``), a
   redirect to a domain marketplace (``DOMAIN_MARKETS``), or a title that offers the cited
   domain for sale (``FOR_SALE_TITLES``);
 * the first ``<h1>`` is a not-found phrase, or a bare status (``404``) completed by one right
@@ -139,6 +140,14 @@ PARKING_MARKERS: tuple[str, ...] = (
 )
 """Hosts and paths of parking services, counted only inside a ``src``, ``href`` or
 ``action`` attribute (an article may well mention them in its text)."""
+PARKING_SCRIPTS: tuple[str, ...] = (
+    r"location(?:\.href)?\s*=\s*[\"']/lander[\"']",
+    r"window\.lander_system\s*=",
+)
+"""Scripts of parked pages (lower case): GoDaddy's placeholder sends the browser to
+``/lander``, where its parking page runs."""
+PARKING_GATE: tuple[str, ...] = (*PARKING_MARKERS, "/lander", "lander_system")
+"""Without one of these a page is not searched for parking markers at all."""
 DOMAIN_MARKETS: tuple[str, ...] = (
     "hugedomains.com",
     "afternic.com",
@@ -177,6 +186,7 @@ MISSING_ANCHORS: tuple[str, ...] = ("404", "410", "found", "dead", "broken", "er
 _ABOUT_MISSING = re.compile(r"(?<![0-9a-z])(?:404|410|not[-_]?found)(?![0-9a-z])", re.I)
 """A cited address that names the error (``/wiki/HTTP_404``, ``/fixing-404-errors``): the page
 is most likely about it."""
+_PARKING_SCRIPT = re.compile("|".join(f"(?:{p})" for p in PARKING_SCRIPTS))
 _TITLES = re.compile("|".join(f"(?:{p})" for p in NOT_FOUND_TITLES))
 _STATUS = re.compile("|".join(f"(?:{p})" for p in STATUS_TITLES))
 _TEXT = re.compile("|".join(f"(?:{p})" for p in NOT_FOUND_TEXT))
@@ -394,7 +404,9 @@ def _parked(page: Page, lower: str) -> Soft404 | None:
         sale = re.compile("|".join(f"(?:{p.replace('{host}', own)})" for p in FOR_SALE_TITLES))
         if any(sale.fullmatch(part) for part in _parts(title)):
             return Soft404(Kind.PARKED, f"the domain is offered for sale: {_quote(page.title)}")
-    if any(marker in lower for marker in PARKING_MARKERS) and _PARKING.search(lower):
+    if any(marker in lower for marker in PARKING_GATE) and (
+        _PARKING.search(lower) or _PARKING_SCRIPT.search(lower)
+    ):
         return Soft404(Kind.PARKED, "the page is a domain parking service's placeholder")
     return None
 
