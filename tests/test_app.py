@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,31 @@ def test_a_bare_www_link_is_checked_over_http(tmp_path: Path, web: FakeWeb) -> N
     assert "http://www.rel.example" not in report.results
     (missing,) = [f for f in report.findings if f.url == "www.rel.example"]
     assert (missing.rule, missing.suggestion) == ("missing-scheme", "https://www.rel.example")
+
+
+def test_a_page_turned_soft_404_is_dead_and_quotes_its_earlier_title(
+    tmp_path: Path, web: FakeWeb
+) -> None:
+    story, example = f"{SITE}/2024/story", f"{SITE}/errors/custom"
+    web.route(story, page("Carbon cost | Site"))
+    web.route(example, page("Page not found | Site"))
+    (tmp_path / "post.md").write_text(
+        f"# P\n\nA [study]({story}) and [a custom 404 page]({example}).\n"
+    )
+    settings = Settings(paths=(str(tmp_path),), max_age=0)
+    first = app.run(settings, cwd=tmp_path)
+    assert [r.verdict for r in first.results.values()] == [Verdict.OK, Verdict.OK]
+    web.route(story, page("Page not found | Site"))
+    second = app.run(settings, cwd=tmp_path)
+    assert second.results[story].verdict is Verdict.DEAD
+    (finding,) = second.findings
+    assert (finding.rule, finding.url) == ("soft-404", story)
+    assert finding.message.startswith(
+        "soft 404: the title is 'Page not found | Site' (it was 'Carbon cost | Site')"
+    )
+    assert second.results[example].verdict is Verdict.OK  # its link text says what it is
+    off = app.run(replace(settings, soft_404=False), cwd=tmp_path)
+    assert off.findings == ()
 
 
 def test_workers_get_every_cpu_only_when_results_may_come_from_the_cache(

@@ -343,6 +343,9 @@ async def test_nothing_to_ask_makes_no_request() -> None:
 # ---------------------------------------------------------------------------
 
 
+SOFT = "https://news.example.org/2024/story"
+
+
 def _post(path: str, metadata: dict[str, Any]) -> Post:
     document = Document(Path(path), path, "", metadata, 0)
     return Post(document, (), frozenset(), True)
@@ -371,6 +374,8 @@ def test_archive_queries_use_each_posts_date() -> None:
         ArchiveQuery(DEAD, "20200102"),
         ArchiveQuery(OTHER_DEAD, None),
     ]
+    soft = Finding("soft-404", Severity.ERROR, Location(POST_PATH, 2, 1), "soft 404", url=SOFT)
+    assert archive_queries([soft], posts) == [ArchiveQuery(SOFT, "20250314")]
 
 
 def test_with_archive_suggestions() -> None:

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import bench_soft404  # noqa: E402
 from benchmarks import corpus as corpus_module  # noqa: E402
 from benchmarks import farm as farm_module  # noqa: E402
 from benchmarks import run as run_module  # noqa: E402
@@ -186,3 +187,26 @@ def test_linkcheck_command_omits_unknown_flags() -> None:
     assert command[:2] == ["lc", "run"]
     assert command[-1] == "posts"
     assert command[command.index("--per-host-concurrency") + 1] == str(limits.per_host)
+
+
+def test_soft_404_bench_reads_pages_templates_and_markdown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    healthy, missing = tmp_path / "healthy", tmp_path / "missing"
+    (healthy / "guide").mkdir(parents=True)
+    (missing).mkdir()
+    (healthy / "guide" / "custom-404-pages.md").write_text(
+        "---\ntitle: Custom 404 pages\n---\nA page not found should say so.\n"
+    )
+    (healthy / "post.html").write_text(
+        "<html><head><title>Carbon</title></head><body><h1>Carbon</h1></body></html>"
+    )
+    (missing / "404.html").write_text("---\nlayout: base\n---\n<h1>404</h1><p>Page not found</p>")
+    (missing / "hugo.html").write_text('{{ define "main" }}<p>{{ .Title }}</p>{{ end }}')
+    (missing / "plain.html").write_text("<p>Nothing to see.</p>")
+    assert bench_soft404.main(["--healthy", str(healthy), "--missing", str(missing)]) == 0
+    out = capsys.readouterr().out
+    assert "healthy pages: 2, false alarms: 0" in out
+    assert "not-found pages: 3, detected: 2" in out
+    assert "missed" in out
+    assert "plain.html" in out

@@ -91,6 +91,7 @@ def brief(findings: Sequence[Finding]) -> list[tuple[str, int, str]]:
 def test_rule_table() -> None:
     assert [(rule.id, rule.severity) for rule in RULES] == [
         ("dead-link", Severity.ERROR),
+        ("soft-404", Severity.ERROR),
         ("moved-link", Severity.WARNING),
         ("moved-to-homepage", Severity.WARNING),
         ("missing-from-resources", Severity.ERROR),
@@ -491,6 +492,35 @@ def test_moved_to_homepage_replaces_moved_link() -> None:
     assert [(f.rule, f.suggestion) for f in judge([post], results_of(check))] == [
         ("moved-to-homepage", None)
     ]
+
+
+def test_a_soft_404_is_its_own_rule() -> None:
+    url = "https://news.example/2021/05/story"
+    post = make_post([make_link(url)], has_resources=False)
+    soft = result(url, Verdict.DEAD, status=200, reason="soft 404: the title is 'Not Found'")
+    hard = result(url, Verdict.DEAD, status=404, reason="404 Not Found")
+    assert brief(judge([post], results_of(soft))) == [
+        ("soft-404", 1, "soft 404: the title is 'Not Found'")
+    ]
+    assert [f.severity for f in judge([post], results_of(soft))] == [Severity.ERROR]
+    assert brief(judge([post], results_of(hard))) == [("dead-link", 1, "404 Not Found")]
+    demoted = judge([post], results_of(soft), severities={"soft-404": Severity.WARNING})
+    assert [f.severity for f in demoted] == [Severity.WARNING]
+
+
+def test_a_temporary_redirect_of_a_deep_link_to_the_homepage() -> None:
+    url = "https://news.example/2021/05/story"
+    post = make_post([make_link(url)], has_resources=False)
+    home = result(url, Verdict.REDIRECTED, final_url="https://news.example/")
+    assert brief(judge([post], results_of(home))) == [
+        (
+            "moved-to-homepage",
+            1,
+            "redirected to the site's home or section page https://news.example/",
+        )
+    ]
+    elsewhere = result(url, Verdict.REDIRECTED, final_url="https://news.example/2021/05/story-2")
+    assert judge([post], results_of(elsewhere)) == []
 
 
 @pytest.mark.parametrize(

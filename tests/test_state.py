@@ -557,3 +557,18 @@ def test_the_null_store_is_a_context_manager() -> None:
         assert not store.enabled
         assert store.counts() == {}
     assert {f.name for f in fields(Streak)} >= {"url", "failures", "since", "last_verdict"}
+
+
+def test_previous_titles_come_from_the_last_good_result_whatever_its_age(
+    store: StateStore,
+) -> None:
+    other = "https://example.org/other"
+    run(store, T0, ok(title="Carbon cost"), ok(other))
+    assert store.previous_titles([URL, other, "https://example.org/never"]) == {URL: "Carbon cost"}
+    assert store.previous_titles([]) == {}
+    run(store, T0 + 10 * 86400, failed())
+    assert store.previous_titles([URL]) == {}  # a failure forgets it
+
+
+def test_previous_titles_without_a_file() -> None:
+    assert StateStore.null().previous_titles([URL]) == {}

@@ -6,10 +6,11 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from linkcheck.check.soft404 import cites_missing_page
 from linkcheck.collect import Collected, Extraction, Outcome, PostBatches, collect, collected
 from linkcheck.config import Settings
 from linkcheck.models import (
@@ -66,6 +67,9 @@ class Planner:
         self._fragments: dict[str, set[str] | None] = {}
         """URL -> its cited fragments (None while none is cited: most URLs have none)."""
         self._skipped: dict[str, CheckResult] = {}
+        self._cited_as_missing: set[str] = set()
+        """URLs a link's text says are missing pages on purpose (``an example 404 page``)."""
+        self._soft_404 = settings.soft_404
 
     def add(self, posts: Iterable[Post]) -> list[str]:
         """Take in the links of ``posts``; the URLs to check that no earlier post cited."""
@@ -92,6 +96,8 @@ class Planner:
                 if url not in fragments:
                     fragments[url] = None
                     new.append(url)
+                if self._soft_404 and cites_missing_page(link.text):
+                    self._cited_as_missing.add(url)
                 _, _, fragment = target.partition("#")
                 if fragment:
                     wanted = fragments[url]
@@ -103,7 +109,11 @@ class Planner:
     def request(self, url: str) -> CheckRequest:
         """The request for ``url`` with every fragment cited for it so far."""
         wanted = self._fragments[url]
-        return CheckRequest(url, frozenset(wanted) if wanted else NO_FRAGMENTS)
+        return CheckRequest(
+            url,
+            frozenset(wanted) if wanted else NO_FRAGMENTS,
+            cited_as_missing=url in self._cited_as_missing,
+        )
 
     def requests(self) -> list[CheckRequest]:
         """Every request, in first-cited order."""
@@ -284,6 +294,8 @@ async def check_posts(
                 )
             sent.update((r.url, r.fragments) for r in wanted)
             fresh = [r for r in wanted if r.url not in cached]
+            if fresh and settings.soft_404:
+                fresh = with_previous_titles(fresh, store)
             if fresh:
                 to_check.extend(fresh)
                 if on_plan is not None:
@@ -316,6 +328,15 @@ async def check_posts(
             history[url] = Persistence(escalate, description)
     results.update(planner.skipped_results())
     return Checked(posts, results, history, False, len(all_requests))
+
+
+def with_previous_titles(requests: Sequence[CheckRequest], store: StateStore) -> list[CheckRequest]:
+    """The requests, each with the title its page had when last seen healthy (if known):
+    the soft 404 detector quotes it as evidence and trusts a page that kept it."""
+    titles = store.previous_titles(r.url for r in requests)
+    if not titles:
+        return list(requests)
+    return [replace(r, previous_title=titles[r.url]) if r.url in titles else r for r in requests]
 
 
 def _quiet(_message: str) -> None:

@@ -30,7 +30,7 @@ import httpx
 from linkcheck.check.transport import build_ssl_context
 from linkcheck.config import DEFAULT_USER_AGENT
 from linkcheck.models import ConfigError, Finding, LinkKind, Post, link_target
-from linkcheck.rules import DEAD_LINK
+from linkcheck.rules import DEAD_LINK, SOFT_404
 from linkcheck.sources import is_checkable, strip_fragment
 
 AVAILABILITY_API = "https://archive.org/wayback/available"
@@ -376,12 +376,16 @@ async def suggest_archives(
 # ---------------------------------------------------------------------------
 
 
+ARCHIVED_RULES = frozenset({DEAD_LINK, SOFT_404})
+"""Findings that get an archived copy suggested: the page is gone, soft 404s included."""
+
+
 def _timestamps(posts: Sequence[Post]) -> dict[str, str | None]:
     return {post.path: publish_timestamp(post.document.metadata) for post in posts}
 
 
 def _dead_key(finding: Finding, timestamps: Mapping[str, str | None]) -> ArchiveKey | None:
-    if finding.rule != DEAD_LINK or finding.url is None:
+    if finding.rule not in ARCHIVED_RULES or finding.url is None:
         return None
     url = strip_fragment(finding.url.strip())
     url = link_target(url, LinkKind.BARE)  # a dead ``www.`` link can only be a bare one

@@ -452,6 +452,121 @@ def github_issue_command(
             append_step_outputs(github_output, outcome_outputs(outcome))
 
 
+FIX_PR_EXAMPLES = """
+GITHUB_TOKEN=… GITHUB_REPOSITORY=owner/blog GITHUB_REF_NAME=main \\
+    linkcheck github-fix-pr report.json --dry-run
+linkcheck github-fix-pr report.json --branch links/moved
+"""
+
+
+@cli.command(
+    "github-fix-pr",
+    cls=Sectioned,
+    short_help="Keep one pull request that fixes moved links.",
+    epilog=FIX_PR_EXAMPLES,
+)
+@click.argument("report_file", metavar="REPORT.json", type=click.Path(path_type=str))
+@click.option(
+    "--token",
+    envvar="GITHUB_TOKEN",
+    default=None,
+    show_envvar=True,
+    help="API token (sent only to the API host).",
+)
+@click.option(
+    "--repository",
+    envvar="GITHUB_REPOSITORY",
+    default=None,
+    show_envvar=True,
+    help="OWNER/NAME of the repository.",
+)
+@click.option(
+    "--api-url",
+    envvar="GITHUB_API_URL",
+    default="https://api.github.com",
+    show_default=True,
+    show_envvar=True,
+    help="REST API root (GitHub Enterprise too).",
+)
+@click.option(
+    "--base",
+    envvar="GITHUB_REF_NAME",
+    default=None,
+    show_envvar=True,
+    help="Branch the pull request goes into (the checked-out branch).",
+)
+@click.option(
+    "--base-sha",
+    envvar="GITHUB_SHA",
+    default=None,
+    show_envvar=True,
+    help="Commit whose posts are on disk (default: the base branch's head).",
+)
+@click.option(
+    "--branch",
+    default="linkcheck/fix-moved-links",
+    show_default=True,
+    help="Branch that carries the fixes (created, force-moved, deleted by linkcheck).",
+)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read settings from this file instead of searching for one.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+def github_fix_pr_command(
+    report_file: str,
+    token: str | None,
+    repository: str | None,
+    api_url: str,
+    base: str | None,
+    base_sha: str | None,
+    branch: str,
+    config: Path | None,
+    dry_run: bool,
+) -> None:
+    """Keep ONE pull request that points moved links at their new address.
+
+    The pull request carries what `linkcheck run --fix` would write for REPORT.json, computed
+    from the posts on disk (the base commit's: do not run --fix first) and published through
+    the REST API, without git push. It is opened when there are links to fix, updated in
+    place when they change, left alone when they do not, and closed when nothing is left. A
+    report from a run whose network was down changes nothing. Exits 0 when the pull request
+    is in sync, 2 on bad input, 4 when the GitHub API failed.
+    """
+    from linkcheck.fix_pr import report_fixes, sync_fix_pull_request
+    from linkcheck.github import GitHubError
+
+    with handle_errors():
+        settings = load_settings(Path.cwd(), {}, config_path=config)
+        report = read_report(report_file)
+        if not token:
+            raise UsageError("no token: set GITHUB_TOKEN or pass --token")
+        if not repository:
+            raise UsageError("no repository: set GITHUB_REPOSITORY or pass --repository")
+        if not base:
+            raise UsageError("no base branch: set GITHUB_REF_NAME or pass --base")
+        try:
+            outcome = sync_fix_pull_request(
+                report,
+                report_fixes(report, settings, cwd=Path.cwd()),
+                token=token,
+                repository=repository,
+                base=base,
+                base_sha=base_sha or None,
+                branch=branch,
+                api_url=api_url,
+                dry_run=dry_run,
+                out=click.echo,
+            )
+        except GitHubError as exc:
+            say(f"GitHub API error: {exc}")
+            sys.exit(EXIT_GITHUB)
+    click.echo(f"fix pull request: {outcome.action}")
+
+
 HISTORY_EXAMPLES = """
 linkcheck history                           the URLs failing longest, and the trend
 linkcheck history --format markdown >> "$GITHUB_STEP_SUMMARY"

@@ -133,6 +133,9 @@ class Settings:
     """Checks kept per URL in the history."""
     suggest_archive: bool = False
     """Ask the Wayback Machine for an archived copy of each dead link."""
+    soft_404: bool = True
+    """Report pages that answer with success but say they are not there (soft 404s, parked
+    domains) as dead."""
     severity: Mapping[str, Severity] = field(default_factory=dict)
     """Severity overrides by rule id (``{"uncited-resource": "warning"}``)."""
     hosts: Mapping[str, HostSettings] = field(default_factory=dict)
@@ -395,6 +398,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("escalate_hours", "Hours those failing runs must span to be an error.", _float),
     Option("history_keep", "Checks kept per URL in the history.", _int(1)),
     Option("suggest_archive", "Suggest a Wayback Machine copy for each dead link.", _bool),
+    Option("soft_404", "Report pages that answer 200 but say they are missing as dead.", _bool),
     Option(
         "severity", "Severity overrides by rule id (RULE=LEVEL on the command line).", _severities
     ),

@@ -240,7 +240,8 @@ class Verdict(StrEnum):
     MOVED = "moved"
     """A permanent redirect (301, 308) led to a success; ``final_url`` is the new URL."""
     DEAD = "dead"
-    """404, 410, another definitive 4xx, or a host name that does not exist."""
+    """404, 410, another definitive 4xx, a host name that does not exist, or a success page
+    that says it is missing (a soft 404, see :mod:`linkcheck.check.soft404`)."""
     BLOCKED = "blocked"
     """401, 403, 429, 999 or a bot challenge: the site refused an automated client. Not dead."""
     TIMEOUT = "timeout"
@@ -271,6 +272,10 @@ class CheckRequest:
     """The URL to fetch, without fragment."""
     fragments: frozenset[str] = frozenset()
     """Fragments cited for this URL that must exist in the page."""
+    previous_title: str | None = None
+    """The title the page had when last seen healthy (from the state file), if known."""
+    cited_as_missing: bool = False
+    """Whether a citing link's text says it points at a missing page on purpose."""
 
 
 @dataclass(frozen=True, slots=True)

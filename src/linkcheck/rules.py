@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from linkcheck.check.soft404 import is_soft_404
 from linkcheck.models import (
     WWW_PREFIX,
     CheckResult,
@@ -49,6 +50,7 @@ MALFORMED_URL = "malformed-url"
 BROKEN_INTERNAL_LINK = "broken-internal-link"
 MISSING_ANCHOR = "missing-anchor"
 MISSING_SCHEME = "missing-scheme"
+SOFT_404 = "soft-404"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,11 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule(DEAD_LINK, Severity.ERROR, "Replace the link with a live copy or an archived one."),
+    Rule(
+        SOFT_404,
+        Severity.ERROR,
+        "The page says it is gone: replace the link with a live copy or an archived one.",
+    ),
     Rule(MOVED_LINK, Severity.WARNING, "Point the link at the new address (--fix does it)."),
     Rule(
         MOVED_TO_HOMEPAGE,
@@ -345,9 +352,16 @@ def _verdict_findings(judge_: _Judge, link: Link, result: CheckResult) -> Iterat
     persistence = judge_.history.get(result.url)
     since = f"; {persistence.description}" if persistence is not None else ""
     if verdict is Verdict.DEAD:
-        yield judge_.finding(DEAD_LINK, link, _reason(result) + since, suggestion=DEAD_LINK_FIX)
+        rule = SOFT_404 if is_soft_404(result) else DEAD_LINK
+        yield judge_.finding(rule, link, _reason(result) + since, suggestion=DEAD_LINK_FIX)
     elif verdict is Verdict.MOVED:
         yield from _moved_findings(judge_, link, result)
+    elif verdict is Verdict.REDIRECTED and _to_homepage(link, result):
+        yield judge_.finding(
+            MOVED_TO_HOMEPAGE,
+            link,
+            f"redirected to the site's home or section page {result.final_url}",
+        )
     elif verdict in UNVERIFIED_VERDICTS:
         detail = f"{verdict.value}: {result.reason}" if result.reason else verdict.value
         escalated = Severity.ERROR if persistence is not None and persistence.escalate else None
@@ -380,6 +394,11 @@ def _moved_findings(judge_: _Judge, link: Link, result: CheckResult) -> Iterator
     yield judge_.finding(
         MOVED_LINK, link, f"moved permanently to {replacement}", suggestion=replacement
     )
+
+
+def _to_homepage(link: Link, result: CheckResult) -> bool:
+    """Whether a link's redirects end on its site's home or a section index."""
+    return bool(result.final_url) and is_homepage_redirect(link.url, result.final_url or "")
 
 
 def _with_fragment(url: str, fragment: str) -> str:

@@ -487,6 +487,29 @@ class StateStore:
 
         return self._guard(load, {})
 
+    def previous_titles(self, urls: Iterable[str]) -> dict[str, str]:
+        """The title each URL's page had when last seen healthy, by URL (read-only).
+
+        Taken from the cache whatever its age; a URL whose last check failed has none.
+        """
+        wanted = list(urls)
+        if not wanted:
+            return {}
+
+        def load(conn: sqlite3.Connection) -> dict[str, str]:
+            rows = conn.execute(
+                "SELECT c.url, c.result FROM cache AS c JOIN json_each(?) AS j ON j.value = c.url",
+                (json.dumps(wanted),),
+            )
+            found: dict[str, str] = {}
+            for url, result_text in rows:
+                result = result_from_json(url, result_text)
+                if result is not None and result.title:
+                    found[url] = result.title
+            return found
+
+        return self._guard(load, {})
+
     # -- recording ---------------------------------------------------------
 
     def record_run(

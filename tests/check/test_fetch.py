@@ -614,3 +614,61 @@ async def test_on_result_once_per_url(httpx_mock: HTTPXMock) -> None:
 
 async def test_no_requests_no_clients() -> None:
     assert await check([]) == {}
+
+
+# ---------------------------------------------------------------------------
+# Soft 404s
+# ---------------------------------------------------------------------------
+
+
+async def test_a_success_page_that_says_it_is_missing_is_a_soft_404(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=URL, headers=HTML, content=html_page("Page not found | Example"))
+    result = await check_one(CheckRequest(URL, previous_title="Carbon cost | Example"))
+    assert (result.verdict, result.status) == (Verdict.DEAD, 200)
+    assert result.reason == (
+        "soft 404: the title is 'Page not found | Example' (it was 'Carbon cost | Example')"
+    )
+    assert result.title == "Page not found | Example"
+
+
+async def test_soft_404_detection_can_be_turned_off(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=URL, headers=HTML, content=html_page("Page not found"))
+    result = await check_one(URL, make_settings(soft_404=False))
+    assert result.verdict is Verdict.OK
+
+
+async def test_a_link_text_about_a_missing_page_keeps_it_ok(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=URL, headers=HTML, content=html_page("Page not found"))
+    result = await check_one(CheckRequest(URL, cited_as_missing=True))
+    assert result.verdict is Verdict.OK
+
+
+async def test_a_body_heading_read_past_the_head(httpx_mock: HTTPXMock) -> None:
+    body = "<h1>404</h1><p>The requested page could not be found.</p>"
+    httpx_mock.add_response(url=URL, headers=HTML, content=html_page("Example", body=body))
+    result = await check_one(URL)
+    assert (result.verdict, result.reason) == (
+        Verdict.DEAD,
+        "soft 404: the page's heading is '404'",
+    )
+
+
+async def test_a_permanent_redirect_to_an_error_page_is_dead_not_moved(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(url=URL, status_code=301, headers={"Location": "/404.html"})
+    httpx_mock.add_response(
+        url="https://example.org/404.html", headers=HTML, content=html_page("Example")
+    )
+    result = await check_one(URL)
+    assert result.verdict is Verdict.DEAD
+    assert result.reason == "soft 404: redirected to the error page https://example.org/404.html"
+    assert result.final_url == "https://example.org/404.html"
+
+
+async def test_a_parked_domain_is_dead(httpx_mock: HTTPXMock) -> None:
+    frame = '<iframe src="https://www.parkingcrew.net/frame?d=example.org"></iframe>'
+    httpx_mock.add_response(url=URL, headers=HTML, content=html_page("example.org", body=frame))
+    result = await check_one(URL)
+    assert result.verdict is Verdict.DEAD
+    assert result.reason.startswith("soft 404: the page is a domain parking service")

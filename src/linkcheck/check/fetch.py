@@ -59,6 +59,7 @@ from linkcheck.check.classify import (
     verdict_for_status,
 )
 from linkcheck.check.page import (
+    decode_body,
     fragment_present,
     is_html,
     is_pdf,
@@ -66,6 +67,10 @@ from linkcheck.check.page import (
     parse_html,
     pdf_title,
 )
+from linkcheck.check.soft404 import WINDOW_CHARS as SOFT_404_WINDOW
+from linkcheck.check.soft404 import Page as SoftPage
+from linkcheck.check.soft404 import Soft404
+from linkcheck.check.soft404 import detect as detect_soft_404
 from linkcheck.check.transport import Clients, proxy_configured
 from linkcheck.config import Settings, host_accept, host_headers
 from linkcheck.models import CheckRequest, CheckResult, Hop, Verdict
@@ -680,6 +685,9 @@ class Fetcher:
             else:
                 title = page.title
                 missing = missing_fragments(request.fragments, page.anchors, reply.body)
+                soft = self._soft_404(request, progress, reply, title)
+                if soft is not None:
+                    verdict, reason = Verdict.DEAD, soft.reason
         elif verdict is Verdict.OK and reply.kind is Kind.PDF:
             title = pdf_title(reply.body.data)
         if verdict is Verdict.OK and progress.hops:
@@ -695,6 +703,23 @@ class Fetcher:
             missing=missing,
             content_type=reply.content_type,
         )
+
+    def _soft_404(
+        self, request: CheckRequest, progress: _Progress, reply: Reply, title: str | None
+    ) -> Soft404 | None:
+        """The soft 404 a success page is (see :mod:`linkcheck.check.soft404`), if any."""
+        if not self.settings.soft_404:
+            return None
+        text = decode_body(reply.body.data[:SOFT_404_WINDOW], reply.content_type)
+        page = SoftPage(
+            url=request.url,
+            final_url=progress.current,
+            title=title,
+            text=text,
+            previous_title=request.previous_title,
+            cited_as_missing=request.cited_as_missing,
+        )
+        return detect_soft_404(page)
 
     def _result(
         self,
