@@ -1,7 +1,8 @@
 """Several scheduled runs of the real post against a fake of its hosts, with time travel.
 
-A flaky host stays a warning until it has failed in consecutive runs spanning enough time;
-a dead link is an error on the first run; a second run within the max age reuses results.
+A server error stays a warning until the evidence makes it an error (runs and days, weighed
+by the URL's past); a dead link is an error on the first run; a second run within the max
+age reuses results.
 """
 
 import json
@@ -55,17 +56,22 @@ def test_flaky_host_escalates_only_when_it_persists(blog: Path, web: FakeWeb) ->
     assert requests_second == 2  # only the failing URLs were asked again
     assert requests_first >= 10
 
-    code, third = scheduled_run(START + timedelta(hours=22))
-    escalated = findings_for(third, TIME)
+    # A URL new to the history needs 5 failing runs over 20 days (weekly runs from here).
+    for week in (1, 2):
+        code, later = scheduled_run(START + timedelta(weeks=week))
+        assert [f["severity"] for f in findings_for(later, TIME)] == ["warning", "warning"]
+    code, fifth = scheduled_run(START + timedelta(weeks=3))
+    escalated = findings_for(fifth, TIME)
     assert [f["severity"] for f in escalated] == ["error", "error"]
-    assert "failing since 2026-11-02 (3 runs)" in escalated[0]["message"]
+    assert "failing since 2026-11-02 (5 runs)" in escalated[0]["message"]
 
     web.route(TIME, Response(200, b"<title>back</title>", {"Content-Type": "text/html"}))
-    code, fourth = scheduled_run(START + timedelta(hours=30))
-    assert findings_for(fourth, TIME) == []
+    code, sixth = scheduled_run(START + timedelta(weeks=4))
+    assert findings_for(sixth, TIME) == []
     web.route(TIME, Response(503, b"busy"))
-    code, fifth = scheduled_run(START + timedelta(hours=60))
-    assert [f["severity"] for f in findings_for(fifth, TIME)] == ["warning", "warning"]
+    for week in (5, 6, 7, 8, 9):  # it came back once: a new streak needs much more evidence
+        code, again = scheduled_run(START + timedelta(weeks=week))
+        assert [f["severity"] for f in findings_for(again, TIME)] == ["warning", "warning"]
 
 
 def test_history_command_shows_the_streak(blog: Path, web: FakeWeb) -> None:
@@ -83,3 +89,28 @@ def test_history_command_shows_the_streak(blog: Path, web: FakeWeb) -> None:
     assert result.exit_code == 0
     result = CliRunner().invoke(cli, ["history"], prog_name="linkcheck")
     assert "no failing URLs" in result.stdout
+
+
+def test_history_lists_only_urls_that_posts_still_cite(blog: Path, web: FakeWeb) -> None:
+    healthy(web)
+    web.route(TIME, Response(503, b"busy"))
+    scheduled_run(START)
+    post = next(blog.rglob("*.md"))
+    text = post.read_text(encoding="utf-8")
+    assert TIME in text
+    # A run on another post leaves this post's citations alone.
+    other = post.with_name("another-post.md")
+    other.write_text("---\ntitle: Another\n---\nNo links here.\n", encoding="utf-8")
+    CliRunner().invoke(cli, ["run", str(other)], prog_name="linkcheck")
+    listed = CliRunner().invoke(cli, ["history"], prog_name="linkcheck").stdout
+    assert TIME in listed
+    # The post stops citing the URL: the next run over it forgets the citation.
+    post.write_text(text.replace(TIME, "https://example.org/elsewhere"), encoding="utf-8")
+    web.route("https://example.org/elsewhere", Response(200, b"<title>x</title>"))
+    scheduled_run(START + timedelta(weeks=1))
+    listed = CliRunner().invoke(cli, ["history"], prog_name="linkcheck").stdout
+    assert TIME not in listed
+    assert "no failing URLs" in listed
+    everything = CliRunner().invoke(cli, ["history", "--all"], prog_name="linkcheck").stdout
+    assert TIME in everything
+    assert "failing since 2026-11-02 (1 run)" in everything

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from linkcheck.collect import Collected, Extraction, Outcome, PostBatches, collect, collected
 from linkcheck.config import Settings
+from linkcheck.evidence import Policy, Threshold, assess
 from linkcheck.models import (
     CheckRequest,
     CheckResult,
@@ -24,7 +25,7 @@ from linkcheck.models import (
 )
 from linkcheck.rules import judge
 from linkcheck.sources import is_checkable, strip_fragment
-from linkcheck.state import StateStore, describe_streak, escalates
+from linkcheck.state import StateStore
 
 if TYPE_CHECKING:
     from linkcheck.fix import FixOutcome
@@ -100,6 +101,10 @@ class Planner:
         """The request for ``url`` with every fragment cited for it so far."""
         wanted = self._fragments[url]
         return CheckRequest(url, frozenset(wanted) if wanted else NO_FRAGMENTS)
+
+    def checked_urls(self) -> list[str]:
+        """Every URL to check, in first-cited order."""
+        return list(self._fragments)
 
     def requests(self) -> list[CheckRequest]:
         """Every request, in first-cited order."""
@@ -275,16 +280,50 @@ async def check_posts(
     if network_is_down(checked, to_check):
         return Checked(posts, {}, {}, True, len(all_requests))
     results = {**cached, **checked}
-    store.record_run(results, started_at=now, finished_at=time.time(), requests=all_requests)
+    store.record_run(
+        results,
+        started_at=now,
+        finished_at=time.time(),
+        requests=all_requests,
+        citations=citations(posts.posts, planner),
+    )
     failing = [url for url, result in results.items() if result.verdict.is_failure]
+    policy = judging_policy(settings)
     history: dict[str, Persistence] = {}
-    for url, streak in store.streaks(failing).items():
-        description = describe_streak(streak)
-        if description is not None:
-            escalate = escalates(streak, runs=settings.escalate_runs, hours=settings.escalate_hours)
-            history[url] = Persistence(escalate, description)
+    for url, observations in store.observations(failing).items():
+        persistence = assess(observations, policy)
+        if persistence is not None:
+            history[url] = persistence
     results.update(planner.skipped_results())
     return Checked(posts, results, history, False, len(all_requests))
+
+
+def judging_policy(settings: Settings) -> Policy:
+    """The thresholds by which failures that last become errors (see ``linkcheck.evidence``)."""
+    return Policy(
+        server=Threshold(settings.error_after_runs, settings.error_after_days),
+        unreachable=Threshold(settings.unreachable_after_runs, settings.unreachable_after_days),
+        chance=settings.flap_chance,
+        count_blocked=settings.count_blocked,
+    )
+
+
+def citations(posts: Iterable[Post], planner: Planner) -> dict[str, set[str]]:
+    """Each post file (absolute path) and the URLs it cites that are checked."""
+    checked = set(planner.checked_urls())
+    cited: dict[str, set[str]] = {}
+    for post in posts:
+        urls = cited.setdefault(post_key(post.document.path), set())
+        for link in post.links:
+            url = strip_fragment(link.target)
+            if not link.ignored and url in checked:
+                urls.add(url)
+    return cited
+
+
+def post_key(path: Path) -> str:
+    """How the state file names a post: its absolute path."""
+    return str(path.absolute())
 
 
 def _quiet(_message: str) -> None:

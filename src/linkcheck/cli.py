@@ -518,14 +518,22 @@ def github_issue_command(
     show_default=True,
     help="How many entries to show.",
 )
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Also list failing URLs that no post cites any more.",
+)
 @settings_options(only={"cache_path"})
-def history_command(url: str | None, limit: int, **params: Any) -> None:
-    """Show URL's recent verdicts, or without URL the URLs failing longest.
+def history_command(url: str | None, limit: int, show_all: bool, **params: Any) -> None:
+    """Show URL's recent verdicts, or without URL the failing URLs that posts still cite.
 
-    Reads the state file (see --cache-path) written by `linkcheck run`.
+    Reads the state file (see --cache-path) written by `linkcheck run`. A URL is cited
+    while a post that still exists cited it when a run last read that post.
     """
+    from linkcheck.app import judging_policy
+    from linkcheck.evidence import assess
     from linkcheck.report.escape import terminal_safe
-    from linkcheck.state import describe_streak
 
     with handle_errors():
         settings = build_settings((), params)
@@ -541,14 +549,22 @@ def history_command(url: str | None, limit: int, **params: Any) -> None:
                         f"{when}  {entry.verdict.value:<10} {terminal_safe(entry.reason)}{cached}"
                     )
                 return
-            streaks = [s for s in store.worst(limit) if s.failures > 0]
-            if not streaks:
+            failing = store.failing()
+            if not show_all:
+                citing = store.citing_posts(failing)
+                failing = [u for u in failing if any(Path(p).is_file() for p in citing.get(u, ()))]
+            failing = failing[:limit]
+            if not failing:
                 click.echo("no failing URLs in the history")
-            for streak in streaks:
-                verdict = streak.last_verdict.value if streak.last_verdict else "?"
-                click.echo(
-                    f"{verdict:<10} {terminal_safe(streak.url)}  {describe_streak(streak) or ''}"
-                )
+            policy = judging_policy(settings)
+            observations = store.observations(failing)
+            for failing_url in failing:
+                seen = observations.get(failing_url, [])
+                judged = assess(seen, policy)
+                verdict = seen[0].verdict.value if seen else "?"
+                described = judged.description if judged is not None else ""
+                error = "  (an error)" if judged is not None and judged.escalate else ""
+                click.echo(f"{verdict:<10} {terminal_safe(failing_url)}  {described}{error}")
 
 
 @cli.group("cache")

@@ -314,12 +314,13 @@ class CheckResult:
 
 @dataclass(frozen=True, slots=True)
 class Persistence:
-    """What the history says about a failing URL (from the state file)."""
+    """What the history says about a failing URL (``linkcheck.evidence.assess``)."""
 
     escalate: bool
-    """Whether a transient failure has persisted long enough to be an error."""
+    """Whether the evidence makes the failure an error (it lasted long enough for its kind)."""
     description: str
-    """``"failing since 2026-11-20 (3 runs)"``"""
+    """``"failing since 2026-11-20 (3 runs)"`` or, for a site that refuses robots,
+    ``"refusing automated clients since 2026-11-20 (3 runs)"``."""
 
 
 # ---------------------------------------------------------------------------
