@@ -578,8 +578,8 @@ def _info(world: World, farm: Farm, report: dict[str, Any], week: int, figures: 
         if rules:
             figures.info[incident.kind] = f"{','.join(rules)} after {week - incident.week + 1} runs"
     for incident in world.incidents:
-        if incident.kind == "soft404" and week == world.weeks - 1 and "soft404" not in figures.info:
-            figures.info["soft404"] = "never reported (no detector)"
+        if incident.kind in {"moved", "soft404"} and week == world.weeks - 1:
+            figures.info.setdefault(incident.kind, "never reported")
 
 
 def _delays(real: Sequence[Incident], run_of_week: dict[int, int], figures: Figures) -> None:

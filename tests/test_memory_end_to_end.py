@@ -114,3 +114,18 @@ def test_history_lists_only_urls_that_posts_still_cite(blog: Path, web: FakeWeb)
     everything = CliRunner().invoke(cli, ["history", "--all"], prog_name="linkcheck").stdout
     assert TIME in everything
     assert "failing since 2026-11-02 (1 run)" in everything
+
+
+def test_history_lists_the_oldest_failure_first_and_marks_errors(blog: Path, web: FakeWeb) -> None:
+    healthy(web)
+    web.route(TIME, Response(503, b"busy"))
+    scheduled_run(START)
+    web.route(MIT, Response(404, b"gone"))
+    scheduled_run(START + timedelta(weeks=1))
+    listed = CliRunner().invoke(cli, ["history"], prog_name="linkcheck").stdout
+    assert listed.splitlines() == [
+        f"error      {TIME}  failing since 2026-11-02 (2 runs)",
+        f"dead       {MIT}  failing since 2026-11-09 (1 run)  (an error)",
+    ]
+    limited = CliRunner().invoke(cli, ["history", "--limit", "1"], prog_name="linkcheck").stdout
+    assert limited.splitlines() == [f"error      {TIME}  failing since 2026-11-02 (2 runs)"]

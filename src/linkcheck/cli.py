@@ -532,7 +532,7 @@ def history_command(url: str | None, limit: int, show_all: bool, **params: Any) 
     while a post that still exists cited it when a run last read that post.
     """
     from linkcheck.app import judging_policy
-    from linkcheck.evidence import assess
+    from linkcheck.evidence import assess, current_streak
     from linkcheck.report.escape import terminal_safe
 
     with handle_errors():
@@ -553,11 +553,16 @@ def history_command(url: str | None, limit: int, show_all: bool, **params: Any) 
             if not show_all:
                 citing = store.citing_posts(failing)
                 failing = [u for u in failing if any(Path(p).is_file() for p in citing.get(u, ()))]
-            failing = failing[:limit]
+            observations = store.observations(failing)
+
+            def since(failing_url: str) -> float:
+                streak = current_streak(observations.get(failing_url, []))
+                return streak[-1].at if streak else 0.0
+
+            failing = sorted(failing, key=lambda u: (since(u), u))[:limit]
             if not failing:
                 click.echo("no failing URLs in the history")
             policy = judging_policy(settings)
-            observations = store.observations(failing)
             for failing_url in failing:
                 seen = observations.get(failing_url, [])
                 judged = assess(seen, policy)

@@ -117,15 +117,21 @@ def assess(history: Sequence[Observation], policy: Policy = DEFAULT_POLICY) -> P
     recorded, so they neither extend nor break a streak. None when the latest check is not
     a failure.
     """
-    if not history:
-        return None
-    kind = history[0].kind
+    kind = history[0].kind if history else None
     if kind is None:
         return None
-    family = {FailureKind.BLOCKED} if kind is FailureKind.BLOCKED else _BROKEN
-    streak = _streak(history, family)
+    streak = current_streak(history)
     error = _is_error(kind, history, streak, policy)
     return Persistence(error, describe(kind, streak))
+
+
+def current_streak(history: Sequence[Observation]) -> list[Observation]:
+    """The latest failures of the latest failure's family, newest first (empty after a
+    success): refusals of robots on their own, every other kind of trouble together."""
+    kind = history[0].kind if history else None
+    if kind is None:
+        return []
+    return _streak(history, {FailureKind.BLOCKED} if kind is FailureKind.BLOCKED else _BROKEN)
 
 
 def _streak(
