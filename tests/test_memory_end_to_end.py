@@ -129,3 +129,21 @@ def test_history_lists_the_oldest_failure_first_and_marks_errors(blog: Path, web
     ]
     limited = CliRunner().invoke(cli, ["history", "--limit", "1"], prog_name="linkcheck").stdout
     assert limited.splitlines() == [f"error      {TIME}  failing since 2026-11-02 (2 runs)"]
+
+
+def test_a_run_without_network_neither_extends_nor_breaks_a_streak(
+    blog: Path, web: FakeWeb
+) -> None:
+    healthy(web)
+    web.route(TIME, Response(503, b"busy"))
+    scheduled_run(START)
+    scheduled_run(START + timedelta(weeks=1))
+    web.unknown_hosts.update({host for (host, _path) in web.routes})  # the network drops
+    code, _down = scheduled_run(START + timedelta(weeks=2))
+    assert code == 3
+    web.unknown_hosts.clear()
+    listed = CliRunner().invoke(cli, ["history"], prog_name="linkcheck").stdout
+    assert listed.splitlines() == [f"error      {TIME}  failing since 2026-11-02 (2 runs)"]
+    scheduled_run(START + timedelta(weeks=3))
+    listed = CliRunner().invoke(cli, ["history"], prog_name="linkcheck").stdout
+    assert listed.splitlines() == [f"error      {TIME}  failing since 2026-11-02 (3 runs)"]
