@@ -146,8 +146,8 @@ def test_a_bad_per_host_key_names_its_path(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "replacement"),
     [
-        ("escalate-runs", "error-after-runs (default 4) and unreachable-after-runs (default 2)"),
-        ("escalate_hours", "error-after-days (default 20) and unreachable-after-days (default 6)"),
+        ("escalate-runs", "error-after-runs (default 5) and unreachable-after-runs (default 2)"),
+        ("escalate_hours", "error-after-days (default 25) and unreachable-after-days (default 6)"),
     ],
 )
 def test_keys_of_earlier_versions_are_refused_with_their_replacement(

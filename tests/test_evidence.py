@@ -95,14 +95,13 @@ CASES = [
     # ... unless it came back from refusing before: then it is judged like a server error.
     ("..u....uu", None),
     ("..u......uuuuuu", 15),
-    # A server error that never ends, on a URL with a clean record of 12 checks: 4 runs.
-    ("............ssss", 16),
-    ("............rrtt", 16),
-    # ... with a short clean record, or none: 5 runs.
+    # A server error that never ends, on a URL with a clean record: 5 runs over 4 weeks.
+    ("............sssss", 17),
+    ("............rrttt", 17),
     ("sssss", 5),
     ("...sssss", 8),
-    # Outages of one, two and three weeks are not errors.
-    ("....s....ss....sss....", None),
+    # Outages of one to four weeks are not errors.
+    ("....s....ss....sss....ssss....", None),
     # A URL that failed before needs a streak its own failure rate rarely produces.
     ("..s..s..s..s..s..ssssss", None),
     ("..s..s..s..s..s..ssssssssssss", 25),  # 6/19 ~ 0.32: 8 runs
@@ -121,14 +120,14 @@ def test_runs_alone_are_not_enough_the_days_must_pass_too() -> None:
     hourly = HOUR = 3600.0
     assert first_error("uuuuuu", every=hourly) is None
     assert first_error("ssssssssss", every=HOUR) is None
-    # Daily runs: 20 days of a failing server, 6 days of a refusing host.
-    assert first_error("............" + "s" * 30, every=DAY) == 12 + 21
+    # Daily runs: 25 days of a failing server, 6 days of a refusing host.
+    assert first_error("............" + "s" * 30, every=DAY) == 12 + 26
     assert first_error("u" * 10, every=DAY) == 7
 
 
 def test_count_blocked_judges_refusals_like_server_errors() -> None:
     counting = Policy(count_blocked=True)
-    assert first_error("............bbbb", counting) == 16
+    assert first_error("............bbbbb", counting) == 17
     assert first_error("bbbbb", counting) == 5
 
 
@@ -139,7 +138,7 @@ def test_thresholds_come_from_the_policy() -> None:
 
 
 def test_a_mixed_streak_counts_every_kind_of_trouble_but_not_refusals_of_robots() -> None:
-    assert first_error("............sutr") == 16
+    assert first_error("............sutrs") == 17
     # A refusal of robots breaks a streak of server errors, and the other way round.
     assert first_error("............ssbss") is None
 
@@ -172,12 +171,12 @@ def test_required_runs(rate: float, chance: float, runs: int) -> None:
 
 
 def test_server_runs_weigh_the_past() -> None:
-    assert server_runs(timeline("." * 12)) == 4
-    assert server_runs(timeline("." * 11)) == 5
+    assert server_runs(timeline("." * 12)) == 5
     assert server_runs(timeline("")) == 5
-    assert server_runs(timeline("s" + "." * 20)) == 4  # one old blip: (1+1)/(21+2) ~ 0.09
+    assert server_runs(timeline("s" + "." * 20)) == 5  # one old blip: (1+1)/(21+2) ~ 0.09
+    assert server_runs(timeline("s" + "." * 5)) == 7  # a recent one: 2/8 = 0.25
     assert server_runs(timeline("..s..s..s..s")) == 9  # (4+1)/(12+2): 1 week in 3
-    assert server_runs(timeline("bbbb" + "." * 12)) == 4  # robots refused say nothing
+    assert server_runs(timeline("ssbbbb" + "." * 30)) == 5  # robots refused say nothing
 
 
 @pytest.mark.parametrize(("rate", "at_most"), [(0.1, 0.005), (0.2, 0.01), (0.33, 0.025)])
@@ -186,7 +185,7 @@ def test_flapping_urls_are_rarely_errors(rate: float, at_most: float) -> None:
 
     What remains is mostly a flapping URL's first streak: before it has recovered once, it
     looks like a URL with a clean record, and 5 failures in a row come ``rate ** 4`` of the
-    time once its first failure came (1.2 % at one week in three). Any later streak is
+    time once its first failure came (1.2 % at one week in three). Every later streak is
     weighed against the URL's own failure rate.
     """
     rng = random.Random(12)

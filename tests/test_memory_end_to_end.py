@@ -56,20 +56,20 @@ def test_flaky_host_escalates_only_when_it_persists(blog: Path, web: FakeWeb) ->
     assert requests_second == 2  # only the failing URLs were asked again
     assert requests_first >= 10
 
-    # A URL new to the history needs 5 failing runs over 20 days (weekly runs from here).
-    for week in (1, 2):
+    # A server error needs 5 failing runs over 25 days (weekly runs from here).
+    for week in (1, 2, 3):
         code, later = scheduled_run(START + timedelta(weeks=week))
         assert [f["severity"] for f in findings_for(later, TIME)] == ["warning", "warning"]
-    code, fifth = scheduled_run(START + timedelta(weeks=3))
-    escalated = findings_for(fifth, TIME)
+    code, sixth = scheduled_run(START + timedelta(weeks=4))
+    escalated = findings_for(sixth, TIME)
     assert [f["severity"] for f in escalated] == ["error", "error"]
-    assert "failing since 2026-11-02 (5 runs)" in escalated[0]["message"]
+    assert "failing since 2026-11-02 (6 runs)" in escalated[0]["message"]
 
     web.route(TIME, Response(200, b"<title>back</title>", {"Content-Type": "text/html"}))
-    code, sixth = scheduled_run(START + timedelta(weeks=4))
-    assert findings_for(sixth, TIME) == []
+    code, seventh = scheduled_run(START + timedelta(weeks=5))
+    assert findings_for(seventh, TIME) == []
     web.route(TIME, Response(503, b"busy"))
-    for week in (5, 6, 7, 8, 9):  # it came back once: a new streak needs much more evidence
+    for week in (6, 7, 8, 9, 10, 11):  # it came back once: a new streak needs much more evidence
         code, again = scheduled_run(START + timedelta(weeks=week))
         assert [f["severity"] for f in findings_for(again, TIME)] == ["warning", "warning"]
 

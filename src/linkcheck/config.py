@@ -46,8 +46,8 @@ CONFIG_FILE_NAME = "linkcheck.toml"
 DEFAULT_CACHE_PATH = ".linkcheck/state.sqlite"
 DEFAULT_MAX_AGE = 86400.0
 DEFAULT_MAX_AGE_JITTER = 0.1
-DEFAULT_ERROR_AFTER_RUNS = 4
-DEFAULT_ERROR_AFTER_DAYS = 20.0
+DEFAULT_ERROR_AFTER_RUNS = 5
+DEFAULT_ERROR_AFTER_DAYS = 25.0
 DEFAULT_UNREACHABLE_AFTER_RUNS = 2
 DEFAULT_UNREACHABLE_AFTER_DAYS = 6.0
 DEFAULT_FLAP_CHANCE = 0.0001
@@ -387,8 +387,8 @@ OPTIONS: tuple[Option, ...] = (
 OPTIONS_BY_KEY: dict[str, Option] = {o.key: o for o in OPTIONS}
 
 REPLACED_KEYS: dict[str, str] = {
-    "escalate-runs": "error-after-runs (default 4) and unreachable-after-runs (default 2)",
-    "escalate-hours": "error-after-days (default 20) and unreachable-after-days (default 6)",
+    "escalate-runs": "error-after-runs (default 5) and unreachable-after-runs (default 2)",
+    "escalate-hours": "error-after-days (default 25) and unreachable-after-days (default 6)",
 }
 """Keys of earlier versions and what replaced them: a file using one is refused with a
 pointer, because the new judgement weighs the kind of failure the old keys ignored."""

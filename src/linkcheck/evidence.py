@@ -87,19 +87,15 @@ class Threshold:
 class Policy:
     """The thresholds of the judgement (settings ``error-after-*``, ``count-blocked``...)."""
 
-    server: Threshold = Threshold(runs=4, days=20.0)
-    """5xx, timeouts, resets of a URL with a clean record: 4 weekly runs over 3 weeks (20 days
-    leave the schedule some slack)."""
+    server: Threshold = Threshold(runs=5, days=25.0)
+    """5xx, timeouts, resets of a URL with a clean record: 5 weekly runs over 4 weeks (25 days
+    leave the schedule some slack). An outage of up to 4 weeks is not an error."""
     unreachable: Threshold = Threshold(runs=2, days=6.0)
     """Refused connections, names that do not resolve: 2 weekly runs."""
     chance: float = 0.0001
     """A URL that failed before must fail so many runs in a row that its own past failure
     rate ``p`` would produce the streak by chance at most this often (``p ** runs <=
-    chance``): a URL that flaps one week in three needs 8 weekly runs, not 4."""
-    known_runs: int = 12
-    """Healthy checks a URL needs in the history before its clean record counts in full:
-    until then it needs one run more than ``server.runs`` (a URL that flaps one week in
-    three has a clean record that long only 1 time in 100)."""
+    chance``): a URL that flaps one week in three needs 8 or 9 weekly runs, not 5."""
     count_blocked: bool = False
     """Judge a site that refuses robots like a server error (by default it never is one)."""
 
@@ -166,15 +162,14 @@ def server_runs(before: Sequence[Observation], policy: Policy = DEFAULT_POLICY) 
     """The failing runs in a row that make a server error an error, given the URL's checks
     ``before`` the current streak (refusals of robots left out: they say nothing about it).
 
-    A clean record (no failure) needs ``server.runs`` (one more while the history knows
-    fewer than ``known_runs`` checks). A URL that failed before needs the streak its own
-    failure rate, estimated as ``(failures + 1) / (checks + 2)``, would produce by chance at
-    most ``chance`` of the time.
+    A clean record (no failure, or no history yet) needs ``server.runs``. A URL that failed
+    before needs the streak its own failure rate, estimated as ``(failures + 1) / (checks +
+    2)``, would produce by chance at most ``chance`` of the time.
     """
     counted = [o for o in before if o.kind is not FailureKind.BLOCKED]
     failures = sum(1 for o in counted if o.kind is not None)
     if failures == 0:
-        return policy.server.runs + (1 if len(counted) < policy.known_runs else 0)
+        return policy.server.runs
     rate = (failures + 1) / (len(counted) + 2)
     return max(policy.server.runs, required_runs(rate, policy.chance))
 

@@ -253,14 +253,8 @@ class Verdict(StrEnum):
     def is_failure(self) -> bool:
         return self in _FAILURES
 
-    @property
-    def is_transient(self) -> bool:
-        """Failures that may go away by themselves (they escalate only when they persist)."""
-        return self in _TRANSIENT
-
 
 _FAILURES = frozenset({Verdict.DEAD, Verdict.BLOCKED, Verdict.TIMEOUT, Verdict.ERROR})
-_TRANSIENT = frozenset({Verdict.BLOCKED, Verdict.TIMEOUT, Verdict.ERROR})
 
 
 @dataclass(frozen=True, slots=True)
