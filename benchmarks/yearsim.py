@@ -12,7 +12,7 @@ keeps it. The world (``World``) is drawn from a seed:
 * steady hosts whose pages always answer 200 (and an archive host the author links to when
   replacing a broken link);
 * noise: hosts that flap at several rates (503, a hang or a reset), a bot wall (403 with a
-  challenge page), a rate limiter (429 some weeks), outages of one, two and three weeks;
+  challenge page), a rate limiter (429 some weeks), outages of one to four weeks;
 * real incidents: a 404 and a 410 (the author replaces the link the week after the issue
   lists it), a host that disappears (its listener closes: connections are refused), a
   server error that never ends (500); and, reported but not scored, a move (301) and a
@@ -192,7 +192,7 @@ FLAPPERS_33 = ((0.33, Answer("hang")), (0.33, Answer("reset")))
 
 
 def build_world(seed: int, *, weeks: int = WEEKS, steady_pages: int = 25) -> World:
-    """The seeded world: 39 URLs over 15 hosts (``steady_pages`` healthy pages included)."""
+    """The seeded world: 40 URLs over 16 hosts (``steady_pages`` healthy pages included)."""
     rng = random.Random(seed)
     hosts: dict[str, Host] = {}
     pages: list[Page] = []
@@ -221,7 +221,12 @@ def build_world(seed: int, *, weeks: int = WEEKS, steady_pages: int = 25) -> Wor
     page(limiter.name, 0)
     page(limiter.name, 1)
     for i, (length, failure) in enumerate(
-        ((1, Answer("status", 503)), (2, Answer("reset")), (3, Answer("hang")))
+        (
+            (1, Answer("status", 503)),
+            (2, Answer("reset")),
+            (3, Answer("hang")),
+            (4, Answer("status", 502)),
+        )
     ):
         start = rng.randrange(2, weeks - length)
         outage = host(
@@ -394,11 +399,12 @@ def write_blog(root: Path, world: World, farm: Farm) -> list[Path]:
 
 
 def replace_link(posts: Sequence[Path], old: str, new: str) -> None:
-    """The author's fix: every citation of ``old`` now points at ``new``."""
+    """The author's fix: every link to ``old`` now points at ``new`` (whole destinations
+    only: ``/article-1`` is not part of ``/article-16``)."""
     for path in posts:
         text = path.read_text(encoding="utf-8")
-        if old in text:
-            path.write_text(text.replace(old, new), encoding="utf-8")
+        if f"({old})" in text:
+            path.write_text(text.replace(f"({old})", f"({new})"), encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def test_the_world_is_the_same_for_a_seed() -> None:
     assert [(p.host, p.path) for p in one.pages] == [(p.host, p.path) for p in two.pages]
     assert one.network_down_week == two.network_down_week
     assert [(i.kind, i.week) for i in one.incidents] == [(i.kind, i.week) for i in two.incidents]
-    assert len(one.pages) == 39
+    assert len(one.pages) == 40
     assert {h.role for h in one.hosts.values()} == {
         "steady",
         "archive",
@@ -60,3 +60,12 @@ def test_the_world_is_the_same_for_a_seed() -> None:
     assert one.answer("gone", "/gone/article-0", gone.gone_from) == yearsim.Answer("refused")
     assert one.answer("archive", "/copy/anything", 5) == yearsim.OK
     assert wall.failing_weeks == frozenset(range(yearsim.WEEKS))
+
+
+def test_the_authors_fix_replaces_whole_link_destinations_only(tmp_path: Path) -> None:
+    post = tmp_path / "post.md"
+    post.write_text("[a](http://h/article-1) [b](http://h/article-16)\n", encoding="utf-8")
+    yearsim.replace_link([post], "http://h/article-1", "http://archive/copy")
+    assert post.read_text(encoding="utf-8") == (
+        "[a](http://archive/copy) [b](http://h/article-16)\n"
+    )

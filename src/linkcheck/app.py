@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from linkcheck.collect import Collected, Extraction, Outcome, PostBatches, collect, collected
 from linkcheck.config import Settings
-from linkcheck.evidence import Policy, Threshold, assess
+from linkcheck.evidence import Policy, Threshold, assess, current_streak
 from linkcheck.models import (
     CheckRequest,
     CheckResult,
@@ -324,6 +324,41 @@ def citations(posts: Iterable[Post], planner: Planner) -> dict[str, set[str]]:
 def post_key(path: Path) -> str:
     """How the state file names a post: its absolute path."""
     return str(path.absolute())
+
+
+@dataclass(frozen=True, slots=True)
+class FailingUrl:
+    """A URL whose latest recorded check failed, as the evidence judges it."""
+
+    url: str
+    verdict: Verdict
+    """The latest check's verdict."""
+    judged: Persistence
+    since: float
+    """When the current streak began (Unix time)."""
+
+
+def failing_urls(
+    store: StateStore, settings: Settings, *, uncited: bool = False, limit: int | None = None
+) -> list[FailingUrl]:
+    """The URLs whose latest recorded check failed, oldest streak first (``linkcheck history``).
+
+    Only URLs that a post still cites, unless ``uncited``: cited by a post that still exists,
+    as of the last run that read that post.
+    """
+    failing = store.failing()
+    if not uncited:
+        citing = store.citing_posts(failing)
+        failing = [u for u in failing if any(Path(p).is_file() for p in citing.get(u, ()))]
+    policy = judging_policy(settings)
+    found: list[FailingUrl] = []
+    for url, observations in store.observations(failing).items():
+        judged = assess(observations, policy)
+        if judged is not None:
+            since = current_streak(observations)[-1].at
+            found.append(FailingUrl(url, observations[0].verdict, judged, since))
+    found.sort(key=lambda f: (f.since, f.url))
+    return found[:limit]
 
 
 def _quiet(_message: str) -> None:

@@ -531,8 +531,7 @@ def history_command(url: str | None, limit: int, show_all: bool, **params: Any) 
     Reads the state file (see --cache-path) written by `linkcheck run`. A URL is cited
     while a post that still exists cited it when a run last read that post.
     """
-    from linkcheck.app import judging_policy
-    from linkcheck.evidence import assess, current_streak
+    from linkcheck.app import failing_urls
     from linkcheck.report.escape import terminal_safe
 
     with handle_errors():
@@ -549,27 +548,15 @@ def history_command(url: str | None, limit: int, show_all: bool, **params: Any) 
                         f"{when}  {entry.verdict.value:<10} {terminal_safe(entry.reason)}{cached}"
                     )
                 return
-            failing = store.failing()
-            if not show_all:
-                citing = store.citing_posts(failing)
-                failing = [u for u in failing if any(Path(p).is_file() for p in citing.get(u, ()))]
-            observations = store.observations(failing)
-
-            def since(failing_url: str) -> float:
-                streak = current_streak(observations.get(failing_url, []))
-                return streak[-1].at if streak else 0.0
-
-            failing = sorted(failing, key=lambda u: (since(u), u))[:limit]
+            failing = failing_urls(store, settings, uncited=show_all, limit=limit)
             if not failing:
                 click.echo("no failing URLs in the history")
-            policy = judging_policy(settings)
-            for failing_url in failing:
-                seen = observations.get(failing_url, [])
-                judged = assess(seen, policy)
-                verdict = seen[0].verdict.value if seen else "?"
-                described = judged.description if judged is not None else ""
-                error = "  (an error)" if judged is not None and judged.escalate else ""
-                click.echo(f"{verdict:<10} {terminal_safe(failing_url)}  {described}{error}")
+            for item in failing:
+                error = "  (an error)" if item.judged.escalate else ""
+                click.echo(
+                    f"{item.verdict.value:<10} {terminal_safe(item.url)}  "
+                    f"{item.judged.description}{error}"
+                )
 
 
 @cli.group("cache")
