@@ -202,3 +202,45 @@ def test_exclude_paths_must_be_relative_globs() -> None:
     )
     with pytest.raises(ConfigError, match="exclude-paths"):
         parse_table({"exclude-paths": ["/abs/**"]}, source="t")
+
+
+@pytest.mark.parametrize(
+    ("key", "replacement"),
+    [
+        ("escalate-runs", "error-after-runs (default 5) and unreachable-after-runs (default 2)"),
+        ("escalate_hours", "error-after-days (default 25) and unreachable-after-days (default 6)"),
+    ],
+)
+def test_keys_of_earlier_versions_are_refused_with_their_replacement(
+    key: str, replacement: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_table({key: 2}, source="linkcheck.toml")
+    assert str(caught.value) == (
+        f"linkcheck.toml: {key}: replaced by {replacement}: "
+        "see 'How failures are judged' in the README"
+    )
+
+
+def test_judging_settings() -> None:
+    values = parse_table(
+        {
+            "error-after-runs": 20,
+            "error-after-days": 20.5,
+            "unreachable-after-runs": 7,
+            "unreachable-after-days": 6,
+            "flap-chance": 0.001,
+            "count-blocked": True,
+        },
+        source="t",
+    )
+    assert values == {
+        "error_after_runs": 20,
+        "error_after_days": 20.5,
+        "unreachable_after_runs": 7,
+        "unreachable_after_days": 6.0,
+        "flap_chance": 0.001,
+        "count_blocked": True,
+    }
+    with pytest.raises(ConfigError, match="must be between 0 and 1"):
+        parse_table({"flap-chance": 2}, source="t")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from typing import Any
@@ -588,8 +589,62 @@ def test_fingerprint_ignores_run_time_titles_and_order() -> None:
     base = fingerprint(FAILING, Severity.ERROR)
     shuffled = replace(FAILING, findings=FAILING.findings[::-1], elapsed=7.0, results={})
     assert fingerprint(shuffled, Severity.ERROR) == base
-    moved = replace(FAILING, findings=(_finding(11, "https://example.org/gone"),))
-    assert fingerprint(moved, Severity.ERROR) != base
+    one_gone = replace(FAILING, findings=(_finding(11, "https://example.org/gone"),))
+    assert fingerprint(one_gone, Severity.ERROR) != base
+
+
+def test_the_fingerprint_is_the_set_of_failing_url_rule_pairs() -> None:
+    assert github.failing_set(FAILING, Severity.ERROR) == [
+        ("https://example.org/also-gone", "dead-link"),
+        ("https://example.org/gone", "dead-link"),
+    ]
+    payload = (
+        '{"version":"2","failing":[["https://example.org/also-gone","dead-link"],'
+        '["https://example.org/gone","dead-link"]],"problems":[]}'
+    )
+    assert fingerprint(FAILING, Severity.ERROR) == hashlib.sha256(payload.encode()).hexdigest()
+
+
+def test_counters_lines_and_messages_do_not_change_the_fingerprint() -> None:
+    later = _report(
+        _finding(
+            40,
+            "https://example.org/gone",
+            message="404 Not Found; failing since 2027-01-01 (9 runs)",
+        ),
+        _finding(2, "https://example.org/also-gone", message="410 Gone"),
+        _finding(41, "https://example.org/gone", message="404 Not Found (cited twice)"),
+        _finding(14, "https://example.org/slow", severity=Severity.WARNING, rule="unverified"),
+    )
+    assert fingerprint(later, Severity.ERROR) == fingerprint(FAILING, Severity.ERROR)
+    issue = github.Issue(5, "https://x.invalid/5", "t", issue_body(FAILING, Severity.ERROR))
+    assert decide(later, issue, Severity.ERROR) == github.Plan(
+        "unchanged", fingerprint=fingerprint(FAILING, Severity.ERROR)
+    )
+    # A warning that becomes an error changes the failing set: the issue is edited.
+    escalated = _report(
+        *FAILING.findings[:2],
+        _finding(14, "https://example.org/slow", rule="unverified-link"),
+    )
+    plan = decide(escalated, issue, Severity.ERROR)
+    assert (plan.action, plan.title) == ("edited", "linkcheck: 3 failing links")
+
+
+def test_the_title_counts_failing_urls_not_findings() -> None:
+    twice = _report(
+        _finding(3, "https://example.org/gone"),
+        _finding(9, "https://example.org/gone"),
+        _finding(9, "https://example.org/gone", rule="missing-from-resources"),
+    )
+    assert issue_title(twice, Severity.ERROR) == "linkcheck: 1 failing link"
+    assert github.failing_urls(twice, Severity.ERROR) == ["https://example.org/gone"]
+
+
+def test_the_last_failing_link_fixed_closes_the_issue() -> None:
+    issue = github.Issue(5, "https://x.invalid/5", "t", issue_body(FAILING, Severity.ERROR))
+    assert decide(HEALTHY, issue, Severity.ERROR) == github.Plan("closed")
+    warnings_only = _report(FAILING.findings[2])
+    assert decide(warnings_only, issue, Severity.ERROR) == github.Plan("closed")
 
 
 def test_the_body_marker_replaces_the_report_marker() -> None:

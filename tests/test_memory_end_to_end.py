@@ -1,7 +1,8 @@
 """Several scheduled runs of the real post against a fake of its hosts, with time travel.
 
-A flaky host stays a warning until it has failed in consecutive runs spanning enough time;
-a dead link is an error on the first run; a second run within the max age reuses results.
+A server error stays a warning until the evidence makes it an error (runs and days, weighed
+by the URL's past); a dead link is an error on the first run; a second run within the max
+age reuses results.
 """
 
 import json
@@ -55,17 +56,22 @@ def test_flaky_host_escalates_only_when_it_persists(blog: Path, web: FakeWeb) ->
     assert requests_second == 2  # only the failing URLs were asked again
     assert requests_first >= 10
 
-    code, third = scheduled_run(START + timedelta(hours=22))
-    escalated = findings_for(third, TIME)
+    # A server error needs 5 failing runs over 25 days (weekly runs from here).
+    for week in (1, 2, 3):
+        code, later = scheduled_run(START + timedelta(weeks=week))
+        assert [f["severity"] for f in findings_for(later, TIME)] == ["warning", "warning"]
+    code, sixth = scheduled_run(START + timedelta(weeks=4))
+    escalated = findings_for(sixth, TIME)
     assert [f["severity"] for f in escalated] == ["error", "error"]
-    assert "failing since 2026-11-02 (3 runs)" in escalated[0]["message"]
+    assert "failing since 2026-11-02 (6 runs)" in escalated[0]["message"]
 
     web.route(TIME, Response(200, b"<title>back</title>", {"Content-Type": "text/html"}))
-    code, fourth = scheduled_run(START + timedelta(hours=30))
-    assert findings_for(fourth, TIME) == []
+    code, seventh = scheduled_run(START + timedelta(weeks=5))
+    assert findings_for(seventh, TIME) == []
     web.route(TIME, Response(503, b"busy"))
-    code, fifth = scheduled_run(START + timedelta(hours=60))
-    assert [f["severity"] for f in findings_for(fifth, TIME)] == ["warning", "warning"]
+    for week in (6, 7, 8, 9, 10, 11):  # it came back once: a new streak needs much more evidence
+        code, again = scheduled_run(START + timedelta(weeks=week))
+        assert [f["severity"] for f in findings_for(again, TIME)] == ["warning", "warning"]
 
 
 def test_history_command_shows_the_streak(blog: Path, web: FakeWeb) -> None:
@@ -83,3 +89,66 @@ def test_history_command_shows_the_streak(blog: Path, web: FakeWeb) -> None:
     assert result.exit_code == 0
     result = CliRunner().invoke(cli, ["history"], prog_name="linkcheck")
     assert "no failing URLs" in result.stdout
+
+
+def test_history_lists_only_urls_that_posts_still_cite(blog: Path, web: FakeWeb) -> None:
+    healthy(web)
+    web.route(TIME, Response(503, b"busy"))
+    scheduled_run(START)
+    post = next(blog.rglob("*.md"))
+    text = post.read_text(encoding="utf-8")
+    assert TIME in text
+    # A run on another post leaves this post's citations alone.
+    other = post.with_name("another-post.md")
+    other.write_text("---\ntitle: Another\n---\nNo links here.\n", encoding="utf-8")
+    CliRunner().invoke(cli, ["run", str(other)], prog_name="linkcheck")
+    listed = CliRunner().invoke(cli, ["history"], prog_name="linkcheck").stdout
+    assert TIME in listed
+    # The post stops citing the URL: the next run over it forgets the citation.
+    post.write_text(text.replace(TIME, "https://example.org/elsewhere"), encoding="utf-8")
+    web.route("https://example.org/elsewhere", Response(200, b"<title>x</title>"))
+    scheduled_run(START + timedelta(weeks=1))
+    listed = CliRunner().invoke(cli, ["history"], prog_name="linkcheck").stdout
+    assert TIME not in listed
+    assert "no failing URLs" in listed
+    everything = CliRunner().invoke(cli, ["history", "--all"], prog_name="linkcheck").stdout
+    assert TIME in everything
+    assert "failing since 2026-11-02 (1 run)" in everything
+
+
+def listed_urls(out: str) -> list[str]:
+    """``linkcheck history``'s lines about URLs (without the trend's sparkline)."""
+    return [line for line in out.splitlines() if not line.startswith("failing links, last ")]
+
+
+def test_history_lists_the_oldest_failure_first_and_marks_errors(blog: Path, web: FakeWeb) -> None:
+    healthy(web)
+    web.route(TIME, Response(503, b"busy"))
+    scheduled_run(START)
+    web.route(MIT, Response(404, b"gone"))
+    scheduled_run(START + timedelta(weeks=1))
+    listed = CliRunner().invoke(cli, ["history"], prog_name="linkcheck").stdout
+    assert listed_urls(listed) == [
+        f"error      {TIME}  failing since 2026-11-02 (2 runs)",
+        f"dead       {MIT}  failing since 2026-11-09 (1 run)  (an error)",
+    ]
+    limited = CliRunner().invoke(cli, ["history", "--limit", "1"], prog_name="linkcheck").stdout
+    assert listed_urls(limited) == [f"error      {TIME}  failing since 2026-11-02 (2 runs)"]
+
+
+def test_a_run_without_network_neither_extends_nor_breaks_a_streak(
+    blog: Path, web: FakeWeb
+) -> None:
+    healthy(web)
+    web.route(TIME, Response(503, b"busy"))
+    scheduled_run(START)
+    scheduled_run(START + timedelta(weeks=1))
+    web.unknown_hosts.update({host for (host, _path) in web.routes})  # the network drops
+    code, _down = scheduled_run(START + timedelta(weeks=2))
+    assert code == 3
+    web.unknown_hosts.clear()
+    listed = CliRunner().invoke(cli, ["history"], prog_name="linkcheck").stdout
+    assert listed_urls(listed) == [f"error      {TIME}  failing since 2026-11-02 (2 runs)"]
+    scheduled_run(START + timedelta(weeks=3))
+    listed = CliRunner().invoke(cli, ["history"], prog_name="linkcheck").stdout
+    assert listed_urls(listed) == [f"error      {TIME}  failing since 2026-11-02 (3 runs)"]

@@ -1,4 +1,4 @@
-"""The state file: cache reuse, history and streaks, retention, and every way the file can fail."""
+"""The state file: cache reuse, history, citations, retention, and every way the file can fail."""
 
 from __future__ import annotations
 
@@ -14,16 +14,14 @@ from pathlib import Path
 import pytest
 
 from linkcheck.config import OPTIONS, Settings, parse_table
+from linkcheck.evidence import Observation
 from linkcheck.models import CheckRequest, CheckResult, ConfigError, Hop, Verdict
 from linkcheck.state import (
     APPLICATION_ID,
     SCHEMA_VERSION,
     HistoryEntry,
     StateStore,
-    Streak,
-    describe_streak,
     effective_max_age,
-    escalates,
     result_from_json,
     result_to_json,
 )
@@ -94,7 +92,7 @@ def test_first_use_creates_the_directory_and_a_versioned_wal_file(
         conn.close()
     with StateStore.open(path, warn=warnings.append) as again:
         assert again.enabled
-        assert again.counts() == {"checks": 0, "runs": 0, "cache": 0, "streaks": 0}
+        assert again.counts() == {"checks": 0, "runs": 0, "cache": 0, "citations": 0}
     assert warnings == []
 
 
@@ -103,10 +101,10 @@ def test_settings_gain_state_options() -> None:
     assert settings.cache_path == ".linkcheck/state.sqlite"
     assert (settings.max_age, settings.max_age_jitter) == (86400.0, 0.1)
     assert (settings.no_cache, settings.refresh) == (False, False)
-    assert (settings.escalate_runs, settings.escalate_hours, settings.history_keep) == (2, 20.0, 20)
+    assert settings.history_keep == 52
     keys = {o.key for o in OPTIONS}
     assert {"cache-path", "max-age", "max-age-jitter", "no-cache", "refresh"} <= keys
-    assert {"escalate-runs", "escalate-hours", "history-keep"} <= keys
+    assert {"error-after-runs", "error-after-days", "history-keep"} <= keys
     assert parse_table({"max-age": 60, "max-age-jitter": 0}, source="t") == {
         "max_age": 60.0,
         "max_age_jitter": 0.0,
@@ -206,7 +204,7 @@ def test_a_cached_result_counts_as_a_success_but_keeps_its_age(store: StateStore
         (Verdict.OK, False, T0 + HOUR),
         (Verdict.TIMEOUT, False, T0),
     ]
-    assert store.streaks([URL])[URL].failures == 0
+    assert store.failing() == []
     # The cached copy did not renew the entry: it still expires a day after the real check.
     later = store.fresh_results([CheckRequest(URL)], max_age=DAY, jitter=0, now=T0 + HOUR + DAY)
     assert later == {}
@@ -219,80 +217,53 @@ def test_skipped_urls_are_neither_cached_nor_recorded(store: StateStore) -> None
 
 
 # ---------------------------------------------------------------------------
-# History and streaks
+# History and citations
 # ---------------------------------------------------------------------------
 
 
-def test_a_transient_failure_escalates_only_after_runs_spanning_the_minimum_time(
-    store: StateStore,
-) -> None:
-    run(store, T0, failed(at=T0))
-    first = store.streaks([URL])[URL]
-    assert first == Streak(URL, 1, T0, Verdict.TIMEOUT, T0)
-    assert not escalates(first, runs=2, hours=20)
-
-    run(store, T0 + HOUR, failed(at=T0 + HOUR, verdict=Verdict.BLOCKED))
-    second = store.streaks([URL])[URL]
-    assert (second.failures, second.since, second.last_verdict) == (2, T0, Verdict.BLOCKED)
-    assert not escalates(second, runs=2, hours=20)  # two runs, but only an hour apart
-
-    run(store, T0 + 21 * HOUR, failed(at=T0 + 21 * HOUR))
-    third = store.streaks([URL])[URL]
-    assert third.failures == 3
-    assert escalates(third, runs=2, hours=20)
-    assert describe_streak(third) == "failing since 2023-11-14 (3 runs)"
+def test_observations_are_each_urls_checks_newest_first(store: StateStore) -> None:
+    other = "https://other.test/"
+    run(store, T0, failed(at=T0), ok(other, at=T0))
+    run(store, T0 + DAY, failed(at=T0 + DAY, verdict=Verdict.ERROR))
+    run(store, T0 + 2 * DAY, ok(at=T0 + 2 * DAY))
+    assert store.observations([URL, other, "https://never.test/"]) == {
+        URL: [
+            Observation(T0 + 2 * DAY, Verdict.OK, "200 OK"),
+            Observation(T0 + DAY, Verdict.ERROR, "error"),
+            Observation(T0, Verdict.TIMEOUT, "timeout"),
+        ],
+        other: [Observation(T0, Verdict.OK, "200 OK")],
+    }
+    assert store.observations([]) == {}
 
 
-def test_two_failing_runs_a_day_apart_escalate(store: StateStore) -> None:
-    run(store, T0, failed(at=T0, verdict=Verdict.ERROR))
-    run(store, T0 + 21 * HOUR, failed(at=T0 + 21 * HOUR, verdict=Verdict.ERROR))
-    streak = store.streaks([URL])[URL]
-    assert escalates(streak, runs=2, hours=20)
-    assert not escalates(streak, runs=3, hours=20)
-    assert not escalates(streak, runs=2, hours=22)
-
-
-def test_dead_is_an_error_at_once(store: StateStore) -> None:
-    run(store, T0, failed(verdict=Verdict.DEAD))
-    streak = store.streaks([URL])[URL]
-    assert streak.failures == 1
-    assert escalates(streak, runs=2, hours=20)
-    assert describe_streak(streak) == "failing since 2023-11-14 (1 run)"
-
-
-def test_a_recovery_resets_the_streak(store: StateStore) -> None:
-    run(store, T0, failed(at=T0))
-    run(store, T0 + DAY, ok(at=T0 + DAY))
-    recovered = store.streaks([URL])[URL]
-    assert recovered == Streak(URL, 0, None, Verdict.OK, None)
-    assert not escalates(recovered, runs=1, hours=0)
-    assert describe_streak(recovered) is None
-    run(store, T0 + 2 * DAY, failed(at=T0 + 2 * DAY))
-    again = store.streaks([URL])[URL]
-    assert (again.failures, again.since) == (1, T0 + 2 * DAY)
-
-
-def test_urls_without_history_have_no_streak(store: StateStore) -> None:
-    run(store, T0, ok())
-    assert store.streaks([URL, "https://never.test/"]).keys() == {URL}
-    assert store.streaks([]) == {}
-
-
-def test_history_worst_and_clear(store: StateStore) -> None:
+def test_failing_lists_urls_whose_latest_check_failed(store: StateStore) -> None:
     a, b, c = "https://a.test/", "https://b.test/", "https://c.test/"
     for i in range(3):
         at = T0 + i * DAY
         run(store, at, failed(a, at), failed(b, at, Verdict.DEAD) if i else ok(b, at), ok(c, at))
-    assert [(s.url, s.failures) for s in store.worst()] == [(a, 3), (b, 2)]
-    assert [s.url for s in store.worst(limit=1)] == [a]
+    run(store, T0 + 3 * DAY, ok(a, T0 + 3 * DAY))  # a recovers; b was not checked
+    assert store.failing() == [b]
     history = store.history(a, limit=2)
     assert history[0] == HistoryEntry(
-        a, history[0].run_id, Verdict.TIMEOUT, None, "timeout", T0 + 2 * DAY, False
+        a, history[0].run_id, Verdict.OK, 200, "200 OK", T0 + 3 * DAY, False
     )
-    assert [e.checked_at for e in history] == [T0 + 2 * DAY, T0 + DAY]
+    assert [e.checked_at for e in history] == [T0 + 3 * DAY, T0 + 2 * DAY]
     store.clear()
-    assert store.counts() == {"checks": 0, "runs": 0, "cache": 0, "streaks": 0}
-    assert store.worst() == []
+    assert store.counts() == {"checks": 0, "runs": 0, "cache": 0, "citations": 0}
+    assert store.failing() == []
+
+
+def test_a_run_replaces_the_citations_of_the_posts_it_read_only(store: StateStore) -> None:
+    a, b = "https://a.test/", "https://b.test/"
+    run(store, T0, ok(a), ok(b), citations={"/blog/one.md": [a], "/blog/two.md": [a, b]})
+    assert store.citing_posts([a, b]) == {a: ["/blog/one.md", "/blog/two.md"], b: ["/blog/two.md"]}
+    # A run on one post: the other post still cites what it cited.
+    run(store, T0 + DAY, ok(a), citations={"/blog/two.md": [a]})
+    assert store.citing_posts([a, b]) == {a: ["/blog/one.md", "/blog/two.md"]}
+    run(store, T0 + 2 * DAY, ok(a))  # no citations given: nothing changes
+    assert store.citing_posts([b]) == {}
+    assert store.citing_posts([]) == {}
 
 
 def test_retention_keeps_the_file_bounded(path: Path, warnings: list[str]) -> None:
@@ -308,7 +279,6 @@ def test_retention_keeps_the_file_bounded(path: Path, warnings: list[str]) -> No
     assert counts["checks"] == keep * len(urls)
     assert counts["runs"] == keep
     assert counts["cache"] <= len(urls)
-    assert counts["streaks"] == len(urls)
     assert path.stat().st_size < 256 * 1024
 
 
@@ -364,12 +334,12 @@ def test_five_thousand_urls_per_run_are_fast(
             for i, u in enumerate(urls)
         }
         store.record_run(results, started_at=at, finished_at=at + 60, requests=requests)
-        streaks = store.streaks(urls)
+        seen = store.observations(urls)
         timings.append(time.perf_counter() - started)
-        assert len(streaks) == len(urls)
+        assert len(seen) == len(urls)
     with capsys.disabled():
         shown = ", ".join(f"{t:.3f}s" for t in timings)
-        print(f"\nstate: 5000 URLs, fresh+record+streaks per run: {shown}")
+        print(f"\nstate: 5000 URLs, fresh+record+observations per run: {shown}")
     assert max(timings) < 1.0
 
 
@@ -441,9 +411,9 @@ def test_an_unwritable_location_runs_without_memory(tmp_path: Path, warnings: li
         assert not store.enabled
         assert run(store, T0, ok()) is None
         assert store.fresh_results([CheckRequest(URL)], max_age=DAY, jitter=0, now=T0) == {}
-        assert store.streaks([URL]) == {}
+        assert store.observations([URL]) == {}
         assert store.history(URL) == []
-        assert store.worst() == []
+        assert store.failing() == []
         store.clear()
     assert len(warnings) == 1
     assert "running without cache" in warnings[0]
@@ -467,7 +437,7 @@ def test_a_database_error_mid_run_warns_once_and_carries_on(
     conn.close()
     assert run(store, T0, ok()) is None
     assert not store.enabled
-    assert store.streaks([URL]) == {}
+    assert store.observations([URL]) == {}
     assert len(warnings) == 1
     assert "continuing without cache" in warnings[0]
 
@@ -543,20 +513,20 @@ def test_a_run_killed_mid_write_leaves_a_valid_file(path: Path) -> None:
     warnings: list[str] = []
     with StateStore.open(path, warn=warnings.append) as store:
         counts = store.counts()
-        streak = store.streaks(["https://k.test/0"])["https://k.test/0"]
+        seen = store.observations(["https://k.test/0"])["https://k.test/0"]
     assert warnings == []
     assert integrity(path) == "ok"
     assert 4 <= counts["runs"] <= 20
     # Every committed run was recorded whole: no run holds part of its 200 checks.
     assert counts["checks"] == 200 * counts["runs"]
-    assert streak.failures >= counts["runs"]
+    assert len(seen) == counts["runs"]
 
 
 def test_the_null_store_is_a_context_manager() -> None:
     with StateStore.null() as store:
         assert not store.enabled
         assert store.counts() == {}
-    assert {f.name for f in fields(Streak)} >= {"url", "failures", "since", "last_verdict"}
+    assert {f.name for f in fields(Observation)} == {"at", "verdict", "reason"}
 
 
 def test_previous_titles_come_from_the_last_good_result_whatever_its_age(
@@ -572,3 +542,31 @@ def test_previous_titles_come_from_the_last_good_result_whatever_its_age(
 
 def test_previous_titles_without_a_file() -> None:
     assert StateStore.null().previous_titles([URL]) == {}
+
+
+def test_a_version_1_file_is_migrated_and_keeps_its_checks(path: Path) -> None:
+    from linkcheck.state import MIGRATIONS
+
+    path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(path)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO runs (id, started_at, finished_at) VALUES (1, ?, ?)", (T0, T0))
+    conn.execute(
+        "INSERT INTO checks (run_id, url, verdict, status, reason, checked_at)"
+        " VALUES (1, ?, 'error', 503, '503 Service Unavailable', ?)",
+        (URL, T0),
+    )
+    conn.execute("INSERT INTO streaks VALUES (?, 1, ?, ?, 'error', ?)", (URL, T0, T0, T0))
+    conn.commit()
+    conn.close()
+    warnings: list[str] = []
+    with StateStore.open(path, warn=warnings.append) as store:
+        assert store.observations([URL]) == {
+            URL: [Observation(T0, Verdict.ERROR, "503 Service Unavailable")]
+        }
+        assert store.counts() == {"checks": 1, "runs": 1, "cache": 0, "citations": 0}
+    assert warnings == []

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 from linkcheck.check.soft404 import cites_missing_page
 from linkcheck.collect import Collected, Extraction, Outcome, PostBatches, collect, collected
 from linkcheck.config import Settings
+from linkcheck.evidence import Policy, Threshold, assess, current_streak
 from linkcheck.models import (
     CheckRequest,
     CheckResult,
+    FailingUrl,
     Finding,
     Persistence,
     Post,
@@ -26,7 +28,7 @@ from linkcheck.models import (
 )
 from linkcheck.rules import judge
 from linkcheck.sources import is_checkable, strip_fragment
-from linkcheck.state import StateStore, describe_streak, escalates
+from linkcheck.state import StateStore
 
 if TYPE_CHECKING:
     from linkcheck.fix import FixOutcome
@@ -114,6 +116,10 @@ class Planner:
             frozenset(wanted) if wanted else NO_FRAGMENTS,
             cited_as_missing=url in self._cited_as_missing,
         )
+
+    def checked_urls(self) -> list[str]:
+        """Every URL to check, in first-cited order."""
+        return list(self._fragments)
 
     def requests(self) -> list[CheckRequest]:
         """Every request, in first-cited order."""
@@ -318,14 +324,20 @@ async def check_posts(
     if network_is_down(checked, to_check):
         return Checked(posts, {}, {}, True, len(all_requests))
     results = {**cached, **checked}
-    store.record_run(results, started_at=now, finished_at=time.time(), requests=all_requests)
+    store.record_run(
+        results,
+        started_at=now,
+        finished_at=time.time(),
+        requests=all_requests,
+        citations=citations(posts.posts, planner),
+    )
     failing = [url for url, result in results.items() if result.verdict.is_failure]
+    policy = judging_policy(settings)
     history: dict[str, Persistence] = {}
-    for url, streak in store.streaks(failing).items():
-        description = describe_streak(streak)
-        if description is not None:
-            escalate = escalates(streak, runs=settings.escalate_runs, hours=settings.escalate_hours)
-            history[url] = Persistence(escalate, description)
+    for url, observations in store.observations(failing).items():
+        persistence = assess(observations, policy)
+        if persistence is not None:
+            history[url] = persistence
     results.update(planner.skipped_results())
     return Checked(posts, results, history, False, len(all_requests))
 
@@ -337,6 +349,57 @@ def with_previous_titles(requests: Sequence[CheckRequest], store: StateStore) ->
     if not titles:
         return list(requests)
     return [replace(r, previous_title=titles[r.url]) if r.url in titles else r for r in requests]
+
+
+def judging_policy(settings: Settings) -> Policy:
+    """The thresholds by which failures that last become errors (see ``linkcheck.evidence``)."""
+    return Policy(
+        server=Threshold(settings.error_after_runs, settings.error_after_days),
+        unreachable=Threshold(settings.unreachable_after_runs, settings.unreachable_after_days),
+        chance=settings.flap_chance,
+        count_blocked=settings.count_blocked,
+    )
+
+
+def citations(posts: Iterable[Post], planner: Planner) -> dict[str, set[str]]:
+    """Each post file (absolute path) and the URLs it cites that are checked."""
+    checked = set(planner.checked_urls())
+    cited: dict[str, set[str]] = {}
+    for post in posts:
+        urls = cited.setdefault(post_key(post.document.path), set())
+        for link in post.links:
+            url = strip_fragment(link.target)
+            if not link.ignored and url in checked:
+                urls.add(url)
+    return cited
+
+
+def post_key(path: Path) -> str:
+    """How the state file names a post: its absolute path."""
+    return str(path.absolute())
+
+
+def failing_urls(
+    store: StateStore, settings: Settings, *, uncited: bool = False, limit: int | None = None
+) -> list[FailingUrl]:
+    """The URLs whose latest recorded check failed, oldest streak first (``linkcheck history``).
+
+    Only URLs that a post still cites, unless ``uncited``: cited by a post that still exists,
+    as of the last run that read that post.
+    """
+    failing = store.failing()
+    if not uncited:
+        citing = store.citing_posts(failing)
+        failing = [u for u in failing if any(Path(p).is_file() for p in citing.get(u, ()))]
+    policy = judging_policy(settings)
+    found: list[FailingUrl] = []
+    for url, observations in store.observations(failing).items():
+        judged = assess(observations, policy)
+        if judged is not None:
+            since = current_streak(observations)[-1].at
+            found.append(FailingUrl(url, observations[0].verdict, judged, since))
+    found.sort(key=lambda f: (f.since, f.url))
+    return found[:limit]
 
 
 def _quiet(_message: str) -> None:

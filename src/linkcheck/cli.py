@@ -596,13 +596,21 @@ linkcheck history https://example.org/page  one URL's recorded checks
     show_default=True,
     help="text: a sparkline of the trend; markdown: a chart GitHub renders, and tables.",
 )
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Also list failing URLs that no post cites any more.",
+)
 @settings_options(only={"cache_path"})
-def history_command(url: str | None, limit: int, fmt: str, **params: Any) -> None:
-    """Show URL's recent verdicts, or without URL the URLs failing longest and how the
-    number of failing links changed over the latest runs.
+def history_command(url: str | None, limit: int, fmt: str, show_all: bool, **params: Any) -> None:
+    """Show URL's recent verdicts, or without URL the failing URLs that posts still cite and
+    how the number of failing links changed over the latest runs.
 
-    Reads the state file (see --cache-path) written by `linkcheck run`.
+    Reads the state file (see --cache-path) written by `linkcheck run`. A URL is cited
+    while a post that still exists cited it when a run last read that post.
     """
+    from linkcheck.app import failing_urls
     from linkcheck.output import write_text
     from linkcheck.report.history import render_failing, render_url_history
 
@@ -612,7 +620,8 @@ def history_command(url: str | None, limit: int, fmt: str, **params: Any) -> Non
             if url:
                 text = render_url_history(url, store.history(url, limit), fmt)
             else:
-                text = render_failing(store.worst(limit), store.trend(limit), fmt)
+                failing = failing_urls(store, settings, uncited=show_all, limit=limit)
+                text = render_failing(failing, store.trend(limit), fmt)
         write_text(text, None)
 
 

@@ -48,9 +48,12 @@ IGNORE_FILE_NAME = ".linkcheckignore"
 DEFAULT_CACHE_PATH = ".linkcheck/state.sqlite"
 DEFAULT_MAX_AGE = 86400.0
 DEFAULT_MAX_AGE_JITTER = 0.1
-DEFAULT_ESCALATE_RUNS = 2
-DEFAULT_ESCALATE_HOURS = 20.0
-DEFAULT_HISTORY_KEEP = 20
+DEFAULT_ERROR_AFTER_RUNS = 5
+DEFAULT_ERROR_AFTER_DAYS = 25.0
+DEFAULT_UNREACHABLE_AFTER_RUNS = 2
+DEFAULT_UNREACHABLE_AFTER_DAYS = 6.0
+DEFAULT_FLAP_CHANCE = 0.0001
+DEFAULT_HISTORY_KEEP = 52
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif", "github", "junit")
 TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
@@ -125,10 +128,21 @@ class Settings:
     """Neither read nor write the state file (no cache, no history)."""
     refresh: bool = False
     """Check every URL again, ignoring cached results (history is still recorded)."""
-    escalate_runs: int = DEFAULT_ESCALATE_RUNS
-    """Consecutive failing runs after which a timeout, error or blocked URL becomes an error."""
-    escalate_hours: float = DEFAULT_ESCALATE_HOURS
-    """Hours those failing runs must span before a transient failure becomes an error."""
+    error_after_runs: int = DEFAULT_ERROR_AFTER_RUNS
+    """Consecutive failing runs before a server error, timeout or reset is an error."""
+    error_after_days: float = DEFAULT_ERROR_AFTER_DAYS
+    """Days those failing runs must span (from the first failure to the latest)."""
+    unreachable_after_runs: int = DEFAULT_UNREACHABLE_AFTER_RUNS
+    """Consecutive runs in which a host refuses connections or does not resolve before it is
+    an error."""
+    unreachable_after_days: float = DEFAULT_UNREACHABLE_AFTER_DAYS
+    """Days those runs must span."""
+    flap_chance: float = DEFAULT_FLAP_CHANCE
+    """A URL that failed before needs a streak its past failure rate explains at most this
+    often (``rate ** runs <= flap-chance``): the more it flapped, the longer the streak."""
+    count_blocked: bool = False
+    """Judge sites that refuse robots (401/403/429/999, challenge pages) like server errors;
+    by default they are never errors."""
     history_keep: int = DEFAULT_HISTORY_KEEP
     """Checks kept per URL in the history."""
     suggest_archive: bool = False
@@ -394,8 +408,20 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("no_cache", "Do not read or write the state file.", _bool),
     Option("refresh", "Ignore cached results and check every URL again.", _bool),
-    Option("escalate_runs", "Failing runs before a transient failure is an error.", _int(1)),
-    Option("escalate_hours", "Hours those failing runs must span to be an error.", _float),
+    Option("error_after_runs", "Failing runs before a 5xx, timeout or reset is an error.", _int(1)),
+    Option("error_after_days", "Days those failing runs must span.", _float),
+    Option(
+        "unreachable_after_runs",
+        "Runs a host must refuse connections or not resolve before it is an error.",
+        _int(1),
+    ),
+    Option("unreachable_after_days", "Days those runs must span.", _float),
+    Option(
+        "flap_chance",
+        "How rarely a flapping URL's own failure rate may explain its streak (0-1).",
+        _fraction,
+    ),
+    Option("count_blocked", "Judge sites that refuse robots like server errors.", _bool),
     Option("history_keep", "Checks kept per URL in the history.", _int(1)),
     Option("suggest_archive", "Suggest a Wayback Machine copy for each dead link.", _bool),
     Option("soft_404", "Report pages that answer 200 but say they are missing as dead.", _bool),
@@ -407,6 +433,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
 )
 OPTIONS_BY_KEY: dict[str, Option] = {o.key: o for o in OPTIONS}
+
+REPLACED_KEYS: dict[str, str] = {
+    "escalate-runs": "error-after-runs (default 5) and unreachable-after-runs (default 2)",
+    "escalate-hours": "error-after-days (default 25) and unreachable-after-days (default 6)",
+}
+"""Keys of earlier versions and what replaced them: a file using one is refused with a
+pointer, because the new judgement weighs the kind of failure the old keys ignored."""
 
 assert {o.attr for o in OPTIONS} <= {f.name for f in fields(Settings)}
 
@@ -446,6 +479,12 @@ def parse_table(table: Mapping[str, Any], *, source: str) -> dict[str, Any]:
     for raw_key, raw_value in table.items():
         key = str(raw_key).replace("_", "-")
         option = OPTIONS_BY_KEY.get(key)
+        if option is None and key in REPLACED_KEYS:
+            raise ConfigError(
+                f"replaced by {REPLACED_KEYS[key]}: see 'How failures are judged' in the README",
+                source=source,
+                key=str(raw_key),
+            )
         if option is None:
             raise ConfigError("unknown key", source=source, key=str(raw_key))
         try:

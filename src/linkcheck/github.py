@@ -10,14 +10,17 @@ The work is split in two:
 
 ``sync_issue`` ties them together. The tracking issue is the open issue carrying the label
 (``linkcheck`` by default) whose body holds the hidden marker. Its first line records a
-fingerprint of the failing findings::
+fingerprint of the failing set::
 
     <!-- linkcheck-report fingerprint=<sha256> -->
 
-so the issue is edited only when the failing findings change, never because the run time or
-a page title moved. Operations are ordered so that a failure leaves nothing half-written:
-the label is made before the issue, the issue is edited in one request, and the "healthy"
-comment is posted before the issue is closed (a failed close is reported as such).
+The failing set is the set of (URL, rule) pairs of the findings at the failing severity, and
+the posts that could not be read: nothing that varies from run to run (no counters, dates,
+lines, columns or messages). The issue is edited only when that set changes; a body that
+would differ only in "failing since ... (N runs)" is not written. Operations are ordered
+so that a failure leaves nothing half-written: the label is made before the issue, the
+issue is edited in one request, and the "healthy" comment is posted before the issue is
+closed (a failed close is reported as such).
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ MAX_MESSAGE_CHARS = 300
 
 MARKER_PREFIX = "<!-- linkcheck-report"
 """Every tracking issue body contains this (the report's hidden marker, or ours)."""
-FINGERPRINT_VERSION = "1"
+FINGERPRINT_VERSION = "2"
 MAX_BODY_CHARS = markdown.DEFAULT_MAX_CHARS
 HEALTHY_COMMENT = (
     "All links are healthy again: the latest linkcheck run found no failing links. "
@@ -194,13 +197,25 @@ def _finding_key(finding: Finding) -> tuple[str, int, int, str, str, str, str, s
     )
 
 
+def failing_set(report: Report, fail_on: Severity) -> list[tuple[str, str]]:
+    """The sorted (URL, rule) pairs of the failing findings (a finding without a URL is
+    named by its post's path)."""
+    failing = failing_findings(report, fail_on)
+    return sorted({(f.url or f.location.path, f.rule) for f in failing})
+
+
+def failing_urls(report: Report, fail_on: Severity) -> list[str]:
+    """The distinct URLs (or posts, for findings without one) that fail, sorted."""
+    return sorted({url for url, _rule in failing_set(report, fail_on)})
+
+
 def fingerprint(report: Report, fail_on: Severity) -> str:
-    """SHA-256 of the failing findings and unreadable files: equal when nothing that the
-    issue tracks has changed (run time, dates and page titles play no part)."""
-    problems = sorted((p.path, p.line or 0, p.reason) for p in report.problems)
+    """SHA-256 of the failing set and the unreadable posts: equal when nothing the issue
+    tracks has changed (counters, dates, lines, messages and page titles play no part)."""
+    problems = sorted({p.path for p in report.problems})
     payload = {
         "version": FINGERPRINT_VERSION,
-        "findings": [_finding_key(f) for f in failing_findings(report, fail_on)],
+        "failing": failing_set(report, fail_on),
         "problems": problems,
     }
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -228,8 +243,11 @@ def _plural(count: int, word: str) -> str:
 
 
 def issue_title(report: Report, fail_on: Severity) -> str:
-    """``linkcheck: 3 failing links`` (and unreadable posts, when there are any)."""
-    failing = len(failing_findings(report, fail_on))
+    """``linkcheck: 3 failing links`` (and unreadable posts, when there are any).
+
+    Links are counted by URL: one URL cited in three places, or failing two rules, is one.
+    """
+    failing = len(failing_urls(report, fail_on))
     parts = []
     if failing or not report.problems:
         parts.append(_plural(failing, "failing link"))

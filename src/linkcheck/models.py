@@ -254,14 +254,15 @@ class Verdict(StrEnum):
     def is_failure(self) -> bool:
         return self in _FAILURES
 
-    @property
-    def is_transient(self) -> bool:
-        """Failures that may go away by themselves (they escalate only when they persist)."""
-        return self in _TRANSIENT
+
+REFUSED_REASON = "connection refused"
+DNS_FAILED_REASON = "DNS lookup failed"
+UNREACHABLE_REASONS: frozenset[str] = frozenset({REFUSED_REASON, DNS_FAILED_REASON})
+"""Reasons meaning that nothing answers at the URL's host name (no server listening, no
+address): judged as a host that is gone when it lasts (see ``linkcheck.evidence``)."""
 
 
 _FAILURES = frozenset({Verdict.DEAD, Verdict.BLOCKED, Verdict.TIMEOUT, Verdict.ERROR})
-_TRANSIENT = frozenset({Verdict.BLOCKED, Verdict.TIMEOUT, Verdict.ERROR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,12 +320,25 @@ class CheckResult:
 
 @dataclass(frozen=True, slots=True)
 class Persistence:
-    """What the history says about a failing URL (from the state file)."""
+    """What the history says about a failing URL (``linkcheck.evidence.assess``)."""
 
     escalate: bool
-    """Whether a transient failure has persisted long enough to be an error."""
+    """Whether the evidence makes the failure an error (it lasted long enough for its kind)."""
     description: str
-    """``"failing since 2026-11-20 (3 runs)"``"""
+    """``"failing since 2026-11-20 (3 runs)"`` or, for a site that refuses robots,
+    ``"refusing automated clients since 2026-11-20 (3 runs)"``."""
+
+
+@dataclass(frozen=True, slots=True)
+class FailingUrl:
+    """A URL whose latest recorded check failed, as the evidence judges it."""
+
+    url: str
+    verdict: Verdict
+    """The latest check's verdict."""
+    judged: Persistence
+    since: float
+    """When the current streak began (Unix time)."""
 
 
 # ---------------------------------------------------------------------------

@@ -245,8 +245,9 @@ def judge(
 
     ``results`` None is an offline run: only the rules that need no network apply.
     ``severities`` overrides the default severity of rules by id. ``history`` (by checked
-    URL) says how long a URL has been failing: an ``unverified-link`` whose failure has
-    persisted (``Persistence.escalate``) becomes an error, and failing links say since when.
+    URL) is the judgement of ``linkcheck.evidence`` on the URL's recorded history: an
+    ``unverified-link`` whose failure the evidence makes an error (``Persistence.escalate``)
+    becomes one, and failing links say since when.
     """
     judge_ = _Judge(severities or {}, history or {})
     index = InternalIndex.build(posts)

@@ -13,9 +13,14 @@ Cache
 History
     Each run is one row in ``runs``; each URL it checked is one row in ``checks``. A result
     served from the cache is recorded too (``from_cache``) and counts as a success: it can only
-    exist when the last real check of that URL succeeded. Skipped URLs are not recorded.
-    ``streaks`` holds, per URL, the current run of consecutive failures; ``escalates`` decides
-    when a transient failure has lasted long enough to be an error.
+    exist when the last real check of that URL succeeded. Skipped URLs are not recorded, and
+    neither is a run whose network was down. ``observations`` hands a URL's recorded checks to
+    ``linkcheck.evidence``, which judges whether a failure has lasted long enough to be an error.
+
+Citations
+    ``citations`` holds, per post file, the URLs it cited when a run last read it. A run
+    replaces the rows of the posts it read, and only those: a run on one post leaves the
+    others' citations alone. A URL is cited while a post that still exists cites it.
 
 Safety
     WAL journal, a busy timeout, and ``BEGIN IMMEDIATE`` around every write: two runs on one
@@ -38,6 +43,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
+from linkcheck.evidence import Observation
 from linkcheck.models import CheckRequest, CheckResult, Hop, RunTrend, Verdict
 
 Warn = Callable[[str], None]
@@ -50,35 +56,20 @@ BUSY_TIMEOUT: Final = 10.0
 LOCK_RETRY_INTERVAL: Final = 0.02
 """Seconds between two attempts to switch a new file to WAL while another run holds it."""
 HISTORY_HORIZON: Final = 365 * 86400.0
-"""Checks, cache entries and streaks older than this many seconds are dropped."""
+"""Checks and cache entries older than this many seconds are dropped."""
 DEFAULT_HISTORY_LIMIT: Final = 20
-DEFAULT_HISTORY_KEEP: Final = 20
+DEFAULT_HISTORY_KEEP: Final = 52
+"""Checks kept per URL: a year of weekly runs (the evidence a failure is judged on)."""
 CORRUPT_SUFFIX: Final = ".corrupt-"
 SIDE_FILES: Final = ("-wal", "-shm", "-journal")
 REUSABLE: Final = frozenset({Verdict.OK, Verdict.REDIRECTED, Verdict.MOVED})
 """Verdicts whose results are reused from the cache."""
 _HASH_SCALE: Final = float(1 << 64)
-_SECONDS_PER_HOUR: Final = 3600.0
 
 
 # ---------------------------------------------------------------------------
 # Data
 # ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Streak:
-    """A URL's current run of consecutive failures (``failures == 0``: it last succeeded)."""
-
-    url: str
-    failures: int
-    """Consecutive failing runs, the latest recorded run included."""
-    since: float | None
-    """``checked_at`` of the first failure of the streak (None without failures)."""
-    last_verdict: Verdict | None
-    """The verdict of the latest recorded run (None when never recorded)."""
-    last_at: float | None = None
-    """``checked_at`` of the latest failure of the streak (None without failures)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,32 +84,6 @@ class HistoryEntry:
     checked_at: float
     """When it was checked; for a cached result, when the run that reused it started."""
     from_cache: bool
-
-
-def escalates(streak: Streak, *, runs: int, hours: float) -> bool:
-    """Whether the failure is an error now: dead at once, transient once it persists.
-
-    A transient failure (timeout, error, blocked) escalates when the URL failed in at least
-    ``runs`` consecutive runs and those failures span at least ``hours``.
-    """
-    verdict = streak.last_verdict
-    if streak.failures <= 0 or verdict is None or not verdict.is_failure:
-        return False
-    if not verdict.is_transient:
-        return True
-    if streak.since is None or streak.last_at is None:
-        return False
-    span_hours = (streak.last_at - streak.since) / _SECONDS_PER_HOUR
-    return streak.failures >= runs and span_hours >= hours
-
-
-def describe_streak(streak: Streak) -> str | None:
-    """``"failing since 2024-05-01 (3 runs)"`` for a failing URL, else None (dates in UTC)."""
-    if streak.failures <= 0 or streak.since is None:
-        return None
-    day = time.strftime("%Y-%m-%d", time.gmtime(streak.since))
-    runs = "run" if streak.failures == 1 else "runs"
-    return f"failing since {day} ({streak.failures} {runs})"
 
 
 def effective_max_age(url: str, max_age: float, jitter: float) -> float:
@@ -227,7 +192,18 @@ CREATE TABLE streaks (
 CREATE INDEX streaks_failures ON streaks (failures);
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+_V2: Final = """
+DROP TABLE streaks;
+CREATE TABLE citations (
+    post TEXT NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (post, url)
+) WITHOUT ROWID;
+CREATE INDEX citations_url ON citations (url);
+"""
+"""Streaks are derived from the checks (``linkcheck.evidence``); citations are new."""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
 """Migration ``i`` takes the schema from version ``i`` to ``i + 1`` (``PRAGMA user_version``)."""
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -519,12 +495,14 @@ class StateStore:
         started_at: float,
         finished_at: float,
         requests: Iterable[CheckRequest] = (),
+        citations: Mapping[str, Iterable[str]] | None = None,
     ) -> int | None:
         """Record one run in one transaction; returns its id (None without a file).
 
         ``requests`` tell which fragments each URL was checked for (none when absent); the
         cache reuses a result only for those. Fresh good results refresh the cache, fresh
         failures drop the URL from it; results served from the cache leave it untouched.
+        ``citations`` (post file -> the URLs it cites) replace those posts' citations.
         """
         fragments = {r.url: r.fragments for r in requests}
         recorded = [r for r in results.values() if r.verdict is not Verdict.SKIPPED]
@@ -543,7 +521,8 @@ class StateStore:
                     rows,
                 )
                 self._update_cache(conn, recorded, fragments, started_at)
-                self._update_streaks(conn, rows, finished_at)
+                if citations:
+                    self._update_citations(conn, citations)
                 self._prune(conn, run_id, finished_at)
             return run_id
 
@@ -576,30 +555,11 @@ class StateStore:
         )
 
     @staticmethod
-    def _update_streaks(conn: sqlite3.Connection, rows: Sequence[_CheckRow], now: float) -> None:
-        urls = [row[1] for row in rows]
-        previous = {
-            url: (failures, since)
-            for url, failures, since in conn.execute(
-                "SELECT s.url, s.failures, s.since FROM streaks AS s"
-                " JOIN json_each(?) AS j ON j.value = s.url",
-                (json.dumps(urls),),
-            )
-        }
-        updated: list[_StreakRow] = []
-        for _run, url, verdict, _status, _reason, checked_at, _cached in rows:
-            if Verdict(verdict).is_failure:
-                failures, since = previous.get(url, (0, None))
-                start = since if failures > 0 and since is not None else checked_at
-                entry: _StreakRow = (url, failures + 1, start, checked_at, verdict, now)
-            else:
-                entry = (url, 0, None, None, verdict, now)
-            previous[url] = (entry[1], entry[2])
-            updated.append(entry)
+    def _update_citations(conn: sqlite3.Connection, citations: Mapping[str, Iterable[str]]) -> None:
+        conn.executemany("DELETE FROM citations WHERE post = ?", [(post,) for post in citations])
         conn.executemany(
-            "INSERT OR REPLACE INTO streaks (url, failures, since, last_at, last_verdict,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-            updated,
+            "INSERT OR IGNORE INTO citations (post, url) VALUES (?, ?)",
+            [(post, url) for post, urls in citations.items() for url in urls],
         )
 
     def _prune(self, conn: sqlite3.Connection, run_id: int, now: float) -> None:
@@ -614,41 +574,61 @@ class StateStore:
         horizon = now - HISTORY_HORIZON
         conn.execute("DELETE FROM checks WHERE checked_at < ?", (horizon,))
         conn.execute("DELETE FROM cache WHERE checked_at < ?", (horizon,))
-        conn.execute("DELETE FROM streaks WHERE updated_at < ?", (horizon,))
         conn.execute(
             "DELETE FROM runs WHERE NOT EXISTS (SELECT 1 FROM checks WHERE run_id = runs.id)"
         )
 
     # -- queries -----------------------------------------------------------
 
-    def streaks(self, urls: Iterable[str]) -> dict[str, Streak]:
-        """The current streak of each URL that has a recorded history (others are absent)."""
+    def observations(self, urls: Iterable[str]) -> dict[str, list[Observation]]:
+        """Each URL's recorded checks, newest first (URLs without history are absent)."""
         wanted = list(dict.fromkeys(urls))
         if not wanted:
             return {}
 
-        def load(conn: sqlite3.Connection) -> dict[str, Streak]:
+        def load(conn: sqlite3.Connection) -> dict[str, list[Observation]]:
             rows = conn.execute(
-                "SELECT s.url, s.failures, s.since, s.last_at, s.last_verdict FROM streaks AS s"
-                " JOIN json_each(?) AS j ON j.value = s.url",
+                "SELECT c.url, c.checked_at, c.verdict, c.reason FROM checks AS c"
+                " JOIN json_each(?) AS j ON j.value = c.url"
+                " ORDER BY c.url, c.checked_at DESC, c.id DESC",
                 (json.dumps(wanted),),
             )
-            return {row[0]: _streak(row) for row in rows}
+            found: dict[str, list[Observation]] = {}
+            for url, checked_at, verdict, reason in rows:
+                found.setdefault(url, []).append(Observation(checked_at, Verdict(verdict), reason))
+            return found
 
         return self._guard(load, {})
 
-    def worst(self, limit: int = DEFAULT_HISTORY_LIMIT) -> list[Streak]:
-        """Failing URLs, longest streak first (then the oldest failure first)."""
+    def failing(self) -> list[str]:
+        """URLs whose latest recorded check failed, oldest latest check first."""
 
-        def load(conn: sqlite3.Connection) -> list[Streak]:
+        def load(conn: sqlite3.Connection) -> list[str]:
             rows = conn.execute(
-                "SELECT url, failures, since, last_at, last_verdict FROM streaks"
-                " WHERE failures > 0 ORDER BY failures DESC, since ASC, url ASC LIMIT ?",
-                (limit,),
+                "SELECT url, verdict FROM (SELECT url, verdict, checked_at, ROW_NUMBER() OVER"
+                " (PARTITION BY url ORDER BY checked_at DESC, id DESC) AS rank FROM checks)"
+                " WHERE rank = 1 ORDER BY checked_at ASC, url ASC"
             )
-            return [_streak(row) for row in rows]
+            return [url for url, verdict in rows if Verdict(verdict).is_failure]
 
         return self._guard(load, [])
+
+    def citing_posts(self, urls: Iterable[str]) -> dict[str, list[str]]:
+        """The post files that cited each URL when a run last read them (absent: none)."""
+        wanted = list(dict.fromkeys(urls))
+
+        def load(conn: sqlite3.Connection) -> dict[str, list[str]]:
+            rows = conn.execute(
+                "SELECT c.url, c.post FROM citations AS c"
+                " JOIN json_each(?) AS j ON j.value = c.url ORDER BY c.url, c.post",
+                (json.dumps(wanted),),
+            )
+            found: dict[str, list[str]] = {}
+            for url, post in rows:
+                found.setdefault(url, []).append(post)
+            return found
+
+        return self._guard(load, {}) if wanted else {}
 
     def history(self, url: str, limit: int = DEFAULT_HISTORY_LIMIT) -> list[HistoryEntry]:
         """The URL's recorded checks, newest first."""
@@ -722,8 +702,7 @@ class StateStore:
 # ---------------------------------------------------------------------------
 
 _CheckRow = tuple[int, str, str, int | None, str, float, int]
-_StreakRow = tuple[str, int, float | None, float | None, str, float]
-_TABLES: Final = ("checks", "runs", "cache", "streaks")
+_TABLES: Final = ("checks", "runs", "cache", "citations")
 _CLEAR_STATEMENTS: Final = tuple(f"DELETE FROM {table}" for table in _TABLES)  # noqa: S608
 _COUNT_STATEMENTS: Final = {t: f"SELECT count(*) FROM {t}" for t in _TABLES}  # noqa: S608
 
@@ -742,17 +721,6 @@ def _check_row(run_id: int, result: CheckResult, started_at: float) -> _CheckRow
         result.reason,
         checked_at,
         int(result.from_cache),
-    )
-
-
-def _streak(row: tuple[Any, ...]) -> Streak:
-    url, failures, since, last_at, verdict = row
-    return Streak(
-        url=url,
-        failures=int(failures),
-        since=since,
-        last_verdict=Verdict(verdict),
-        last_at=last_at,
     )
 
 

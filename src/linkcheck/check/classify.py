@@ -31,7 +31,7 @@ from types import MappingProxyType
 import aiohttp
 import httpx
 
-from linkcheck.models import Verdict
+from linkcheck.models import DNS_FAILED_REASON, REFUSED_REASON, Verdict
 
 # ---------------------------------------------------------------------------
 # Statuses
@@ -126,6 +126,7 @@ DNS_NOT_FOUND_MESSAGES: tuple[str, ...] = (
 DNS_TEMPORARY_MESSAGES: tuple[str, ...] = ("temporary failure in name resolution",)
 
 CONNECTION_REFUSED_MESSAGES: tuple[str, ...] = ("connection refused",)
+
 CONNECTION_RESET_MESSAGES: tuple[str, ...] = ("connection reset", "broken pipe")
 
 # OpenSSL X509_V_ERR_* codes, as reported in SSLCertVerificationError.verify_code.
@@ -157,7 +158,7 @@ _MISMATCH_HOST = re.compile(r"not valid for '([^']{1,255})'")
 
 _ERRNO_REASONS: Mapping[int, tuple[Verdict, str, bool]] = MappingProxyType(
     {
-        errno.ECONNREFUSED: (Verdict.ERROR, "connection refused", False),
+        errno.ECONNREFUSED: (Verdict.ERROR, REFUSED_REASON, False),
         errno.ECONNRESET: (Verdict.ERROR, "connection reset by peer", True),
         errno.ECONNABORTED: (Verdict.ERROR, "connection reset by peer", True),
         errno.EPIPE: (Verdict.ERROR, "connection reset by peer", True),
@@ -368,7 +369,7 @@ def _dns_not_found(host: str | None) -> ErrorInfo:
 
 
 _DNS_TEMPORARY = ErrorInfo(Verdict.ERROR, "DNS lookup failed (temporary)", True, False)
-_DNS_FAILED = ErrorInfo(Verdict.ERROR, "DNS lookup failed", True, False)
+_DNS_FAILED = ErrorInfo(Verdict.ERROR, DNS_FAILED_REASON, True, False)
 
 
 def _classify_specific(exc: BaseException, host: str | None) -> ErrorInfo | None:
@@ -394,7 +395,7 @@ def _classify_specific(exc: BaseException, host: str | None) -> ErrorInfo | None
         verdict, reason, retryable = known
         return ErrorInfo(verdict, reason, retryable, False)
     if isinstance(exc, ConnectionRefusedError):
-        return ErrorInfo(Verdict.ERROR, "connection refused", False, False)
+        return ErrorInfo(Verdict.ERROR, REFUSED_REASON, False, False)
     if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
         return ErrorInfo(Verdict.ERROR, "connection reset by peer", True, False)
     if isinstance(exc, OSError | httpx.ConnectError):
@@ -404,7 +405,7 @@ def _classify_specific(exc: BaseException, host: str | None) -> ErrorInfo | None
         if found is not None:
             return found
         if _message_has(exc, CONNECTION_REFUSED_MESSAGES):
-            return ErrorInfo(Verdict.ERROR, "connection refused", False, False)
+            return ErrorInfo(Verdict.ERROR, REFUSED_REASON, False, False)
         if _message_has(exc, CONNECTION_RESET_MESSAGES):
             return ErrorInfo(Verdict.ERROR, "connection reset by peer", True, False)
     return None

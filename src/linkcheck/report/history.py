@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from linkcheck.models import RunTrend
+from linkcheck.models import FailingUrl, RunTrend
 from linkcheck.report.escape import markdown_code, markdown_text, markdown_url, terminal_safe
 from linkcheck.report.trend import minute, trend_line, trend_markdown
-from linkcheck.state import HistoryEntry, Streak, describe_streak
+from linkcheck.state import HistoryEntry
 
 HISTORY_FORMATS: tuple[str, ...] = ("text", "markdown")
 
@@ -42,9 +42,9 @@ def render_url_history(url: str, entries: Sequence[HistoryEntry], fmt: str) -> s
     )
 
 
-def render_failing(streaks: Sequence[Streak], trend: Sequence[RunTrend], fmt: str) -> str:
-    """The URLs failing longest, and the trend of failing links over the latest runs."""
-    failing = [streak for streak in streaks if streak.failures > 0]
+def render_failing(failing: Sequence[FailingUrl], trend: Sequence[RunTrend], fmt: str) -> str:
+    """The failing URLs (oldest streak first), and the trend of failing links over the latest
+    runs. A failure the evidence makes an error is marked so."""
     if fmt == "markdown":
         lines = ["## Link health over time", ""]
         chart = trend_markdown(trend)
@@ -54,12 +54,13 @@ def render_failing(streaks: Sequence[Streak], trend: Sequence[RunTrend], fmt: st
         if not failing:
             lines.append("No failing URLs in the history.")
         else:
-            lines += ["| URL | Last verdict | Failing |", "|---|---|---|"]
-            for streak in failing:
-                verdict = streak.last_verdict.value if streak.last_verdict else "?"
-                since = markdown_text(describe_streak(streak) or "").strip() or "—"
-                link = markdown_url(streak.url, table=True)
-                lines.append(f"| {link} | {markdown_code(verdict, table=True)} | {since} |")
+            lines += ["| URL | Last verdict | Failing | Error |", "|---|---|---|---|"]
+            for item in failing:
+                since = markdown_text(item.judged.description).strip() or "—"
+                link = markdown_url(item.url, table=True)
+                verdict = markdown_code(item.verdict.value, table=True)
+                error = "yes" if item.judged.escalate else "not yet"
+                lines.append(f"| {link} | {verdict} | {since} | {error} |")
         return "\n".join(lines) + "\n"
     lines = []
     line = trend_line(trend)
@@ -67,7 +68,9 @@ def render_failing(streaks: Sequence[Streak], trend: Sequence[RunTrend], fmt: st
         lines.append(line)
     if not failing:
         lines.append("no failing URLs in the history")
-    for streak in failing:
-        verdict = streak.last_verdict.value if streak.last_verdict else "?"
-        lines.append(f"{verdict:<10} {terminal_safe(streak.url)}  {describe_streak(streak) or ''}")
+    for item in failing:
+        error = "  (an error)" if item.judged.escalate else ""
+        lines.append(
+            f"{item.verdict.value:<10} {terminal_safe(item.url)}  {item.judged.description}{error}"
+        )
     return "\n".join(lines) + "\n"
