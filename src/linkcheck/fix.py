@@ -15,7 +15,6 @@ in the same order, with the new URL exactly where the old one was.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
 import html
 import itertools
@@ -31,7 +30,7 @@ from enum import Enum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from linkcheck.discover import UTF8_BOM
+from linkcheck.discover import UTF8_BOM, document_from_text
 from linkcheck.extract import extract_post
 from linkcheck.models import (
     CheckResult,
@@ -395,7 +394,12 @@ def _reparses(post: Post, planned: Sequence[_Planned]) -> bool:
     except ValueError:
         return False
     moved = _Shifter(edits)
-    new_doc = dataclasses.replace(doc, text=new_text, body_offset=moved.position(doc.body_offset))
+    try:  # read again: the frontmatter's values have new places
+        new_doc = document_from_text(doc.path, doc.display_path, new_text, has_bom=doc.has_bom)
+    except InputError:
+        return False
+    if new_doc.body_offset != moved.position(doc.body_offset):
+        return False
     new_links = extract_post(new_doc).links
     if len(new_links) != len(post.links):
         return False

@@ -56,6 +56,46 @@ class UsageError(LinkcheckError):
 # ---------------------------------------------------------------------------
 
 
+class FrontmatterFormat(StrEnum):
+    """The language a post's frontmatter is written in."""
+
+    YAML = "yaml"
+    """Between ``---`` lines (Jekyll, Hugo, Astro, Docusaurus...)."""
+    TOML = "toml"
+    """Between ``+++`` lines (Hugo's default)."""
+    JSON = "json"
+    """A JSON object opening the file (Hugo)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FrontmatterValue:
+    """A string value of the frontmatter, where it is written."""
+
+    key_path: str
+    """Dotted key path (``links.0.href``)."""
+    value: str
+    """The string, surrounding blanks removed."""
+    start: int
+    """Offset in ``Document.text`` of its first character as written."""
+    end: int
+    """Offset just after it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frontmatter:
+    """Where a post's frontmatter is, in which format, and its string values' places."""
+
+    format: FrontmatterFormat
+    start: int
+    """Offset of the metadata text (after the opening fence line)."""
+    end: int
+    """Offset just after the metadata text (before the closing fence line)."""
+    body_offset: int
+    """Offset just after the closing fence line."""
+    strings: tuple[FrontmatterValue, ...] = ()
+    """Every non-empty one-line string value, in document order."""
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One post, read from disk and split into frontmatter and body."""
@@ -67,11 +107,13 @@ class Document:
     text: str
     """The whole file decoded as UTF-8, BOM removed, line endings untouched."""
     metadata: Mapping[str, Any]
-    """The parsed YAML frontmatter (empty when there is none)."""
+    """The parsed frontmatter, YAML, TOML or JSON (empty when there is none)."""
     body_offset: int
     """Offset in ``text`` where the Markdown body starts (0 without frontmatter)."""
     has_bom: bool = False
     """Whether the file on disk starts with a UTF-8 byte order mark."""
+    frontmatter: Frontmatter | None = None
+    """The frontmatter's format, span and string values (None without frontmatter)."""
 
     @property
     def body(self) -> str:

@@ -58,7 +58,7 @@ def extract_post(
         scan.links = outside_mdx_comments(scan.links, raw)
     found = [shift(item, body_offset) for item in scan.links]
     found.sort(key=lambda item: item.use)
-    frontmatter = frontmatter_links(doc.text, body_offset)
+    frontmatter = frontmatter_links(doc)
     wanted = {heading_key(h) for h in resources_headings}
     sections = resources_sections(scan.headings, wanted, body_offset)
     directives = [(offset + body_offset, word) for offset, word in scan.directives]
