@@ -442,7 +442,7 @@ def test_reference_link_section_is_where_it_is_used() -> None:
     [
         ("How AI's Carbon Footprint is Evolving", "how-ais-carbon-footprint-is-evolving"),
         ("What Can We Do?", "what-can-we-do"),
-        ("  Spaces  twice ", "spaces--twice"),
+        ("  Spaces  twice ", "spaces--twice-"),
         ("snake_case & C++", "snake_case--c"),
         ("Ünïcödé Título", "ünïcödé-título"),
         ("ML CO₂ Impact", "ml-co₂-impact"),

@@ -6,12 +6,13 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkcheck.collect import Collected, Extraction, Outcome, PostBatches, collect, collected
-from linkcheck.config import Settings
+from linkcheck.config import DEFAULT_PATHS, Settings
+from linkcheck.discover import find_posts
 from linkcheck.models import (
     CheckRequest,
     CheckResult,
@@ -20,9 +21,11 @@ from linkcheck.models import (
     Post,
     PostSummary,
     Report,
+    UsageError,
     Verdict,
 )
 from linkcheck.rules import judge
+from linkcheck.site import Layout, build_site, detect_layout
 from linkcheck.sources import is_checkable, strip_fragment
 from linkcheck.state import StateStore, describe_streak, escalates
 
@@ -56,7 +59,8 @@ def plan(posts: Iterable[Post], settings: Settings) -> Plan:
 class Planner:
     """Requests from posts as they arrive: each URL once, with every fragment cited so far."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, layout: Layout | None = None) -> None:
+        self._layout = layout
         self._include = [re.compile(p) for p in settings.include]
         self._exclude = [re.compile(p) for p in settings.exclude]
         self._fragments: dict[str, set[str] | None] = {}
@@ -78,6 +82,11 @@ class Planner:
                 if not is_checkable(target):
                     skipped.setdefault(
                         url, CheckResult(url, Verdict.SKIPPED, reason="not an http(s) URL")
+                    )
+                    continue
+                if self._layout is not None and self._layout.own_path(target) is not None:
+                    skipped.setdefault(
+                        url, CheckResult(url, Verdict.SKIPPED, reason="the site's own address")
                     )
                     continue
                 if (include and not any(p.search(target) for p in include)) or any(
@@ -140,6 +149,7 @@ def run(
     """Extract, check, judge: everything but printing. Raises UsageError for missing paths."""
     started = time.monotonic()
     cwd = cwd or Path.cwd()
+    settings, layout = with_site(settings, cwd)
     results: dict[str, CheckResult] = {}
     history: dict[str, Persistence] = {}
     network_down = False
@@ -157,15 +167,19 @@ def run(
             ) as extraction,
             open_state(settings, cwd=cwd, warn=warn or _quiet) as store,
         ):
-            checked = asyncio.run(check_posts(extraction, settings, store, on_plan, on_result))
+            checked = asyncio.run(
+                check_posts(extraction, settings, store, on_plan, on_result, layout=layout)
+            )
         collected, results, history = checked.collected, checked.results, checked.history
         network_down, unique = checked.network_down, checked.unique
     posts = collected.posts
+    site = build_site(layout, posts, settings, cwd)
     findings = judge(
         posts,
         None if settings.offline or network_down else results,
         severities=settings.severity,
         history=history,
+        site=site,
     )
     if settings.suggest_archive and results:
         findings = suggest_archived_copies(findings, posts, settings)
@@ -186,6 +200,25 @@ def run(
             "cached": sum(1 for r in results.values() if r.from_cache),
         },
     )
+
+
+def with_site(settings: Settings, cwd: Path) -> tuple[Settings, Layout]:
+    """The site's layout, and the settings with the posts to check: without paths given
+    (the default ``content/`` missing), the generator's content directories. Raises
+    ``UsageError`` when there is no post to check, unless ``allow-empty`` is set."""
+    layout = detect_layout(settings, cwd)
+    if settings.paths == DEFAULT_PATHS and not (cwd / DEFAULT_PATHS[0]).exists() and layout.checked:
+        settings = replace(settings, paths=tuple(str(path) for path in layout.checked))
+    if not settings.allow_empty:
+        paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
+        if not find_posts(paths, settings.extensions):
+            where = ", ".join(settings.paths) or "(no path)"
+            endings = ", ".join(settings.extensions)
+            raise UsageError(
+                f"no posts found in {where} (files ending in {endings}); "
+                "pass --allow-empty to accept a run that checks nothing"
+            )
+    return settings, layout
 
 
 def _state_path(settings: Settings, cwd: Path) -> Path:
@@ -219,6 +252,8 @@ async def check_posts(
     store: StateStore,
     on_plan: PlanCallback | None,
     on_result: ResultCallback | None,
+    *,
+    layout: Layout | None = None,
 ) -> Checked:
     """Check the URLs of the posts as the posts are extracted; remember the run.
 
@@ -231,7 +266,7 @@ async def check_posts(
     from linkcheck.check import check_stream, check_urls
 
     now = time.time()
-    planner = Planner(settings)
+    planner = Planner(settings, layout)
     outcomes: list[Outcome] = []
     cached: dict[str, CheckResult] = {}
     sent: dict[str, frozenset[str]] = {}
@@ -320,6 +355,7 @@ def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOut
     """
     from linkcheck.fix import fix_posts
 
+    settings, _ = with_site(settings, cwd)
     collected = collect(settings, cwd=cwd)
     return fix_posts(collected.posts, report.results, write=write)
 

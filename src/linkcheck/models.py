@@ -249,9 +249,13 @@ class Post:
     document: Document
     links: tuple[Link, ...]
     anchors: frozenset[str]
-    """GitHub-style slugs of its headings, plus explicit HTML ids/names."""
+    """GitHub-style slugs of its headings, plus its explicit ids (``ids``)."""
     has_resources: bool
     """Whether the post has a Resources section."""
+    headings: tuple[str, ...] = ()
+    """Its headings' texts in order, as anchors are made from them (an ``{#id}`` removed)."""
+    ids: frozenset[str] = frozenset()
+    """Explicit anchors: HTML ``id``/``name`` attributes and ``{#id}`` heading attributes."""
 
     @property
     def path(self) -> str:

@@ -7,7 +7,6 @@ Offline rules look only at the posts; network rules also need the check results 
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
@@ -24,6 +23,7 @@ from linkcheck.models import (
     SourceKind,
     Verdict,
 )
+from linkcheck.site import Site, TargetKind, has_anchor, posts_site
 from linkcheck.sources import is_checkable, malformed_reason, strip_fragment
 
 # ---------------------------------------------------------------------------
@@ -89,13 +89,6 @@ RULES: tuple[Rule, ...] = (
 )
 RULES_BY_ID: Mapping[str, Rule] = {rule.id: rule for rule in RULES}
 
-BLOG_PREFIX = "/blog/"
-"""URL path under which every post is published as ``/blog/<slug>``."""
-POST_EXTENSIONS: tuple[str, ...] = (".md", ".markdown", ".mdx")
-"""Relative links to files with these extensions are links to posts."""
-PAGE_EXTENSION = ".html"
-"""``/blog/<slug>.html`` names the post too."""
-_PAGE_EXTENSIONS = (*POST_EXTENSIONS, PAGE_EXTENSION)
 CITATION_KINDS = frozenset(
     {LinkKind.INLINE, LinkKind.REFERENCE, LinkKind.AUTOLINK, LinkKind.BARE, LinkKind.HTML}
 )
@@ -112,78 +105,6 @@ HTTPS_PREFIX = "https://"
 # ---------------------------------------------------------------------------
 # Internal links
 # ---------------------------------------------------------------------------
-
-
-def post_slug(post: Post) -> str:
-    """The post's slug: frontmatter ``slug`` or the file stem."""
-    return (post.slug or post.document.path.stem).strip("/")
-
-
-def _file_key(path: str) -> str:
-    return posixpath.normpath(path.replace("\\", "/"))
-
-
-@dataclass(frozen=True, slots=True)
-class InternalIndex:
-    """Every post by slug and by file, built once for all links."""
-
-    by_slug: Mapping[str, Post]
-    """Frontmatter slugs and file stems."""
-    by_file: Mapping[str, Post]
-    """Normalised file paths (as given on the command line, ``/`` separated)."""
-
-    @classmethod
-    def build(cls, posts: Sequence[Post]) -> InternalIndex:
-        """Index ``posts``; on a clash the first post wins."""
-        by_slug: dict[str, Post] = {}
-        by_file: dict[str, Post] = {}
-        for post in posts:
-            by_slug.setdefault(post.document.path.stem, post)
-            by_file.setdefault(_file_key(str(post.document.path)), post)
-        for post in posts:  # A frontmatter slug wins over another post's stem.
-            if post.slug:
-                by_slug[post_slug(post)] = post
-        return cls(by_slug, by_file)
-
-    def target(self, post: Post, url: str) -> tuple[Post | None, str] | None:
-        """Which post a relative ``url`` in ``post`` points at.
-
-        None when the URL is not a link to a post (an image, another part of the site);
-        else (the post or None when there is no such post, how the target was named).
-        """
-        path = unquote(strip_fragment(url).partition("?")[0])
-        if not path:
-            return post, "this post"
-        if path.startswith("/"):
-            if not path.startswith(BLOG_PREFIX):
-                return None
-            slug = path[len(BLOG_PREFIX) :].strip("/")
-            if not slug or "/" in slug or _has_other_extension(slug):
-                return None
-            slug = _without_page_extension(slug)
-            return self.by_slug.get(slug), f"no post with slug '{slug}'"
-        if not path.lower().endswith(POST_EXTENSIONS):
-            return None
-        folder = posixpath.dirname(str(post.document.path).replace("\\", "/"))
-        resolved = _file_key(posixpath.join(folder, path))
-        return self.by_file.get(resolved), f"no post at {resolved}"
-
-
-def _has_other_extension(slug: str) -> bool:
-    """``image.png`` under /blog/ is a file, not a post."""
-    stem, dot, ext = slug.rpartition(".")
-    return bool(dot and stem and ext) and f".{ext.lower()}" not in (
-        *POST_EXTENSIONS,
-        PAGE_EXTENSION,
-    )
-
-
-def _without_page_extension(slug: str) -> str:
-    """``post.html`` and ``post.md`` name the post ``post``."""
-    for extension in _PAGE_EXTENSIONS:
-        if slug.lower().endswith(extension) and len(slug) > len(extension):
-            return slug[: -len(extension)]
-    return slug
 
 
 def _fragment(url: str) -> str:
@@ -228,6 +149,7 @@ def judge(
     *,
     severities: Mapping[str, Severity] | None = None,
     history: Mapping[str, Persistence] | None = None,
+    site: Site | None = None,
 ) -> list[Finding]:
     """Every finding about ``posts``, sorted by (path, line, column, rule).
 
@@ -235,9 +157,11 @@ def judge(
     ``severities`` overrides the default severity of rules by id. ``history`` (by checked
     URL) says how long a URL has been failing: an ``unverified-link`` whose failure has
     persisted (``Persistence.escalate``) becomes an error, and failing links say since when.
+    ``site`` holds every post of the site for internal links (default: ``posts`` alone, as
+    plain folders under ``content/``).
     """
     judge_ = _Judge(severities or {}, history or {})
-    index = InternalIndex.build(posts)
+    index = site if site is not None else posts_site(posts)
     findings: list[Finding] = []
     for post in posts:
         findings.extend(_post_findings(judge_, post, index, results))
@@ -248,7 +172,7 @@ def judge(
 def _post_findings(
     judge_: _Judge,
     post: Post,
-    index: InternalIndex,
+    index: Site,
     results: Mapping[str, CheckResult] | None,
 ) -> Iterator[Finding]:
     resource_keys = {link.source.key for link in post.links if link.in_resources}
@@ -263,7 +187,7 @@ def _link_findings(
     judge_: _Judge,
     post: Post,
     link: Link,
-    index: InternalIndex,
+    index: Site,
     resource_keys: set[str],
     results: Mapping[str, CheckResult] | None,
 ) -> Iterator[Finding]:
@@ -274,6 +198,10 @@ def _link_findings(
     if reason is not None:
         yield judge_.finding(MALFORMED_URL, link, f"malformed URL: {reason}")
         return
+    own = index.own_path(link.target)
+    if own is not None:
+        yield from _internal_findings(judge_, post, link, index, own)
+        return
     if link.source.kind is SourceKind.RELATIVE:
         if link.url[: len(WWW_PREFIX)].lower() == WWW_PREFIX:
             yield judge_.finding(
@@ -283,7 +211,7 @@ def _link_findings(
                 suggestion=HTTPS_PREFIX + link.url,
             )
             return
-        yield from _internal_findings(judge_, post, link, index)
+        yield from _internal_findings(judge_, post, link, index, link.url)
         return
     if _is_citation(link) and post.has_resources and link.source.key not in resource_keys:
         yield judge_.finding(
@@ -304,18 +232,17 @@ def _is_citation(link: Link) -> bool:
 
 
 def _internal_findings(
-    judge_: _Judge, post: Post, link: Link, index: InternalIndex
+    judge_: _Judge, post: Post, link: Link, site: Site, url: str
 ) -> Iterator[Finding]:
-    found = index.target(post, link.url)
-    if found is None:
+    target = site.resolve(post, url)
+    if target.kind is TargetKind.MISSING:
+        yield judge_.finding(BROKEN_INTERNAL_LINK, link, target.description)
         return
-    target, description = found
-    if target is None:
-        yield judge_.finding(BROKEN_INTERNAL_LINK, link, description)
+    if target.kind is not TargetKind.PAGE or target.page is None:
         return
-    fragment = _fragment(link.url)
-    if fragment and not _has_anchor(target.anchors, fragment):
-        where = "this post" if target is post else target.path
+    fragment = _fragment(url)
+    if fragment and not has_anchor(target.page.anchors, fragment):
+        where = "this post" if target.page.path == post.path else target.page.path
         yield judge_.finding(MISSING_ANCHOR, link, f"no heading or id '#{fragment}' in {where}")
 
 

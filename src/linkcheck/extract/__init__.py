@@ -39,6 +39,7 @@ from linkcheck.extract.sections import (
     ignored_flags,
     mark_resources,
     resources_sections,
+    split_heading_id,
 )
 from linkcheck.extract.walk import scan_markdown
 from linkcheck.models import Document, Link, LinkKind, Location, Post, link_target
@@ -84,11 +85,20 @@ def extract_post(
                 ignored=is_ignored,
             )
         )
-    anchors = set(github_slugs([h.text for h in scan.headings]))
-    anchors.update(scan.anchors)
+    texts: list[str] = []
+    ids = set(scan.anchors)
+    for heading in scan.headings:
+        text, custom = split_heading_id(heading.text)
+        texts.append(text)
+        if custom is not None:
+            ids.add(custom)
+    anchors = set(github_slugs(texts))
+    anchors.update(ids)
     return Post(
         document=doc,
         links=tuple(links),
         anchors=frozenset(anchors),
         has_resources=any(h.is_resources for h in mark_resources(scan.headings, wanted)),
+        headings=tuple(texts),
+        ids=frozenset(ids),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from linkcheck.extract.found import Found, Heading
 
@@ -15,18 +15,58 @@ DIRECTIVE_RE = re.compile(r"<!--\s*linkcheck-(ignore|disable|enable)\s*-->", re.
 HEADING_TRAILING = ":"
 
 
-def heading_slug(text: str) -> str:
-    """GitHub's anchor for a heading's plain text (before duplicate suffixes are added).
+HEADING_ID_RE = re.compile(r"[ \t]*\{:?[ \t]*#([^\s}]+)(?:[ \t][^}]*)?\}[ \t]*\Z")
+"""A heading attribute block giving its id: ``## Title {#custom-id}`` (Hugo, Docusaurus,
+Pandoc, kramdown; kramdown also writes ``{: #id}``), other attributes allowed after the id."""
+KRAMDOWN_DROP_RE = re.compile(r"[^a-zA-Z0-9 -]")
+KRAMDOWN_LEAD_RE = re.compile(r"^[^a-zA-Z]+")
+KRAMDOWN_DASH_RE = re.compile(r"[^a-zA-Z0-9]")
+KRAMDOWN_EMPTY = "section"
 
-    Lower case; letters, digits, marks, ``_`` and ``-`` are kept, every other character is
-    dropped, and each space becomes ``-``.
+
+def heading_slug(text: str) -> str:
+    """GitHub's anchor for a heading's text (before duplicate suffixes are added).
+
+    Lower case; letters, digits, marks, ``_`` and ``-`` are kept, every other character
+    (punctuation, emoji, tabs) is dropped, and each space becomes ``-``: blanks are not
+    collapsed, so ``a  b`` is ``a--b``, and ``Title `` (before an image, which has no
+    text) is ``title-``.
     """
     kept = [
         "-" if ch == " " else ch
-        for ch in text.strip().lower()
+        for ch in text.lstrip(" ").lower()
         if ch in " -" or unicodedata.category(ch)[0] in "LMN" or unicodedata.category(ch) == "Pc"
     ]
     return "".join(kept)
+
+
+def kramdown_slug(text: str) -> str:
+    """kramdown's own anchor rule (its ``kramdown`` input; Jekyll's default GFM input makes
+    GitHub's): ASCII letters, digits, spaces and dashes kept, everything before the first
+    letter dropped, the rest of the blanks made dashes, lower case; ``section`` when empty."""
+    kept = KRAMDOWN_LEAD_RE.sub("", KRAMDOWN_DROP_RE.sub("", text))
+    return KRAMDOWN_DASH_RE.sub("-", kept).lower() or KRAMDOWN_EMPTY
+
+
+def split_heading_id(text: str) -> tuple[str, str | None]:
+    """A heading's text without its ``{#id}`` attribute block, and that id (or None)."""
+    match = HEADING_ID_RE.search(text)
+    if match is None:
+        return text, None
+    return text[: match.start()], match.group(1)
+
+
+def numbered_slugs(texts: list[str], slug: Callable[[str], str]) -> Iterator[str]:
+    """Anchors for headings in order, made by ``slug``: repeats get ``-1``, ``-2``..."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        base = slug(text)
+        anchor = base
+        while anchor in counts:
+            counts[base] += 1
+            anchor = f"{base}-{counts[base]}"
+        counts[anchor] = 0
+        yield anchor
 
 
 def heading_key(text: str) -> str:
@@ -57,15 +97,7 @@ def resources_sections(
 
 def github_slugs(texts: list[str]) -> Iterator[str]:
     """GitHub anchors for headings in order: repeats get ``-1``, ``-2``... suffixes."""
-    counts: dict[str, int] = {}
-    for text in texts:
-        base = heading_slug(text)
-        slug = base
-        while slug in counts:
-            counts[base] += 1
-            slug = f"{base}-{counts[base]}"
-        counts[slug] = 0
-        yield slug
+    return numbered_slugs(texts, heading_slug)
 
 
 def ignored_flags(links: list[Found], directives: list[tuple[int, str]]) -> list[bool]:

@@ -41,7 +41,7 @@ def scan_markdown(src: str, raw: str) -> Scan:
                 _scan_inline(token.children, mapping, src, raw, definitions, scan)
             if opener.type == "heading_open":
                 level = int(opener.tag[1:]) if opener.tag[1:].isdigit() else 1
-                text = plain_text(token.children, headings=True)
+                text = heading_text(token.children)
                 scan.headings.append(Heading(lines.start(token.map[0]), level, text))
     return scan
 
@@ -155,6 +155,19 @@ def _closing(children: list[Token], index: int) -> int:
             if depth == 0:
                 return position
     return len(children)
+
+
+def heading_text(tokens: Sequence[Token]) -> str:
+    """A heading's text as generators make anchors from it: markup and images dropped,
+    blanks kept as written (GitHub makes ``## a  b`` ``#a--b``, and ``## a ![i](i.png)``
+    ``#a-``), line breaks as spaces."""
+    parts: list[str] = []
+    for token in tokens:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
 
 
 def plain_text(tokens: Sequence[Token], *, headings: bool = False) -> str:
