@@ -290,3 +290,69 @@ def test_a_run_without_paths_checks_the_generators_content(tmp_path: Path, name:
     write(tmp_path, {name: "title = 'x'\n" if name == "hugo.toml" else "x: 1\n"})
     write(tmp_path, {f"{folders[name]}/2024-01-01-post.md": "[x](#nope)\n"})
     assert [f[0] for f in findings(tmp_path)] == ["missing-anchor"]
+
+
+# ---------------------------------------------------------------------------
+# Found on real sites and other checkers' fixtures
+# ---------------------------------------------------------------------------
+
+
+def test_a_placeholder_is_shown_as_written(tmp_path: Path) -> None:
+    write(tmp_path, {"content/a.md": "![x](%%BASE_URL%%/hello.jpg)\n"})
+    assert findings(tmp_path) == [
+        (
+            "broken-internal-link",
+            "content/a.md",
+            1,
+            "no file content/%%BASE_URL%%/hello.jpg or %%BASE_URL%%/hello.jpg",
+        ),
+    ]
+
+
+def test_plain_folders_match_anchors_in_any_case_as_github_does(tmp_path: Path) -> None:
+    write(
+        tmp_path, {"content/a.md": "# Fünf Äpfel\n\n[a](#FÜNF-äpfel) [b](#f%C3%BCnf-%C3%A4pfel)\n"}
+    )
+    assert findings(tmp_path) == []
+    write(tmp_path, {"hugo.toml": "title = 'x'\n"})
+    assert [f[0] for f in findings(tmp_path)] == ["missing-anchor"]
+
+
+def test_astro_collections_loaded_from_folders(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "astro.config.ts": "export default defineConfig({ site: siteConfig.url });\n",
+            "src/content.config.ts": (
+                'const post = defineCollection({ loader: glob({ base: "./content/posts", '
+                'pattern: "**/*.{md,mdx}" }) });\n'
+            ),
+            "content/posts/a.md": "[b](/posts/b/#two) [c](/posts/c/)\n",
+            "content/posts/b/index.md": "## Two\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert (layout.generator, layout.base_urls) == (Generator.ASTRO, ())
+    assert findings(tmp_path) == [
+        ("broken-internal-link", "content/posts/a.md", 1, "no post at /posts/c"),
+    ]
+
+
+def test_docusaurus_docs_at_the_root_and_a_computed_url(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "docusaurus.config.js": (
+                "const config = { url: `https://${HOSTNAME}`, presets: [['classic', "
+                "{ docs: { routeBasePath: '/' } }]] };\n"
+            ),
+            "docs/ios/setup.md": "---\nslug: /ios/configuration\n---\n## Info\n",
+            "docs/intro.md": "[a](/ios/configuration#info) [b](/ios/nope) [c](/main/x)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.base_urls == ()
+    assert [m.prefix for m in layout.mounts] == ["/"]
+    assert findings(tmp_path, "docs/intro.md") == [
+        ("broken-internal-link", "docs/intro.md", 1, "no post at /ios/nope"),
+    ]

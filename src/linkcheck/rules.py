@@ -23,7 +23,7 @@ from linkcheck.models import (
     SourceKind,
     Verdict,
 )
-from linkcheck.site import Site, TargetKind, has_anchor, posts_site
+from linkcheck.site import Site, TargetKind, posts_site
 from linkcheck.sources import is_checkable, malformed_reason, strip_fragment
 
 # ---------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def _internal_findings(
     if target.kind is not TargetKind.PAGE or target.page is None:
         return
     fragment = _fragment(url)
-    if fragment and not has_anchor(target.page.anchors, fragment):
+    if fragment and not site.has_anchor(target.page, fragment):
         where = "this post" if target.page.path == post.path else target.page.path
         yield judge_.finding(MISSING_ANCHOR, link, f"no heading or id '#{fragment}' in {where}")
 

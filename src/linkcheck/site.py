@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -297,8 +297,12 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 
 def _js_value(text: str, key: str) -> str:
+    """A string written literally for ``key`` in a JavaScript config (``""`` when it is
+    computed: a variable, or a template with ``${...}``)."""
     match = re.search(URL_ASSIGN_RE.format(key=key), text)
-    return match.group(2) if match else ""
+    if match is None or "${" in match.group(2):
+        return ""
+    return match.group(2)
 
 
 def _generator_base_url(generator: Generator, data: Mapping[str, Any], config: Path | None) -> str:
@@ -336,6 +340,12 @@ def _mounts(
         content_dir = data.get("contentDir") or data.get("contentdir")
         if isinstance(content_dir, str):
             pairs = [(content_dir, "/")]
+    elif generator is Generator.DOCUSAURUS:
+        route = _js_value(str(data.get("", "")), "routeBasePath")
+        if route:  # the docs plugin's (the first one written)
+            pairs[0] = (pairs[0][0], "/" + route.strip("/") + "/" if route.strip("/") else "/")
+    elif generator is Generator.ASTRO:
+        pairs = [*_astro_collections(root), *pairs]
     found = [Mount((root / d).resolve(), prefix) for d, prefix in pairs if (root / d).is_dir()]
     if found:
         return tuple(found)
@@ -343,6 +353,30 @@ def _mounts(
     if default.is_dir():
         return (Mount(default.resolve(), "/"),)
     return ()
+
+
+ASTRO_CONTENT_CONFIGS = (
+    "src/content.config.ts",
+    "src/content.config.mjs",
+    "src/content.config.js",
+    "src/content/config.ts",
+    "src/content/config.mjs",
+    "src/content/config.js",
+)
+ASTRO_GLOB_BASE_RE = re.compile(r"""\bglob\(\s*\{[^}]*?\bbase:\s*(['"`])([^'"`]+)\1""")
+"""A content collection loaded from a folder: ``glob({ base: "./content/posts", ... })``."""
+
+
+def _astro_collections(root: Path) -> list[tuple[str, str]]:
+    """Astro's content collections loaded from folders, each published (by the usual
+    ``src/pages/<name>/[...slug].astro`` route) under the folder's name."""
+    for name in ASTRO_CONTENT_CONFIGS:
+        path = root / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            bases = [m.group(2) for m in ASTRO_GLOB_BASE_RE.finditer(text)]
+            return [(b, "/" + PurePosixPath(b).name + "/") for b in bases]
+    return []
 
 
 def _prefix_for(directory: str, preset: Preset) -> str:
@@ -407,7 +441,7 @@ def _anchor_style(settings: Settings, generator: Generator, data: Mapping[str, A
 def url_key(path: str) -> str:
     """A URL path as pages are looked up: decoded, case folded, without ``index.html``,
     ``.html`` or a trailing slash (``/Posts/A/`` and ``/posts/a.html`` name one page)."""
-    path = unquote(path).replace("\\", "/")
+    path = _decoded(path).replace("\\", "/")
     if not path.startswith("/"):
         path = "/" + path
     path = posixpath.normpath(path)
@@ -420,6 +454,15 @@ def url_key(path: str) -> str:
         if path.lower().endswith(extension) and len(path) > len(extension) + 1:
             path = path[: -len(extension)]
     return path.rstrip("/").casefold() or "/"
+
+
+def _decoded(path: str) -> str:
+    """``path`` with its %-escapes decoded, or as written when they are not UTF-8 (a
+    placeholder such as ``%%BASE_URL%%`` is not an escape)."""
+    try:
+        return unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        return path
 
 
 def _slugify(text: str) -> str:
@@ -662,6 +705,16 @@ class Site:
         """The path of an absolute URL on the site's own address (see ``Layout.own_path``)."""
         return self.layout.own_path(url)
 
+    def has_anchor(self, page: Page, fragment: str) -> bool:
+        """Whether ``page`` has the anchor ``fragment``. Browsers match ids exactly; GitHub,
+        which renders plain Markdown folders, finds a heading's anchor in any case."""
+        if has_anchor(page.anchors, fragment):
+            return True
+        if self.layout.generator is not Generator.PLAIN or page.anchors is None:
+            return False
+        wanted = _decoded(fragment).casefold()
+        return any(anchor.casefold() == wanted for anchor in page.anchors)
+
     def resolve(self, post: Post, url: str) -> Target:
         """What ``url``, written in ``post``, leads to on this site."""
         if any(mark in url for mark in TEMPLATE_MARKS):
@@ -672,7 +725,7 @@ class Site:
         parts = urlsplit(url)
         if parts.scheme or parts.netloc:
             return UNKNOWN
-        path = unquote(parts.path)
+        path = _decoded(parts.path)
         if not path:
             page = self.page_of(post)
             return Target(TargetKind.PAGE, page or _page_of_post(post, self.cwd))
