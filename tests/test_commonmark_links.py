@@ -76,7 +76,7 @@ def rendered(markup: str) -> Counter[str]:
 
 def extracted(post: Post, example: int) -> Counter[str]:
     found = Counter(
-        link.url if link.kind is LinkKind.HTML else normalizeLink(link.url)
+        link.url if link.kind in (LinkKind.HTML, LinkKind.HTML_EMBED) else normalizeLink(link.url)
         for link in post.links
         if link.kind is not LinkKind.BARE
     )
@@ -110,7 +110,7 @@ def check_place(post: Post, link: Link) -> None:
         assert before.endswith("<"), link
         assert text[link.end : link.end + 1] == ">", link
         assert link.url in (written, f"mailto:{written}"), link
-    elif link.kind is LinkKind.HTML:
+    elif link.kind in (LinkKind.HTML, LinkKind.HTML_EMBED):
         assert HTML_ATTRIBUTE_BEFORE.search(before), link
         assert html.unescape(written) == link.url, link
     else:

@@ -23,6 +23,7 @@ INL, R, A, B, H, IMG, F = (
     LinkKind.IMAGE,
     LinkKind.FRONTMATTER,
 )
+E = LinkKind.HTML_EMBED
 
 
 def post_of(text: str, *, path: str = "p.md", **kwargs: object) -> Post:
@@ -161,13 +162,13 @@ def test_html_links_blocks_and_inline() -> None:
     post = post_of(text)
     assert [(k.kind, k.url, k.text, k.location.line, k.location.column) for k in post.links] == [
         (H, "http://h.example/1", "Block text", 1, 10),
-        (H, "http://h.example/2.png", "A pic", 2, 11),
-        (H, "http://h.example/v.mp4", "", 3, 12),
+        (E, "http://h.example/2.png", "A pic", 2, 11),
+        (E, "http://h.example/v.mp4", "", 3, 12),
         (H, "http://h.example/3?a=1&b=2", "link text", 6, 7),
-        (H, "/embed", "", 6, 72),
+        (E, "/embed", "", 6, 72),
         (H, "http://h.example/style.css", "", 8, 13),
-        (H, "http://h.example/s.ogg", "", 8, 54),
-        (H, "http://h.example/a.mp3", "", 9, 13),
+        (E, "http://h.example/s.ogg", "", 8, 54),
+        (E, "http://h.example/a.mp3", "", 9, 13),
     ]
     assert written(post, post.links[3]) == "http://h.example/3?a=1&amp;b=2"
 
@@ -293,7 +294,7 @@ def test_empty_html_attributes_are_empty_links() -> None:
     )
     assert empty_links(text) == [
         (H, "d", 1, 10, 9, 9),
-        (H, "e", 1, 28, 27, 27),
+        (E, "e", 1, 28, 27, 27),
         (H, "f", 1, 46, 45, 45),
         (H, "g", 1, 62, 61, 61),
         (H, "block", 4, 10, 86, 86),
@@ -661,7 +662,7 @@ def test_components_with_src_or_href_are_html_links() -> None:
     )
     post = post_of(text)
     assert [(k.kind, k.url, k.text, k.location.line, k.location.column) for k in post.links] == [
-        (H, "https://c.example/f.png", "F", 1, 14),
+        (E, "https://c.example/f.png", "F", 1, 14),
         (H, "https://c.example/paper", "", 4, 9),
     ]
 
@@ -682,3 +683,20 @@ def test_html_link_around_an_image_takes_its_alt_text() -> None:
         ("https://g.example/full", "Thumb"),
         ("/t.jpg", "Thumb"),
     ]
+
+
+def test_srcset_candidates_and_embeds_are_links_at_their_places() -> None:
+    text = '<picture><source srcset="a.webp 1x, /img/b.webp 2x"><img src="c.png"></picture>\n'
+    post = post_of(text)
+    found = [(link.url, link.kind.value, text[link.start : link.end]) for link in post.links]
+    assert found == [
+        ("a.webp", "html-embed", "a.webp"),
+        ("/img/b.webp", "html-embed", "/img/b.webp"),
+        ("c.png", "html-embed", "c.png"),
+    ]
+
+
+def test_a_tag_over_several_lines() -> None:
+    text = 'Intro\n\n<a\n  class="x"\n  href="https://a.example/p">A</a>\n'
+    [link] = post_of(text).links
+    assert (link.url, link.location.line, link.location.column) == ("https://a.example/p", 5, 9)

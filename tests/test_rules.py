@@ -101,6 +101,10 @@ def test_rule_table() -> None:
         ("broken-internal-link", Severity.ERROR),
         ("missing-anchor", Severity.WARNING),
         ("missing-scheme", Severity.WARNING),
+        ("local-file-link", Severity.ERROR),
+        ("script-link", Severity.ERROR),
+        ("data-link", Severity.WARNING),
+        ("empty-post", Severity.INFO),
     ]
     assert all(rule.hint and "\n" not in rule.hint for rule in RULES)
     assert set(RULES_BY_ID) == {rule.id for rule in RULES}

@@ -356,3 +356,50 @@ def test_docusaurus_docs_at_the_root_and_a_computed_url(tmp_path: Path) -> None:
     assert findings(tmp_path, "docs/intro.md") == [
         ("broken-internal-link", "docs/intro.md", 1, "no post at /ios/nope"),
     ]
+
+
+# ---------------------------------------------------------------------------
+# Destinations renderers drop, images, empty posts
+# ---------------------------------------------------------------------------
+
+
+def test_file_javascript_and_data_links_are_findings(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "content/a.md": (
+                "[local](file:///home/me/draft.png) [run](javascript:alert(1)) "
+                "[d](data:text/html,hi) ![ok](data:image/png;base64,AAAA) "
+                '<img src="data:image/gif;base64,R0">\n'
+            ),
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("local-file-link", "a file: URL opens a file on the writer's computer, not the web"),
+        ("script-link", "a javascript: link runs code instead of leading anywhere"),
+        ("data-link", "a data: link: browsers refuse to open one from a page"),
+    ]
+
+
+def test_images_are_never_citations(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "content/a.md": (
+                '<img src="https://img.example/a.png" srcset="https://img.example/b.png 2x">\n\n'
+                "![c](https://img.example/c.png) [cited](https://paper.example/x)\n\n"
+                "## Resources\n\n- [paper](https://paper.example/x)\n"
+            ),
+        },
+    )
+    assert findings(tmp_path) == []
+
+
+def test_an_empty_post_is_an_info_finding(tmp_path: Path) -> None:
+    write(tmp_path, {"content/a.md": "", "content/b.md": "---\ntitle: only\n---\n"})
+    report = run(Settings(offline=True), cwd=tmp_path)
+    assert [(f.rule, f.severity.value, f.location.path) for f in report.findings] == [
+        ("empty-post", "info", "content/a.md"),
+        ("empty-post", "info", "content/b.md"),
+    ]
+    assert report.problems == ()

@@ -90,7 +90,7 @@ def read_document(path: Path, *, cwd: Path | None = None) -> Document:
     """Read and split one post. Raises ``InputError`` when it cannot be used.
 
     Errors: unreadable file, binary content (NUL bytes), invalid UTF-8 (with the line and byte
-    offset of the first bad byte), an empty file, frontmatter that is not closed, is not valid
+    offset of the first bad byte), frontmatter that is not closed, is not valid
     YAML (with the file line where parsing failed) or is not a mapping.
     """
     display = display_path(path, cwd if cwd is not None else Path.cwd())
@@ -111,8 +111,6 @@ def read_document(path: Path, *, cwd: Path | None = None) -> Document:
         ) from None
     if has_bom:
         text = text[len(UTF8_BOM) :]
-    if not text.strip():
-        raise InputError(display, "empty file")
     return document_from_text(path, display, text, has_bom=has_bom)
 
 

@@ -207,7 +207,7 @@ def _syntax(text: str, link: Link) -> _Syntax | None:
         return _Syntax.AUTOLINK if before == "<" and after == ">" else None
     if kind is LinkKind.BARE:
         return _Syntax.BARE
-    if kind is LinkKind.HTML:
+    if kind in (LinkKind.HTML, LinkKind.HTML_EMBED):
         if before in ('"', "'"):
             if after != before:
                 return None
@@ -345,7 +345,7 @@ def _plan_post(post: Post, results: Mapping[str, CheckResult]) -> list[_Planned]
 def _plan_link(post: Post, link: Link, group: str, new_url: str) -> _Planned | None:
     text = post.document.text
     old = text[link.start : link.end]
-    if link.kind is LinkKind.HTML:
+    if link.kind in (LinkKind.HTML, LinkKind.HTML_EMBED):
         if html.unescape(old) != link.url:
             return None
     elif old != link.url:

@@ -155,11 +155,17 @@ class LinkKind(StrEnum):
     BARE = "bare"
     """An http(s) URL in running text (GFM autolink extension)."""
     HTML = "html"
-    """``<a href>``, ``<img src>`` and similar in raw HTML."""
+    """``<a href>`` and other ``href`` attributes in raw HTML (and MDX components)."""
+    HTML_EMBED = "html-embed"
+    """What raw HTML embeds in the page: ``<img src>``, ``srcset`` candidates, ``<video
+    poster>``, ``<iframe src>``... Never a citation, like an image."""
     IMAGE = "image"
     """``![alt](url)`` and reference-style images."""
     FRONTMATTER = "frontmatter"
-    """A URL value anywhere in the YAML frontmatter."""
+    """A URL value anywhere in the frontmatter (YAML, TOML or JSON)."""
+    EXPRESSION = "expression"
+    """A URL string in MDX code: an ``import``/``export`` statement or a ``{...}``
+    expression (``export const meta = {source: "https://..."}``). Not a citation."""
 
 
 class SourceKind(StrEnum):
@@ -256,6 +262,8 @@ class Post:
     """Its headings' texts in order, as anchors are made from them (an ``{#id}`` removed)."""
     ids: frozenset[str] = frozenset()
     """Explicit anchors: HTML ``id``/``name`` attributes and ``{#id}`` heading attributes."""
+    empty: bool = False
+    """Whether the post has no body (an empty file, or frontmatter alone)."""
 
     @property
     def path(self) -> str:

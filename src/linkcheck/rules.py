@@ -17,6 +17,7 @@ from linkcheck.models import (
     Finding,
     Link,
     LinkKind,
+    Location,
     Persistence,
     Post,
     Severity,
@@ -44,6 +45,10 @@ MALFORMED_URL = "malformed-url"
 BROKEN_INTERNAL_LINK = "broken-internal-link"
 MISSING_ANCHOR = "missing-anchor"
 MISSING_SCHEME = "missing-scheme"
+LOCAL_FILE_LINK = "local-file-link"
+SCRIPT_LINK = "script-link"
+DATA_LINK = "data-link"
+EMPTY_POST = "empty-post"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +84,25 @@ RULES: tuple[Rule, ...] = (
     Rule(INSECURE_LINK, Severity.INFO, "Use the https:// address."),
     Rule(EMPTY_LINK, Severity.WARNING, "Give the link a destination or remove it."),
     Rule(MALFORMED_URL, Severity.ERROR, "Fix the URL's spelling (escape spaces as %20)."),
-    Rule(BROKEN_INTERNAL_LINK, Severity.ERROR, "Point the link at an existing post."),
+    Rule(BROKEN_INTERNAL_LINK, Severity.ERROR, "Point the link at an existing post or file."),
     Rule(MISSING_ANCHOR, Severity.WARNING, "Link to a heading or id the post has."),
     Rule(
         MISSING_SCHEME,
         Severity.WARNING,
         "Write the address with https:// in front: without it, it is a path on this site.",
     ),
+    Rule(
+        LOCAL_FILE_LINK,
+        Severity.ERROR,
+        "Link to the file as published on the site (a path, not file://).",
+    ),
+    Rule(SCRIPT_LINK, Severity.ERROR, "Link to an address; javascript: runs code instead."),
+    Rule(
+        DATA_LINK,
+        Severity.WARNING,
+        "Publish the content as a file and link to it: browsers refuse to open data: links.",
+    ),
+    Rule(EMPTY_POST, Severity.INFO, "Write the post, or remove the empty file."),
 )
 RULES_BY_ID: Mapping[str, Rule] = {rule.id: rule for rule in RULES}
 
@@ -93,6 +110,15 @@ CITATION_KINDS = frozenset(
     {LinkKind.INLINE, LinkKind.REFERENCE, LinkKind.AUTOLINK, LinkKind.BARE, LinkKind.HTML}
 )
 """Ways of writing a link in the body that count as citing a source."""
+IMAGE_KINDS = frozenset({LinkKind.IMAGE, LinkKind.HTML_EMBED})
+"""Links that show something in the page: never citations."""
+SCHEME_RULES: Mapping[str, tuple[str, str]] = {
+    "file": (LOCAL_FILE_LINK, "a file: URL opens a file on the writer's computer, not the web"),
+    "javascript": (SCRIPT_LINK, "a javascript: link runs code instead of leading anywhere"),
+    "vbscript": (SCRIPT_LINK, "a vbscript: link runs code instead of leading anywhere"),
+    "data": (DATA_LINK, "a data: link: browsers refuse to open one from a page"),
+}
+"""Link schemes that are findings in themselves (a ``data:`` image is fine)."""
 CITED_SOURCE_KINDS = frozenset({SourceKind.ARXIV, SourceKind.DOI, SourceKind.PDF, SourceKind.WEB})
 """Sources that must appear in Resources when cited (external documents)."""
 UNVERIFIED_VERDICTS = frozenset({Verdict.BLOCKED, Verdict.TIMEOUT, Verdict.ERROR})
@@ -181,6 +207,11 @@ def _post_findings(
             continue
         yield from _link_findings(judge_, post, link, index, resource_keys, results)
     yield from _resources_findings(judge_, post)
+    if post.empty:
+        rule = RULES_BY_ID[EMPTY_POST]
+        severity = judge_.severities.get(EMPTY_POST, rule.severity)
+        where = Location(post.path, 1, 1)
+        yield Finding(EMPTY_POST, severity, where, "the post has no text")
 
 
 def _link_findings(
@@ -193,6 +224,10 @@ def _link_findings(
 ) -> Iterator[Finding]:
     if not link.url.strip():
         yield judge_.finding(EMPTY_LINK, link, "empty link target")
+        return
+    scheme = _scheme_rule(link)
+    if scheme is not None:
+        yield judge_.finding(scheme[0], link, scheme[1])
         return
     reason = malformed_reason(link.url)
     if reason is not None:
@@ -219,6 +254,18 @@ def _link_findings(
         )
     if results is not None:
         yield from _network_findings(judge_, link, results)
+
+
+def _scheme_rule(link: Link) -> tuple[str, str] | None:
+    scheme, colon, _ = link.url.strip().partition(":")
+    found = SCHEME_RULES.get(scheme.lower()) if colon else None
+    if found is None:
+        return None
+    if found[0] == DATA_LINK and (
+        link.kind in IMAGE_KINDS and link.url.strip()[5:].lower().startswith("image/")
+    ):
+        return None
+    return found
 
 
 def _is_citation(link: Link) -> bool:
@@ -356,7 +403,7 @@ def _resources_findings(judge_: _Judge, post: Post) -> Iterator[Finding]:
     }
     first_line: dict[str, int] = {}
     for link in post.links:
-        if not link.in_resources or link.kind is LinkKind.IMAGE or not link.source.key:
+        if not link.in_resources or link.kind in IMAGE_KINDS or not link.source.key:
             continue
         key = link.source.key
         if key not in first_line:

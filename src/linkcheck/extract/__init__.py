@@ -101,4 +101,5 @@ def extract_post(
         has_resources=any(h.is_resources for h in mark_resources(scan.headings, wanted)),
         headings=tuple(texts),
         ids=frozenset(ids),
+        empty=not raw.strip(),
     )

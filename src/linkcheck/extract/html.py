@@ -10,10 +10,19 @@ from linkcheck.extract.positions import BlockMap
 from linkcheck.extract.sections import DIRECTIVE_RE
 from linkcheck.models import LinkKind
 
-HTML_URL_ATTRIBUTES: tuple[str, ...] = ("href", "src")
-"""Attributes that hold a followable URL, on any element: ``<a href>``, ``<img src>``,
-``<iframe src>``... and the components of MDX posts (``<Figure src="..." />``), which are
-written as HTML tags with the same attribute names."""
+HTML_URL_ATTRIBUTES: dict[str, LinkKind] = {
+    "href": LinkKind.HTML,
+    "src": LinkKind.HTML_EMBED,
+    "poster": LinkKind.HTML_EMBED,
+}
+"""Attributes that hold a URL, on any element: ``<a href>``, ``<img src>``, ``<iframe src>``,
+``<video poster>``... and the components of MDX posts (``<Figure src="..." />``), which are
+written as HTML tags with the same attribute names. ``href`` leads somewhere (a possible
+citation); the others embed something in the page (never a citation)."""
+SRCSET_ATTRIBUTES: frozenset[str] = frozenset({"srcset"})
+"""Attributes holding a list of image candidates: ``url [descriptor], url [descriptor]``."""
+SRCSET_CANDIDATE_RE = re.compile(r"[^\s,][^\s]*")
+"""A candidate's URL in a srcset (descriptors follow it after a blank)."""
 HTML_ANCHOR_ATTRIBUTES: dict[str, tuple[str, ...]] = {"*": ("id",), "a": ("name",)}
 """Attributes that make a fragment target (``*`` for every element)."""
 HTML_TEXT_ATTRIBUTES: tuple[str, ...] = ("alt", "title")
@@ -58,7 +67,12 @@ def scan_html(
             if name in anchor_attributes and value.strip():
                 scan.anchors.add(html.unescape(value.strip()))
         for name, value, offset in attributes:
-            if name not in HTML_URL_ATTRIBUTES or "\n" in value:
+            if name in SRCSET_ATTRIBUTES:
+                text = _html_text(attributes, "", 0)
+                scan.links.extend(_srcset(value, offset, mapping, src, raw, text))
+                continue
+            kind = HTML_URL_ATTRIBUTES.get(name)
+            if kind is None or "\n" in value:
                 continue
             written = value.strip()
             lead = len(value) - len(value.lstrip()) if written else 0
@@ -72,7 +86,26 @@ def scan_html(
             else:
                 text = "" if inline else _html_text(attributes, content, match.end())
             url = html.unescape(raw[start:end])
-            scan.links.append(Found(url, LinkKind.HTML, text, start, start, end))
+            scan.links.append(Found(url, kind, text, start, start, end))
+
+
+def _srcset(
+    value: str, offset: int, mapping: BlockMap, src: str, raw: str, text: str
+) -> list[Found]:
+    """Each candidate URL of a ``srcset`` value (``a.png 1x, b.png 2x``), where it is written."""
+    found: list[Found] = []
+    for part in value.split(","):
+        candidate = SRCSET_CANDIDATE_RE.search(part) if "\n" not in part else None
+        if candidate is None:
+            offset += len(part) + 1
+            continue
+        begin = offset + candidate.start()
+        start, end = mapping.span(begin, begin + len(candidate.group()))
+        if src[start:end] == candidate.group():
+            url = html.unescape(raw[start:end])
+            found.append(Found(url, LinkKind.HTML_EMBED, text, start, start, end))
+        offset += len(part) + 1
+    return found
 
 
 def _attributes(text: str, base: int) -> list[tuple[str, str, int]]:

@@ -74,6 +74,13 @@ def markdown_source(body: str) -> str:
     return body
 
 
+def _any_link(url: str) -> bool:
+    """Link validator that refuses nothing: a renderer drops ``javascript:``, ``file:`` and
+    non-image ``data:`` destinations for safety, but they are exactly what a checker must
+    report, so they are links here (and judged by their own rules)."""
+    return True
+
+
 def _keep(url: str) -> str:
     """Link normaliser that changes nothing: URLs are recorded as written, never re-encoded."""
     return url
@@ -148,6 +155,7 @@ def rules(*, www: bool, quick: bool = False) -> MarkdownIt:
     the same tokens (``quick`` tokenizes plain text and plain links without the rules)."""
     md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
     md.normalizeLink = _keep  # type: ignore[method-assign]
+    md.validateLink = _any_link  # type: ignore[method-assign]
     md.core.ruler.at("inline", _inline_quick if quick else _inline_needed)
     if md.linkify is None:  # pragma: no cover - linkify-it-py is a dependency
         raise RuntimeError("linkify-it-py is not installed")
