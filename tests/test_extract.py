@@ -495,11 +495,30 @@ def test_ignore_next_and_disable_enable_regions() -> None:
         ("http://i.example/1", True),
         ("http://i.example/2", False),
         ("http://i.example/3", True),
-        ("http://i.example/4", False),
+        ("http://i.example/4", True),
         ("http://d.example/1", True),
         ("http://d.example/r", True),
         ("http://e.example", False),
     ]
+
+
+def test_a_trailing_ignore_comment_covers_its_own_line_only() -> None:
+    text = (
+        "See [a](https://a.example/404) <!-- linkcheck-ignore -->\n"
+        "\n"
+        "Some text.\n"
+        "\n"
+        "[b](https://b.example/404)\n"
+    )
+    assert [(k.url, k.ignored) for k in post_of(text).links] == [
+        ("https://a.example/404", True),
+        ("https://b.example/404", False),
+    ]
+
+
+def test_an_ignore_comment_alone_covers_the_next_link_only() -> None:
+    text = "<!-- linkcheck-ignore -->\n\n[c](https://c.example) [d](https://d.example)\n"
+    assert [k.ignored for k in post_of(text).links] == [True, False]
 
 
 def test_ignore_comment_inside_code_does_nothing() -> None:

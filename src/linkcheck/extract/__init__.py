@@ -63,8 +63,8 @@ def extract_post(
     wanted = {heading_key(h) for h in resources_headings}
     sections = resources_sections(scan.headings, wanted, body_offset)
     directives = [(offset + body_offset, word) for offset, word in scan.directives]
-    ignored = ignored_flags(found, directives)
     lines = LineIndex(doc.text)
+    ignored = ignored_flags(found, directives, lines)
     links: list[Link] = []
     for item, is_ignored in [(f, False) for f in frontmatter] + list(
         zip(found, ignored, strict=True)

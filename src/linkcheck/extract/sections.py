@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 
 from linkcheck.extract.found import Found, Heading
+from linkcheck.extract.positions import LineIndex
 
 IGNORE_NEXT = "ignore"
 DISABLE = "disable"
@@ -100,23 +101,41 @@ def github_slugs(texts: list[str]) -> Iterator[str]:
     return numbered_slugs(texts, heading_slug)
 
 
-def ignored_flags(links: list[Found], directives: list[tuple[int, str]]) -> list[bool]:
-    """Whether each link (sorted by use) is covered by an ignore comment before it."""
+def ignored_flags(
+    links: list[Found], directives: list[tuple[int, str]], lines: LineIndex
+) -> list[bool]:
+    """Whether each link (sorted by use) is covered by an ignore comment.
+
+    ``linkcheck-ignore`` covers the links on its own line; a comment alone on its line covers
+    the next link instead. ``linkcheck-disable`` … ``linkcheck-enable`` covers a region.
+    Offsets are into the text ``lines`` indexes.
+    """
+    if not directives:
+        return [False] * len(links)
+    same_line: set[int] = set()
+    """Lines whose links are ignored (a comment sharing its line with text)."""
+    alone: list[int] = []
+    """Offsets of ignore comments alone on their lines (each covers the next link)."""
+    regions: list[tuple[int, str]] = []
+    for offset, word in sorted(directives):
+        if word != IGNORE_NEXT:
+            regions.append((offset, word))
+        elif DIRECTIVE_RE.fullmatch(lines.line_text(lines.position(offset)[0] - 1).strip()):
+            alone.append(offset)
+        else:
+            same_line.add(lines.position(offset)[0])
     flags: list[bool] = []
-    events = sorted(directives)
-    index = 0
-    skip_next = False
+    region = 0
+    waiting = 0
     disabled = False
+    pending = False
     for link in links:
-        while index < len(events) and events[index][0] <= link.use:
-            word = events[index][1]
-            if word == IGNORE_NEXT:
-                skip_next = True
-            elif word == DISABLE:
-                disabled = True
-            elif word == ENABLE:
-                disabled = False
-            index += 1
-        flags.append(disabled or skip_next)
-        skip_next = False
+        while region < len(regions) and regions[region][0] <= link.use:
+            disabled = regions[region][1] == DISABLE
+            region += 1
+        while waiting < len(alone) and alone[waiting] <= link.use:
+            pending = True
+            waiting += 1
+        flags.append(disabled or pending or lines.position(link.use)[0] in same_line)
+        pending = False
     return flags
