@@ -138,6 +138,7 @@ def test_bare_urls_gfm_style() -> None:
         (B, "https://b.example/y", 1, 35),
         (B, "https://en.wikipedia.org/wiki/Foo_(bar)", 2, 1),
         (B, "www.example.com/z", 2, 45),
+        (B, "ftp://files.example/a", 3, 14),
         (B, "https://em.example/a", 3, 43),
         (B, "http://x.example/?q=1&r=2", 4, 1),
     ]

@@ -131,7 +131,7 @@ def check(post: Post) -> None:
             continue
         assert link.start >= post.document.body_offset
         if (
-            link.kind is LinkKind.AUTOLINK
+            link.kind in (LinkKind.AUTOLINK, LinkKind.BARE)
             and link.url.startswith("mailto:")
             and not (span.startswith("mailto:"))
         ):

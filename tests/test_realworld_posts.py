@@ -188,6 +188,8 @@ EXPECTED: dict[str, list[Row]] = {
         ),
         (13, 28, BARE, "https://entity.example.com/path", "https://entity.example.com/path"),
         (14, 66, INL, "https://target.example.com/", "see https://outer.example.com/"),
+        (15, 56, BARE, "ftp://files.example.com/a", "ftp://files.example.com/a"),
+        (15, 83, BARE, "mailto:user@example.com", "user@example.com"),
         (
             17,
             17,

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 
-from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_block import StateBlock
@@ -37,8 +37,20 @@ WWW_BOUNDARY = " \t\n*_~("
 """Characters after which a ``www.`` link may start (GFM extended autolinks)."""
 SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,31}:")
 PENDING_SCHEME_RE = re.compile(r"(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]*)$", re.IGNORECASE)
-LINKISH_RE = re.compile(r"[\[<]|://|[Ww]{3}\.")
+LINKISH_RE = re.compile(r"[\[<@]|://|[Ww]{3}\.")
 """A block without any of these has no link: its inline text is not parsed."""
+URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "ftp"})
+"""Schemes of GFM's extended URL autolinks (``scheme://domain...``)."""
+EMAIL_PROTOCOLS: frozenset[str] = frozenset({"mailto:", "xmpp:"})
+"""Protocols GFM takes in front of an extended email autolink (``mailto:a@b.example``)."""
+EMAIL_LOCAL_RE = re.compile(r"((?:mailto|xmpp):)?([A-Za-z0-9.+_-]*)\Z", re.IGNORECASE)
+"""The part of an email autolink before its ``@`` that is in the text already read."""
+EMAIL_AHEAD_RE = re.compile(r"[A-Za-z0-9.+_-]*@")
+"""From a ``_`` inside an email's local part to its ``@``: the email is read at the ``_``,
+before the emphasis rule takes the ``_`` away from the text."""
+AUTOLINK_PATH_RE = re.compile(r"[^\s<\\]*")
+"""An extended autolink runs to a blank or a ``<`` (then its end is trimmed); here a ``\\``
+ends it too: a Markdown escape is never part of a URL."""
 NON_SPACE_RUN_RE = re.compile(r"\S*")
 BARE_TRAILING = "?!.,:*_~'\""
 """Characters never at the end of a bare link (GFM: punctuation, or closing emphasis)."""
@@ -46,8 +58,9 @@ BARE_ENTITY_TAIL_RE = re.compile(r"&[A-Za-z0-9]+;\Z")
 """A bare link ending like an entity reference (``&hl;``) ends before it (GFM)."""
 SCHEME_SEPARATOR = "://"
 OWN_BLOCK_STARTS = {"linkcheck_footnote": "["}
-OWN_INLINE_STARTS = {"linkify": ":", "linkcheck_www": "wW"}
-"""First characters of the rules added here (bare links are found at their ``://``)."""
+OWN_INLINE_STARTS = {"linkify": ":", "linkcheck_www": "wW", "linkcheck_email": "@_"}
+"""First characters of the rules added here (bare links are found at their ``://``, emails
+at their ``@``)."""
 
 FOOTNOTE_LABEL_RE = re.compile(r"\[\^[^\s\]]+\]:")
 """The start of a GFM footnote definition (``[^1]: ...``)."""
@@ -125,6 +138,8 @@ def _plain_inline(state: StateCore, token: Token) -> bool:
     src = token.content
     if WWW_PREFIX in src.lower() and WWW_PREFIX in PLAIN_LINK.sub(" ", src).lower():
         return False  # a www. link may be in the text (in a link it is part of the link)
+    if "@" in src:
+        return False  # an email may be in the text
     children: list[Token] = []
     spans = plain_inline(src, state.md, children)
     if spans is None:
@@ -140,17 +155,18 @@ def _plain_inline(state: StateCore, token: Token) -> bool:
 
 
 def parser_for(text: str) -> MarkdownIt:
-    """The parser for ``text``: ``www.`` links cost a slower text rule, used only when needed."""
-    return parser(www=WWW_PREFIX in text or WWW_PREFIX in text.lower())
+    """The parser for ``text``: ``www.`` links and emails cost a slower text rule, used only
+    when needed."""
+    return parser(www=WWW_PREFIX in text or WWW_PREFIX in text.lower(), email="@" in text)
 
 
 @functools.cache
-def parser(*, www: bool) -> MarkdownIt:
-    md = rules(www=www, quick=True)
+def parser(*, www: bool, email: bool = False) -> MarkdownIt:
+    md = rules(www=www, email=email, quick=True)
     return speed_up(md, block_starts=OWN_BLOCK_STARTS, inline_starts=OWN_INLINE_STARTS)
 
 
-def rules(*, www: bool, quick: bool = False) -> MarkdownIt:
+def rules(*, www: bool, email: bool = False, quick: bool = False) -> MarkdownIt:
     """The parser with every rule of ours in place; ``parser`` makes it quicker to run, with
     the same tokens (``quick`` tokenizes plain text and plain links without the rules)."""
     md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
@@ -166,13 +182,16 @@ def rules(*, www: bool, quick: bool = False) -> MarkdownIt:
     md.inline.ruler.at("link", _noting_link(_rule(md, "link"), image=False))
     md.inline.ruler.at("image", _noting_link(_rule(md, "image"), image=True))
     md.inline.ruler.at("autolink", _noting_autolink(_rule(md, "autolink")))
-    md.inline.ruler.at("linkify", _bare_rule(md.linkify))
+    md.inline.ruler.at("linkify", _bare_rule)
     md.inline.ruler.at("html_inline", _noting_html(_rule(md, "html_inline")))
     if www:
-        md.inline.ruler.before("linkify", "linkcheck_www", _www_rule(md.linkify))
+        md.inline.ruler.before("linkify", "linkcheck_www", _www_rule)
         md.inline.terminator_re = re.compile(
             md.inline.terminator_re.pattern + r"|(?<![^\s*_~(])(?=[Ww]{3}\.)"
         )
+    if email:
+        md.inline.ruler.after("linkify", "linkcheck_email", _email_rule)
+        md.inline.terminator_re = re.compile(md.inline.terminator_re.pattern + r"|@")
     md.block.ruler.before(
         "reference", "linkcheck_footnote", _footnote_definition, {"alt": ["paragraph", "reference"]}
     )
@@ -261,36 +280,132 @@ def _noting_autolink(rule: InlineRule) -> InlineRule:
     return wrapped
 
 
-def _bare_rule(linkify: LinkifyIt) -> InlineRule:
-    """GFM's bare http(s) links, found when the inline parser reaches the ``://`` of one.
+def _bare_rule(state: StateInline, silent: bool) -> bool:
+    """GFM's extended URL autolinks (``http://``, ``https://``, ``ftp://``), found when the
+    inline parser reaches the ``://`` of one.
 
     The scheme has already gone into the pending text, so it is taken back from there. The
-    end is linkify's, trimmed the way GFM trims an extended autolink (``_bare_end``).
+    link runs over a domain and then to the next blank or ``<``, and its end is trimmed the
+    way GFM trims an extended autolink (``_bare_end``): ``https://example.com/a)b`` is one link.
     """
+    pos = state.pos
+    src = state.src
+    if state.linkLevel > 0 or not src.startswith(SCHEME_SEPARATOR, pos):
+        return False
+    scheme = PENDING_SCHEME_RE.search(state.pending)
+    if scheme is None or scheme.group(1).lower() not in URL_SCHEMES:
+        return False
+    begin = pos - len(scheme.group(1))
+    end = _autolink_end(src, begin, pos + len(SCHEME_SEPARATOR), state.posMax, short=True)
+    if end is None:
+        return False
+    url = src[begin:end]
+    if not silent:
+        state.pending = state.pending[: -len(scheme.group(1))]
+        note = Note(LinkKind.BARE, begin, begin, end, written=url)
+        _push_bare(state, url, url, note)
+    state.pos = end
+    return True
 
-    def rule(state: StateInline, silent: bool) -> bool:
-        pos = state.pos
-        src = state.src
-        if state.linkLevel > 0 or not src.startswith(SCHEME_SEPARATOR, pos):
-            return False
-        scheme = PENDING_SCHEME_RE.search(state.pending)
-        if scheme is None or scheme.group(1).lower() not in BARE_SCHEMES:
-            return False
-        begin = pos - len(scheme.group(1))
-        found = linkify.match_at_start(src[begin : state.posMax])
-        if not found:
-            return False
-        url = _bare_end(_with_semicolon(str(found.raw), src, begin))
-        if len(url) <= len(scheme.group(1)) + len(SCHEME_SEPARATOR):
-            return False
-        if not silent:
-            state.pending = state.pending[: -len(scheme.group(1))]
-            note = Note(LinkKind.BARE, begin, begin, begin + len(url), written=url)
-            _push_bare(state, url, url, note)
-        state.pos = begin + len(url)
-        return True
 
-    return rule
+def _is_host_char(ch: str) -> bool:
+    """A character of a domain name as GFM reads one: ASCII letters and digits, ``-``, ``_``,
+    and any other character that is neither a blank nor punctuation."""
+    if ch.isascii():
+        return ch.isalnum() or ch in "-_"
+    return not ch.isspace() and not unicodedata.category(ch).startswith("P")
+
+
+def _domain_end(src: str, start: int, limit: int, *, short: bool) -> int | None:
+    """The end of a valid domain at ``start`` (GFM): host characters and periods; no ``_``
+    in its last two labels; at least one period unless ``short``."""
+    end = start
+    while end < limit and (src[end] == "." or _is_host_char(src[end])):
+        end += 1
+    domain = src[start:end]
+    if not domain.strip("."):
+        return None
+    if "_" in "".join(domain.split(".")[-2:]) or (not short and "." not in domain):
+        return None
+    return end
+
+
+def _autolink_end(src: str, begin: int, domain: int, limit: int, *, short: bool) -> int | None:
+    """Where an extended autolink starting at ``begin`` (its domain at ``domain``) ends."""
+    end = _domain_end(src, domain, limit, short=short)
+    if end is None:
+        return None
+    run = AUTOLINK_PATH_RE.match(src, end, limit)
+    stop = run.end() if run else end
+    url = _bare_end(src[begin:stop])
+    return begin + len(url) if len(url) > domain - begin else None
+
+
+def _ascii_alnum(text: str) -> bool:
+    return text.isascii() and text.isalnum()
+
+
+def _email_rule(state: StateInline, silent: bool) -> bool:
+    """GFM's extended email autolinks (``foo@bar.example``, also written ``mailto:…`` or
+    ``xmpp:…``), found when the inline parser reaches the ``@``.
+
+    The part before the ``@`` has gone into the pending text and is taken back from there.
+    The domain has letters, digits, ``-``, ``_`` and at least one period followed by a letter
+    or digit; it must end in a letter (a final period is not part of the link).
+    """
+    pos = state.pos
+    src = state.src
+    if state.linkLevel > 0:
+        return False
+    if src[pos] == "@":
+        at = pos
+    elif src[pos] == "_":
+        ahead = EMAIL_AHEAD_RE.match(src, pos, state.posMax)
+        if ahead is None:
+            return False
+        at = ahead.end() - 1
+    else:
+        return False
+    local = EMAIL_LOCAL_RE.search(state.pending)
+    if local is None or (not local.group(2) and at == pos):
+        return False
+    protocol = (local.group(1) or "").lower()
+    written_before = len(local.group(0))
+    begin = pos - written_before
+    end = at + 1
+    periods = 0
+    while end < state.posMax:
+        ch = src[end]
+        if ch.isascii() and ch.isalnum():
+            end += 1
+        elif (
+            ch == "."
+            and end + 1 < state.posMax
+            and src[end + 1].isascii()
+            and src[end + 1].isalnum()
+        ):
+            periods += 1
+            end += 1
+        elif ch in "-_" or (ch == "/" and protocol == "xmpp:"):
+            end += 1
+        else:
+            break
+    last = src[end - 1]
+    if periods == 0 or end - at < 2 or not (last.isascii() and last.isalpha()):
+        return False
+    written = _bare_end(src[begin:end])
+    if len(written) <= at - begin + 1:
+        return False
+    if not silent:
+        if written_before:
+            state.pending = state.pending[:-written_before]
+        note = Note(
+            LinkKind.BARE, begin, begin, begin + len(written), written=written, mailto=not protocol
+        )
+        href = written if protocol else f"mailto:{written}"
+        _push_bare(state, written, href, note)
+    state.pos = begin + len(written)
+    return True
 
 
 def _bare_end(url: str) -> str:
@@ -347,39 +462,27 @@ def _noting_html(rule: InlineRule) -> InlineRule:
     return wrapped
 
 
-def _www_rule(linkify: LinkifyIt) -> InlineRule:
-    """GFM's ``www.`` autolinks, which linkify's scheme-only mode does not find.
-
-    The text is matched as if ``http://`` were written before it: linkify's fuzzy mode would
-    only accept a short list of top-level domains (no ``.dev``, ``.app``, ``.example``...),
-    while GFM takes any domain whose last two labels have no ``_``.
-    """
-
-    def rule(state: StateInline, silent: bool) -> bool:
-        pos = state.pos
-        src = state.src
-        if (
-            state.linkLevel > 0
-            or not src.startswith(("w", "W"), pos)
-            or src[pos : pos + len(WWW_PREFIX)].lower() != WWW_PREFIX
-            or (pos > 0 and src[pos - 1] not in WWW_BOUNDARY)
-        ):
-            return False
-        run = NON_SPACE_RUN_RE.match(src, pos, state.posMax)
-        found = linkify.match_at_start(WWW_SCHEME + run.group()) if run else None
-        if not found:
-            return False
-        url = _bare_end(_with_semicolon(str(found.raw)[len(WWW_SCHEME) :], src, pos))
-        host = url.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-        if len(url) <= len(WWW_PREFIX) or "_" in "".join(host.split(".")[-2:]):
-            return False
-        if not silent:
-            note = Note(LinkKind.BARE, pos, pos, pos + len(url), written=url)
-            _push_bare(state, url, WWW_SCHEME + url, note)
-        state.pos += len(url)
-        return True
-
-    return rule
+def _www_rule(state: StateInline, silent: bool) -> bool:
+    """GFM's ``www.`` autolinks: ``www.`` after a blank, ``*``, ``_``, ``~`` or ``(`` (or at
+    the start), a domain with a period, then up to the next blank or ``<``, the end trimmed."""
+    pos = state.pos
+    src = state.src
+    if (
+        state.linkLevel > 0
+        or not src.startswith(("w", "W"), pos)
+        or src[pos : pos + len(WWW_PREFIX)].lower() != WWW_PREFIX
+        or (pos > 0 and src[pos - 1] not in WWW_BOUNDARY)
+    ):
+        return False
+    end = _autolink_end(src, pos, pos, state.posMax, short=False)
+    if end is None or end - pos <= len(WWW_PREFIX):
+        return False
+    url = src[pos:end]
+    if not silent:
+        note = Note(LinkKind.BARE, pos, pos, end, written=url)
+        _push_bare(state, url, WWW_SCHEME + url, note)
+    state.pos = end
+    return True
 
 
 def _footnote_definition(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:

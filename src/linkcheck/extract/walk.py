@@ -135,7 +135,8 @@ def _resolve(
         url = f"mailto:{written}" if note.mailto else written
         return Found(url, note.kind, text or written, start, start, end)
     if note.kind is LinkKind.BARE:
-        return Found(written, note.kind, text or written, start, start, end)
+        url = f"mailto:{written}" if note.mailto else written
+        return Found(url, note.kind, text or written, start, start, end)
     return Found(unescapeAll(written), note.kind, text, start, start, end)
 
 
