@@ -720,3 +720,66 @@ def test_a_tag_over_several_lines() -> None:
     text = 'Intro\n\n<a\n  class="x"\n  href="https://a.example/p">A</a>\n'
     [link] = post_of(text).links
     assert (link.url, link.location.line, link.location.column) == ("https://a.example/p", 5, 9)
+
+
+MDX_POST = """import Card from "../components/Card.astro";
+export const meta = {
+  source: "https://source.example/paper",
+  title: "x",
+}
+
+# Title {meta.title}
+
+<Card title={meta.title} data={{a: 1, b: "https://data.example/x"}} href="https://card.example/">
+  Children are Markdown: https://child.example/ and [more](https://more.example/).
+</Card>
+
+Some `{code}` text.
+
+```js
+const a = {b: "https://in-code.example"}
+```
+
+{/* https://hidden.example/ */}
+
+Text with an expression
+{items.map((x) => <li key={x}>{x}</li>)} and [after](https://after.example/).
+"""
+
+
+def test_mdx_code_is_not_markdown() -> None:
+    doc = Document(Path("p.mdx"), "p.mdx", MDX_POST, {}, 0)
+    post = extract_post(doc)
+    found = [(k.kind.value, k.url, k.location.line) for k in post.links]
+    assert found == [
+        ("expression", "https://source.example/paper", 3),
+        ("expression", "https://data.example/x", 9),
+        ("html", "https://card.example/", 9),
+        ("bare", "https://child.example/", 10),
+        ("inline", "https://more.example/", 10),
+        ("inline", "https://after.example/", 22),
+    ]
+    for link in post.links:
+        assert MDX_POST[link.start : link.end] == link.url
+
+
+def test_mdx_rules_apply_only_to_mdx() -> None:
+    post = post_of("export const a = {u: 'https://x.example'}\n")
+    # in Markdown, GFM's bare link runs to the blank: `'` is trimmed from its end, `}` is not
+    assert [(k.kind.value, k.url) for k in post.links] == [("bare", "https://x.example'}")]
+
+
+def test_mdx_component_over_several_lines_with_indented_children() -> None:
+    text = (
+        "<Grid cols={2}>\n"
+        "  <Card\n"
+        '    title="Example"\n'
+        '    href="https://card.example/"\n'
+        "  >\n"
+        "    Indented children are Markdown: https://child.example/\n"
+        "  </Card>\n"
+        "</Grid>\n"
+    )
+    doc = Document(Path("p.mdx"), "p.mdx", text, {}, 0)
+    found = [(k.kind.value, k.url, k.location.line) for k in extract_post(doc).links]
+    assert found == [("html", "https://card.example/", 4), ("bare", "https://child.example/", 6)]

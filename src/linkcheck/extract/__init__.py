@@ -30,7 +30,7 @@ from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
 from linkcheck.extract.found import shift
 from linkcheck.extract.frontmatter import frontmatter_links
 from linkcheck.extract.markdown import markdown_source
-from linkcheck.extract.mdx import MDX_SUFFIX, outside_mdx_comments
+from linkcheck.extract.mdx import MDX_SUFFIX, mdx_body, outside_mdx_comments
 from linkcheck.extract.positions import LineIndex
 from linkcheck.extract.sections import (
     github_slugs,
@@ -54,9 +54,12 @@ def extract_post(
     """Every link of ``doc`` in file order, its anchors and whether it has a Resources section."""
     body_offset = max(0, min(doc.body_offset, len(doc.text)))
     raw = doc.text[body_offset:]
-    scan = scan_markdown(markdown_source(raw), raw)
     if doc.path.suffix.lower() == MDX_SUFFIX:
-        scan.links = outside_mdx_comments(scan.links, raw)
+        body, code_links = mdx_body(raw)
+        scan = scan_markdown(markdown_source(body), raw, mdx=True)
+        scan.links = outside_mdx_comments(scan.links, raw) + code_links
+    else:
+        scan = scan_markdown(markdown_source(raw), raw)
     found = [shift(item, body_offset) for item in scan.links]
     found.sort(key=lambda item: item.use)
     frontmatter = frontmatter_links(doc)

@@ -154,15 +154,19 @@ def _plain_inline(state: StateCore, token: Token) -> bool:
     return True
 
 
-def parser_for(text: str) -> MarkdownIt:
+def parser_for(text: str, *, mdx: bool = False) -> MarkdownIt:
     """The parser for ``text``: ``www.`` links and emails cost a slower text rule, used only
-    when needed."""
-    return parser(www=WWW_PREFIX in text or WWW_PREFIX in text.lower(), email="@" in text)
+    when needed. MDX has no HTML blocks (a component's children are Markdown) and no
+    indented code."""
+    www = WWW_PREFIX in text or WWW_PREFIX in text.lower()
+    return parser(www=www, email="@" in text, mdx=mdx)
 
 
 @functools.cache
-def parser(*, www: bool, email: bool = False) -> MarkdownIt:
+def parser(*, www: bool, email: bool = False, mdx: bool = False) -> MarkdownIt:
     md = rules(www=www, email=email, quick=True)
+    if mdx:  # MDX has neither HTML blocks nor indented code
+        md.block.ruler.disable(["html_block", "code"])
     return speed_up(md, block_starts=OWN_BLOCK_STARTS, inline_starts=OWN_INLINE_STARTS)
 
 

@@ -17,13 +17,13 @@ from linkcheck.models import LinkKind
 TABLE_CELL_OPENERS: frozenset[str] = frozenset({"th_open", "td_open"})
 
 
-def scan_markdown(src: str, raw: str) -> Scan:
+def scan_markdown(src: str, raw: str, *, mdx: bool = False) -> Scan:
     """Links, headings, anchors and directives of a body (``src`` parsed, ``raw`` as stored)."""
     scan = Scan()
     if not src.strip():
         return scan
     env: dict[str, Any] = {}
-    tokens = parser_for(src).parse(src, env)
+    tokens = parser_for(src, mdx=mdx).parse(src, env)
     lines = LineIndex(src)
     definitions: dict[str, tuple[int, int]] = env.get(REFERENCES_KEY, {})
     table_cursor: dict[int, int] = {}
