@@ -403,3 +403,13 @@ def test_an_empty_post_is_an_info_finding(tmp_path: Path) -> None:
         ("empty-post", "info", "content/b.md"),
     ]
     assert report.problems == ()
+
+
+def test_an_unreadable_post_that_is_not_checked_is_still_a_page(tmp_path: Path) -> None:
+    write(tmp_path, {"content/blog/a.md": "[b](/blog/b#any) [c](/blog/c)\n"})
+    (tmp_path / "content/blog/b.md").write_bytes(b"binary\x00")
+    report = run(Settings(offline=True, paths=("content/blog/a.md",)), cwd=tmp_path)
+    assert [(f.rule, f.message) for f in report.findings] == [
+        ("broken-internal-link", "no post at /blog/c"),
+    ]
+    assert report.problems == ()

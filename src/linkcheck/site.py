@@ -14,20 +14,23 @@ says what a link on the site leads to.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import os
 import posixpath
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from linkcheck.config import DEFAULT_PATHS, Settings
+from linkcheck.discover import display_path, find_posts
 from linkcheck.extract.sections import kramdown_slug, numbered_slugs
-from linkcheck.models import Document, InputError, Post
+from linkcheck.models import Document, Post
 
 __all__ = [
     "AnchorStyle",
@@ -438,6 +441,7 @@ def _anchor_style(settings: Settings, generator: Generator, data: Mapping[str, A
 # ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def url_key(path: str) -> str:
     """A URL path as pages are looked up: decoded, case folded, without ``index.html``,
     ``.html`` or a trailing slash (``/Posts/A/`` and ``/posts/a.html`` name one page)."""
@@ -459,6 +463,8 @@ def url_key(path: str) -> str:
 def _decoded(path: str) -> str:
     """``path`` with its %-escapes decoded, or as written when they are not UTF-8 (a
     placeholder such as ``%%BASE_URL%%`` is not an escape)."""
+    if "%" not in path:
+        return path
     try:
         return unquote(path, errors="strict")
     except UnicodeDecodeError:
@@ -679,16 +685,22 @@ class Site:
     layout: Layout
     cwd: Path
     by_url: dict[str, Page] = field(default_factory=dict)
-    by_file: dict[Path, Page] = field(default_factory=dict)
+    by_file: dict[str, Page] = field(default_factory=dict)
+    """By absolute, normalised file path (``_key``)."""
     sections: set[str] = field(default_factory=set)
     """URL keys of folders that hold posts: a missing page there is a broken link."""
     dated: bool = False
     """Posts are published under dated folders (``/2024/01/31/``)."""
+    pages: dict[int, Page | None] = field(default_factory=dict)
+    """Each checked post's page, by the post's identity (looked up once per post)."""
+
+    def _key(self, path: Path | str) -> str:
+        return os.path.normpath(os.path.join(self.cwd, path))
 
     def add(self, post: Post, urls: Sequence[str], anchors: frozenset[str] | None) -> None:
-        file = _resolved(post.document.path, self.cwd)
-        page = Page(post.path, file, tuple(urls), anchors)
-        self.by_file.setdefault(file, page)
+        key = self._key(post.document.path)
+        page = Page(post.path, Path(key), tuple(urls), anchors)
+        self.by_file.setdefault(key, page)
         for url in urls:
             key = url_key(url)
             self.by_url.setdefault(key, page)
@@ -699,7 +711,10 @@ class Site:
                 self.dated = True
 
     def page_of(self, post: Post) -> Page | None:
-        return self.by_file.get(_resolved(post.document.path, self.cwd))
+        found = self.pages.get(id(post), self)
+        if found is self:
+            found = self.pages[id(post)] = self.by_file.get(self._key(post.document.path))
+        return found if isinstance(found, Page) else None
 
     def own_path(self, url: str) -> str | None:
         """The path of an absolute URL on the site's own address (see ``Layout.own_path``)."""
@@ -722,10 +737,9 @@ class Site:
         own = self.own_path(url)
         if own is not None:
             url = own
-        parts = urlsplit(url)
-        if parts.scheme or parts.netloc:
-            return UNKNOWN
-        path = _decoded(parts.path)
+        if ":" in url.split("/", 1)[0] or url.startswith("//"):
+            return UNKNOWN  # a scheme or a host: not a path on this site
+        path = _decoded(url.partition("#")[0].partition("?")[0])
         if not path:
             page = self.page_of(post)
             return Target(TargetKind.PAGE, page or _page_of_post(post, self.cwd))
@@ -738,9 +752,14 @@ class Site:
 
     # A link to a post's source file (``other.md``), as GitHub and Docusaurus resolve it.
     def _source_file(self, post: Post, path: str) -> Target:
+        if not path.startswith("/"):  # the usual case, beside the post: no disk needed
+            folder = os.path.dirname(self._key(post.document.path))
+            page = self.by_file.get(os.path.normpath(os.path.join(folder, path)))
+            if page is not None:
+                return Target(TargetKind.PAGE, page)
         candidates = self._file_candidates(post, path, source=True)
         for candidate in candidates:
-            page = self.by_file.get(_resolved(candidate, self.cwd))
+            page = self.by_file.get(self._key(candidate))
             if page is not None:
                 return Target(TargetKind.PAGE, page)
         for candidate in candidates:
@@ -822,11 +841,9 @@ class Site:
 
 
 def _resolved(path: Path, cwd: Path) -> Path:
-    absolute = path if path.is_absolute() else cwd / path
-    try:
-        return absolute.resolve()
-    except OSError:
-        return absolute
+    """``path`` made absolute against ``cwd`` and normalised, without touching the disk
+    (``cwd`` is resolved once: a lookup per link must not cost a walk of the path)."""
+    return Path(os.path.normpath(path if path.is_absolute() else cwd / path))
 
 
 def _page_of_post(post: Post, cwd: Path) -> Page:
@@ -854,8 +871,6 @@ def post_anchors(post: Post, style: AnchorStyle) -> frozenset[str]:
 
 def site_files(layout: Layout, extensions: Sequence[str]) -> list[Path]:
     """Every post file under the content roots."""
-    from linkcheck.discover import find_posts
-
     roots = [d for d in layout.roots if d.is_dir()]
     if not roots:
         return []
@@ -883,37 +898,37 @@ def build_site(
     """The site: ``posts`` (those being checked) and every other post under the content
     roots, read here (their problems are not this run's: an unreadable one is indexed by
     its path, and any fragment of it is accepted)."""
-    site = Site(layout, cwd)
+    site = Site(layout, layout.root)
     seen: set[Path] = set()
     style = layout.anchor_style
     for post in posts:
-        file = _resolved(post.document.path, cwd)
+        file = _resolved(post.document.path, layout.root)
         seen.add(file)
         site.add(post, post_urls(layout, file, post.document.metadata), post_anchors(post, style))
-    for path in site_files(layout, settings.extensions):
-        file = _resolved(path, cwd)
-        if file in seen:
-            continue
-        seen.add(file)
-        other = _read_other(path, settings, cwd)
-        if other is None:  # unreadable: its URL from its path, any fragment accepted
-            stub = Post(Document(path, str(path), "", {}, 0), (), frozenset(), False)
-            site.add(stub, post_urls(layout, file, {}), None)
-            continue
+    others = [
+        path
+        for path in site_files(layout, settings.extensions)
+        if _resolved(path, layout.root) not in seen
+    ]
+    if not others:
+        return site
+    # The other posts are read like the checked ones (by worker processes when they are
+    # many); one that cannot be read is indexed by its path, any fragment of it accepted.
+    from linkcheck.collect import collect
+
+    wanted = replace(settings, paths=tuple(str(path) for path in others), allow_empty=True)
+    collected = collect(wanted, cwd=cwd, keep_text=False)
+    for other in collected.posts:
+        file = _resolved(other.document.path, layout.root)
         metadata = other.document.metadata
         site.add(other, post_urls(layout, file, metadata), post_anchors(other, style))
+    if collected.problems:
+        unread = {problem.path for problem in collected.problems}
+        for path in others:
+            if display_path(path, cwd) in unread:
+                stub = Post(Document(path, str(path), "", {}, 0), (), frozenset(), False)
+                site.add(stub, post_urls(layout, _resolved(path, layout.root), {}), None)
     return site
-
-
-def _read_other(file: Path, settings: Settings, cwd: Path) -> Post | None:
-    from linkcheck.discover import read_document
-    from linkcheck.extract import extract_post
-
-    try:
-        document = read_document(file, cwd=cwd)
-    except InputError:
-        return None
-    return extract_post(document, resources_headings=settings.resources_headings)
 
 
 def posts_site(posts: Sequence[Post], cwd: Path | None = None) -> Site:
