@@ -413,3 +413,36 @@ def test_an_unreadable_post_that_is_not_checked_is_still_a_page(tmp_path: Path) 
         ("broken-internal-link", "no post at /blog/c"),
     ]
     assert report.problems == ()
+
+
+def test_jekyll_collections_and_kramdown_block_ids(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "_config.yml": (
+                "url: https://docs.example\ncollections:\n"
+                "  posts:\n    permalink: /news/:year/:month/:day/:title/\n"
+                "  docs:\n    permalink: /:collection/:path/\n    output: true\n"
+            ),
+            "_docs/guide/history.md": "## 1.0.0 / 2013-05-06\n{: #v1-0-0}\n\nText.\n",
+            "_posts/2016-04-19-one-released.md": "---\ntitle: One\n---\nx\n",
+            "_posts/2016-05-18-two.md": (
+                "[1](/news/2016/04/19/one-released/) [h](/docs/guide/history/#v1-0-0) "
+                "[own](https://docs.example/news/2016/04/19/one-released/) "
+                "[bad](/news/2016/04/20/nope/)\n"
+            ),
+        },
+    )
+    assert findings(tmp_path) == [
+        ("broken-internal-link", "_posts/2016-05-18-two.md", 1, "no post at /news/2016/04/20/nope"),
+    ]
+
+
+def test_a_plain_folder_without_content_is_checked_whole(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"README.md": "[g](docs/guide.md#setup) [x](#nope)\n", "docs/guide.md": "## Setup\n"},
+    )
+    assert findings(tmp_path) == [
+        ("missing-anchor", "README.md", 1, "no heading or id '#nope' in this post"),
+    ]

@@ -226,6 +226,8 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         if path.is_dir()
     )
     checked = tuple(p for p in (root / d for d in preset.checked) if p.is_dir())
+    if generator is Generator.PLAIN and not settings.content_roots:
+        checked = tuple(mount.directory for mount in mounts)
     return Layout(
         generator=generator,
         root=root,
@@ -355,6 +357,8 @@ def _mounts(
     default = root / DEFAULT_PATHS[0]
     if default.is_dir():
         return (Mount(default.resolve(), "/"),)
+    if generator is Generator.PLAIN:  # a folder of Markdown, as GitHub shows a repository
+        return (Mount(root, "/"),)
     return ()
 
 
@@ -416,8 +420,14 @@ def _permalinks(generator: Generator, data: Mapping[str, Any]) -> dict[str, str]
         return found
     if generator is Generator.JEKYLL:
         style = data.get("permalink", "date")
-        pattern = JEKYLL_PERMALINKS.get(str(style), str(style))
-        return {"*": pattern}
+        found = {"*": JEKYLL_PERMALINKS.get(str(style), str(style))}
+        collections = data.get("collections")
+        if isinstance(collections, dict):  # each collection's own pattern, by its folder
+            for name, table in collections.items():
+                pattern = table.get("permalink") if isinstance(table, dict) else None
+                if isinstance(pattern, str):
+                    found["_" + str(name)] = JEKYLL_PERMALINKS.get(pattern, pattern)
+        return found
     return {}
 
 
@@ -532,15 +542,16 @@ def _permalink(layout: Layout, source: _Source, metadata: Mapping[str, Any]) -> 
     slug = _meta(metadata, "slug")
     if layout.generator is Generator.DOCUSAURUS:
         return _docusaurus_url(source, metadata, slug)
-    if layout.generator is Generator.JEKYLL and "_posts" in source.parts:
-        return _pattern_url(
-            layout.permalinks.get("*", JEKYLL_PERMALINKS["date"]),
-            source,
-            metadata,
-            slug,
-            jekyll=True,
-        )
     section = source.parts[0] if source.parts else ""
+    if layout.generator is Generator.JEKYLL and "_posts" in source.parts:
+        pattern = layout.permalinks.get("_posts") or layout.permalinks.get("*", "")
+        return _pattern_url(
+            pattern or JEKYLL_PERMALINKS["date"], source, metadata, slug, jekyll=True
+        )
+    if layout.generator is Generator.JEKYLL and section.startswith("_"):
+        pattern = layout.permalinks.get(section, "")
+        if pattern:
+            return _pattern_url(pattern, source, metadata, slug, jekyll=True, collection=section)
     pattern = layout.permalink or layout.permalinks.get(section, "")
     if pattern and not source.is_section:
         return _pattern_url(pattern, source, metadata, slug, jekyll=False)
@@ -572,9 +583,16 @@ def _date(metadata: Mapping[str, Any], source: _Source) -> dt.date | None:
 
 
 def _pattern_url(
-    pattern: str, source: _Source, metadata: Mapping[str, Any], slug: str | None, *, jekyll: bool
+    pattern: str,
+    source: _Source,
+    metadata: Mapping[str, Any],
+    slug: str | None,
+    *,
+    jekyll: bool,
+    collection: str | None = None,
 ) -> str:
-    """A permalink pattern filled in (Hugo's and Jekyll's tokens)."""
+    """A permalink pattern filled in (Hugo's and Jekyll's tokens; ``collection`` is the folder
+    of a Jekyll collection, ``_docs``, whose documents' ``:path`` is below it)."""
     dated = DATED_NAME_RE.match(source.stem)
     name = dated.group(4) if dated else source.stem
     title = _meta(metadata, "title")
@@ -612,6 +630,9 @@ def _pattern_url(
         "output_ext": ".html",
         "path": "/".join(source.parts),
     }
+    if collection is not None:
+        values["collection"] = collection.removeprefix("_")
+        values["path"] = "/".join([*source.parts[1:], source.stem])
     filled = re.sub(r":([a-z_]+)", lambda m: values.get(m.group(1), m.group(0)), pattern)
     return "/" + re.sub(r"/+", "/", filled).lstrip("/")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,9 @@ from linkcheck.extract.html import HTML_CLOSE_A_EXACT_RE, HTML_OPEN_A_RE, scan_h
 from linkcheck.extract.markdown import META_KEY, REFERENCES_KEY, parser_for
 from linkcheck.extract.positions import BlockMap, LineIndex, chars_in_line, offset_map
 from linkcheck.models import LinkKind
+
+BLOCK_ID_RE = re.compile(r"\{:[ \t]*#([^\s}]+)[^}]*\}")
+"""A kramdown block attribute line giving the block before it an id: ``{: #v1-0-0}``."""
 
 TABLE_CELL_OPENERS: frozenset[str] = frozenset({"th_open", "td_open"})
 
@@ -39,6 +43,10 @@ def scan_markdown(src: str, raw: str, *, mdx: bool = False) -> Scan:
             ):
                 mapping = _inline_map(token, opener, lines, table_cursor)
                 _scan_inline(token.children, mapping, src, raw, definitions, scan)
+            if opener.type == "paragraph_open" and token.content.startswith("{"):
+                attribute = BLOCK_ID_RE.fullmatch(token.content.strip())
+                if attribute is not None:  # kramdown's ``{: #id}`` line: the block's id
+                    scan.anchors.add(attribute.group(1))
             if opener.type == "heading_open":
                 level = int(opener.tag[1:]) if opener.tag[1:].isdigit() else 1
                 text = heading_text(token.children)
