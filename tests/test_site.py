@@ -446,3 +446,28 @@ def test_a_plain_folder_without_content_is_checked_whole(tmp_path: Path) -> None
     assert findings(tmp_path) == [
         ("missing-anchor", "README.md", 1, "no heading or id '#nope' in this post"),
     ]
+
+
+def test_links_to_the_sites_own_address_are_internal_and_not_fetched(tmp_path: Path) -> None:
+    from linkcheck.app import Planner
+    from linkcheck.collect import collect
+
+    write(
+        tmp_path,
+        {
+            "content/blog/a.md": (
+                "[b](https://www.blog.example/blog/b/#two) [gone](http://blog.example/blog/x) "
+                "[web](https://other.example/p)\n"
+            ),
+            "content/blog/b.md": "## Two\n",
+        },
+    )
+    settings = Settings(offline=True, base_url="https://blog.example/")
+    assert findings(tmp_path, base_url="https://blog.example/") == [
+        ("broken-internal-link", "content/blog/a.md", 1, "no post at /blog/x"),
+    ]
+    layout = detect_layout(settings, tmp_path)
+    planner = Planner(settings, layout)
+    fetched = planner.add(collect(settings, cwd=tmp_path).posts)
+    assert fetched == ["https://other.example/p"]
+    assert {r.reason for r in planner.skipped_results().values()} == {"the site's own address"}
