@@ -471,3 +471,19 @@ def test_links_to_the_sites_own_address_are_internal_and_not_fetched(tmp_path: P
     fetched = planner.add(collect(settings, cwd=tmp_path).posts)
     assert fetched == ["https://other.example/p"]
     assert {r.reason for r in planner.skipped_results().values()} == {"the site's own address"}
+
+
+def test_hugo_translations_are_published_under_their_language(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "hugo.yaml": "baseURL: https://x.example/\nlanguages: {en: {weight: 1}, fr: {}}\n",
+            "content/posts/a.md": "## Hi\n",
+            "content/posts/a.fr.md": "## Salut\n\n[en](/posts/a/#hi) [fr](/fr/posts/a/#salut)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    root = tmp_path.resolve()
+    assert post_urls(layout, root / "content/posts/a.fr.md", {}) == ("/fr/posts/a/",)
+    assert post_urls(layout, root / "content/posts/a.md", {}) == ("/posts/a/",)
+    assert findings(tmp_path) == []

@@ -180,6 +180,9 @@ class Layout:
     anchor_style: AnchorStyle = AnchorStyle.GITHUB
     checked: tuple[Path, ...] = ()
     """What a run without paths checks when ``content/`` does not exist."""
+    languages: tuple[str, ...] = ()
+    """Hugo's languages other than the default one, each published under ``/<lang>/``: a
+    post ``x.fr.md`` is the French page of ``x``."""
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -238,6 +241,7 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         permalinks=_permalinks(generator, data),
         anchor_style=_anchor_style(settings, generator, data),
         checked=checked,
+        languages=_languages(generator, data),
     )
 
 
@@ -431,6 +435,14 @@ def _permalinks(generator: Generator, data: Mapping[str, Any]) -> dict[str, str]
     return {}
 
 
+def _languages(generator: Generator, data: Mapping[str, Any]) -> tuple[str, ...]:
+    languages = data.get("languages") if generator is Generator.HUGO else None
+    if not isinstance(languages, dict):
+        return ()
+    default = str(data.get("defaultContentLanguage", data.get("defaultcontentlanguage", "en")))
+    return tuple(str(name).lower() for name in languages if str(name).lower() != default.lower())
+
+
 def _anchor_style(settings: Settings, generator: Generator, data: Mapping[str, Any]) -> AnchorStyle:
     if settings.anchor_style != "auto":
         return AnchorStyle(settings.anchor_style)
@@ -500,7 +512,7 @@ class _Source:
     """Hugo's ``_index.md``: a list page, not a post (a permalink pattern does not apply)."""
 
 
-def _source(file: Path, mounts: Sequence[Mount]) -> _Source | None:
+def _source(file: Path, mounts: Sequence[Mount], languages: Sequence[str] = ()) -> _Source | None:
     for mount in sorted(mounts, key=lambda m: len(m.directory.parts), reverse=True):
         try:
             relative = file.relative_to(mount.directory)
@@ -508,17 +520,22 @@ def _source(file: Path, mounts: Sequence[Mount]) -> _Source | None:
             continue
         parts = relative.parts[:-1]
         stem = relative.stem
+        base, dot, language = stem.rpartition(".")
+        if dot and base and language.lower() in languages:  # Hugo: ``post.fr.md``
+            stem = base
+            parts = (language.lower(), *parts)
+        is_section = stem == "_index"
         is_index = stem.lower() in INDEX_STEMS
         if is_index:
             stem = parts[-1] if parts else ""
             parts = parts[:-1]
-        return _Source(mount, tuple(parts), stem, is_index, relative.stem == "_index")
+        return _Source(mount, tuple(parts), stem, is_index, is_section)
     return None
 
 
 def post_urls(layout: Layout, file: Path, metadata: Mapping[str, Any]) -> tuple[str, ...]:
     """Every URL path a post is published at: its permalink first, then its aliases."""
-    source = _source(file, layout.mounts)
+    source = _source(file, layout.mounts, layout.languages)
     if source is None:
         return ()
     urls = [_permalink(layout, source, metadata)]
