@@ -487,3 +487,11 @@ def test_hugo_translations_are_published_under_their_language(tmp_path: Path) ->
     assert post_urls(layout, root / "content/posts/a.fr.md", {}) == ("/fr/posts/a/",)
     assert post_urls(layout, root / "content/posts/a.md", {}) == ("/posts/a/",)
     assert findings(tmp_path) == []
+
+
+def test_jekyll_folders_below_posts_are_not_categories(tmp_path: Path) -> None:
+    write(tmp_path, {"_config.yml": "permalink: pretty\n"})
+    layout = detect_layout(Settings(), tmp_path)
+    root = tmp_path.resolve()
+    assert post_urls(layout, root / "_posts/2020/2020-01-02-x.md", {}) == ("/2020/01/02/x/",)
+    assert post_urls(layout, root / "blog/_posts/2020-01-02-x.md", {}) == ("/blog/2020/01/02/x/",)

@@ -615,7 +615,9 @@ def _pattern_url(
     title = _meta(metadata, "title")
     date = _date(metadata, source)
     if jekyll:
-        categories = [p for p in source.parts if p != "_posts"]
+        # Folders above ``_posts`` are categories; folders below it only sort the files.
+        above = source.parts[: source.parts.index("_posts")] if "_posts" in source.parts else ()
+        categories = list(above)
         value = metadata.get("categories", metadata.get("category"))
         if isinstance(value, str):
             categories += value.split()
