@@ -495,3 +495,37 @@ def test_jekyll_folders_below_posts_are_not_categories(tmp_path: Path) -> None:
     root = tmp_path.resolve()
     assert post_urls(layout, root / "_posts/2020/2020-01-02-x.md", {}) == ("/2020/01/02/x/",)
     assert post_urls(layout, root / "blog/_posts/2020-01-02-x.md", {}) == ("/blog/2020/01/02/x/",)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "//evil.example/x",
+        "/%",
+        "/%zz/a.png",
+        "../../../../../../etc/passwd",
+        "/a/../../b.pdf",
+        "#",
+        "?q=1",
+        "./",
+        "..",
+        "/blog/a.md#",
+        "C:\\\\x.png",
+        "/" + "a/" * 200,
+        "\u00e9t\u00e9.png",
+    ],
+)
+def test_odd_internal_links_never_raise(tmp_path: Path, url: str) -> None:
+    write(tmp_path, {"content/blog/a.md": f"[x]({url})\n"})
+    report = run(Settings(offline=True), cwd=tmp_path)
+    assert all(
+        f.rule in {"broken-internal-link", "missing-anchor", "malformed-url"}
+        for f in report.findings
+    )
+
+
+def test_files_outside_the_project_are_never_looked_at(tmp_path: Path) -> None:
+    project = tmp_path / "blog"
+    write(tmp_path, {"secret.png": "x", "blog/content/a.md": "![s](../../secret.png)\n"})
+    assert [f[0] for f in findings(project)] == ["broken-internal-link"]

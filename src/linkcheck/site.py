@@ -802,16 +802,15 @@ class Site:
             page = self.by_file.get(self._key(candidate))
             if page is not None:
                 return Target(TargetKind.PAGE, page)
-        for candidate in candidates:
-            if candidate.is_file():
-                return FILE
+        if any(self._inside(candidate) and candidate.is_file() for candidate in candidates):
+            return FILE
         return Target(TargetKind.MISSING, description=f"no file {self._shown(candidates[0])}")
 
     def _file(self, post: Post, path: str, extension: str) -> Target:
         if extension in GENERATED_EXTENSIONS:
             return UNKNOWN
         candidates = self._file_candidates(post, path, source=False)
-        if any(candidate.is_file() for candidate in candidates):
+        if any(self._inside(candidate) and candidate.is_file() for candidate in candidates):
             return FILE
         if not candidates:
             return UNKNOWN
@@ -871,6 +870,12 @@ class Site:
                 if candidate not in found:
                     found.append(candidate)
         return found
+
+    def _inside(self, path: Path) -> bool:
+        """Whether ``path`` is in the project: a site serves nothing from outside it, and a
+        post must not make the checker look at other files of the machine."""
+        key = self._key(path)
+        return key == str(self.layout.root) or key.startswith(os.path.join(self.layout.root, ""))
 
     def _shown(self, path: Path) -> str:
         absolute = Path(posixpath.normpath(str(path)))
