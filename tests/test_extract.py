@@ -783,3 +783,25 @@ def test_mdx_component_over_several_lines_with_indented_children() -> None:
     doc = Document(Path("p.mdx"), "p.mdx", text, {}, 0)
     found = [(k.kind.value, k.url, k.location.line) for k in extract_post(doc).links]
     assert found == [("html", "https://card.example/", 4), ("bare", "https://child.example/", 6)]
+
+
+def test_attribute_values_over_several_lines() -> None:
+    text = (
+        "<img\n"
+        '  srcset="/a.png 1x,\n'
+        '          /b.png 2x"\n'
+        '  src="\n'
+        '    /c.png\n'
+        '  ">\n'
+        "\n"
+        'Inline <a href="\n'
+        'https://d.example/x">d</a>\n'
+    )
+    post = post_of(text)
+    found = [(k.url, k.location.line, text[k.start : k.end]) for k in post.links]
+    assert found == [
+        ("/a.png", 2, "/a.png"),
+        ("/b.png", 3, "/b.png"),
+        ("/c.png", 5, "/c.png"),
+        ("https://d.example/x", 9, "https://d.example/x"),
+    ]

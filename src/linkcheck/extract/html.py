@@ -72,7 +72,7 @@ def scan_html(
                 scan.links.extend(_srcset(value, offset, mapping, src, raw, text))
                 continue
             kind = HTML_URL_ATTRIBUTES.get(name)
-            if kind is None or "\n" in value:
+            if kind is None or "\n" in value.strip():
                 continue
             written = value.strip()
             lead = len(value) - len(value.lstrip()) if written else 0
@@ -95,7 +95,7 @@ def _srcset(
     """Each candidate URL of a ``srcset`` value (``a.png 1x, b.png 2x``), where it is written."""
     found: list[Found] = []
     for part in value.split(","):
-        candidate = SRCSET_CANDIDATE_RE.search(part) if "\n" not in part else None
+        candidate = SRCSET_CANDIDATE_RE.search(part)
         if candidate is None:
             offset += len(part) + 1
             continue
