@@ -791,7 +791,7 @@ def test_attribute_values_over_several_lines() -> None:
         '  srcset="/a.png 1x,\n'
         '          /b.png 2x"\n'
         '  src="\n'
-        '    /c.png\n'
+        "    /c.png\n"
         '  ">\n'
         "\n"
         'Inline <a href="\n'
