@@ -44,6 +44,7 @@ BARE_LINKS: dict[int, list[tuple[str, int, int]]] = {
     602: [("https://foo.bar/baz", 1, 2)],  # not an autolink (space), but a GFM bare URL
     608: [("https://foo.bar", 1, 3)],  # likewise, inside `< ... >` with spaces
     611: [("https://example.com", 1, 1)],  # plain text in CommonMark, a bare URL in GFM
+    612: [("mailto:foo@bar.example.com", 1, 1)],  # likewise, an email autolink in GFM
 }
 """(url, line, column) of the bare URLs GFM finds in the examples; no other example has one."""
 
@@ -76,7 +77,7 @@ def rendered(markup: str) -> Counter[str]:
 
 def extracted(post: Post, example: int) -> Counter[str]:
     found = Counter(
-        link.url if link.kind is LinkKind.HTML else normalizeLink(link.url)
+        link.url if link.kind in (LinkKind.HTML, LinkKind.HTML_EMBED) else normalizeLink(link.url)
         for link in post.links
         if link.kind is not LinkKind.BARE
     )
@@ -110,12 +111,12 @@ def check_place(post: Post, link: Link) -> None:
         assert before.endswith("<"), link
         assert text[link.end : link.end + 1] == ">", link
         assert link.url in (written, f"mailto:{written}"), link
-    elif link.kind is LinkKind.HTML:
+    elif link.kind in (LinkKind.HTML, LinkKind.HTML_EMBED):
         assert HTML_ATTRIBUTE_BEFORE.search(before), link
         assert html.unescape(written) == link.url, link
     else:
         assert link.kind is LinkKind.BARE, link
-        assert written == link.url, link
+        assert link.url in (written, f"mailto:{written}"), link
 
 
 def test_fixture_holds_the_link_sections() -> None:
@@ -136,3 +137,40 @@ def test_spec_example(example: dict[str, Any]) -> None:
     assert bare == BARE_LINKS.get(number, [])
     for link in post.links:
         check_place(post, link)
+
+
+@pytest.mark.parametrize(
+    ("text", "links"),
+    [
+        # GFM's extended autolinks: the link runs to a blank or `<`, then its end is trimmed
+        ("https://example.com/a)b", ["https://example.com/a)b"]),
+        ("(https://example.com/a)", ["https://example.com/a"]),
+        ("https://example.com/a(b)c) x", ["https://example.com/a(b)c"]),
+        ("https://example.com/a((b))", ["https://example.com/a((b))"]),
+        ("https://example.com/q?x=1&amp;y=2 x", ["https://example.com/q?x=1&amp;y=2"]),
+        ("https://example.com/a&hl; x", ["https://example.com/a"]),
+        ("https://example.com/a<b", ["https://example.com/a"]),
+        ("http://localhost:8080/x.", ["http://localhost:8080/x"]),
+        ("ftp://files.example/a, then", ["ftp://files.example/a"]),
+        ("www.commonmark.org/he<lp", ["www.commonmark.org/he"]),
+        ("www.example_x.com and www.a_b.example.com", ["www.a_b.example.com"]),
+        ("https://", []),
+        ("www.", []),
+        # emails, bare or with mailto: / xmpp:
+        ("write to foo@bar.example.", ["mailto:foo@bar.example"]),
+        ("a.b-c_d+e@sub.example.org", ["mailto:a.b-c_d+e@sub.example.org"]),
+        ("mailto:foo@bar.example", ["mailto:foo@bar.example"]),
+        ("xmpp:foo@bar.example/home x", ["xmpp:foo@bar.example/home"]),
+        ("foo@bar", []),
+        ("foo@bar.example-", []),
+        ("foo@bar.example_", []),
+        ("foo@bar.2024", []),
+        ("`foo@bar.example`", []),
+        ("[foo@bar.example](https://x.example)", ["https://x.example"]),
+        ("<foo@bar.example>", ["mailto:foo@bar.example"]),
+    ],
+)
+def test_gfm_extended_autolinks(text: str, links: list[str]) -> None:
+    """GFM's autolink extension (www., http(s)://, ftp://, emails, mailto:/xmpp:), rule by
+    rule: every link GFM renders is extracted, and nothing else."""
+    assert [link.url for link in post_of(text).links] == links

@@ -138,11 +138,15 @@ def test_display_path_non_ascii(tmp_path: Path) -> None:
     assert read_document(path, cwd=tmp_path).display_path == "blög/café.md"
 
 
+@pytest.mark.parametrize("content", [b"", b"  \n\n"])
+def test_an_empty_file_is_a_post_without_text(tmp_path: Path, content: bytes) -> None:
+    doc = read_document(write(tmp_path / "p.md", content), cwd=tmp_path)
+    assert (doc.metadata, doc.body_offset, doc.text.strip()) == ({}, 0, "")
+
+
 @pytest.mark.parametrize(
     ("content", "reason", "line"),
     [
-        (b"", "empty file", None),
-        (b"  \n\n", "empty file", None),
         (b"abc\x00def", "binary", 1),
         (b"ok\nline two \xff here\n", "not valid UTF-8: byte 0xff at offset 12", 2),
         (b"---\ntitle: ok\nx: y: z\n---\nbody\n", "mapping values are not allowed", 3),

@@ -23,6 +23,7 @@ INL, R, A, B, H, IMG, F = (
     LinkKind.IMAGE,
     LinkKind.FRONTMATTER,
 )
+E = LinkKind.HTML_EMBED
 
 
 def post_of(text: str, *, path: str = "p.md", **kwargs: object) -> Post:
@@ -137,6 +138,7 @@ def test_bare_urls_gfm_style() -> None:
         (B, "https://b.example/y", 1, 35),
         (B, "https://en.wikipedia.org/wiki/Foo_(bar)", 2, 1),
         (B, "www.example.com/z", 2, 45),
+        (B, "ftp://files.example/a", 3, 14),
         (B, "https://em.example/a", 3, 43),
         (B, "http://x.example/?q=1&r=2", 4, 1),
     ]
@@ -161,13 +163,13 @@ def test_html_links_blocks_and_inline() -> None:
     post = post_of(text)
     assert [(k.kind, k.url, k.text, k.location.line, k.location.column) for k in post.links] == [
         (H, "http://h.example/1", "Block text", 1, 10),
-        (H, "http://h.example/2.png", "A pic", 2, 11),
-        (H, "http://h.example/v.mp4", "", 3, 12),
+        (E, "http://h.example/2.png", "A pic", 2, 11),
+        (E, "http://h.example/v.mp4", "", 3, 12),
         (H, "http://h.example/3?a=1&b=2", "link text", 6, 7),
-        (H, "/embed", "", 6, 72),
+        (E, "/embed", "", 6, 72),
         (H, "http://h.example/style.css", "", 8, 13),
-        (H, "http://h.example/s.ogg", "", 8, 54),
-        (H, "http://h.example/a.mp3", "", 9, 13),
+        (E, "http://h.example/s.ogg", "", 8, 54),
+        (E, "http://h.example/a.mp3", "", 9, 13),
     ]
     assert written(post, post.links[3]) == "http://h.example/3?a=1&amp;b=2"
 
@@ -293,7 +295,7 @@ def test_empty_html_attributes_are_empty_links() -> None:
     )
     assert empty_links(text) == [
         (H, "d", 1, 10, 9, 9),
-        (H, "e", 1, 28, 27, 27),
+        (E, "e", 1, 28, 27, 27),
         (H, "f", 1, 46, 45, 45),
         (H, "g", 1, 62, 61, 61),
         (H, "block", 4, 10, 86, 86),
@@ -442,7 +444,7 @@ def test_reference_link_section_is_where_it_is_used() -> None:
     [
         ("How AI's Carbon Footprint is Evolving", "how-ais-carbon-footprint-is-evolving"),
         ("What Can We Do?", "what-can-we-do"),
-        ("  Spaces  twice ", "spaces--twice"),
+        ("  Spaces  twice ", "spaces--twice-"),
         ("snake_case & C++", "snake_case--c"),
         ("Ünïcödé Título", "ünïcödé-título"),
         ("ML CO₂ Impact", "ml-co₂-impact"),
@@ -494,11 +496,30 @@ def test_ignore_next_and_disable_enable_regions() -> None:
         ("http://i.example/1", True),
         ("http://i.example/2", False),
         ("http://i.example/3", True),
-        ("http://i.example/4", False),
+        ("http://i.example/4", True),
         ("http://d.example/1", True),
         ("http://d.example/r", True),
         ("http://e.example", False),
     ]
+
+
+def test_a_trailing_ignore_comment_covers_its_own_line_only() -> None:
+    text = (
+        "See [a](https://a.example/404) <!-- linkcheck-ignore -->\n"
+        "\n"
+        "Some text.\n"
+        "\n"
+        "[b](https://b.example/404)\n"
+    )
+    assert [(k.url, k.ignored) for k in post_of(text).links] == [
+        ("https://a.example/404", True),
+        ("https://b.example/404", False),
+    ]
+
+
+def test_an_ignore_comment_alone_covers_the_next_link_only() -> None:
+    text = "<!-- linkcheck-ignore -->\n\n[c](https://c.example) [d](https://d.example)\n"
+    assert [k.ignored for k in post_of(text).links] == [True, False]
 
 
 def test_ignore_comment_inside_code_does_nothing() -> None:
@@ -661,7 +682,7 @@ def test_components_with_src_or_href_are_html_links() -> None:
     )
     post = post_of(text)
     assert [(k.kind, k.url, k.text, k.location.line, k.location.column) for k in post.links] == [
-        (H, "https://c.example/f.png", "F", 1, 14),
+        (E, "https://c.example/f.png", "F", 1, 14),
         (H, "https://c.example/paper", "", 4, 9),
     ]
 
@@ -681,4 +702,106 @@ def test_html_link_around_an_image_takes_its_alt_text() -> None:
     assert [(k.url, k.text) for k in post_of(text).links] == [
         ("https://g.example/full", "Thumb"),
         ("/t.jpg", "Thumb"),
+    ]
+
+
+def test_srcset_candidates_and_embeds_are_links_at_their_places() -> None:
+    text = '<picture><source srcset="a.webp 1x, /img/b.webp 2x"><img src="c.png"></picture>\n'
+    post = post_of(text)
+    found = [(link.url, link.kind.value, text[link.start : link.end]) for link in post.links]
+    assert found == [
+        ("a.webp", "html-embed", "a.webp"),
+        ("/img/b.webp", "html-embed", "/img/b.webp"),
+        ("c.png", "html-embed", "c.png"),
+    ]
+
+
+def test_a_tag_over_several_lines() -> None:
+    text = 'Intro\n\n<a\n  class="x"\n  href="https://a.example/p">A</a>\n'
+    [link] = post_of(text).links
+    assert (link.url, link.location.line, link.location.column) == ("https://a.example/p", 5, 9)
+
+
+MDX_POST = """import Card from "../components/Card.astro";
+export const meta = {
+  source: "https://source.example/paper",
+  title: "x",
+}
+
+# Title {meta.title}
+
+<Card title={meta.title} data={{a: 1, b: "https://data.example/x"}} href="https://card.example/">
+  Children are Markdown: https://child.example/ and [more](https://more.example/).
+</Card>
+
+Some `{code}` text.
+
+```js
+const a = {b: "https://in-code.example"}
+```
+
+{/* https://hidden.example/ */}
+
+Text with an expression
+{items.map((x) => <li key={x}>{x}</li>)} and [after](https://after.example/).
+"""
+
+
+def test_mdx_code_is_not_markdown() -> None:
+    doc = Document(Path("p.mdx"), "p.mdx", MDX_POST, {}, 0)
+    post = extract_post(doc)
+    found = [(k.kind.value, k.url, k.location.line) for k in post.links]
+    assert found == [
+        ("expression", "https://source.example/paper", 3),
+        ("expression", "https://data.example/x", 9),
+        ("html", "https://card.example/", 9),
+        ("bare", "https://child.example/", 10),
+        ("inline", "https://more.example/", 10),
+        ("inline", "https://after.example/", 22),
+    ]
+    for link in post.links:
+        assert MDX_POST[link.start : link.end] == link.url
+
+
+def test_mdx_rules_apply_only_to_mdx() -> None:
+    post = post_of("export const a = {u: 'https://x.example'}\n")
+    # in Markdown, GFM's bare link runs to the blank: `'` is trimmed from its end, `}` is not
+    assert [(k.kind.value, k.url) for k in post.links] == [("bare", "https://x.example'}")]
+
+
+def test_mdx_component_over_several_lines_with_indented_children() -> None:
+    text = (
+        "<Grid cols={2}>\n"
+        "  <Card\n"
+        '    title="Example"\n'
+        '    href="https://card.example/"\n'
+        "  >\n"
+        "    Indented children are Markdown: https://child.example/\n"
+        "  </Card>\n"
+        "</Grid>\n"
+    )
+    doc = Document(Path("p.mdx"), "p.mdx", text, {}, 0)
+    found = [(k.kind.value, k.url, k.location.line) for k in extract_post(doc).links]
+    assert found == [("html", "https://card.example/", 4), ("bare", "https://child.example/", 6)]
+
+
+def test_attribute_values_over_several_lines() -> None:
+    text = (
+        "<img\n"
+        '  srcset="/a.png 1x,\n'
+        '          /b.png 2x"\n'
+        '  src="\n'
+        "    /c.png\n"
+        '  ">\n'
+        "\n"
+        'Inline <a href="\n'
+        'https://d.example/x">d</a>\n'
+    )
+    post = post_of(text)
+    found = [(k.url, k.location.line, text[k.start : k.end]) for k in post.links]
+    assert found == [
+        ("/a.png", 2, "/a.png"),
+        ("/b.png", 3, "/b.png"),
+        ("/c.png", 5, "/c.png"),
+        ("https://d.example/x", 9, "https://d.example/x"),
     ]

@@ -15,7 +15,8 @@ from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
 from linkcheck.discover import read_document
-from linkcheck.extract import _markdown_source, _parser_for, extract_post
+from linkcheck.extract import extract_post
+from linkcheck.extract.markdown import markdown_source, parser_for
 from linkcheck.models import Document, InputError, LinkKind, Post
 
 MAX_EXAMPLES = 200
@@ -98,7 +99,7 @@ def as_written(kind: LinkKind, span: str) -> str:
 
 def markdown_links(doc: Document) -> int:
     """How many bracket links and images markdown-it itself finds (the count to match)."""
-    src = _markdown_source(doc.body)
+    src = markdown_source(doc.body)
     count = 0
 
     def walk(tokens: list[Token]) -> None:
@@ -113,7 +114,7 @@ def markdown_links(doc: Document) -> int:
             ):
                 count += 1
 
-    walk(_parser_for(src).parse(src, {}))
+    walk(parser_for(src).parse(src, {}))
     return count
 
 
@@ -130,7 +131,7 @@ def check(post: Post) -> None:
             continue
         assert link.start >= post.document.body_offset
         if (
-            link.kind is LinkKind.AUTOLINK
+            link.kind in (LinkKind.AUTOLINK, LinkKind.BARE)
             and link.url.startswith("mailto:")
             and not (span.startswith("mailto:"))
         ):

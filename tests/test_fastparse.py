@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from markdown_it.helpers import parseLinkDestination
 from markdown_it.token import Token
 
-from linkcheck.extract import _markdown_source, _parser, _rules
+from linkcheck.extract.markdown import markdown_source, parser, rules
 from linkcheck.fastparse import DISPATCH_RULE, fast_link_destination, plain_inline, speed_up
 from tests.test_extract_property import bodies
 
@@ -43,7 +43,7 @@ def stock() -> MarkdownIt:
 
 FAST = speed_up(stock())
 PLAIN = stock()
-OURS = {www: (_rules(www=www), _parser(www=www)) for www in (False, True)}
+OURS = {www: (rules(www=www), parser(www=www)) for www in (False, True)}
 
 
 def tokens(md: MarkdownIt, text: str) -> list[Token]:
@@ -59,14 +59,14 @@ def test_same_tokens_as_markdown_it(text: str) -> None:
 @pytest.mark.parametrize("text", DOCUMENTS + SPEC_MARKDOWN)
 def test_same_tokens_with_our_rules(text: str, www: bool) -> None:
     plain, fast = OURS[www]
-    source = _markdown_source(text)
+    source = markdown_source(text)
     assert tokens(fast, source) == tokens(plain, source)
 
 
 @settings(max_examples=MAX_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(body=bodies, www=st.booleans())
 def test_same_tokens_on_generated_documents(body: str, www: bool) -> None:
-    source = _markdown_source(body)
+    source = markdown_source(body)
     plain, fast = OURS[www]
     assert tokens(fast, source) == tokens(plain, source)
     assert tokens(FAST, source) == tokens(PLAIN, source)

@@ -20,6 +20,7 @@ from linkcheck.models import LinkKind
 
 POSTS = Path(__file__).resolve().parent / "fixtures" / "posts"
 
+EMBED = LinkKind.HTML_EMBED
 INL, REF, AUTO, BARE, HTML, IMG, FM = (
     LinkKind.INLINE,
     LinkKind.REFERENCE,
@@ -37,11 +38,11 @@ EXPECTED: dict[str, list[Row]] = {
         (4, 12, FM, "https://images.example.dev/water/hero.webp", "heroImage"),
         (7, 8, FM, "https://ana.example.dev", "author.url"),
         (12, 55, INL, "https://www.epa.gov/watersense/cooling-towers", "EPA explains"),
-        (14, 14, HTML, "https://images.example.dev/water/tower.jpg", "A cooling tower"),
-        (19, 8, HTML, "/images/water/local.png", ""),
+        (14, 14, EMBED, "https://images.example.dev/water/tower.jpg", "A cooling tower"),
+        (19, 8, EMBED, "/images/water/local.png", ""),
         (23, 31, HTML, "https://papers.example.dev/li2023", "Making AI less thirsty"),
         (24, 18, HTML, "https://www.nature.com/articles/d41586-024-00478-x", "Nature news piece"),
-        (26, 11, HTML, "https://images.example.dev/water/chart.svg", "Water use by year"),
+        (26, 11, EMBED, "https://images.example.dev/water/chart.svg", "Water use by year"),
         (32, 3, BARE, "https://www.oecd.org/water/", "https://www.oecd.org/water/"),
         (
             33,
@@ -137,7 +138,7 @@ EXPECTED: dict[str, list[Row]] = {
         (13, 30, INL, "https://heading.example.com/setext", "a link"),
         (16, 22, BARE, "https://heading.example.com/atx", "https://heading.example.com/atx"),
         (19, 12, HTML, "https://gallery.example.com/full", "Thumbnail"),
-        (19, 56, HTML, "https://gallery.example.com/thumb.jpg", "Thumbnail"),
+        (19, 56, EMBED, "https://gallery.example.com/thumb.jpg", "Thumbnail"),
         (21, 24, HTML, "https://photos.example.com/credit?a=1&b=2", "Jane Doe"),
         (24, 10, AUTO, "mailto:press@example.com", "press@example.com"),
         (24, 43, INL, "mailto:press@example.com?subject=Tour", "email us"),
@@ -187,6 +188,8 @@ EXPECTED: dict[str, list[Row]] = {
         ),
         (13, 28, BARE, "https://entity.example.com/path", "https://entity.example.com/path"),
         (14, 66, INL, "https://target.example.com/", "see https://outer.example.com/"),
+        (15, 56, BARE, "ftp://files.example.com/a", "ftp://files.example.com/a"),
+        (15, 83, BARE, "mailto:user@example.com", "user@example.com"),
         (
             17,
             17,

@@ -23,10 +23,8 @@ from linkcheck.rules import (
     DEAD_LINK_FIX,
     RULES,
     RULES_BY_ID,
-    InternalIndex,
     is_homepage_redirect,
     judge,
-    post_slug,
     posts_without_resources,
 )
 from linkcheck.sources import identify, strip_fragment
@@ -105,6 +103,10 @@ def test_rule_table() -> None:
         ("broken-internal-link", Severity.ERROR),
         ("missing-anchor", Severity.WARNING),
         ("missing-scheme", Severity.WARNING),
+        ("local-file-link", Severity.ERROR),
+        ("script-link", Severity.ERROR),
+        ("data-link", Severity.WARNING),
+        ("empty-post", Severity.INFO),
     ]
     assert all(rule.hint and "\n" not in rule.hint for rule in RULES)
     assert set(RULES_BY_ID) == {rule.id for rule in RULES}
@@ -619,25 +621,29 @@ def site(links: Sequence[Link]) -> list[Post]:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        # /blog/<slug> by file stem or frontmatter slug, with or without trailing slash
+        # /blog/<slug>: the file's path below content/, its frontmatter slug replacing the
+        # file name; with or without trailing slash or .html, in any case
         ("/blog/other-post", []),
         ("/blog/other-post/", []),
         ("/blog/other-post.html", []),
         ("/blog/nice-slug", []),
         ("/blog/nice-slug/", []),
-        ("/blog/2024-01-01-slugged", []),
+        (
+            "/blog/2024-01-01-slugged",
+            [("broken-internal-link", "no post at /blog/2024-01-01-slugged")],
+        ),
         ("/blog/post?page=2", []),
-        ("/blog/missing", [("broken-internal-link", "no post with slug 'missing'")]),
-        ("/blog/missing/", [("broken-internal-link", "no post with slug 'missing'")]),
-        ("/blog/Other-Post", [("broken-internal-link", "no post with slug 'Other-Post'")]),
+        ("/blog/missing", [("broken-internal-link", "no post at /blog/missing")]),
+        ("/blog/missing/", [("broken-internal-link", "no post at /blog/missing")]),
+        ("/blog/Other-Post", []),
         # relative files, resolved against the post's file
         ("other-post.md", []),
         ("./other-post.md", []),
         ("../blog/other-post.md", []),
         ("2024-01-01-slugged.md", []),
-        ("missing.md", [("broken-internal-link", "no post at content/blog/missing.md")]),
-        ("../other-post.md", [("broken-internal-link", "no post at content/other-post.md")]),
-        ("sub/x.markdown", [("broken-internal-link", "no post at content/blog/sub/x.markdown")]),
+        ("missing.md", [("broken-internal-link", "no file content/blog/missing.md")]),
+        ("../other-post.md", [("broken-internal-link", "no file content/other-post.md")]),
+        ("sub/x.markdown", [("broken-internal-link", "no file content/blog/sub/x.markdown")]),
         # anchors
         ("#intro", []),
         ("#caf%C3%A9", []),
@@ -657,14 +663,29 @@ def site(links: Sequence[Link]) -> list[Post]:
         ),
         ("post.md#intro", []),
         ("#", []),
-        # not links to posts: not judged here
+        ("#top", []),
+        ("/blog/other-post#top", []),
+        # pages the generator makes (lists, the home page, pages at the root): not judged
         ("/blog/", []),
         ("/blog", []),
         ("/about", []),
-        ("/blog/post/cover.png", []),
-        ("/blog/cover.png", []),
-        ("../images/a.png", []),
+        ("/feed.xml", []),
         ("other-post", []),
+        # files: looked for beside the post, under the content root and the project
+        (
+            "/blog/post/cover.png",
+            [
+                (
+                    "broken-internal-link",
+                    "no file content/blog/post/cover.png or blog/post/cover.png",
+                )
+            ],
+        ),
+        (
+            "../images/a.png",
+            [("broken-internal-link", "no file content/images/a.png or images/a.png")],
+        ),
+        ("/blog/carbon-cost-of-ai-training.md", []),
         # a web address written without its scheme
         (
             "www.example.org/paper",
@@ -698,23 +719,6 @@ def test_internal_rule_severities() -> None:
         ("broken-internal-link", Severity.ERROR),
         ("missing-anchor", Severity.WARNING),
     ]
-
-
-def test_internal_index() -> None:
-    posts = site([])
-    index = InternalIndex.build(posts)
-    assert set(index.by_slug) == {"post", "other-post", "2024-01-01-slugged", "nice-slug"}
-    assert set(index.by_file) == {POST_PATH, OTHER_PATH, SLUGGED_PATH}
-    assert index.target(posts[0], "/about") is None
-    assert index.target(posts[0], "/blog/nice-slug") == (posts[2], "no post with slug 'nice-slug'")
-    assert [post_slug(post) for post in posts] == ["post", "other-post", "nice-slug"]
-
-
-def test_frontmatter_slug_wins_over_another_posts_stem() -> None:
-    first = make_post([], path="a/clash.md")
-    second = make_post([], path="b/x.md", metadata={"slug": "/clash/"})
-    index = InternalIndex.build([first, second])
-    assert index.by_slug["clash"] is second
 
 
 # ---------------------------------------------------------------------------
@@ -768,8 +772,8 @@ def test_judging_many_posts_stays_linear() -> None:
     count = 2000
     posts = [
         make_post(
-            [make_link(f"/blog/p{(i + 1) % count}#h", path=f"p{i}.md")],
-            path=f"p{i}.md",
+            [make_link(f"/blog/p{(i + 1) % count}#h", path=f"content/blog/p{i}.md")],
+            path=f"content/blog/p{i}.md",
             anchors=("h",),
         )
         for i in range(count)

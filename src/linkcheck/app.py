@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from linkcheck.check.soft404 import cites_missing_page
 from linkcheck.collect import Collected, Extraction, Outcome, PostBatches, collect, collected
-from linkcheck.config import Settings
+from linkcheck.config import DEFAULT_PATHS, Settings
+from linkcheck.discover import find_posts
 from linkcheck.evidence import Policy, Threshold, assess, current_streak
 from linkcheck.models import (
     CheckRequest,
@@ -24,9 +25,11 @@ from linkcheck.models import (
     PostSummary,
     Report,
     RunTrend,
+    UsageError,
     Verdict,
 )
 from linkcheck.rules import judge
+from linkcheck.site import Layout, build_site, detect_layout
 from linkcheck.sources import is_checkable, strip_fragment
 from linkcheck.state import StateStore
 
@@ -63,7 +66,8 @@ def plan(posts: Iterable[Post], settings: Settings) -> Plan:
 class Planner:
     """Requests from posts as they arrive: each URL once, with every fragment cited so far."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, layout: Layout | None = None) -> None:
+        self._layout = layout
         self._include = [re.compile(p) for p in settings.include]
         self._exclude = [re.compile(p) for p in settings.exclude]
         self._fragments: dict[str, set[str] | None] = {}
@@ -88,6 +92,11 @@ class Planner:
                 if not is_checkable(target):
                     skipped.setdefault(
                         url, CheckResult(url, Verdict.SKIPPED, reason="not an http(s) URL")
+                    )
+                    continue
+                if self._layout is not None and self._layout.own_path(target) is not None:
+                    skipped.setdefault(
+                        url, CheckResult(url, Verdict.SKIPPED, reason="the site's own address")
                     )
                     continue
                 if (include and not any(p.search(target) for p in include)) or any(
@@ -161,6 +170,7 @@ def run(
     """Extract, check, judge: everything but printing. Raises UsageError for missing paths."""
     started = time.monotonic()
     cwd = cwd or Path.cwd()
+    settings, layout = with_site(settings, cwd)
     results: dict[str, CheckResult] = {}
     history: dict[str, Persistence] = {}
     network_down = False
@@ -180,17 +190,21 @@ def run(
             open_state(settings, cwd=cwd, warn=warn or _quiet) as store,
         ):
             checked = asyncio.run(
-                check_posts(extraction, settings, store, on_plan, on_result, on_start)
+                check_posts(
+                    extraction, settings, store, on_plan, on_result, on_start, layout=layout
+                )
             )
             trend = () if checked.network_down else tuple(store.trend(TREND_RUNS))
         collected, results, history = checked.collected, checked.results, checked.history
         network_down, unique = checked.network_down, checked.unique
     posts = collected.posts
+    site = build_site(layout, posts, settings, cwd)
     findings = judge(
         posts,
         None if settings.offline or network_down else results,
         severities=settings.severity,
         history=history,
+        site=site,
     )
     if settings.suggest_archive and results:
         findings = suggest_archived_copies(findings, posts, settings, warn=warn or _quiet)
@@ -212,6 +226,25 @@ def run(
         },
         trend=trend,
     )
+
+
+def with_site(settings: Settings, cwd: Path) -> tuple[Settings, Layout]:
+    """The site's layout, and the settings with the posts to check: without paths given
+    (the default ``content/`` missing), the generator's content directories. Raises
+    ``UsageError`` when there is no post to check, unless ``allow-empty`` is set."""
+    layout = detect_layout(settings, cwd)
+    if settings.paths == DEFAULT_PATHS and not (cwd / DEFAULT_PATHS[0]).exists() and layout.checked:
+        settings = replace(settings, paths=tuple(str(path) for path in layout.checked))
+    if not settings.allow_empty:
+        paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
+        if not find_posts(paths, settings.extensions):
+            where = ", ".join(settings.paths) or "(no path)"
+            endings = ", ".join(settings.extensions)
+            raise UsageError(
+                f"no posts found in {where} (files ending in {endings}); "
+                "pass --allow-empty to accept a run that checks nothing"
+            )
+    return settings, layout
 
 
 def _state_path(settings: Settings, cwd: Path) -> Path:
@@ -266,6 +299,8 @@ async def check_posts(
     on_plan: PlanCallback | None,
     on_result: ResultCallback | None,
     on_start: StartCallback | None = None,
+    *,
+    layout: Layout | None = None,
 ) -> Checked:
     """Check the URLs of the posts as the posts are extracted; remember the run.
 
@@ -278,7 +313,7 @@ async def check_posts(
     from linkcheck.check import check_stream, check_urls
 
     now = time.time()
-    planner = Planner(settings)
+    planner = Planner(settings, layout)
     outcomes: list[Outcome] = []
     cached: dict[str, CheckResult] = {}
     sent: dict[str, frozenset[str]] = {}
@@ -449,6 +484,7 @@ def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOut
 
     if report.network_down or report.offline:
         return None
+    settings, _ = with_site(settings, cwd)
     collected = collect(settings, cwd=cwd)
     return fix_posts(collected.posts, report.results, write=write)
 

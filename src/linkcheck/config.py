@@ -56,6 +56,10 @@ DEFAULT_FLAP_CHANCE = 0.0001
 DEFAULT_HISTORY_KEEP = 52
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif", "github", "junit")
+GENERATORS: tuple[str, ...] = ("auto", "hugo", "jekyll", "astro", "docusaurus", "plain")
+DEFAULT_GENERATOR = "auto"
+ANCHOR_STYLES: tuple[str, ...] = ("auto", "github", "kramdown")
+DEFAULT_ANCHOR_STYLE = "auto"
 TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
 
 
@@ -154,6 +158,22 @@ class Settings:
     """Severity overrides by rule id (``{"uncited-resource": "warning"}``)."""
     hosts: Mapping[str, HostSettings] = field(default_factory=dict)
     """Per-host overrides by host name (lower case, ``www.`` kept as written)."""
+    content_roots: tuple[str, ...] = ()
+    """Directories holding every post of the site (default: the configured ``paths``, else
+    the generator's content directories, else ``content/``, else the checked paths)."""
+    generator: str = DEFAULT_GENERATOR
+    """The site generator whose URLs and anchors the site model follows (``auto``: detected
+    from its configuration file)."""
+    permalink: str = ""
+    """A permalink pattern for every post (``/:section/:slug/``), instead of the preset's."""
+    base_url: str = ""
+    """The site's own address: absolute links to it are judged as internal links."""
+    static_dirs: tuple[str, ...] = ()
+    """Directories of files served as they are (default: ``static``, ``public``, ``assets``)."""
+    anchor_style: str = DEFAULT_ANCHOR_STYLE
+    """How headings become anchors: ``github`` or ``kramdown`` (``auto``: the generator's)."""
+    allow_empty: bool = False
+    """A run that finds no posts succeeds (by default it exits 2)."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
@@ -225,6 +245,12 @@ def _str_list(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"expected a list of strings, got {value!r}", key=key)
     return tuple(value)
+
+
+def _csv_list(value: Any, key: str) -> tuple[str, ...]:
+    """A list of strings, each of which may itself be comma-separated (``md,mdx``)."""
+    items = _str_list(value, key)
+    return tuple(part.strip() for item in items for part in item.split(",") if part.strip())
 
 
 def _regex_list(value: Any, key: str) -> tuple[str, ...]:
@@ -338,7 +364,7 @@ def _choice(choices: tuple[str, ...]) -> Callable[[Any, str], str]:
 
 
 def _formats(value: Any, key: str) -> tuple[str, ...]:
-    return tuple(_choice(FORMATS)(item, key) for item in _str_list(value, key))
+    return tuple(_choice(FORMATS)(item, key) for item in _csv_list(value, key))
 
 
 def _severity(value: Any, key: str) -> Severity:
@@ -355,7 +381,7 @@ def _glob_list(value: Any, key: str) -> tuple[str, ...]:
 
 
 def _extensions(value: Any, key: str) -> tuple[str, ...]:
-    return tuple(e if e.startswith(".") else f".{e}" for e in _str_list(value, key))
+    return tuple(e if e.startswith(".") else f".{e}" for e in _csv_list(value, key))
 
 
 _HOST_KEYS: dict[str, Callable[[Any, str], Any]] = {
@@ -431,6 +457,24 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "hosts", "Per-host overrides: accept, concurrency, interval, user-agent, headers.", _hosts
     ),
+    Option(
+        "content_roots",
+        "Directories holding every post of the site (comma-separated or repeated).",
+        _csv_list,
+    ),
+    Option(
+        "generator", "Site generator preset for URLs and anchors.", _choice(GENERATORS), GENERATORS
+    ),
+    Option("permalink", "Permalink pattern for posts, e.g. /:section/:slug/.", _str),
+    Option("base_url", "The site's own address: links to it are internal.", _str),
+    Option("static_dirs", "Directories of static files (comma-separated or repeated).", _csv_list),
+    Option(
+        "anchor_style",
+        "How headings become anchors.",
+        _choice(ANCHOR_STYLES),
+        ANCHOR_STYLES,
+    ),
+    Option("allow_empty", "Succeed when no post is found (default: exit 2).", _bool),
 )
 OPTIONS_BY_KEY: dict[str, Option] = {o.key: o for o in OPTIONS}
 
@@ -510,6 +554,9 @@ def load_settings(
     if found is not None:
         path, table = found
         values = parse_table(table, source=str(path))
+        if "paths" in values and "content_roots" not in values:
+            # The configured posts are the site, whatever a run is asked to check.
+            values["content_roots"] = values["paths"]
         settings = replace(settings, config_file=str(path), **values)
     settings = settings.with_overrides(overrides)
     ignore_file = (found[0].parent if found is not None else cwd) / IGNORE_FILE_NAME

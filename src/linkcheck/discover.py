@@ -1,37 +1,29 @@
-"""Find posts on disk, read them, and split their YAML frontmatter from the Markdown body."""
+"""Find posts on disk, read them, and split their frontmatter from the Markdown body."""
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from linkcheck.config import DEFAULT_EXTENSIONS
+from linkcheck.frontmatter import FrontmatterError, find_frontmatter, parse_frontmatter
 from linkcheck.models import Document, InputError, UsageError
 
-__all__ = ["DEFAULT_EXTENSIONS", "display_path", "find_frontmatter", "find_posts", "read_document"]
+__all__ = [
+    "DEFAULT_EXTENSIONS",
+    "display_path",
+    "document_from_text",
+    "find_frontmatter",
+    "find_posts",
+    "read_document",
+]
 
 SKIPPED_DIRECTORIES: frozenset[str] = frozenset({"node_modules", "__pycache__"})
 """Directory names never searched for posts (besides hidden ones, which start with a dot)."""
 
 UTF8_BOM = "\ufeff"
-FRONTMATTER_OPEN = "---"
-FRONTMATTER_CLOSE: tuple[str, ...] = ("---", "...")
-FENCE_PADDING = " \t\r"
-"""Characters allowed after a frontmatter fence on its line."""
-
-
-@functools.cache
-def _yaml() -> tuple[Any, Any]:
-    """PyYAML and its fastest safe loader (imported on first use: worker processes read the
-    posts, so a run that has them never loads it here)."""
-    import yaml
-
-    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # ---------------------------------------------------------------------------
@@ -141,48 +133,11 @@ def without_excluded(
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FrontmatterSpan:
-    """Where the YAML frontmatter sits in a post's text."""
-
-    yaml_start: int
-    """Offset of the first character after the opening fence line."""
-    yaml_end: int
-    """Offset of the start of the closing fence line."""
-    body_offset: int
-    """Offset just after the closing fence line: where the Markdown body starts."""
-
-
-def find_frontmatter(text: str) -> FrontmatterSpan | None:
-    """The frontmatter block of ``text`` (BOM already removed), or None when there is none.
-
-    The opening ``---`` must be the first line; the block ends at the first line that is
-    ``---`` or ``...``. Raises ``ValueError`` when the opening fence is never closed.
-    """
-    first_end = text.find("\n")
-    first_line = text if first_end < 0 else text[:first_end]
-    if first_line.rstrip(FENCE_PADDING) != FRONTMATTER_OPEN:
-        return None
-    if first_end < 0:
-        raise ValueError("frontmatter is not closed")
-    line_start = first_end + 1
-    while line_start <= len(text):
-        line_end = text.find("\n", line_start)
-        stop = len(text) if line_end < 0 else line_end
-        if text[line_start:stop].rstrip(FENCE_PADDING) in FRONTMATTER_CLOSE:
-            body = len(text) if line_end < 0 else line_end + 1
-            return FrontmatterSpan(first_end + 1, line_start, body)
-        if line_end < 0:
-            break
-        line_start = line_end + 1
-    raise ValueError("frontmatter is not closed")
-
-
 def read_document(path: Path, *, cwd: Path | None = None) -> Document:
     """Read and split one post. Raises ``InputError`` when it cannot be used.
 
     Errors: unreadable file, binary content (NUL bytes), invalid UTF-8 (with the line and byte
-    offset of the first bad byte), an empty file, frontmatter that is not closed, is not valid
+    offset of the first bad byte), frontmatter that is not closed, is not valid
     YAML (with the file line where parsing failed) or is not a mapping.
     """
     display = display_path(path, cwd if cwd is not None else Path.cwd())
@@ -203,9 +158,20 @@ def read_document(path: Path, *, cwd: Path | None = None) -> Document:
         ) from None
     if has_bom:
         text = text[len(UTF8_BOM) :]
-    if not text.strip():
-        raise InputError(display, "empty file")
-    metadata, body_offset = _split(text, display)
+    return document_from_text(path, display, text, has_bom=has_bom)
+
+
+def document_from_text(path: Path, display: str, text: str, *, has_bom: bool = False) -> Document:
+    """A post from its decoded text: frontmatter (YAML, TOML or JSON) split from the body.
+
+    Raises ``InputError`` (with the file line) when the frontmatter is not closed, does not
+    parse or is not a mapping.
+    """
+    try:
+        metadata, matter, body_offset = parse_frontmatter(text)
+    except FrontmatterError as exc:
+        line = text.count("\n", 0, min(exc.offset, len(text))) + 1
+        raise InputError(display, exc.reason, line=line) from None
     return Document(
         path=path,
         display_path=display,
@@ -213,6 +179,7 @@ def read_document(path: Path, *, cwd: Path | None = None) -> Document:
         metadata=metadata,
         body_offset=body_offset,
         has_bom=has_bom,
+        frontmatter=matter,
     )
 
 
@@ -231,34 +198,3 @@ def display_path(path: Path, cwd: Path) -> str:
 
 def _byte_line(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
-
-
-def _split(text: str, display: str) -> tuple[Mapping[str, Any], int]:
-    try:
-        span = find_frontmatter(text)
-    except ValueError as exc:
-        raise InputError(display, str(exc), line=1) from None
-    if span is None:
-        return {}, 0
-    source = text[span.yaml_start : span.yaml_end]
-    yaml, loader = _yaml()
-    try:
-        loaded = yaml.load(source, Loader=loader)  # a safe loader: see _yaml
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        offset = span.yaml_start + (mark.index if mark is not None else 0)
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(
-            display,
-            f"invalid YAML frontmatter: {reason}",
-            line=text.count("\n", 0, min(offset, span.yaml_end)) + 1,
-        ) from None
-    if loaded is None:
-        return {}, span.body_offset
-    if not isinstance(loaded, dict):
-        raise InputError(
-            display,
-            f"frontmatter is not a mapping (found {type(loaded).__name__})",
-            line=text.count("\n", 0, span.yaml_start) + 1,
-        )
-    return loaded, span.body_offset

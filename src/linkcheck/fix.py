@@ -15,7 +15,6 @@ in the same order, with the new URL exactly where the old one was.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
 import html
 import itertools
@@ -31,7 +30,7 @@ from enum import Enum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from linkcheck.discover import UTF8_BOM
+from linkcheck.discover import UTF8_BOM, document_from_text
 from linkcheck.extract import extract_post
 from linkcheck.models import (
     CheckResult,
@@ -208,7 +207,7 @@ def _syntax(text: str, link: Link) -> _Syntax | None:
         return _Syntax.AUTOLINK if before == "<" and after == ">" else None
     if kind is LinkKind.BARE:
         return _Syntax.BARE
-    if kind is LinkKind.HTML:
+    if kind in (LinkKind.HTML, LinkKind.HTML_EMBED):
         if before in ('"', "'"):
             if after != before:
                 return None
@@ -346,7 +345,7 @@ def _plan_post(post: Post, results: Mapping[str, CheckResult]) -> list[_Planned]
 def _plan_link(post: Post, link: Link, group: str, new_url: str) -> _Planned | None:
     text = post.document.text
     old = text[link.start : link.end]
-    if link.kind is LinkKind.HTML:
+    if link.kind in (LinkKind.HTML, LinkKind.HTML_EMBED):
         if html.unescape(old) != link.url:
             return None
     elif old != link.url:
@@ -395,7 +394,12 @@ def _reparses(post: Post, planned: Sequence[_Planned]) -> bool:
     except ValueError:
         return False
     moved = _Shifter(edits)
-    new_doc = dataclasses.replace(doc, text=new_text, body_offset=moved.position(doc.body_offset))
+    try:  # read again: the frontmatter's values have new places
+        new_doc = document_from_text(doc.path, doc.display_path, new_text, has_bom=doc.has_bom)
+    except InputError:
+        return False
+    if new_doc.body_offset != moved.position(doc.body_offset):
+        return False
     new_links = extract_post(new_doc).links
     if len(new_links) != len(post.links):
         return False

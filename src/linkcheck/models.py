@@ -56,6 +56,46 @@ class UsageError(LinkcheckError):
 # ---------------------------------------------------------------------------
 
 
+class FrontmatterFormat(StrEnum):
+    """The language a post's frontmatter is written in."""
+
+    YAML = "yaml"
+    """Between ``---`` lines (Jekyll, Hugo, Astro, Docusaurus...)."""
+    TOML = "toml"
+    """Between ``+++`` lines (Hugo's default)."""
+    JSON = "json"
+    """A JSON object opening the file (Hugo)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FrontmatterValue:
+    """A string value of the frontmatter, where it is written."""
+
+    key_path: str
+    """Dotted key path (``links.0.href``)."""
+    value: str
+    """The string, surrounding blanks removed."""
+    start: int
+    """Offset in ``Document.text`` of its first character as written."""
+    end: int
+    """Offset just after it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frontmatter:
+    """Where a post's frontmatter is, in which format, and its string values' places."""
+
+    format: FrontmatterFormat
+    start: int
+    """Offset of the metadata text (after the opening fence line)."""
+    end: int
+    """Offset just after the metadata text (before the closing fence line)."""
+    body_offset: int
+    """Offset just after the closing fence line."""
+    strings: tuple[FrontmatterValue, ...] = ()
+    """Every non-empty one-line string value, in document order."""
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One post, read from disk and split into frontmatter and body."""
@@ -67,11 +107,13 @@ class Document:
     text: str
     """The whole file decoded as UTF-8, BOM removed, line endings untouched."""
     metadata: Mapping[str, Any]
-    """The parsed YAML frontmatter (empty when there is none)."""
+    """The parsed frontmatter, YAML, TOML or JSON (empty when there is none)."""
     body_offset: int
     """Offset in ``text`` where the Markdown body starts (0 without frontmatter)."""
     has_bom: bool = False
     """Whether the file on disk starts with a UTF-8 byte order mark."""
+    frontmatter: Frontmatter | None = None
+    """The frontmatter's format, span and string values (None without frontmatter)."""
 
     @property
     def body(self) -> str:
@@ -113,11 +155,17 @@ class LinkKind(StrEnum):
     BARE = "bare"
     """An http(s) URL in running text (GFM autolink extension)."""
     HTML = "html"
-    """``<a href>``, ``<img src>`` and similar in raw HTML."""
+    """``<a href>`` and other ``href`` attributes in raw HTML (and MDX components)."""
+    HTML_EMBED = "html-embed"
+    """What raw HTML embeds in the page: ``<img src>``, ``srcset`` candidates, ``<video
+    poster>``, ``<iframe src>``... Never a citation, like an image."""
     IMAGE = "image"
     """``![alt](url)`` and reference-style images."""
     FRONTMATTER = "frontmatter"
-    """A URL value anywhere in the YAML frontmatter."""
+    """A URL value anywhere in the frontmatter (YAML, TOML or JSON)."""
+    EXPRESSION = "expression"
+    """A URL string in MDX code: an ``import``/``export`` statement or a ``{...}``
+    expression (``export const meta = {source: "https://..."}``). Not a citation."""
 
 
 class SourceKind(StrEnum):
@@ -207,9 +255,15 @@ class Post:
     document: Document
     links: tuple[Link, ...]
     anchors: frozenset[str]
-    """GitHub-style slugs of its headings, plus explicit HTML ids/names."""
+    """GitHub-style slugs of its headings, plus its explicit ids (``ids``)."""
     has_resources: bool
     """Whether the post has a Resources section."""
+    headings: tuple[str, ...] = ()
+    """Its headings' texts in order, as anchors are made from them (an ``{#id}`` removed)."""
+    ids: frozenset[str] = frozenset()
+    """Explicit anchors: HTML ``id``/``name`` attributes and ``{#id}`` heading attributes."""
+    empty: bool = False
+    """Whether the post has no body (an empty file, or frontmatter alone)."""
 
     @property
     def path(self) -> str:

@@ -7,7 +7,6 @@ Offline rules look only at the posts; network rules also need the check results 
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
@@ -19,12 +18,14 @@ from linkcheck.models import (
     Finding,
     Link,
     LinkKind,
+    Location,
     Persistence,
     Post,
     Severity,
     SourceKind,
     Verdict,
 )
+from linkcheck.site import Site, TargetKind, posts_site
 from linkcheck.sources import is_checkable, malformed_reason, strip_fragment
 
 # ---------------------------------------------------------------------------
@@ -51,6 +52,10 @@ BROKEN_INTERNAL_LINK = "broken-internal-link"
 MISSING_ANCHOR = "missing-anchor"
 MISSING_SCHEME = "missing-scheme"
 SOFT_404 = "soft-404"
+LOCAL_FILE_LINK = "local-file-link"
+SCRIPT_LINK = "script-link"
+DATA_LINK = "data-link"
+EMPTY_POST = "empty-post"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,27 +96,41 @@ RULES: tuple[Rule, ...] = (
     Rule(INSECURE_LINK, Severity.INFO, "Use the https:// address."),
     Rule(EMPTY_LINK, Severity.WARNING, "Give the link a destination or remove it."),
     Rule(MALFORMED_URL, Severity.ERROR, "Fix the URL's spelling (escape spaces as %20)."),
-    Rule(BROKEN_INTERNAL_LINK, Severity.ERROR, "Point the link at an existing post."),
+    Rule(BROKEN_INTERNAL_LINK, Severity.ERROR, "Point the link at an existing post or file."),
     Rule(MISSING_ANCHOR, Severity.WARNING, "Link to a heading or id the post has."),
     Rule(
         MISSING_SCHEME,
         Severity.WARNING,
         "Write the address with https:// in front: without it, it is a path on this site.",
     ),
+    Rule(
+        LOCAL_FILE_LINK,
+        Severity.ERROR,
+        "Link to the file as published on the site (a path, not file://).",
+    ),
+    Rule(SCRIPT_LINK, Severity.ERROR, "Link to an address; javascript: runs code instead."),
+    Rule(
+        DATA_LINK,
+        Severity.WARNING,
+        "Publish the content as a file and link to it: browsers refuse to open data: links.",
+    ),
+    Rule(EMPTY_POST, Severity.INFO, "Write the post, or remove the empty file."),
 )
 RULES_BY_ID: Mapping[str, Rule] = {rule.id: rule for rule in RULES}
 
-BLOG_PREFIX = "/blog/"
-"""URL path under which every post is published as ``/blog/<slug>``."""
-POST_EXTENSIONS: tuple[str, ...] = (".md", ".markdown", ".mdx")
-"""Relative links to files with these extensions are links to posts."""
-PAGE_EXTENSION = ".html"
-"""``/blog/<slug>.html`` names the post too."""
-_PAGE_EXTENSIONS = (*POST_EXTENSIONS, PAGE_EXTENSION)
 CITATION_KINDS = frozenset(
     {LinkKind.INLINE, LinkKind.REFERENCE, LinkKind.AUTOLINK, LinkKind.BARE, LinkKind.HTML}
 )
 """Ways of writing a link in the body that count as citing a source."""
+IMAGE_KINDS = frozenset({LinkKind.IMAGE, LinkKind.HTML_EMBED})
+"""Links that show something in the page: never citations."""
+SCHEME_RULES: Mapping[str, tuple[str, str]] = {
+    "file": (LOCAL_FILE_LINK, "a file: URL opens a file on the writer's computer, not the web"),
+    "javascript": (SCRIPT_LINK, "a javascript: link runs code instead of leading anywhere"),
+    "vbscript": (SCRIPT_LINK, "a vbscript: link runs code instead of leading anywhere"),
+    "data": (DATA_LINK, "a data: link: browsers refuse to open one from a page"),
+}
+"""Link schemes that are findings in themselves (a ``data:`` image is fine)."""
 CITED_SOURCE_KINDS = frozenset({SourceKind.ARXIV, SourceKind.DOI, SourceKind.PDF, SourceKind.WEB})
 """Sources that must appear in Resources when cited (external documents)."""
 UNVERIFIED_VERDICTS = frozenset({Verdict.BLOCKED, Verdict.TIMEOUT, Verdict.ERROR})
@@ -124,78 +143,6 @@ HTTPS_PREFIX = "https://"
 # ---------------------------------------------------------------------------
 # Internal links
 # ---------------------------------------------------------------------------
-
-
-def post_slug(post: Post) -> str:
-    """The post's slug: frontmatter ``slug`` or the file stem."""
-    return (post.slug or post.document.path.stem).strip("/")
-
-
-def _file_key(path: str) -> str:
-    return posixpath.normpath(path.replace("\\", "/"))
-
-
-@dataclass(frozen=True, slots=True)
-class InternalIndex:
-    """Every post by slug and by file, built once for all links."""
-
-    by_slug: Mapping[str, Post]
-    """Frontmatter slugs and file stems."""
-    by_file: Mapping[str, Post]
-    """Normalised file paths (as given on the command line, ``/`` separated)."""
-
-    @classmethod
-    def build(cls, posts: Sequence[Post]) -> InternalIndex:
-        """Index ``posts``; on a clash the first post wins."""
-        by_slug: dict[str, Post] = {}
-        by_file: dict[str, Post] = {}
-        for post in posts:
-            by_slug.setdefault(post.document.path.stem, post)
-            by_file.setdefault(_file_key(str(post.document.path)), post)
-        for post in posts:  # A frontmatter slug wins over another post's stem.
-            if post.slug:
-                by_slug[post_slug(post)] = post
-        return cls(by_slug, by_file)
-
-    def target(self, post: Post, url: str) -> tuple[Post | None, str] | None:
-        """Which post a relative ``url`` in ``post`` points at.
-
-        None when the URL is not a link to a post (an image, another part of the site);
-        else (the post or None when there is no such post, how the target was named).
-        """
-        path = unquote(strip_fragment(url).partition("?")[0])
-        if not path:
-            return post, "this post"
-        if path.startswith("/"):
-            if not path.startswith(BLOG_PREFIX):
-                return None
-            slug = path[len(BLOG_PREFIX) :].strip("/")
-            if not slug or "/" in slug or _has_other_extension(slug):
-                return None
-            slug = _without_page_extension(slug)
-            return self.by_slug.get(slug), f"no post with slug '{slug}'"
-        if not path.lower().endswith(POST_EXTENSIONS):
-            return None
-        folder = posixpath.dirname(str(post.document.path).replace("\\", "/"))
-        resolved = _file_key(posixpath.join(folder, path))
-        return self.by_file.get(resolved), f"no post at {resolved}"
-
-
-def _has_other_extension(slug: str) -> bool:
-    """``image.png`` under /blog/ is a file, not a post."""
-    stem, dot, ext = slug.rpartition(".")
-    return bool(dot and stem and ext) and f".{ext.lower()}" not in (
-        *POST_EXTENSIONS,
-        PAGE_EXTENSION,
-    )
-
-
-def _without_page_extension(slug: str) -> str:
-    """``post.html`` and ``post.md`` name the post ``post``."""
-    for extension in _PAGE_EXTENSIONS:
-        if slug.lower().endswith(extension) and len(slug) > len(extension):
-            return slug[: -len(extension)]
-    return slug
 
 
 def _fragment(url: str) -> str:
@@ -240,6 +187,7 @@ def judge(
     *,
     severities: Mapping[str, Severity] | None = None,
     history: Mapping[str, Persistence] | None = None,
+    site: Site | None = None,
 ) -> list[Finding]:
     """Every finding about ``posts``, sorted by (path, line, column, rule).
 
@@ -247,10 +195,11 @@ def judge(
     ``severities`` overrides the default severity of rules by id. ``history`` (by checked
     URL) is the judgement of ``linkcheck.evidence`` on the URL's recorded history: an
     ``unverified-link`` whose failure the evidence makes an error (``Persistence.escalate``)
-    becomes one, and failing links say since when.
+    becomes one, and failing links say since when. ``site`` holds every post of the site for
+    internal links (default: ``posts`` alone, as plain folders under ``content/``).
     """
     judge_ = _Judge(severities or {}, history or {})
-    index = InternalIndex.build(posts)
+    index = site if site is not None else posts_site(posts)
     findings: list[Finding] = []
     for post in posts:
         findings.extend(_post_findings(judge_, post, index, results))
@@ -261,7 +210,7 @@ def judge(
 def _post_findings(
     judge_: _Judge,
     post: Post,
-    index: InternalIndex,
+    index: Site,
     results: Mapping[str, CheckResult] | None,
 ) -> Iterator[Finding]:
     resource_keys = {link.source.key for link in post.links if link.in_resources}
@@ -270,22 +219,35 @@ def _post_findings(
             continue
         yield from _link_findings(judge_, post, link, index, resource_keys, results)
     yield from _resources_findings(judge_, post)
+    if post.empty:
+        rule = RULES_BY_ID[EMPTY_POST]
+        severity = judge_.severities.get(EMPTY_POST, rule.severity)
+        where = Location(post.path, 1, 1)
+        yield Finding(EMPTY_POST, severity, where, "the post has no text")
 
 
 def _link_findings(
     judge_: _Judge,
     post: Post,
     link: Link,
-    index: InternalIndex,
+    index: Site,
     resource_keys: set[str],
     results: Mapping[str, CheckResult] | None,
 ) -> Iterator[Finding]:
     if not link.url.strip():
         yield judge_.finding(EMPTY_LINK, link, "empty link target")
         return
+    scheme = _scheme_rule(link)
+    if scheme is not None:
+        yield judge_.finding(scheme[0], link, scheme[1])
+        return
     reason = malformed_reason(link.url)
     if reason is not None:
         yield judge_.finding(MALFORMED_URL, link, f"malformed URL: {reason}")
+        return
+    own = index.own_path(link.target)
+    if own is not None:
+        yield from _internal_findings(judge_, post, link, index, own)
         return
     if link.source.kind is SourceKind.RELATIVE:
         if link.url[: len(WWW_PREFIX)].lower() == WWW_PREFIX:
@@ -296,7 +258,7 @@ def _link_findings(
                 suggestion=HTTPS_PREFIX + link.url,
             )
             return
-        yield from _internal_findings(judge_, post, link, index)
+        yield from _internal_findings(judge_, post, link, index, link.url)
         return
     if _is_citation(link) and post.has_resources and link.source.key not in resource_keys:
         yield judge_.finding(
@@ -304,6 +266,18 @@ def _link_findings(
         )
     if results is not None:
         yield from _network_findings(judge_, link, results)
+
+
+def _scheme_rule(link: Link) -> tuple[str, str] | None:
+    scheme, colon, _ = link.url.strip().partition(":")
+    found = SCHEME_RULES.get(scheme.lower()) if colon else None
+    if found is None:
+        return None
+    if found[0] == DATA_LINK and (
+        link.kind in IMAGE_KINDS and link.url.strip()[5:].lower().startswith("image/")
+    ):
+        return None
+    return found
 
 
 def _is_citation(link: Link) -> bool:
@@ -317,18 +291,17 @@ def _is_citation(link: Link) -> bool:
 
 
 def _internal_findings(
-    judge_: _Judge, post: Post, link: Link, index: InternalIndex
+    judge_: _Judge, post: Post, link: Link, site: Site, url: str
 ) -> Iterator[Finding]:
-    found = index.target(post, link.url)
-    if found is None:
+    target = site.resolve(post, url)
+    if target.kind is TargetKind.MISSING:
+        yield judge_.finding(BROKEN_INTERNAL_LINK, link, target.description)
         return
-    target, description = found
-    if target is None:
-        yield judge_.finding(BROKEN_INTERNAL_LINK, link, description)
+    if target.kind is not TargetKind.PAGE or target.page is None:
         return
-    fragment = _fragment(link.url)
-    if fragment and not _has_anchor(target.anchors, fragment):
-        where = "this post" if target is post else target.path
+    fragment = _fragment(url)
+    if fragment and not site.has_anchor(target.page, fragment):
+        where = "this post" if target.page.path == post.path else target.page.path
         yield judge_.finding(MISSING_ANCHOR, link, f"no heading or id '#{fragment}' in {where}")
 
 
@@ -454,7 +427,7 @@ def _resources_findings(judge_: _Judge, post: Post) -> Iterator[Finding]:
     }
     first_line: dict[str, int] = {}
     for link in post.links:
-        if not link.in_resources or link.kind is LinkKind.IMAGE or not link.source.key:
+        if not link.in_resources or link.kind in IMAGE_KINDS or not link.source.key:
             continue
         key = link.source.key
         if key not in first_line:

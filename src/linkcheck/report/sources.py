@@ -44,7 +44,9 @@ SOURCE_FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 
 CITED_KINDS = frozenset({SourceKind.ARXIV, SourceKind.DOI, SourceKind.PDF, SourceKind.WEB})
 """Source kinds listed in the bibliography (see the module documentation)."""
-UNCITED_LINK_KINDS = frozenset({LinkKind.IMAGE, LinkKind.FRONTMATTER})
+UNCITED_LINK_KINDS = frozenset(
+    {LinkKind.IMAGE, LinkKind.HTML_EMBED, LinkKind.FRONTMATTER, LinkKind.EXPRESSION}
+)
 """Link kinds that show a resource rather than cite one."""
 
 VERDICT_RANK: Mapping[Verdict, int] = {

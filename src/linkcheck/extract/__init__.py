@@ -1,0 +1,108 @@
+"""Turn a post (frontmatter + Markdown) into the links a reader can follow, at exact positions.
+
+Parsing is markdown-it-py's ("commonmark" + tables + strikethrough + linkify). markdown-it only
+records block positions (``token.map``), so a few of its inline rules are wrapped: each wrapper
+notes where in the block's inline text the link it produced starts and ends. Those inline
+offsets are then mapped back to offsets in the file (``BlockMap``), which give the line and
+column a reader sees in an editor and the exact span ``--fix`` rewrites. The parser runs with
+``fastparse``'s shortcuts (the same tokens, less work), and a block of plain prose and plain
+links gets its tokens, and its notes, without the inline rules.
+
+Empty destinations are links too (so the ``empty-link`` rule can report them): ``[t]()``,
+``[t](<>)``, ``![a]()``, ``<a href="">``, ``<a href>``, ``<img src="">`` and a reference
+definition ``[x]: <>`` used as ``[x]``. Their URL is ``""`` and their span is empty
+(``start == end``) at the place where the destination would be written: just after the ``(``
+(or the ``<`` of ``<>``), just after the opening quote of an empty attribute value, just after
+the name of an attribute written without a value. The column reported is that place, so for
+``[t]()`` it is the column of the ``(`` plus one; a reference use is reported at its ``[``.
+
+The package's modules, one job each: ``markdown`` (the parser and its noting rules), ``walk``
+(the token stream), ``positions`` (offsets to lines and columns), ``html`` (raw HTML),
+``frontmatter`` (URL values in the frontmatter), ``sections`` (Resources sections, anchors,
+ignore comments), ``mdx`` (what MDX writes that is not Markdown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
+from linkcheck.extract.found import shift
+from linkcheck.extract.frontmatter import frontmatter_links
+from linkcheck.extract.markdown import markdown_source
+from linkcheck.extract.mdx import MDX_SUFFIX, mdx_body, outside_mdx_comments
+from linkcheck.extract.positions import LineIndex
+from linkcheck.extract.sections import (
+    github_slugs,
+    heading_key,
+    heading_slug,
+    ignored_flags,
+    mark_resources,
+    resources_sections,
+    split_heading_id,
+)
+from linkcheck.extract.walk import scan_markdown
+from linkcheck.models import Document, Link, LinkKind, Location, Post, link_target
+from linkcheck.sources import identify
+
+__all__ = ["DEFAULT_RESOURCES_HEADINGS", "extract_post", "heading_slug"]
+
+
+def extract_post(
+    doc: Document, *, resources_headings: Sequence[str] = DEFAULT_RESOURCES_HEADINGS
+) -> Post:
+    """Every link of ``doc`` in file order, its anchors and whether it has a Resources section."""
+    body_offset = max(0, min(doc.body_offset, len(doc.text)))
+    raw = doc.text[body_offset:]
+    if doc.path.suffix.lower() == MDX_SUFFIX:
+        body, code_links = mdx_body(raw)
+        scan = scan_markdown(markdown_source(body), raw, mdx=True)
+        scan.links = outside_mdx_comments(scan.links, raw) + code_links
+    else:
+        scan = scan_markdown(markdown_source(raw), raw)
+    found = [shift(item, body_offset) for item in scan.links]
+    found.sort(key=lambda item: item.use)
+    frontmatter = frontmatter_links(doc)
+    wanted = {heading_key(h) for h in resources_headings}
+    sections = resources_sections(scan.headings, wanted, body_offset)
+    directives = [(offset + body_offset, word) for offset, word in scan.directives]
+    lines = LineIndex(doc.text)
+    ignored = ignored_flags(found, directives, lines)
+    links: list[Link] = []
+    for item, is_ignored in [(f, False) for f in frontmatter] + list(
+        zip(found, ignored, strict=True)
+    ):
+        line, column = lines.position(item.use)
+        links.append(
+            Link(
+                url=item.url,
+                kind=item.kind,
+                text=item.text,
+                location=Location(doc.display_path, line, column),
+                in_resources=item.kind is not LinkKind.FRONTMATTER
+                and any(start <= item.use < end for start, end in sections),
+                source=identify(link_target(item.url, item.kind)),
+                start=item.start,
+                end=item.end,
+                key_path=item.key_path,
+                ignored=is_ignored,
+            )
+        )
+    texts: list[str] = []
+    ids = set(scan.anchors)
+    for heading in scan.headings:
+        text, custom = split_heading_id(heading.text)
+        texts.append(text)
+        if custom is not None:
+            ids.add(custom)
+    anchors = set(github_slugs(texts))
+    anchors.update(ids)
+    return Post(
+        document=doc,
+        links=tuple(links),
+        anchors=frozenset(anchors),
+        has_resources=any(h.is_resources for h in mark_resources(scan.headings, wanted)),
+        headings=tuple(texts),
+        ids=frozenset(ids),
+        empty=not raw.strip(),
+    )

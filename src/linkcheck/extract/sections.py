@@ -1,0 +1,141 @@
+"""Headings: Resources sections, GitHub anchors, and ``linkcheck-ignore`` comments."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+
+from linkcheck.extract.found import Found, Heading
+from linkcheck.extract.positions import LineIndex
+
+IGNORE_NEXT = "ignore"
+DISABLE = "disable"
+ENABLE = "enable"
+DIRECTIVE_RE = re.compile(r"<!--\s*linkcheck-(ignore|disable|enable)\s*-->", re.IGNORECASE)
+HEADING_TRAILING = ":"
+
+
+HEADING_ID_RE = re.compile(r"[ \t]*\{:?[ \t]*#([^\s}]+)(?:[ \t][^}]*)?\}[ \t]*\Z")
+"""A heading attribute block giving its id: ``## Title {#custom-id}`` (Hugo, Docusaurus,
+Pandoc, kramdown; kramdown also writes ``{: #id}``), other attributes allowed after the id."""
+KRAMDOWN_DROP_RE = re.compile(r"[^a-zA-Z0-9 -]")
+KRAMDOWN_LEAD_RE = re.compile(r"^[^a-zA-Z]+")
+KRAMDOWN_DASH_RE = re.compile(r"[^a-zA-Z0-9]")
+KRAMDOWN_EMPTY = "section"
+
+
+def heading_slug(text: str) -> str:
+    """GitHub's anchor for a heading's text (before duplicate suffixes are added).
+
+    Lower case; letters, digits, marks, ``_`` and ``-`` are kept, every other character
+    (punctuation, emoji, tabs) is dropped, and each space becomes ``-``: blanks are not
+    collapsed, so ``a  b`` is ``a--b``, and ``Title `` (before an image, which has no
+    text) is ``title-``.
+    """
+    kept = [
+        "-" if ch == " " else ch
+        for ch in text.lstrip(" ").lower()
+        if ch in " -" or unicodedata.category(ch)[0] in "LMN" or unicodedata.category(ch) == "Pc"
+    ]
+    return "".join(kept)
+
+
+def kramdown_slug(text: str) -> str:
+    """kramdown's own anchor rule (its ``kramdown`` input; Jekyll's default GFM input makes
+    GitHub's): ASCII letters, digits, spaces and dashes kept, everything before the first
+    letter dropped, the rest of the blanks made dashes, lower case; ``section`` when empty."""
+    kept = KRAMDOWN_LEAD_RE.sub("", KRAMDOWN_DROP_RE.sub("", text))
+    return KRAMDOWN_DASH_RE.sub("-", kept).lower() or KRAMDOWN_EMPTY
+
+
+def split_heading_id(text: str) -> tuple[str, str | None]:
+    """A heading's text without its ``{#id}`` attribute block, and that id (or None)."""
+    match = HEADING_ID_RE.search(text)
+    if match is None:
+        return text, None
+    return text[: match.start()], match.group(1)
+
+
+def numbered_slugs(texts: list[str], slug: Callable[[str], str]) -> Iterator[str]:
+    """Anchors for headings in order, made by ``slug``: repeats get ``-1``, ``-2``..."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        base = slug(text)
+        anchor = base
+        while anchor in counts:
+            counts[base] += 1
+            anchor = f"{base}-{counts[base]}"
+        counts[anchor] = 0
+        yield anchor
+
+
+def heading_key(text: str) -> str:
+    return " ".join(text.split()).rstrip(HEADING_TRAILING).strip().casefold()
+
+
+def mark_resources(headings: list[Heading], wanted: set[str]) -> list[Heading]:
+    return [Heading(h.offset, h.level, h.text, heading_key(h.text) in wanted) for h in headings]
+
+
+def resources_sections(
+    headings: list[Heading], wanted: set[str], base: int
+) -> list[tuple[int, int]]:
+    """[start, end) offsets of every Resources section."""
+    sections: list[tuple[int, int]] = []
+    open_at: int | None = None
+    open_level = 0
+    for heading in mark_resources(headings, wanted):
+        if open_at is not None and heading.level <= open_level:
+            sections.append((open_at, heading.offset + base))
+            open_at = None
+        if open_at is None and heading.is_resources:
+            open_at, open_level = heading.offset + base, heading.level
+    if open_at is not None:
+        sections.append((open_at, 1 << 62))
+    return sections
+
+
+def github_slugs(texts: list[str]) -> Iterator[str]:
+    """GitHub anchors for headings in order: repeats get ``-1``, ``-2``... suffixes."""
+    return numbered_slugs(texts, heading_slug)
+
+
+def ignored_flags(
+    links: list[Found], directives: list[tuple[int, str]], lines: LineIndex
+) -> list[bool]:
+    """Whether each link (sorted by use) is covered by an ignore comment.
+
+    ``linkcheck-ignore`` covers the links on its own line; a comment alone on its line covers
+    the next link instead. ``linkcheck-disable`` … ``linkcheck-enable`` covers a region.
+    Offsets are into the text ``lines`` indexes.
+    """
+    if not directives:
+        return [False] * len(links)
+    same_line: set[int] = set()
+    """Lines whose links are ignored (a comment sharing its line with text)."""
+    alone: list[int] = []
+    """Offsets of ignore comments alone on their lines (each covers the next link)."""
+    regions: list[tuple[int, str]] = []
+    for offset, word in sorted(directives):
+        if word != IGNORE_NEXT:
+            regions.append((offset, word))
+        elif DIRECTIVE_RE.fullmatch(lines.line_text(lines.position(offset)[0] - 1).strip()):
+            alone.append(offset)
+        else:
+            same_line.add(lines.position(offset)[0])
+    flags: list[bool] = []
+    region = 0
+    waiting = 0
+    disabled = False
+    pending = False
+    for link in links:
+        while region < len(regions) and regions[region][0] <= link.use:
+            disabled = regions[region][1] == DISABLE
+            region += 1
+        while waiting < len(alone) and alone[waiting] <= link.use:
+            pending = True
+            waiting += 1
+        flags.append(disabled or pending or lines.position(link.use)[0] in same_line)
+        pending = False
+    return flags

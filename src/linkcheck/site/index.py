@@ -1,0 +1,349 @@
+"""The index of the site's posts, and what a link on the site leads to.
+
+Internal links are judged against the whole site, however few posts a run checks: a run on
+one changed post (a pull request, a pre-commit hook) finds the other posts here, so it never
+reports an internal link that a run on every post would not. ``build_site`` indexes every
+post's URLs and anchors; ``Site.resolve`` says what a link leads to.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import unquote
+
+from linkcheck.config import DEFAULT_PATHS, Settings
+from linkcheck.discover import display_path, find_posts
+from linkcheck.extract.sections import kramdown_slug, numbered_slugs
+from linkcheck.models import Document, Post
+from linkcheck.site.layout import (
+    JEKYLL_SKIPPED,
+    AnchorStyle,
+    Generator,
+    Layout,
+    Mount,
+)
+from linkcheck.site.urls import decoded, post_urls, url_key
+
+GENERATED_EXTENSIONS: frozenset[str] = frozenset({".xml", ".json", ".txt", ".webmanifest"})
+"""Files generators make themselves (feeds, sitemaps, search indexes): never judged."""
+PAGE_EXTENSIONS: frozenset[str] = frozenset({".html", ".htm", ""})
+SOURCE_EXTENSIONS: frozenset[str] = frozenset({".md", ".markdown", ".mdx"})
+TEMPLATE_MARKS: tuple[str, ...] = ("{{", "{%", "}}", "%}")
+"""Template code in a link (``{{ site.baseurl }}/x``, ``{% post_url %}``): not judged."""
+SERVES_PROJECT: frozenset[Generator] = frozenset({Generator.JEKYLL, Generator.PLAIN})
+"""Generators that publish the project's other files as they are (GitHub renders a
+repository's files; Jekyll copies every file not in an ``_`` folder)."""
+TOP_FRAGMENTS: frozenset[str] = frozenset({"", "top"})
+"""Fragments every HTML page has: ``#`` and ``#top`` scroll to its start."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A post as the site knows it."""
+
+    path: str
+    """Its display path."""
+    file: Path
+    """Its resolved file."""
+    urls: tuple[str, ...]
+    anchors: frozenset[str] | None
+    """None when the post could not be read (every fragment is then accepted)."""
+
+
+class TargetKind(StrEnum):
+    PAGE = "page"
+    """A post of the site (``page`` holds it)."""
+    FILE = "file"
+    """A file that exists."""
+    MISSING = "missing"
+    """Nothing at a place where there should be something (``description`` says what)."""
+    UNKNOWN = "unknown"
+    """A page the generator makes itself (a list, a tag, the home page) or a file it
+    generates: not judged."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kind: TargetKind
+    page: Page | None = None
+    description: str = ""
+
+
+UNKNOWN = Target(TargetKind.UNKNOWN)
+FILE = Target(TargetKind.FILE)
+
+
+@dataclass(slots=True)
+class Site:
+    """Every post of the site by URL and by file, and where files are served from."""
+
+    layout: Layout
+    cwd: Path
+    by_url: dict[str, Page] = field(default_factory=dict)
+    by_file: dict[str, Page] = field(default_factory=dict)
+    """By absolute, normalised file path (``_key``)."""
+    sections: set[str] = field(default_factory=set)
+    """URL keys of folders that hold posts: a missing page there is a broken link."""
+    dated: bool = False
+    """Posts are published under dated folders (``/2024/01/31/``)."""
+    pages: dict[int, Page | None] = field(default_factory=dict)
+    """Each checked post's page, by the post's identity (looked up once per post)."""
+
+    def _key(self, path: Path | str) -> str:
+        return os.path.normpath(os.path.join(self.cwd, path))
+
+    def add(self, post: Post, urls: Sequence[str], anchors: frozenset[str] | None) -> None:
+        key = self._key(post.document.path)
+        page = Page(post.path, Path(key), tuple(urls), anchors)
+        self.by_file.setdefault(key, page)
+        for url in urls:
+            key = url_key(url)
+            self.by_url.setdefault(key, page)
+            parent = posixpath.dirname(key)
+            if parent != "/":
+                self.sections.add(parent)
+            if re.search(r"/\d{4}/\d{2}/\d{2}/[^/]+$", key):
+                self.dated = True
+
+    def page_of(self, post: Post) -> Page | None:
+        found = self.pages.get(id(post), self)
+        if found is self:
+            found = self.pages[id(post)] = self.by_file.get(self._key(post.document.path))
+        return found if isinstance(found, Page) else None
+
+    def own_path(self, url: str) -> str | None:
+        """The path of an absolute URL on the site's own address (see ``Layout.own_path``)."""
+        return self.layout.own_path(url)
+
+    def has_anchor(self, page: Page, fragment: str) -> bool:
+        """Whether ``page`` has the anchor ``fragment``. Browsers match ids exactly; GitHub,
+        which renders plain Markdown folders, finds a heading's anchor in any case."""
+        if has_anchor(page.anchors, fragment):
+            return True
+        if self.layout.generator is not Generator.PLAIN or page.anchors is None:
+            return False
+        wanted = decoded(fragment).casefold()
+        return any(anchor.casefold() == wanted for anchor in page.anchors)
+
+    def resolve(self, post: Post, url: str) -> Target:
+        """What ``url``, written in ``post``, leads to on this site."""
+        if any(mark in url for mark in TEMPLATE_MARKS):
+            return UNKNOWN
+        own = self.own_path(url)
+        if own is not None:
+            url = own
+        if ":" in url.split("/", 1)[0] or url.startswith("//"):
+            return UNKNOWN  # a scheme or a host: not a path on this site
+        path = decoded(url.partition("#")[0].partition("?")[0])
+        if not path:
+            page = self.page_of(post)
+            return Target(TargetKind.PAGE, page or _page_of_post(post, self.cwd))
+        extension = posixpath.splitext(path.rstrip("/"))[1].lower()
+        if extension in SOURCE_EXTENSIONS:
+            return self._source_file(post, path)
+        if extension not in PAGE_EXTENSIONS:
+            return self._file(post, path, extension)
+        return self._page(post, path)
+
+    # A link to a post's source file (``other.md``), as GitHub and Docusaurus resolve it.
+    def _source_file(self, post: Post, path: str) -> Target:
+        if not path.startswith("/"):  # the usual case, beside the post: no disk needed
+            folder = os.path.dirname(self._key(post.document.path))
+            page = self.by_file.get(os.path.normpath(os.path.join(folder, path)))
+            if page is not None:
+                return Target(TargetKind.PAGE, page)
+        candidates = self._file_candidates(post, path, source=True)
+        for candidate in candidates:
+            page = self.by_file.get(self._key(candidate))
+            if page is not None:
+                return Target(TargetKind.PAGE, page)
+        if any(self._inside(candidate) and candidate.is_file() for candidate in candidates):
+            return FILE
+        return Target(TargetKind.MISSING, description=f"no file {self._shown(candidates[0])}")
+
+    def _file(self, post: Post, path: str, extension: str) -> Target:
+        if extension in GENERATED_EXTENSIONS:
+            return UNKNOWN
+        candidates = self._file_candidates(post, path, source=False)
+        if any(self._inside(candidate) and candidate.is_file() for candidate in candidates):
+            return FILE
+        if not candidates:
+            return UNKNOWN
+        looked = " or ".join(dict.fromkeys(self._shown(c) for c in candidates[:3]))
+        return Target(TargetKind.MISSING, description=f"no file {looked}")
+
+    def _page(self, post: Post, path: str) -> Target:
+        key = self._page_key(post, path)
+        page = self.by_url.get(key)
+        base_path = self.layout.base_path.casefold()
+        if page is None and base_path and key.startswith(base_path + "/"):
+            key = key[len(base_path) :]
+            page = self.by_url.get(key)
+        if page is not None:
+            return Target(TargetKind.PAGE, page)
+        parent = posixpath.dirname(key)
+        if parent in self.sections or (self.dated and re.search(r"/\d{4}/\d{2}/\d{2}/[^/]+$", key)):
+            return Target(TargetKind.MISSING, description=f"no post at {key}")
+        return UNKNOWN
+
+    def _page_key(self, post: Post, path: str) -> str:
+        if path.startswith("/"):
+            return url_key(path)
+        page = self.page_of(post)
+        base = page.urls[0] if page is not None and page.urls else None
+        if base is None:
+            return url_key("/" + path)
+        directory = base if base.endswith("/") else posixpath.dirname(base) + "/"
+        return url_key(posixpath.join(directory, path))
+
+    def _file_candidates(self, post: Post, path: str, *, source: bool) -> list[Path]:
+        """Where a file a link names may be: beside the post's file (relative links), then
+        below the static directories, the content roots and the project (absolute links,
+        and relative ones resolved against the post's URL)."""
+        found: list[Path] = []
+        folder = _resolved(post.document.path, self.cwd).parent
+        if not path.startswith("/"):
+            found.append(folder / path)
+            page = self.page_of(post)
+            if page is not None and page.urls and not source:
+                base = page.urls[0]
+                directory = base if base.endswith("/") else posixpath.dirname(base) + "/"
+                path = posixpath.normpath(posixpath.join(directory, path))
+            else:
+                return found
+        relative = path.lstrip("/")
+        base_path = self.layout.base_path.strip("/")
+        tails = [relative]
+        if base_path and relative.startswith(base_path + "/"):
+            tails.append(relative[len(base_path) + 1 :])
+        roots = [*self.layout.static, *self.layout.roots]
+        if self.layout.generator in SERVES_PROJECT:
+            roots.append(self.layout.root)
+        for tail in tails:
+            for root in roots:
+                candidate = root / tail
+                if candidate not in found:
+                    found.append(candidate)
+        return found
+
+    def _inside(self, path: Path) -> bool:
+        """Whether ``path`` is in the project: a site serves nothing from outside it, and a
+        post must not make the checker look at other files of the machine."""
+        key = self._key(path)
+        return key == str(self.layout.root) or key.startswith(os.path.join(self.layout.root, ""))
+
+    def _shown(self, path: Path) -> str:
+        absolute = Path(posixpath.normpath(str(path)))
+        try:
+            return absolute.relative_to(self.cwd.resolve()).as_posix()
+        except ValueError:
+            return absolute.as_posix()
+
+
+def _resolved(path: Path, cwd: Path) -> Path:
+    """``path`` made absolute against ``cwd`` and normalised, without touching the disk
+    (``cwd`` is resolved once: a lookup per link must not cost a walk of the path)."""
+    return Path(os.path.normpath(path if path.is_absolute() else cwd / path))
+
+
+def _page_of_post(post: Post, cwd: Path) -> Page:
+    return Page(post.path, _resolved(post.document.path, cwd), (), post.anchors)
+
+
+def has_anchor(anchors: frozenset[str] | None, fragment: str) -> bool:
+    """Whether a page has ``fragment`` (``#top`` and ``#`` always; unknown anchors: yes)."""
+    if anchors is None or fragment.lower() in TOP_FRAGMENTS:
+        return True
+    return fragment in anchors or unquote(fragment) in anchors
+
+
+def post_anchors(post: Post, style: AnchorStyle) -> frozenset[str]:
+    """A post's anchors as its generator renders them."""
+    if style is AnchorStyle.GITHUB:
+        return post.anchors
+    return frozenset(numbered_slugs(list(post.headings), kramdown_slug)) | post.ids
+
+
+# ---------------------------------------------------------------------------
+# Building the site
+# ---------------------------------------------------------------------------
+
+
+def site_files(layout: Layout, extensions: Sequence[str]) -> list[Path]:
+    """Every post file under the content roots."""
+    roots = [d for d in layout.roots if d.is_dir()]
+    if not roots:
+        return []
+    files = find_posts(roots, extensions)
+    if layout.generator is Generator.JEKYLL:
+        files = [f for f in files if not _jekyll_skipped(f, layout.root)]
+    return files
+
+
+def _jekyll_skipped(path: Path, root: Path) -> bool:
+    """Whether a file is in a folder Jekyll builds no page from (``_site``, ``vendor``...)."""
+    try:
+        folders = path.resolve().relative_to(root).parts[:-1]
+    except ValueError:
+        return False
+    return bool(set(folders) & JEKYLL_SKIPPED)
+
+
+def build_site(
+    layout: Layout,
+    posts: Sequence[Post],
+    settings: Settings,
+    cwd: Path,
+) -> Site:
+    """The site: ``posts`` (those being checked) and every other post under the content
+    roots, read here (their problems are not this run's: an unreadable one is indexed by
+    its path, and any fragment of it is accepted)."""
+    site = Site(layout, layout.root)
+    seen: set[Path] = set()
+    style = layout.anchor_style
+    for post in posts:
+        file = _resolved(post.document.path, layout.root)
+        seen.add(file)
+        site.add(post, post_urls(layout, file, post.document.metadata), post_anchors(post, style))
+    others = [
+        path
+        for path in site_files(layout, settings.extensions)
+        if _resolved(path, layout.root) not in seen
+    ]
+    if not others:
+        return site
+    # The other posts are read like the checked ones (by worker processes when they are
+    # many); one that cannot be read is indexed by its path, any fragment of it accepted.
+    from linkcheck.collect import collect
+
+    wanted = replace(settings, paths=tuple(str(path) for path in others), allow_empty=True)
+    collected = collect(wanted, cwd=cwd, keep_text=False)
+    for other in collected.posts:
+        file = _resolved(other.document.path, layout.root)
+        metadata = other.document.metadata
+        site.add(other, post_urls(layout, file, metadata), post_anchors(other, style))
+    if collected.problems:
+        unread = {problem.path for problem in collected.problems}
+        for path in others:
+            if display_path(path, cwd) in unread:
+                stub = Post(Document(path, str(path), "", {}, 0), (), frozenset(), False)
+                site.add(stub, post_urls(layout, _resolved(path, layout.root), {}), None)
+    return site
+
+
+def posts_site(posts: Sequence[Post], cwd: Path | None = None) -> Site:
+    """A site of ``posts`` alone, as plain folders under ``content/`` (nothing read from disk
+    but what links to files name)."""
+    root = (cwd or Path.cwd()).resolve()
+    layout = Layout(Generator.PLAIN, root, (Mount(root / DEFAULT_PATHS[0], "/"),), ())
+    site = Site(layout, root)
+    for post in posts:
+        file = _resolved(post.document.path, root)
+        site.add(post, post_urls(layout, file, post.document.metadata), post.anchors)
+    return site

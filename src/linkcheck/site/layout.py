@@ -1,0 +1,425 @@
+"""The site's layout: which generator builds it, where its posts and files are, its address.
+
+``detect_layout`` reads the generator's configuration file (Hugo, Jekyll, Astro, Docusaurus,
+else plain folders) for its content directories, permalink rules, anchor style and own
+address; the settings override each. The generators' defaults are one table, ``PRESETS``.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from linkcheck.config import DEFAULT_PATHS, Settings
+
+
+class Generator(StrEnum):
+    HUGO = "hugo"
+    JEKYLL = "jekyll"
+    ASTRO = "astro"
+    DOCUSAURUS = "docusaurus"
+    PLAIN = "plain"
+
+
+class AnchorStyle(StrEnum):
+    GITHUB = "github"
+    """GitHub, goldmark (Hugo), github-slugger (Astro, Docusaurus), kramdown's GFM input."""
+    KRAMDOWN = "kramdown"
+    """kramdown with its own input (``kramdown: input: kramdown`` in Jekyll)."""
+
+
+# ---------------------------------------------------------------------------
+# The presets: one table
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """What a generator does by default."""
+
+    config_files: tuple[str, ...]
+    """Its configuration file names, the first found wins."""
+    mounts: tuple[tuple[str, str], ...]
+    """(content directory, URL prefix) pairs: a post's URL is the prefix + its path below."""
+    checked: tuple[str, ...]
+    """The directories a run checks when no path is given and ``content/`` does not exist."""
+    static: tuple[str, ...]
+    """Directories whose files are served at the site's root."""
+    pretty: bool = True
+    """Posts are served at ``/path/`` (else at ``/path.html``)."""
+
+
+PRESETS: Mapping[Generator, Preset] = {
+    Generator.HUGO: Preset(
+        ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml",
+         "config.yml", "config.json", "config/_default/hugo.toml",
+         "config/_default/config.toml"),
+        (("content", "/"),),
+        ("content",),
+        ("static", "assets"),
+    ),
+    Generator.JEKYLL: Preset(
+        ("_config.yml", "_config.yaml", "_config.toml"),
+        ((".", "/"),),
+        ("_posts",),
+        (".", "assets"),
+        pretty=False,
+    ),
+    Generator.ASTRO: Preset(
+        ("astro.config.mjs", "astro.config.ts", "astro.config.js", "astro.config.mts",
+         "astro.config.cjs"),
+        (("src/content", "/"), ("src/pages", "/")),
+        ("src/content", "src/pages"),
+        ("public",),
+    ),
+    Generator.DOCUSAURUS: Preset(
+        ("docusaurus.config.js", "docusaurus.config.ts", "docusaurus.config.mjs",
+         "docusaurus.config.cjs"),
+        (("docs", "/docs/"), ("blog", "/blog/"), ("src/pages", "/")),
+        ("docs", "blog"),
+        ("static",),
+    ),
+    Generator.PLAIN: Preset((), (), (), ("static", "public", "assets"), pretty=False),
+}  # fmt: skip
+"""The generators' defaults, in the order they are detected."""
+
+JEKYLL_PERMALINKS: Mapping[str, str] = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+"""Jekyll's named permalink styles."""
+JEKYLL_SKIPPED: frozenset[str] = frozenset(
+    {"_site", "vendor", ".jekyll-cache", "_includes", "_layouts", "_sass", "node_modules"}
+)
+"""Directories of a Jekyll site that hold no pages."""
+INDEX_STEMS: frozenset[str] = frozenset({"index", "_index", "readme"})
+"""File names (without extension) that are their folder's page."""
+DATED_NAME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+"""Jekyll posts and Docusaurus blog posts: ``2024-01-31-title``."""
+NUMBER_PREFIX_RE = re.compile(r"^\d+[-_.]")
+"""Docusaurus drops a number prefix (``01-intro.md``) from a doc's URL."""
+
+HUGO_BASE_KEYS = ("baseURL", "baseurl", "baseUrl")
+URL_ASSIGN_RE = r"""\b{key}\s*:\s*(['"`])([^'"`]*)\1"""
+
+
+# ---------------------------------------------------------------------------
+# The layout: detected once per run
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    directory: Path
+    """A content directory (absolute)."""
+    prefix: str
+    """The URL path its posts are published under (``/``, ``/docs/``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How the site is built: what a run needs to know to find posts' URLs and files."""
+
+    generator: Generator
+    root: Path
+    """The project directory (where the generator's configuration file is)."""
+    mounts: tuple[Mount, ...]
+    """The content roots and their URL prefixes."""
+    static: tuple[Path, ...]
+    """Directories served at the site's root."""
+    base_urls: tuple[str, ...] = ()
+    """The site's own addresses (``https://example.com/blog``), without trailing slash."""
+    permalink: str = ""
+    """A pattern for every post, from the settings."""
+    permalinks: Mapping[str, str] = field(default_factory=dict)
+    """Patterns by top-level section (Hugo's ``[permalinks]``; ``*`` for Jekyll's)."""
+    anchor_style: AnchorStyle = AnchorStyle.GITHUB
+    checked: tuple[Path, ...] = ()
+    """What a run without paths checks when ``content/`` does not exist."""
+    languages: tuple[str, ...] = ()
+    """Hugo's languages other than the default one, each published under ``/<lang>/``: a
+    post ``x.fr.md`` is the French page of ``x``."""
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        return tuple(mount.directory for mount in self.mounts)
+
+    @property
+    def base_path(self) -> str:
+        """The path of the site's own address (``/blog`` for ``https://x.example/blog``)."""
+        return urlsplit(self.base_urls[0]).path.rstrip("/") if self.base_urls else ""
+
+    def own_path(self, url: str) -> str | None:
+        """For an absolute http(s) URL on the site's own address (``www.`` or not, either
+        scheme), the site path it names, query and fragment kept; else None."""
+        if not self.base_urls or "://" not in url[:10]:
+            return None
+        parts = urlsplit(url)
+        host = (parts.hostname or "").removeprefix("www.")
+        if parts.scheme.lower() not in ("http", "https"):
+            return None
+        for base in self.base_urls:
+            own = urlsplit(base)
+            if host != (own.hostname or "").removeprefix("www.") or parts.port != own.port:
+                continue
+            path = parts.path or "/"
+            rest = url[url.index(parts.netloc) + len(parts.netloc) + len(parts.path) :]
+            return path + rest
+        return None
+
+
+def detect_layout(settings: Settings, cwd: Path) -> Layout:
+    """The site's layout: the generator's configuration read, the settings applied over it."""
+    root = cwd.resolve()
+    generator, config = _detect_generator(settings, root)
+    preset = PRESETS[generator]
+    data = _read_config(config) if config is not None else {}
+    base = settings.base_url or _generator_base_url(generator, data, config)
+    mounts = _mounts(settings, root, generator, preset, data)
+    static = tuple(
+        path
+        for path in (
+            (root / d).resolve()
+            for d in (settings.static_dirs or _static_dirs(generator, preset, data))
+        )
+        if path.is_dir()
+    )
+    checked = tuple(p for p in (root / d for d in preset.checked) if p.is_dir())
+    if generator is Generator.PLAIN and not settings.content_roots:
+        checked = tuple(mount.directory for mount in mounts)
+    return Layout(
+        generator=generator,
+        root=root,
+        mounts=mounts,
+        static=static,
+        base_urls=(base.rstrip("/"),) if base else (),
+        permalink=settings.permalink,
+        permalinks=_permalinks(generator, data),
+        anchor_style=_anchor_style(settings, generator, data),
+        checked=checked,
+        languages=_languages(generator, data),
+    )
+
+
+def _detect_generator(settings: Settings, root: Path) -> tuple[Generator, Path | None]:
+    if settings.generator != "auto":
+        chosen = Generator(settings.generator)
+        return chosen, _config_file(PRESETS[chosen], root)
+    for generator, preset in PRESETS.items():
+        config = _config_file(preset, root)
+        if config is None:
+            continue
+        if config.name.startswith("config.") and not _looks_like_hugo(config):
+            continue
+        return generator, config
+    return Generator.PLAIN, None
+
+
+def _config_file(preset: Preset, root: Path) -> Path | None:
+    for name in preset.config_files:
+        path = root / name
+        if path.is_file():
+            return path
+    return None
+
+
+def _looks_like_hugo(config: Path) -> bool:
+    """``config.toml`` is Hugo's old name, but many tools have one: Hugo's names a base
+    URL, a theme or a content directory beside it."""
+    data = _read_config(config)
+    keys = {str(k).lower() for k in data}
+    return (
+        bool(keys & {"baseurl", "theme", "contentdir", "languagecode", "title"})
+        or (config.parent / "content").is_dir()
+    )
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """A TOML, YAML or JSON configuration as a mapping; JavaScript ones (Astro, Docusaurus)
+    are not run: their text is kept under ``""`` for the few values read by pattern."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    loaded: Any = None
+    try:
+        if path.suffix == ".toml":
+            loaded = tomllib.loads(text)
+        elif path.suffix in (".yml", ".yaml"):
+            import yaml
+
+            loaded = yaml.safe_load(text)
+        elif path.suffix == ".json":
+            loaded = json.loads(text)
+        else:
+            return {"": text}
+    except (ValueError, ImportError, RecursionError) as exc:  # a broken file: defaults
+        del exc
+        return {}
+    except Exception:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _js_value(text: str, key: str) -> str:
+    """A string written literally for ``key`` in a JavaScript config (``""`` when it is
+    computed: a variable, or a template with ``${...}``)."""
+    match = re.search(URL_ASSIGN_RE.format(key=key), text)
+    if match is None or "${" in match.group(2):
+        return ""
+    return match.group(2)
+
+
+def _generator_base_url(generator: Generator, data: Mapping[str, Any], config: Path | None) -> str:
+    if generator is Generator.HUGO:
+        for key in HUGO_BASE_KEYS:
+            value = data.get(key)
+            if isinstance(value, str) and value.startswith(("http://", "https://")):
+                return value
+    elif generator is Generator.JEKYLL:
+        url, path = data.get("url"), data.get("baseurl")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return url.rstrip("/") + (path if isinstance(path, str) else "")
+    elif generator is Generator.ASTRO:
+        text = str(data.get("", ""))
+        site = _js_value(text, "site")
+        if site.startswith(("http://", "https://")):
+            return site.rstrip("/") + _js_value(text, "base")
+    elif generator is Generator.DOCUSAURUS:
+        text = str(data.get("", ""))
+        url = _js_value(text, "url")
+        if url.startswith(("http://", "https://")):
+            return url.rstrip("/") + _js_value(text, "baseUrl")
+    return ""
+
+
+def _mounts(
+    settings: Settings, root: Path, generator: Generator, preset: Preset, data: Mapping[str, Any]
+) -> tuple[Mount, ...]:
+    if settings.content_roots:
+        return tuple(
+            Mount(_absolute(root, d), _prefix_for(d, preset)) for d in settings.content_roots
+        )
+    pairs = list(preset.mounts)
+    if generator is Generator.HUGO:
+        content_dir = data.get("contentDir") or data.get("contentdir")
+        if isinstance(content_dir, str):
+            pairs = [(content_dir, "/")]
+    elif generator is Generator.DOCUSAURUS:
+        route = _js_value(str(data.get("", "")), "routeBasePath")
+        if route:  # the docs plugin's (the first one written)
+            pairs[0] = (pairs[0][0], "/" + route.strip("/") + "/" if route.strip("/") else "/")
+    elif generator is Generator.ASTRO:
+        pairs = [*_astro_collections(root), *pairs]
+    found = [Mount((root / d).resolve(), prefix) for d, prefix in pairs if (root / d).is_dir()]
+    if found:
+        return tuple(found)
+    default = root / DEFAULT_PATHS[0]
+    if default.is_dir():
+        return (Mount(default.resolve(), "/"),)
+    if generator is Generator.PLAIN:  # a folder of Markdown, as GitHub shows a repository
+        return (Mount(root, "/"),)
+    return ()
+
+
+ASTRO_CONTENT_CONFIGS = (
+    "src/content.config.ts",
+    "src/content.config.mjs",
+    "src/content.config.js",
+    "src/content/config.ts",
+    "src/content/config.mjs",
+    "src/content/config.js",
+)
+ASTRO_GLOB_BASE_RE = re.compile(r"""\bglob\(\s*\{[^}]*?\bbase:\s*(['"`])([^'"`]+)\1""")
+"""A content collection loaded from a folder: ``glob({ base: "./content/posts", ... })``."""
+
+
+def _astro_collections(root: Path) -> list[tuple[str, str]]:
+    """Astro's content collections loaded from folders, each published (by the usual
+    ``src/pages/<name>/[...slug].astro`` route) under the folder's name."""
+    for name in ASTRO_CONTENT_CONFIGS:
+        path = root / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            bases = [m.group(2) for m in ASTRO_GLOB_BASE_RE.finditer(text)]
+            return [(b, "/" + PurePosixPath(b).name + "/") for b in bases]
+    return []
+
+
+def _prefix_for(directory: str, preset: Preset) -> str:
+    """A configured content root's URL prefix: the preset's for the same directory, else ``/``."""
+    wanted = posixpath.normpath(directory.replace("\\", "/")).strip("/")
+    for name, prefix in preset.mounts:
+        if posixpath.normpath(name) == wanted:
+            return prefix
+    return "/"
+
+
+def _absolute(root: Path, directory: str) -> Path:
+    path = Path(directory)
+    return (path if path.is_absolute() else root / path).resolve()
+
+
+def _static_dirs(generator: Generator, preset: Preset, data: Mapping[str, Any]) -> tuple[str, ...]:
+    if generator is Generator.HUGO:
+        value = data.get("staticDir") or data.get("staticdir")
+        if isinstance(value, str):
+            return (value, "assets")
+        if isinstance(value, list):
+            return (*(str(v) for v in value), "assets")
+    return preset.static
+
+
+def _permalinks(generator: Generator, data: Mapping[str, Any]) -> dict[str, str]:
+    value = data.get("permalinks") if generator is Generator.HUGO else None
+    if isinstance(value, dict):
+        found = {str(k): str(v) for k, v in value.items() if isinstance(v, str)}
+        page = value.get("page")  # Hugo >= 0.123: [permalinks.page]
+        if isinstance(page, dict):
+            found.update({str(k): str(v) for k, v in page.items() if isinstance(v, str)})
+        return found
+    if generator is Generator.JEKYLL:
+        style = data.get("permalink", "date")
+        found = {"*": JEKYLL_PERMALINKS.get(str(style), str(style))}
+        collections = data.get("collections")
+        if isinstance(collections, dict):  # each collection's own pattern, by its folder
+            for name, table in collections.items():
+                pattern = table.get("permalink") if isinstance(table, dict) else None
+                if isinstance(pattern, str):
+                    found["_" + str(name)] = JEKYLL_PERMALINKS.get(pattern, pattern)
+        return found
+    return {}
+
+
+def _languages(generator: Generator, data: Mapping[str, Any]) -> tuple[str, ...]:
+    languages = data.get("languages") if generator is Generator.HUGO else None
+    if not isinstance(languages, dict):
+        return ()
+    default = str(data.get("defaultContentLanguage", data.get("defaultcontentlanguage", "en")))
+    return tuple(str(name).lower() for name in languages if str(name).lower() != default.lower())
+
+
+def _anchor_style(settings: Settings, generator: Generator, data: Mapping[str, Any]) -> AnchorStyle:
+    if settings.anchor_style != "auto":
+        return AnchorStyle(settings.anchor_style)
+    if generator is Generator.JEKYLL:
+        kramdown = data.get("kramdown")
+        markdown = str(data.get("markdown", "kramdown")).lower()
+        if (
+            markdown == "kramdown"
+            and isinstance(kramdown, dict)
+            and str(kramdown.get("input", "GFM")).lower() == "kramdown"
+        ):
+            return AnchorStyle.KRAMDOWN
+    return AnchorStyle.GITHUB

@@ -1,0 +1,531 @@
+"""The site model: every post under the content roots, its URLs (presets) and anchors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from linkcheck.app import run
+from linkcheck.cli import cli
+from linkcheck.config import Settings
+from linkcheck.models import Finding
+from linkcheck.site import Generator, detect_layout, post_urls, url_key
+
+
+def write(root: Path, files: Mapping[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def findings(root: Path, *paths: str, **settings: object) -> list[tuple[str, str, int, str]]:
+    chosen = Settings(offline=True, **settings)  # type: ignore[arg-type]
+    if paths:
+        chosen = chosen.with_overrides({"paths": paths})
+    report = run(chosen, cwd=root)
+    return [_brief(f) for f in report.findings]
+
+
+def _brief(finding: Finding) -> tuple[str, str, int, str]:
+    return finding.rule, finding.location.path, finding.location.line, finding.message
+
+
+@contextmanager
+def working_directory(path: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+# ---------------------------------------------------------------------------
+# Partial runs see the whole site
+# ---------------------------------------------------------------------------
+
+PLAIN_BLOG = {
+    "content/blog/a.md": "# A\n\nSee [b](/blog/b), [intro](b.md#intro) and [c](/blog/c).\n",
+    "content/blog/b.md": "# B\n\n## Intro\n\nText.\n",
+    "content/blog/c.md": "---\ntitle: C\n---\n# C\n",
+}
+
+
+def test_a_run_on_one_post_judges_links_against_every_post(tmp_path: Path) -> None:
+    write(tmp_path, PLAIN_BLOG)
+    assert findings(tmp_path, "content/blog/a.md") == []
+    assert findings(tmp_path) == []
+
+
+def test_a_partial_run_reports_what_a_full_run_reports(tmp_path: Path) -> None:
+    write(tmp_path, {**PLAIN_BLOG, "content/blog/a.md": "[x](/blog/nope) [y](b.md#nope)\n"})
+    partial = findings(tmp_path, "content/blog/a.md")
+    assert partial == [
+        ("broken-internal-link", "content/blog/a.md", 1, "no post at /blog/nope"),
+        ("missing-anchor", "content/blog/a.md", 1, "no heading or id '#nope' in content/blog/b.md"),
+    ]
+    assert [f for f in findings(tmp_path) if f[1] == "content/blog/a.md"] == partial
+
+
+def test_the_pre_commit_hook_command_line(tmp_path: Path) -> None:
+    """pre-commit runs ``linkcheck run --offline FILES`` at the repository's root."""
+    write(tmp_path, PLAIN_BLOG)
+    with working_directory(tmp_path):
+        result = CliRunner().invoke(
+            cli, ["run", "--offline", "--no-cache", "content/blog/a.md"], catch_exceptions=False
+        )
+    assert result.exit_code == 0, result.output
+
+
+def test_configured_paths_are_the_site_when_a_run_checks_fewer(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "linkcheck.toml": 'paths = ["posts"]\n',
+            "posts/a.md": "[b](/b) [b2](b.md#two)\n",
+            "posts/b.md": "## Two\n",
+        },
+    )
+    with working_directory(tmp_path):
+        result = CliRunner().invoke(
+            cli, ["run", "--offline", "--no-cache", "posts/a.md"], catch_exceptions=False
+        )
+    assert result.exit_code == 0, result.output
+
+
+# ---------------------------------------------------------------------------
+# Presets
+# ---------------------------------------------------------------------------
+
+HUGO_SITE = {
+    "hugo.toml": (
+        'baseURL = "https://blog.example.org/"\ntitle = "Blog"\n'
+        '[permalinks]\nposts = "/:year/:month/:slug/"\n'
+    ),
+    "content/posts/first.md": (
+        '+++\ntitle = "First Post"\ndate = 2024-03-05\nslug = "hello"\n'
+        'source = "https://paper.example/x"\n+++\n'
+        "## Details {#details-id}\n\n![cover](/img/cover.png) ![gone](/img/gone.png)\n\n"
+        "[own](https://blog.example.org/2024/03/second-post/#part-two) "
+        "[self](#details-id) [bundle](second/photo.jpg) [top](#top)\n"
+    ),
+    "content/posts/second/index.md": (
+        '+++\ntitle = "Second Post"\ndate = 2024-03-09\naliases = ["/old/second/"]\n+++\n'
+        "## Part Two\n\n[back](/2024/03/hello/) [old](/old/second) [missing](/2024/03/nope/) "
+        "![p](photo.jpg)\n"
+    ),
+    "content/posts/second/photo.jpg": "x",
+    "static/img/cover.png": "x",
+}
+
+
+def test_hugo_site(tmp_path: Path) -> None:
+    write(tmp_path, HUGO_SITE)
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.generator is Generator.HUGO
+    assert layout.base_urls == ("https://blog.example.org",)
+    assert findings(tmp_path, "content/posts/first.md") == [
+        (
+            "broken-internal-link",
+            "content/posts/first.md",
+            9,
+            "no file static/img/gone.png or content/img/gone.png",
+        ),
+    ]
+    assert findings(tmp_path, "content/posts/second/index.md") == [
+        ("broken-internal-link", "content/posts/second/index.md", 8, "no post at /2024/03/nope"),
+    ]
+
+
+def test_toml_frontmatter_urls_are_frontmatter_links_not_citations(tmp_path: Path) -> None:
+    write(tmp_path, HUGO_SITE)
+    rules = {f[0] for f in findings(tmp_path)}
+    assert "missing-from-resources" not in rules
+
+
+JEKYLL_SITE = {
+    "_config.yml": "url: https://me.example\npermalink: pretty\n",
+    "_posts/2023-12-01-first-post.md": "---\ntitle: First\n---\n## Hello World\n",
+    "_posts/2024-01-02-second.md": (
+        "---\ntitle: Second\ncategories: notes\n---\n"
+        "[first](/2023/12/01/first-post/#hello-world) "
+        "[absolute](https://me.example/2023/12/01/first-post/) "
+        "[about](/about/) [gone](/2023/12/02/nope/) [pdf](/files/paper.pdf)\n"
+    ),
+    "about.md": "---\ntitle: About\n---\n[second](/notes/2024/01/02/second/)\n",
+    "vendor/bundle/gem/README.md": "[x](/nowhere/at/all)\n",
+}
+
+
+def test_jekyll_site_with_dated_permalinks(tmp_path: Path) -> None:
+    write(tmp_path, JEKYLL_SITE)
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.generator is Generator.JEKYLL
+    metadata = {"categories": "notes"}
+    assert post_urls(layout, tmp_path.resolve() / "_posts/2024-01-02-second.md", metadata) == (
+        "/notes/2024/01/02/second/",
+    )
+    assert findings(tmp_path) == [
+        ("broken-internal-link", "_posts/2024-01-02-second.md", 5, "no post at /2023/12/02/nope"),
+        ("broken-internal-link", "_posts/2024-01-02-second.md", 5, "no file files/paper.pdf"),
+    ]
+
+
+def test_jekyll_default_permalinks_end_in_html(tmp_path: Path) -> None:
+    write(tmp_path, {"_config.yml": "title: x\n", "_posts/2024-01-02-a-b.md": "x\n"})
+    layout = detect_layout(Settings(), tmp_path)
+    file = tmp_path.resolve() / "_posts/2024-01-02-a-b.md"
+    assert post_urls(layout, file, {}) == ("/2024/01/02/a-b.html",)
+    assert post_urls(layout, file, {"date": "2024-02-03 10:00:00"}) == ("/2024/02/03/a-b.html",)
+
+
+def test_docusaurus_urls(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "docusaurus.config.js": "module.exports = {url: 'https://docs.example', baseUrl: '/'};",
+            "docs/01-intro.md": "# I\n\n[a](./guides/setup.md#install) [b](/docs/guides/setup)\n",
+            "docs/guides/setup.md": "---\nid: setup\n---\n## Install\n",
+            "blog/2024-05-06-launch.md": "[intro](/docs/intro) [bad](/docs/nope)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.generator is Generator.DOCUSAURUS
+    root = tmp_path.resolve()
+    assert post_urls(layout, root / "docs/01-intro.md", {}) == ("/docs/intro",)
+    assert post_urls(layout, root / "blog/2024-05-06-launch.md", {}) == ("/blog/2024/05/06/launch",)
+    assert findings(tmp_path) == [
+        ("broken-internal-link", "blog/2024-05-06-launch.md", 1, "no post at /docs/nope"),
+    ]
+
+
+def test_astro_content_collections(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "astro.config.mjs": "export default defineConfig({ site: 'https://astro.example' });\n",
+            "src/content/blog/first.mdx": "## Hi there\n\n[second](/blog/second/#end)\n",
+            "src/content/blog/second.md": "## End\n",
+            "public/favicon.svg": "x",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.generator is Generator.ASTRO
+    assert findings(tmp_path) == []
+
+
+def test_settings_override_the_preset(tmp_path: Path) -> None:
+    write(tmp_path, {"notes/x.md": "[y](/p/y/)\n", "notes/y.md": "y\n"})
+    assert findings(tmp_path, "notes", content_roots=("notes",), permalink="/p/:slug/") == []
+
+
+def test_url_keys() -> None:
+    assert url_key("/Posts/A/") == url_key("/posts/a.html") == url_key("/posts/a/index.html")
+    assert url_key("/") == "/"
+
+
+# ---------------------------------------------------------------------------
+# Anchors as generators render them
+# ---------------------------------------------------------------------------
+
+
+def test_github_anchor_rules(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "content/a.md": (
+                "## a  b\n\n## Title ![i](x.png)\n\n## Emoji 🎉 here\n\n## Dup\n\n## Dup\n\n"
+                '<a name="named"></a>\n\n'
+                "[1](#a--b) [2](#title-) [3](#emoji--here) [4](#dup-1) [5](#named) [6](#a-b)\n"
+            ),
+            "content/x.png": "x",
+        },
+    )
+    assert findings(tmp_path) == [
+        ("missing-anchor", "content/a.md", 13, "no heading or id '#a-b' in this post"),
+    ]
+
+
+def test_kramdown_anchor_style(tmp_path: Path) -> None:
+    write(tmp_path, {"content/a.md": "## 1. Über Setup\n\n[k](#ber-setup) [g](#1-über-setup)\n"})
+    assert findings(tmp_path, anchor_style="kramdown") == [
+        ("missing-anchor", "content/a.md", 3, "no heading or id '#1-über-setup' in this post"),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Runs that check nothing
+# ---------------------------------------------------------------------------
+
+
+def test_no_posts_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    with working_directory(tmp_path):
+        empty = CliRunner().invoke(cli, ["run", "--offline", "--no-cache"])
+        allowed = CliRunner().invoke(cli, ["run", "--offline", "--no-cache", "--allow-empty"])
+    assert empty.exit_code == 2
+    assert "no posts found in content" in empty.output
+    assert allowed.exit_code == 0
+
+
+def test_extensions_accept_comma_separated_values(tmp_path: Path) -> None:
+    write(tmp_path, {"content/a.mdx": "x\n", "content/b.md": "y\n"})
+    with working_directory(tmp_path):
+        result = CliRunner().invoke(
+            cli, ["run", "--offline", "--no-cache", "--extensions", "md,mdx", "--format", "json"]
+        )
+    assert result.exit_code == 0, result.output
+    assert '"posts": 2' in result.output or '"posts":2' in result.output
+
+
+@pytest.mark.parametrize("name", ["hugo.toml", "_config.yml", "astro.config.mjs"])
+def test_a_run_without_paths_checks_the_generators_content(tmp_path: Path, name: str) -> None:
+    folders = {"hugo.toml": "content", "_config.yml": "_posts", "astro.config.mjs": "src/content"}
+    write(tmp_path, {name: "title = 'x'\n" if name == "hugo.toml" else "x: 1\n"})
+    write(tmp_path, {f"{folders[name]}/2024-01-01-post.md": "[x](#nope)\n"})
+    assert [f[0] for f in findings(tmp_path)] == ["missing-anchor"]
+
+
+# ---------------------------------------------------------------------------
+# Found on real sites and other checkers' fixtures
+# ---------------------------------------------------------------------------
+
+
+def test_a_placeholder_is_shown_as_written(tmp_path: Path) -> None:
+    write(tmp_path, {"content/a.md": "![x](%%BASE_URL%%/hello.jpg)\n"})
+    assert findings(tmp_path) == [
+        (
+            "broken-internal-link",
+            "content/a.md",
+            1,
+            "no file content/%%BASE_URL%%/hello.jpg or %%BASE_URL%%/hello.jpg",
+        ),
+    ]
+
+
+def test_plain_folders_match_anchors_in_any_case_as_github_does(tmp_path: Path) -> None:
+    write(
+        tmp_path, {"content/a.md": "# Fünf Äpfel\n\n[a](#FÜNF-äpfel) [b](#f%C3%BCnf-%C3%A4pfel)\n"}
+    )
+    assert findings(tmp_path) == []
+    write(tmp_path, {"hugo.toml": "title = 'x'\n"})
+    assert [f[0] for f in findings(tmp_path)] == ["missing-anchor"]
+
+
+def test_astro_collections_loaded_from_folders(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "astro.config.ts": "export default defineConfig({ site: siteConfig.url });\n",
+            "src/content.config.ts": (
+                'const post = defineCollection({ loader: glob({ base: "./content/posts", '
+                'pattern: "**/*.{md,mdx}" }) });\n'
+            ),
+            "content/posts/a.md": "[b](/posts/b/#two) [c](/posts/c/)\n",
+            "content/posts/b/index.md": "## Two\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert (layout.generator, layout.base_urls) == (Generator.ASTRO, ())
+    assert findings(tmp_path) == [
+        ("broken-internal-link", "content/posts/a.md", 1, "no post at /posts/c"),
+    ]
+
+
+def test_docusaurus_docs_at_the_root_and_a_computed_url(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "docusaurus.config.js": (
+                "const config = { url: `https://${HOSTNAME}`, presets: [['classic', "
+                "{ docs: { routeBasePath: '/' } }]] };\n"
+            ),
+            "docs/ios/setup.md": "---\nslug: /ios/configuration\n---\n## Info\n",
+            "docs/intro.md": "[a](/ios/configuration#info) [b](/ios/nope) [c](/main/x)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.base_urls == ()
+    assert [m.prefix for m in layout.mounts] == ["/"]
+    assert findings(tmp_path, "docs/intro.md") == [
+        ("broken-internal-link", "docs/intro.md", 1, "no post at /ios/nope"),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Destinations renderers drop, images, empty posts
+# ---------------------------------------------------------------------------
+
+
+def test_file_javascript_and_data_links_are_findings(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "content/a.md": (
+                "[local](file:///home/me/draft.png) [run](javascript:alert(1)) "
+                "[d](data:text/html,hi) ![ok](data:image/png;base64,AAAA) "
+                '<img src="data:image/gif;base64,R0">\n'
+            ),
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("local-file-link", "a file: URL opens a file on the writer's computer, not the web"),
+        ("script-link", "a javascript: link runs code instead of leading anywhere"),
+        ("data-link", "a data: link: browsers refuse to open one from a page"),
+    ]
+
+
+def test_images_are_never_citations(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "content/a.md": (
+                '<img src="https://img.example/a.png" srcset="https://img.example/b.png 2x">\n\n'
+                "![c](https://img.example/c.png) [cited](https://paper.example/x)\n\n"
+                "## Resources\n\n- [paper](https://paper.example/x)\n"
+            ),
+        },
+    )
+    assert findings(tmp_path) == []
+
+
+def test_an_empty_post_is_an_info_finding(tmp_path: Path) -> None:
+    write(tmp_path, {"content/a.md": "", "content/b.md": "---\ntitle: only\n---\n"})
+    report = run(Settings(offline=True), cwd=tmp_path)
+    assert [(f.rule, f.severity.value, f.location.path) for f in report.findings] == [
+        ("empty-post", "info", "content/a.md"),
+        ("empty-post", "info", "content/b.md"),
+    ]
+    assert report.problems == ()
+
+
+def test_an_unreadable_post_that_is_not_checked_is_still_a_page(tmp_path: Path) -> None:
+    write(tmp_path, {"content/blog/a.md": "[b](/blog/b#any) [c](/blog/c)\n"})
+    (tmp_path / "content/blog/b.md").write_bytes(b"binary\x00")
+    report = run(Settings(offline=True, paths=("content/blog/a.md",)), cwd=tmp_path)
+    assert [(f.rule, f.message) for f in report.findings] == [
+        ("broken-internal-link", "no post at /blog/c"),
+    ]
+    assert report.problems == ()
+
+
+def test_jekyll_collections_and_kramdown_block_ids(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "_config.yml": (
+                "url: https://docs.example\ncollections:\n"
+                "  posts:\n    permalink: /news/:year/:month/:day/:title/\n"
+                "  docs:\n    permalink: /:collection/:path/\n    output: true\n"
+            ),
+            "_docs/guide/history.md": "## 1.0.0 / 2013-05-06\n{: #v1-0-0}\n\nText.\n",
+            "_posts/2016-04-19-one-released.md": "---\ntitle: One\n---\nx\n",
+            "_posts/2016-05-18-two.md": (
+                "[1](/news/2016/04/19/one-released/) [h](/docs/guide/history/#v1-0-0) "
+                "[own](https://docs.example/news/2016/04/19/one-released/) "
+                "[bad](/news/2016/04/20/nope/)\n"
+            ),
+        },
+    )
+    assert findings(tmp_path) == [
+        ("broken-internal-link", "_posts/2016-05-18-two.md", 1, "no post at /news/2016/04/20/nope"),
+    ]
+
+
+def test_a_plain_folder_without_content_is_checked_whole(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"README.md": "[g](docs/guide.md#setup) [x](#nope)\n", "docs/guide.md": "## Setup\n"},
+    )
+    assert findings(tmp_path) == [
+        ("missing-anchor", "README.md", 1, "no heading or id '#nope' in this post"),
+    ]
+
+
+def test_links_to_the_sites_own_address_are_internal_and_not_fetched(tmp_path: Path) -> None:
+    from linkcheck.app import Planner
+    from linkcheck.collect import collect
+
+    write(
+        tmp_path,
+        {
+            "content/blog/a.md": (
+                "[b](https://www.blog.example/blog/b/#two) [gone](http://blog.example/blog/x) "
+                "[web](https://other.example/p)\n"
+            ),
+            "content/blog/b.md": "## Two\n",
+        },
+    )
+    settings = Settings(offline=True, base_url="https://blog.example/")
+    assert findings(tmp_path, base_url="https://blog.example/") == [
+        ("broken-internal-link", "content/blog/a.md", 1, "no post at /blog/x"),
+    ]
+    layout = detect_layout(settings, tmp_path)
+    planner = Planner(settings, layout)
+    fetched = planner.add(collect(settings, cwd=tmp_path).posts)
+    assert fetched == ["https://other.example/p"]
+    assert {r.reason for r in planner.skipped_results().values()} == {"the site's own address"}
+
+
+def test_hugo_translations_are_published_under_their_language(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "hugo.yaml": "baseURL: https://x.example/\nlanguages: {en: {weight: 1}, fr: {}}\n",
+            "content/posts/a.md": "## Hi\n",
+            "content/posts/a.fr.md": "## Salut\n\n[en](/posts/a/#hi) [fr](/fr/posts/a/#salut)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    root = tmp_path.resolve()
+    assert post_urls(layout, root / "content/posts/a.fr.md", {}) == ("/fr/posts/a/",)
+    assert post_urls(layout, root / "content/posts/a.md", {}) == ("/posts/a/",)
+    assert findings(tmp_path) == []
+
+
+def test_jekyll_folders_below_posts_are_not_categories(tmp_path: Path) -> None:
+    write(tmp_path, {"_config.yml": "permalink: pretty\n"})
+    layout = detect_layout(Settings(), tmp_path)
+    root = tmp_path.resolve()
+    assert post_urls(layout, root / "_posts/2020/2020-01-02-x.md", {}) == ("/2020/01/02/x/",)
+    assert post_urls(layout, root / "blog/_posts/2020-01-02-x.md", {}) == ("/blog/2020/01/02/x/",)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "//evil.example/x",
+        "/%",
+        "/%zz/a.png",
+        "../../../../../../etc/passwd",
+        "/a/../../b.pdf",
+        "#",
+        "?q=1",
+        "./",
+        "..",
+        "/blog/a.md#",
+        "C:\\\\x.png",
+        "/" + "a/" * 200,
+        "\u00e9t\u00e9.png",
+    ],
+)
+def test_odd_internal_links_never_raise(tmp_path: Path, url: str) -> None:
+    write(tmp_path, {"content/blog/a.md": f"[x]({url})\n"})
+    report = run(Settings(offline=True), cwd=tmp_path)
+    assert all(
+        f.rule in {"broken-internal-link", "missing-anchor", "malformed-url"}
+        for f in report.findings
+    )
+
+
+def test_files_outside_the_project_are_never_looked_at(tmp_path: Path) -> None:
+    project = tmp_path / "blog"
+    write(tmp_path, {"secret.png": "x", "blog/content/a.md": "![s](../../secret.png)\n"})
+    assert [f[0] for f in findings(project)] == ["broken-internal-link"]
