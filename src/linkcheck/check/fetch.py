@@ -41,7 +41,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import proxy_bypass
 
@@ -59,6 +60,7 @@ from linkcheck.check.classify import (
     verdict_for_status,
 )
 from linkcheck.check.page import (
+    DEFAULT_PARSE_BUDGET,
     fragment_present,
     is_html,
     is_pdf,
@@ -117,6 +119,13 @@ SHARED_TEXT_MAX_CHARS = 100
 carry them ("200 OK", "text/html")."""
 
 DEADLINE_REASON = "deadline exceeded"
+
+OFF_LOOP_BYTES = 64 * 1024
+"""Bodies at least this large are parsed on a worker thread, off the event loop."""
+MIN_PARSE_BUDGET = 0.05
+"""CPU seconds a parse gets even when the URL's deadline is (nearly) spent."""
+
+T = TypeVar("T")
 LOOP_REASON = "redirect loop"
 
 GET = "GET"
@@ -447,7 +456,7 @@ class Fetcher:
             reply, note = outcome
             location = reply.location
             if reply.status not in REDIRECT_STATUSES or location is None:
-                return self._final(request, progress, reply, note)
+                return await self._final(request, progress, reply, note)
             progress.hops.append(Hop(current, reply.status))
             target = resolve_location(current, location)
             if target is None:
@@ -654,7 +663,12 @@ class Fetcher:
             return False
         return proxy_reports_unknown_host(reply.status, reply.headers, reply.body.data)
 
-    def _final(
+    def _parse_budget(self, progress: _Progress) -> float:
+        """CPU seconds a page's parse may take: the parse budget, within the URL's deadline."""
+        left = progress.deadline_at - self.timing.clock() if progress.started is not None else 0
+        return max(MIN_PARSE_BUDGET, min(DEFAULT_PARSE_BUDGET, left))
+
+    async def _final(
         self, request: CheckRequest, progress: _Progress, reply: Reply, note: str
     ) -> CheckResult:
         status = reply.status
@@ -669,19 +683,25 @@ class Fetcher:
         title: str | None = None
         missing = NO_FRAGMENTS
         if verdict is Verdict.OK and reply.kind is Kind.HTML:
-            page = parse_html(
-                reply.body.data,
-                content_type=reply.content_type,
-                want_anchors=bool(request.fragments),
+            page = await off_loop(
+                len(reply.body.data),
+                partial(
+                    parse_html,
+                    reply.body.data,
+                    content_type=reply.content_type,
+                    want_anchors=bool(request.fragments),
+                    budget=self._parse_budget(progress),
+                ),
             )
             if page.challenge:
                 verdict = Verdict.BLOCKED
                 reason = f"bot challenge ({reason})"
             else:
                 title = page.title
-                missing = missing_fragments(request.fragments, page.anchors, reply.body)
+                if page.complete:
+                    missing = missing_fragments(request.fragments, page.anchors, reply.body)
         elif verdict is Verdict.OK and reply.kind is Kind.PDF:
-            title = pdf_title(reply.body.data)
+            title = await off_loop(len(reply.body.data), partial(pdf_title, reply.body.data))
         if verdict is Verdict.OK and progress.hops:
             first = progress.hops[0].status
             verdict = Verdict.MOVED if first in PERMANENT_REDIRECTS else Verdict.REDIRECTED
@@ -724,6 +744,15 @@ class Fetcher:
             checked_at=self.timing.wall(),
             bytes_read=progress.bytes_read,
         )
+
+
+async def off_loop(size: int, work: Callable[[], T]) -> T:
+    """``work()`` on a worker thread when its input is large (``OFF_LOOP_BYTES``), so that
+    parsing one big page never holds up the event loop; small inputs are read in place.
+    An expired deadline cancels the wait (the parse's own budget ends the thread soon after)."""
+    if size < OFF_LOOP_BYTES:
+        return work()
+    return await asyncio.to_thread(work)
 
 
 def resolve_location(current: str, location: str) -> str | None:
