@@ -39,6 +39,7 @@ DEFAULT_BACKOFF_BASE = 0.5
 DEFAULT_MAX_REDIRECTS = 10
 DEFAULT_MAX_HTML_BYTES = 1024 * 1024
 DEFAULT_MAX_PDF_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_POST_BYTES = 8 * 1024 * 1024
 DEFAULT_TRANSPORT = "aiohttp"
 DEFAULT_FORMAT = "text"
 DEFAULT_FAIL_ON = Severity.ERROR
@@ -74,6 +75,10 @@ class Settings:
 
     paths: tuple[str, ...] = DEFAULT_PATHS
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    max_post_bytes: int = DEFAULT_MAX_POST_BYTES
+    """Posts larger than this are a problem, not read."""
+    follow_external_symlinks: bool = False
+    """Follow symbolic links to files outside the directory being checked."""
     resources_headings: tuple[str, ...] = DEFAULT_RESOURCES_HEADINGS
     exclude: tuple[str, ...] = ()
     """Regular expressions: matching URLs are skipped."""
@@ -310,6 +315,12 @@ _HOST_KEYS: dict[str, Callable[[Any, str], Any]] = {
 OPTIONS: tuple[Option, ...] = (
     Option("paths", "Files or directories of posts to check.", _str_list),
     Option("extensions", "File name endings that are posts.", _extensions),
+    Option("max_post_bytes", "Posts larger than this many bytes are skipped.", _int(1)),
+    Option(
+        "follow_external_symlinks",
+        "Follow symbolic links to posts outside the checked directory.",
+        _bool,
+    ),
     Option("resources_headings", "Headings that open a post's Resources section.", _str_list),
     Option("exclude", "Regular expressions; matching URLs are skipped.", _regex_list),
     Option("include", "Regular expressions; only matching URLs are checked.", _regex_list),
