@@ -34,6 +34,7 @@ from linkcheck.models import (
     Severity,
     UsageError,
 )
+from linkcheck.safewrite import atomic_writer, check_output_paths, write_atomic
 from linkcheck.state import StateStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -182,7 +183,7 @@ def emit(text: str, output: str | None) -> None:
     """Write a rendered report to a file or stdout."""
     if output:
         try:
-            Path(output).write_text(text if text.endswith("\n") else text + "\n", "utf-8")
+            write_atomic(output, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror}") from None
     else:
@@ -201,8 +202,11 @@ def emit_stream(write: Callable[[TextIO], None], output: str | None) -> None:
         stdout.flush()
         return
     try:
-        with open(output, "w", encoding="utf-8") as file:
+        with atomic_writer(output) as raw:
+            file = io.TextIOWrapper(raw, "utf-8")
             write(file)
+            file.flush()
+            file.detach()  # the writer closes the file once it is in place
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror}") from None
 
@@ -277,6 +281,7 @@ def run_command(paths: tuple[str, ...], fix_mode: str | None, **params: Any) -> 
     with handle_errors():
         settings = build_settings(paths, params)
         targets = report_targets(settings.format, settings.output)
+        check_output_paths(out for _, out in targets if out)
         with _progress() as (on_plan, on_result):
             report = run(settings, on_plan=on_plan, on_result=on_result, warn=warn)
         for problem in report.problems:
