@@ -183,6 +183,14 @@ def test_linkcheck_command_omits_unknown_flags() -> None:
     assert "--no-cache" not in command
     assert "--concurrency" not in command
     assert "--output" not in command
+    assert "--allow-private" not in command
     assert command[:2] == ["lc", "run"]
     assert command[-1] == "posts"
     assert command[command.index("--per-host-concurrency") + 1] == str(limits.per_host)
+
+
+def test_linkcheck_command_allows_the_farm_on_loopback() -> None:
+    command = run_module.linkcheck_command(
+        Path("lc"), run_module.Limits(), "posts", Path("out.json"), "--allow-private --format"
+    )
+    assert "--allow-private" in command

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from linkcheck import __version__
 from linkcheck.models import ConfigError, Severity
@@ -105,6 +106,8 @@ class Settings:
     accept: tuple[int, ...] = ()
     """Extra status codes counted as ok, for every host."""
     insecure: bool = False
+    allow_private: bool = False
+    """Fetch links to loopback, private and link-local addresses (an intranet blog, tests)."""
     transport: str = DEFAULT_TRANSPORT
     format: tuple[str, ...] = (DEFAULT_FORMAT,)
     """Report formats; the i-th one is written to the i-th ``output`` (or stdout)."""
@@ -235,8 +238,36 @@ def _headers(value: Any, key: str) -> dict[str, dict[str, str]]:
             isinstance(k, str) and isinstance(v, str) for k, v in table.items()
         ):
             raise ConfigError(f"expected header = value strings for {host!r}", key=key)
+        header_origin(str(host), key)  # a bad origin is an error now, not at request time
         result[str(host).lower()] = dict(table)
     return result
+
+
+DEFAULT_PORTS: Mapping[str, int] = {"http": 80, "https": 443}
+ALL_HOSTS = "*"
+
+
+def origin(scheme: str, host: str, port: int | None) -> str:
+    """``scheme://host:port`` in lower case, with the scheme's default port filled in."""
+    scheme = scheme.lower()
+    return f"{scheme}://{host.lower()}:{port or DEFAULT_PORTS.get(scheme, 0)}"
+
+
+def header_origin(written: str, key: str) -> str:
+    """Where headers configured under ``written`` may go: ``*`` (every origin), an origin
+    ``http(s)://host[:port]`` exactly, or a bare host name, which means ``https://host:443``."""
+    if written == ALL_HOSTS:
+        return ALL_HOSTS
+    if "://" not in written:
+        return origin("https", written, None)
+    try:
+        parts = urlsplit(written)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"bad origin {written!r}", key=key) from None
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname or parts.path.strip("/"):
+        raise ConfigError(f"expected host or http(s)://host[:port], got {written!r}", key=key)
+    return origin(parts.scheme, parts.hostname, port)
 
 
 def _hosts(value: Any, key: str) -> dict[str, HostSettings]:
@@ -340,6 +371,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("headers", "Extra request headers by host.", _headers),
     Option("accept", "Extra HTTP status codes counted as ok.", _status_list),
     Option("insecure", "Do not verify TLS certificates.", _bool),
+    Option("allow_private", "Check links to loopback, private and link-local addresses.", _bool),
     Option("transport", "HTTP transport under httpx.", _choice(TRANSPORTS), TRANSPORTS),
     Option("format", "Report format (repeatable, paired with --output).", _formats, FORMATS),
     Option("output", "Write the report to this file (repeatable).", _str_list),
@@ -451,14 +483,22 @@ def validate_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
     return checked
 
 
-def host_headers(settings: Settings, host: str) -> dict[str, str]:
-    """Extra headers for ``host``: ``headers["*"]``, ``headers[host]``, then ``hosts`` entries."""
-    merged: dict[str, str] = {}
-    for name in ("*", host.lower()):
-        merged.update(settings.headers.get(name, {}))
+def host_headers(
+    settings: Settings, host: str, scheme: str = "https", port: int | None = None
+) -> dict[str, str]:
+    """Extra headers for a request to ``scheme://host:port``: ``headers["*"]``, then those
+    configured for exactly that origin, then the ``hosts`` entry's (which are for
+    ``https://host:443`` only: headers never follow a move to plain http or another port).
+    """
+    merged: dict[str, str] = dict(settings.headers.get(ALL_HOSTS, {}))
+    here = origin(scheme, host, port)
+    for written, table in settings.headers.items():
+        if written != ALL_HOSTS and header_origin(written, "headers") == here:
+            merged.update(table)
     override = settings.hosts.get(host.lower())
     if override is not None:
-        merged.update(override.headers)
+        if here == origin("https", host, None):
+            merged.update(override.headers)
         if override.user_agent is not None:
             merged["User-Agent"] = override.user_agent
     return merged

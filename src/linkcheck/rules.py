@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from linkcheck.check.netpolicy import is_private_reason
 from linkcheck.models import (
     WWW_PREFIX,
     CheckResult,
@@ -44,6 +45,7 @@ MALFORMED_URL = "malformed-url"
 BROKEN_INTERNAL_LINK = "broken-internal-link"
 MISSING_ANCHOR = "missing-anchor"
 MISSING_SCHEME = "missing-scheme"
+PRIVATE_ADDRESS = "private-address"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,11 @@ RULES: tuple[Rule, ...] = (
         MISSING_SCHEME,
         Severity.WARNING,
         "Write the address with https:// in front: without it, it is a path on this site.",
+    ),
+    Rule(
+        PRIVATE_ADDRESS,
+        Severity.ERROR,
+        "Link to the public address: readers cannot open this one (allow-private checks it).",
     ),
 )
 RULES_BY_ID: Mapping[str, Rule] = {rule.id: rule for rule in RULES}
@@ -337,6 +344,9 @@ def _network_findings(
 
 def _verdict_findings(judge_: _Judge, link: Link, result: CheckResult) -> Iterator[Finding]:
     verdict = result.verdict
+    if verdict is Verdict.SKIPPED and is_private_reason(result.reason):
+        yield judge_.finding(PRIVATE_ADDRESS, link, result.reason)
+        return
     persistence = judge_.history.get(result.url)
     since = f"; {persistence.description}" if persistence is not None else ""
     if verdict is Verdict.DEAD:

@@ -9,7 +9,8 @@ How one URL is checked
   any 4xx/5xx status the same URL is asked again with GET (HEAD is often refused or broken).
 * **Redirects** are followed by hand, at most ``max_redirects``; each 3xx response is recorded
   as a ``Hop``, relative ``Location`` values are resolved, and a URL seen twice is a
-  "redirect loop". Headers are chosen per hop, so per-host headers never leave their host.
+  "redirect loop". Headers are chosen per hop, so configured headers go only to the exact
+  scheme, host and port they were given for (never across an https→http redirect).
 * **Moved or redirected.** When the chain ends in success, the verdict is ``moved`` if the
   FIRST hop is permanent (301, 308: the cited URL itself has moved) and ``redirected``
   otherwise; ``final_url`` is where the chain ended.
@@ -59,6 +60,7 @@ from linkcheck.check.classify import (
     proxy_reports_unknown_host,
     verdict_for_status,
 )
+from linkcheck.check.netpolicy import private_url
 from linkcheck.check.page import (
     DEFAULT_PARSE_BUDGET,
     fragment_present,
@@ -419,7 +421,7 @@ class Fetcher:
         self.timing = timing or Timing()
         self._accepts: dict[str, frozenset[int]] = {}
         self._proxied = proxy_configured(os.environ)
-        self._host_headers: dict[tuple[str, bool], httpx.Headers] = {}
+        self._host_headers: dict[tuple[str, str, int | None, bool], httpx.Headers] = {}
         self._texts: dict[str, str] = {}
         """Short strings that many results repeat, one object each (see ``_shared``)."""
 
@@ -445,6 +447,9 @@ class Fetcher:
     # -- redirects --------------------------------------------------------
 
     async def _follow(self, request: CheckRequest, progress: _Progress) -> CheckResult:
+        private = None if self.settings.allow_private else private_url(request.url)
+        if private is not None:
+            return self._result(progress, Verdict.SKIPPED, private)
         method = choose_method(request.url, request.fragments)
         seen = {request.url}
         current = request.url
@@ -463,6 +468,9 @@ class Fetcher:
                 reason = f"{describe_status(reply.status)}: redirect to an unsupported URL"
                 return self._result(progress, Verdict.ERROR, reason)
             progress.current = target
+            private = None if self.settings.allow_private else private_url(target)
+            if private is not None:
+                return self._result(progress, Verdict.SKIPPED, f"redirect to a {private}")
             if target in seen:
                 return self._result(progress, Verdict.ERROR, LOOP_REASON)
             if len(progress.hops) > self.settings.max_redirects:
@@ -554,13 +562,13 @@ class Fetcher:
     ) -> httpx.Request:
         """The request for one attempt: the client's headers, then the browser's, then the
         host's own (merged once per host, not per request)."""
-        key = (host, browser)
+        key = (target.scheme, host, target.port, browser)
         headers = self._host_headers.get(key)
         if headers is None:
             headers = httpx.Headers(client.headers)
             if browser:
                 headers.update(BROWSER_HEADERS)
-            headers.update(host_headers(self.settings, host))
+            headers.update(host_headers(self.settings, host, target.scheme, target.port))
             self._host_headers[key] = headers
         return httpx.Request(
             method, target, headers=headers, extensions={"timeout": client.timeout.as_dict()}
