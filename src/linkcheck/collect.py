@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from linkcheck.config import DEFAULT_MAX_POST_BYTES, Settings
+from linkcheck.config import DEFAULT_MAX_POST_BYTES, DEFAULT_MAX_POST_LINKS, Settings
 from linkcheck.discover import discover, read_document
 from linkcheck.models import (
     Document,
@@ -124,6 +124,7 @@ class Extraction:
         self._found_problems: list[Outcome] = list(discovered.problems)
         """Files the search skipped or found odd: handed out before the first batch."""
         self._max_bytes = settings.max_post_bytes
+        self._max_links = settings.max_post_links
         self._cwd = cwd
         self._headings = tuple(settings.resources_headings)
         self._keep_text = keep_text
@@ -147,6 +148,7 @@ class Extraction:
                 headings=self._headings,
                 keep_text=self._keep_text,
                 max_bytes=self._max_bytes,
+                max_links=self._max_links,
             )
             self._futures = [self._pool.submit(extract, batch) for batch in self._batches]
         except POOL_ERRORS:
@@ -177,6 +179,7 @@ class Extraction:
             keep_text=self._keep_text,
             shared=self._shared,
             max_bytes=self._max_bytes,
+            max_links=self._max_links,
         )
 
     def _shared_batch(self, outcomes: list[_Packed | InputProblem]) -> list[Outcome]:
@@ -238,6 +241,7 @@ def _extract_batch(
     keep_text: bool = True,
     shared: _Shared | None = None,
     max_bytes: int = DEFAULT_MAX_POST_BYTES,
+    max_links: int = DEFAULT_MAX_POST_LINKS,
 ) -> list[Outcome]:
     """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each.
 
@@ -250,7 +254,7 @@ def _extract_batch(
     outcomes: list[Outcome] = []
     for path in paths:
         try:
-            document = read_document(path, cwd=cwd, max_bytes=max_bytes)
+            document = read_document(path, cwd=cwd, max_bytes=max_bytes, max_links=max_links)
         except InputError as exc:
             outcomes.append(InputProblem(exc.path, exc.reason, exc.line))
             continue
@@ -287,9 +291,12 @@ def _extract_packed(
     *,
     keep_text: bool = True,
     max_bytes: int = DEFAULT_MAX_POST_BYTES,
+    max_links: int = DEFAULT_MAX_POST_LINKS,
 ) -> list[_Packed | InputProblem]:
     """``_extract_batch`` in a worker: posts packed for the trip back (``_pack``)."""
-    outcomes = _extract_batch(paths, cwd, headings, keep_text=keep_text, max_bytes=max_bytes)
+    outcomes = _extract_batch(
+        paths, cwd, headings, keep_text=keep_text, max_bytes=max_bytes, max_links=max_links
+    )
     return [o if isinstance(o, InputProblem) else _pack(o) for o in outcomes]
 
 

@@ -41,6 +41,7 @@ DEFAULT_MAX_REDIRECTS = 10
 DEFAULT_MAX_HTML_BYTES = 1024 * 1024
 DEFAULT_MAX_PDF_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_POST_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_POST_LINKS = 20_000
 DEFAULT_TRANSPORT = "aiohttp"
 DEFAULT_FORMAT = "text"
 DEFAULT_FAIL_ON = Severity.ERROR
@@ -78,6 +79,8 @@ class Settings:
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     max_post_bytes: int = DEFAULT_MAX_POST_BYTES
     """Posts larger than this are a problem, not read."""
+    max_post_links: int = DEFAULT_MAX_POST_LINKS
+    """Posts that write more URLs than this are a problem, not parsed (memory stays bounded)."""
     follow_external_symlinks: bool = False
     """Follow symbolic links to files outside the directory being checked."""
     resources_headings: tuple[str, ...] = DEFAULT_RESOURCES_HEADINGS
@@ -347,6 +350,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("paths", "Files or directories of posts to check.", _str_list),
     Option("extensions", "File name endings that are posts.", _extensions),
     Option("max_post_bytes", "Posts larger than this many bytes are skipped.", _int(1)),
+    Option("max_post_links", "Posts writing more URLs than this are skipped.", _int(1)),
     Option(
         "follow_external_symlinks",
         "Follow symbolic links to posts outside the checked directory.",

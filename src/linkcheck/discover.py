@@ -329,14 +329,19 @@ def find_frontmatter(text: str) -> FrontmatterSpan | None:
 
 
 def read_document(
-    path: Path, *, cwd: Path | None = None, max_bytes: int = DEFAULT_MAX_POST_BYTES
+    path: Path,
+    *,
+    cwd: Path | None = None,
+    max_bytes: int = DEFAULT_MAX_POST_BYTES,
+    max_links: int | None = None,
 ) -> Document:
     """Read and split one post. Raises ``InputError`` when it cannot be used.
 
     Errors: unreadable file, not a regular file (never read: opening a FIFO does not wait
     for a writer), more than ``max_bytes``, binary content (NUL bytes), invalid UTF-8 (with
     the line and byte offset of the first bad byte), an empty file, frontmatter that is not
-    closed, is not valid YAML (with the file line where parsing failed) or is not a mapping.
+    closed, is not valid YAML (with the file line where parsing failed) or is not a mapping,
+    and more than ``max_links`` URLs written (see :func:`written_urls`; None: no limit).
     """
     display = display_path(path, cwd if cwd is not None else Path.cwd())
     try:
@@ -360,6 +365,11 @@ def read_document(
         text = text[len(UTF8_BOM) :]
     if not text.strip():
         raise InputError(display, "empty file")
+    if max_links is not None:
+        written = written_urls(text)
+        if written > max_links:
+            reason = f"{written:,} URLs written, more than max-post-links ({max_links:,}); skipped"
+            raise InputError(display, reason)
     metadata, body_offset = _split(text, display)
     return Document(
         path=path,
@@ -369,6 +379,13 @@ def read_document(
         body_offset=body_offset,
         has_bom=has_bom,
     )
+
+
+def written_urls(text: str) -> int:
+    """How many URLs a post writes, counted before parsing (cheaply, in linear time): the
+    larger of the number of ``://`` (absolute URLs, wherever written) and of ``](`` (inline
+    links and images, relative ones included)."""
+    return max(text.count("://"), text.count("]("))
 
 
 class _NotAPost(Exception):
