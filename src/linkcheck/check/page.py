@@ -141,7 +141,7 @@ _FOREIGN_TAGS = frozenset({"svg", "math"})
 MAX_TITLE_SOURCE_CHARS = 4096
 """Characters of a ``<title>`` element kept before cleaning (the rest cannot be shown)."""
 
-PARSE_CHUNK_CHARS = 32 * 1024
+PARSE_CHUNK_CHARS = 16 * 1024
 """Characters given to the HTML parser at a time; the CPU budget is checked between them."""
 
 TITLE_WINDOW_CHARS = 256 * 1024
@@ -481,7 +481,8 @@ def parse_html(
     large pages.
     """
     codec, skip = _choose_encoding(body, content_type)
-    parsed = _parse(_decode(body[skip:], codec), want_anchors=want_anchors, budget=budget)
+    end = None if want_anchors else skip + TITLE_WINDOW_CHARS  # no more chars than bytes
+    parsed = _parse(_decode(body[skip:end], codec), want_anchors=want_anchors, budget=budget)
     return PageInfo(
         title=parsed.title,
         anchors=parsed.anchors,
