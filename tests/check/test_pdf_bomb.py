@@ -61,7 +61,12 @@ READER = """
 import resource, sys
 from linkcheck.check.page import pdf_title
 title = pdf_title(open(sys.argv[1], "rb").read())
-print(title, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+try:  # this process's own peak (ru_maxrss may include the forking parent's, on Linux)
+    with open("/proc/self/status") as status:
+        peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(title, peak)
 """
 
 
