@@ -140,6 +140,7 @@ def client(args: argparse.Namespace) -> None:
         per_host_concurrency=args.per_host_one,
         timeout=10.0,
         retries=0,
+        allow_private=True,  # the farm listens on loopback addresses
     )
 
     async def run() -> tuple[float, Counter[str], int]:

@@ -153,6 +153,7 @@ def linkcheck_command(
         ("--host-interval", "0"),
         ("--backoff-base", str(limits.retry_wait)),
         ("--no-cache", None),
+        ("--allow-private", None),  # the farm listens on loopback addresses
     ]
     command = [str(binary), "run"]
     for flag, value in wanted:

@@ -184,6 +184,7 @@ def test_linkcheck_command_omits_unknown_flags() -> None:
     assert "--no-cache" not in command
     assert "--concurrency" not in command
     assert "--output" not in command
+    assert "--allow-private" not in command
     assert command[:2] == ["lc", "run"]
     assert command[-1] == "posts"
     assert command[command.index("--per-host-concurrency") + 1] == str(limits.per_host)
@@ -210,3 +211,10 @@ def test_soft_404_bench_reads_pages_templates_and_markdown(
     assert "not-found pages: 3, detected: 2" in out
     assert "missed" in out
     assert "plain.html" in out
+
+
+def test_linkcheck_command_allows_the_farm_on_loopback() -> None:
+    command = run_module.linkcheck_command(
+        Path("lc"), run_module.Limits(), "posts", Path("out.json"), "--allow-private --format"
+    )
+    assert "--allow-private" in command

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from linkcheck.discover import (
+    Discovered,
+    discover,
+    display_name,
     find_frontmatter,
     find_posts,
     glob_pattern,
@@ -181,7 +184,7 @@ def test_read_document_unreadable(tmp_path: Path) -> None:
 
 def test_read_document_directory_is_unreadable(tmp_path: Path) -> None:
     (tmp_path / "d.md").mkdir()
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="not a regular file"):
         read_document(tmp_path / "d.md", cwd=tmp_path)
 
 
@@ -239,3 +242,112 @@ def test_excluded_paths_are_not_posts(tmp_path: Path) -> None:
     # relative to the working directory works too
     kept = without_excluded(found, [content], tmp_path, ["content/drafts/**"])
     assert len(kept) == 2
+
+
+# ---------------------------------------------------------------------------
+# Hostile folders: every fault is a problem for its file, never the end of the search
+# ---------------------------------------------------------------------------
+
+
+def reasons(discovered: Discovered, cwd: Path) -> dict[str, str]:
+    return {p.path: p.reason for p in discovered.problems}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file system features")
+def test_hostile_folder_every_fault_a_problem(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    good = write(root / "good.md", "[a](https://example.com/)")
+    (root / "loop-a.md").symlink_to(root / "loop-b.md")
+    (root / "loop-b.md").symlink_to(root / "loop-a.md")
+    (root / "broken.md").symlink_to(root / "missing.md")
+    secret = write(tmp_path / "outside" / "secret.md", "[s](https://secret.example/)")
+    (root / "escape.md").symlink_to(secret)
+    inner = write(root / "sub" / "inner.md", "x")
+    (root / "alias.md").symlink_to(inner)
+    os.mkfifo(root / "fifo.md")
+    write(root / "huge.md", "x" * 2000)
+    odd = write(root / "new\nline.md", "[n](https://example.com/n)")
+    bad_bytes = os.fsdecode(b"bad-\xff.md")
+    write(root / bad_bytes, "[b](https://example.com/b)")
+
+    found = discover([root], max_bytes=1000, cwd=tmp_path)
+
+    assert reasons(found, tmp_path) == {
+        "content/loop-a.md": "symbolic link loop; skipped",
+        "content/loop-b.md": "symbolic link loop; skipped",
+        "content/broken.md": "broken symbolic link (its target does not exist); skipped",
+        "content/escape.md": (
+            "symbolic link to a file outside the directory being checked; not followed "
+            "(set follow-external-symlinks to follow it)"
+        ),
+        "content/fifo.md": "not a regular file (a FIFO); skipped",
+        "content/huge.md": "2,000 bytes, larger than max-post-bytes (1,000); skipped",
+        "content/new\\nline.md": (
+            "file name is not valid UTF-8 or holds control characters (shown escaped)"
+        ),
+        "content/bad-\\xff.md": (
+            "file name is not valid UTF-8 or holds control characters (shown escaped)"
+        ),
+    }
+    assert sorted(p.resolve() for p in found.posts) == sorted(
+        [good.resolve(), inner.resolve(), odd.resolve(), (root / bad_bytes).resolve()]
+    )
+    assert good in found.posts
+    # Odd names are still read; their display is lossless.
+    document = read_document(root / bad_bytes, cwd=tmp_path)
+    assert document.display_path == "content/bad-\\xff.md"
+
+    allowed = discover([root], max_bytes=1000, cwd=tmp_path, follow_external_symlinks=True)
+    assert root / "escape.md" in allowed.posts
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file system features")
+def test_fifo_named_explicitly_is_never_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "post.md"
+    os.mkfifo(fifo)
+    found = discover([fifo], cwd=tmp_path)
+    assert found.posts == []
+    assert [p.reason for p in found.problems] == ["not a regular file (a FIFO); skipped"]
+    # Even read directly (a race with the search), it does not wait for a writer.
+    with pytest.raises(InputError, match="not a regular file"):
+        read_document(fifo, cwd=tmp_path)
+
+
+def test_read_document_caps_size(tmp_path: Path) -> None:
+    post = write(tmp_path / "big.md", "x" * 101)
+    with pytest.raises(InputError, match="larger than max-post-bytes"):
+        read_document(post, cwd=tmp_path, max_bytes=100)
+    assert read_document(post, cwd=tmp_path, max_bytes=101).text == "x" * 101
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("plain.md", "plain.md"),
+        ("café.md", "café.md"),
+        ("a\nb.md", "a\\nb.md"),
+        ("tab\there.md", "tab\\there.md"),
+        ("back\\slash.md", "back\\\\slash.md"),
+        ("bell\x07.md", "bell\\x07.md"),
+        (os.fsdecode(b"\xff\xfe.md"), "\\xff\\xfe.md"),
+        ("rtl\u202e.md", "rtl\\u202e.md"),
+    ],
+)
+def test_display_name_is_lossless_and_printable(name: str, shown: str) -> None:
+    assert display_name(name) == shown
+    assert display_name(name).isprintable()
+    assert shown.encode("utf-8")  # encodable in every report
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="permissions")
+def test_unreadable_directory_is_a_problem(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("permissions are not enforced for root")
+    locked = tmp_path / "locked"
+    write(locked / "p.md", "x")
+    locked.chmod(0)
+    try:
+        found = discover([tmp_path], cwd=tmp_path)
+    finally:
+        locked.chmod(0o755)
+    assert [p.path for p in found.problems] == ["locked"]

@@ -505,3 +505,40 @@ def test_a_moved_bare_www_link_is_rewritten_to_where_it_went(tmp_path: Path) -> 
     }
     text = only_post(tmp_path, "# P\n\nSee www.old.example/x for more.\n", results)
     assert text == "# P\n\nSee https://new.example/x for more.\n"
+
+
+# ---------------------------------------------------------------------------
+# Safety: no downgrade to plain http, no write outside the checked folder
+# ---------------------------------------------------------------------------
+
+
+def test_https_moved_to_http_is_reported_not_written(tmp_path: Path) -> None:
+    data = f"[a]({URL})\n".encode()
+    post = write_post(tmp_path, data)
+    outcome = fix_posts([post], {URL: moved(URL, "http://new.example/a")}, write=True)
+    assert outcome.edits == ()
+    assert post.document.path.read_bytes() == data
+    assert fix.replacement_for(URL, moved(URL, "http://new.example/a")) is None
+    assert fix.replacement_for(URL, moved(URL, "https://new.example/a")) is not None
+
+
+def test_no_write_through_a_symlink_leaving_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    outside = write_post(tmp_path / "outside", f"[a]({URL})\n".encode())
+    checked = tmp_path / "content"
+    checked.mkdir()
+    link = checked / "post.md"
+    link.symlink_to(outside.document.path)
+    post = extract_post(read_document(link, cwd=tmp_path))
+    results = {URL: moved(URL, "https://new.example/a")}
+
+    outcome = fix_posts([post], results, write=True, roots=[checked.resolve()])
+
+    assert outcome.files_changed == ()
+    assert [p.reason for p in outcome.problems] == [
+        "a symbolic link to a file outside the checked folder; not rewritten"
+    ]
+    assert outside.document.path.read_text() == f"[a]({URL})\n"
+    # Inside the folder, the same link is rewritten.
+    inside = fix_posts([post], results, write=True, roots=[tmp_path.resolve()])
+    assert inside.files_changed == (post.path,)

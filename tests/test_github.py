@@ -537,6 +537,8 @@ def test_a_non_json_answer_is_an_error(httpx_mock: HTTPXMock) -> None:
         ({"api_url": "ftp://ghe.example.invalid"}, "API URL"),
         ({"api_url": "https://ghe.example.invalid/api?token=1"}, "API URL"),
         ({"api_url": "https://[::1"}, "API URL"),
+        ({"api_url": "http://ghe.example.invalid/api/v3"}, "token over plain http"),
+        ({"api_url": "http://10.0.0.5"}, "token over plain http"),
         ({"label": "a,b"}, "label"),
     ],
 )
@@ -690,3 +692,12 @@ def test_retry_wait(
     status: int, headers: dict[str, str], method: str, expected: float | None
 ) -> None:
     assert retry_wait(method, status, headers, "", attempt=1, now=10.0) == expected
+
+
+@pytest.mark.parametrize(
+    "api_url", ["http://127.0.0.1:8080", "http://localhost:3000/api", "http://[::1]:9000"]
+)
+def test_plain_http_is_allowed_for_a_loopback_api(api_url: str) -> None:
+    from linkcheck.github import validate_target
+
+    validate_target(token="t", repository="o/n", api_url=api_url, label="links")

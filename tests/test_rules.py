@@ -107,6 +107,7 @@ def test_rule_table() -> None:
         ("script-link", Severity.ERROR),
         ("data-link", Severity.WARNING),
         ("empty-post", Severity.INFO),
+        ("private-address", Severity.ERROR),
     ]
     assert all(rule.hint and "\n" not in rule.hint for rule in RULES)
     assert set(RULES_BY_ID) == {rule.id for rule in RULES}
@@ -785,3 +786,22 @@ def test_a_web_address_without_scheme_gets_one_suggested() -> None:
     (finding,) = judge(site([make_link("www.example.org/paper#s", line=4)]))
     assert (finding.rule, finding.severity) == ("missing-scheme", Severity.WARNING)
     assert finding.suggestion == "https://www.example.org/paper#s"
+
+
+def test_private_address_results_are_findings() -> None:
+    from linkcheck.check.netpolicy import private_url
+
+    local = "http://localhost:1313/draft/"
+    redirected = "https://public.example/p"
+    post = make_post([make_link(local, line=3), make_link(redirected, line=4)])
+    results = results_of(
+        result(local, Verdict.SKIPPED, reason=private_url(local)),
+        result(
+            redirected, Verdict.SKIPPED, reason=f"redirect to a {private_url('http://10.0.0.1/')}"
+        ),
+        result("https://other.example/", Verdict.SKIPPED, reason="excluded"),
+    )
+    assert brief(judge([post], results)) == [
+        ("private-address", 3, "private address, not fetched (localhost is this machine)"),
+        ("private-address", 4, "redirect to a private address, not fetched (private network)"),
+    ]

@@ -486,7 +486,17 @@ def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOut
         return None
     settings, _ = with_site(settings, cwd)
     collected = collect(settings, cwd=cwd)
-    return fix_posts(collected.posts, report.results, write=write)
+    return fix_posts(collected.posts, report.results, write=write, roots=fix_roots(settings, cwd))
+
+
+def fix_roots(settings: Settings, cwd: Path) -> list[Path]:
+    """The folders a fix may write in: each directory checked, and the folder of each file
+    named (resolved, so that a symbolic link out of them is seen for what it is)."""
+    roots: list[Path] = []
+    for raw in settings.paths:
+        path = Path(raw) if Path(raw).is_absolute() else cwd / raw
+        roots.append((path if path.is_dir() else path.parent).resolve())
+    return roots
 
 
 def exit_code(report: Report, settings: Settings) -> int:

@@ -25,6 +25,7 @@ from linkcheck.options import (
     feedback_options,
     settings_options,
 )
+from linkcheck.safewrite import check_output_paths
 from linkcheck.state import StateStore
 
 EXIT_USAGE = 2
@@ -148,6 +149,7 @@ def run_command(
     with handle_errors():
         settings = build_settings(paths, params)
         targets = report_targets(settings.format, settings.output)
+        check_output_paths(target.path for target in targets if target.path)
         report = _checked(settings, quiet=quiet, verbose=verbose, no_progress=no_progress)
         write_reports(report, targets)
         if fix_mode is not None:

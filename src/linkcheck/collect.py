@@ -23,8 +23,8 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from linkcheck.config import Settings
-from linkcheck.discover import find_posts, read_document, without_excluded
+from linkcheck.config import DEFAULT_MAX_POST_BYTES, DEFAULT_MAX_POST_LINKS, Settings
+from linkcheck.discover import discover, read_document, without_excluded
 from linkcheck.models import (
     Document,
     InputError,
@@ -113,9 +113,18 @@ class Extraction:
         self, settings: Settings, *, cwd: Path, keep_text: bool, background: bool = False
     ) -> None:
         paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
-        found = without_excluded(
-            find_posts(paths, settings.extensions), paths, cwd, settings.exclude_paths
+        discovered = discover(
+            paths,
+            settings.extensions,
+            follow_external_symlinks=settings.follow_external_symlinks,
+            max_bytes=settings.max_post_bytes,
+            cwd=cwd,
         )
+        found = without_excluded(discovered.posts, paths, cwd, settings.exclude_paths)
+        self._found_problems: list[Outcome] = list(discovered.problems)
+        """Files the search skipped or found odd: handed out before the first batch."""
+        self._max_bytes = settings.max_post_bytes
+        self._max_links = settings.max_post_links
         self._cwd = cwd
         self._headings = tuple(settings.resources_headings)
         self._keep_text = keep_text
@@ -134,7 +143,12 @@ class Extraction:
                 max_workers=workers, mp_context=context, initializer=_ignore_interrupts
             )
             extract = partial(
-                _extract_packed, cwd=self._cwd, headings=self._headings, keep_text=self._keep_text
+                _extract_packed,
+                cwd=self._cwd,
+                headings=self._headings,
+                keep_text=self._keep_text,
+                max_bytes=self._max_bytes,
+                max_links=self._max_links,
             )
             self._futures = [self._pool.submit(extract, batch) for batch in self._batches]
         except POOL_ERRORS:
@@ -164,6 +178,8 @@ class Extraction:
             self._headings,
             keep_text=self._keep_text,
             shared=self._shared,
+            max_bytes=self._max_bytes,
+            max_links=self._max_links,
         )
 
     def _shared_batch(self, outcomes: list[_Packed | InputProblem]) -> list[Outcome]:
@@ -173,6 +189,8 @@ class Extraction:
 
     def batches(self) -> Iterator[list[Outcome]]:
         """Each batch's outcomes, in order (waiting for the workers)."""
+        if self._found_problems:
+            yield self._found_problems
         for index in range(len(self._batches)):
             outcomes: list[Outcome] | None = None
             if self._futures:
@@ -185,6 +203,8 @@ class Extraction:
     async def batches_async(self) -> AsyncIterator[list[Outcome]]:
         """``batches`` for an event loop: waiting for a worker lets other tasks run, and a
         batch extracted here is followed by a turn of the loop."""
+        if self._found_problems:
+            yield self._found_problems
         for index in range(len(self._batches)):
             outcomes: list[Outcome] | None = None
             if self._futures:
@@ -220,6 +240,8 @@ def _extract_batch(
     *,
     keep_text: bool = True,
     shared: _Shared | None = None,
+    max_bytes: int = DEFAULT_MAX_POST_BYTES,
+    max_links: int = DEFAULT_MAX_POST_LINKS,
 ) -> list[Outcome]:
     """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each.
 
@@ -232,11 +254,17 @@ def _extract_batch(
     outcomes: list[Outcome] = []
     for path in paths:
         try:
-            document = read_document(path, cwd=cwd)
+            document = read_document(path, cwd=cwd, max_bytes=max_bytes, max_links=max_links)
         except InputError as exc:
             outcomes.append(InputProblem(exc.path, exc.reason, exc.line))
             continue
-        post = extract_post(document, resources_headings=headings)
+        try:
+            post = extract_post(document, resources_headings=headings)
+        except (RecursionError, MemoryError, ValueError) as exc:
+            # One post whose structure defeats the parser costs that post, not the run.
+            reason = f"cannot extract links ({type(exc).__name__})"
+            outcomes.append(InputProblem(document.display_path, reason))
+            continue
         if shared is not None:
             post = shared.post(post, keep_text=keep_text)
         elif not keep_text:
@@ -257,10 +285,18 @@ _Packed = tuple[Post, tuple[_Row, ...]]
 
 
 def _extract_packed(
-    paths: Sequence[Path], cwd: Path, headings: tuple[str, ...], *, keep_text: bool = True
+    paths: Sequence[Path],
+    cwd: Path,
+    headings: tuple[str, ...],
+    *,
+    keep_text: bool = True,
+    max_bytes: int = DEFAULT_MAX_POST_BYTES,
+    max_links: int = DEFAULT_MAX_POST_LINKS,
 ) -> list[_Packed | InputProblem]:
     """``_extract_batch`` in a worker: posts packed for the trip back (``_pack``)."""
-    outcomes = _extract_batch(paths, cwd, headings, keep_text=keep_text)
+    outcomes = _extract_batch(
+        paths, cwd, headings, keep_text=keep_text, max_bytes=max_bytes, max_links=max_links
+    )
     return [o if isinstance(o, InputProblem) else _pack(o) for o in outcomes]
 
 

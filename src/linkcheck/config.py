@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from linkcheck import __version__
 from linkcheck.models import ConfigError, Severity
@@ -39,6 +40,8 @@ DEFAULT_BACKOFF_BASE = 0.5
 DEFAULT_MAX_REDIRECTS = 10
 DEFAULT_MAX_HTML_BYTES = 1024 * 1024
 DEFAULT_MAX_PDF_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_POST_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_POST_LINKS = 20_000
 DEFAULT_TRANSPORT = "aiohttp"
 DEFAULT_FORMAT = "text"
 DEFAULT_FAIL_ON = Severity.ERROR
@@ -86,6 +89,12 @@ class Settings:
     exclude_paths: tuple[str, ...] = ()
     """Globs of posts not to read (``drafts/**``), against the path relative to the working
     directory or to the content directory it was found in."""
+    max_post_bytes: int = DEFAULT_MAX_POST_BYTES
+    """Posts larger than this are a problem, not read."""
+    max_post_links: int = DEFAULT_MAX_POST_LINKS
+    """Posts that write more URLs than this are a problem, not parsed (memory stays bounded)."""
+    follow_external_symlinks: bool = False
+    """Follow symbolic links to files outside the directory being checked."""
     resources_headings: tuple[str, ...] = DEFAULT_RESOURCES_HEADINGS
     exclude: tuple[str, ...] = ()
     """Regular expressions: matching URLs are skipped."""
@@ -112,6 +121,8 @@ class Settings:
     accept: tuple[int, ...] = ()
     """Extra status codes counted as ok, for every host."""
     insecure: bool = False
+    allow_private: bool = False
+    """Fetch links to loopback, private and link-local addresses (an intranet blog, tests)."""
     transport: str = DEFAULT_TRANSPORT
     format: tuple[str, ...] = (DEFAULT_FORMAT,)
     """Report formats; the i-th one is written to the i-th ``output`` (or stdout)."""
@@ -308,8 +319,36 @@ def _headers(value: Any, key: str) -> dict[str, dict[str, str]]:
             isinstance(k, str) and isinstance(v, str) for k, v in table.items()
         ):
             raise ConfigError(f"expected header = value strings for {host!r}", key=key)
+        header_origin(str(host), key)  # a bad origin is an error now, not at request time
         result[str(host).lower()] = dict(table)
     return result
+
+
+DEFAULT_PORTS: Mapping[str, int] = {"http": 80, "https": 443}
+ALL_HOSTS = "*"
+
+
+def origin(scheme: str, host: str, port: int | None) -> str:
+    """``scheme://host:port`` in lower case, with the scheme's default port filled in."""
+    scheme = scheme.lower()
+    return f"{scheme}://{host.lower()}:{port or DEFAULT_PORTS.get(scheme, 0)}"
+
+
+def header_origin(written: str, key: str) -> str:
+    """Where headers configured under ``written`` may go: ``*`` (every origin), an origin
+    ``http(s)://host[:port]`` exactly, or a bare host name, which means ``https://host:443``."""
+    if written == ALL_HOSTS:
+        return ALL_HOSTS
+    if "://" not in written:
+        return origin("https", written, None)
+    try:
+        parts = urlsplit(written)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"bad origin {written!r}", key=key) from None
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname or parts.path.strip("/"):
+        raise ConfigError(f"expected host or http(s)://host[:port], got {written!r}", key=key)
+    return origin(parts.scheme, parts.hostname, port)
 
 
 def _hosts(value: Any, key: str) -> dict[str, HostSettings]:
@@ -397,6 +436,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("paths", "Files or directories of posts to check.", _str_list),
     Option("extensions", "File name endings that are posts.", _extensions),
     Option("exclude_paths", "Globs of posts to leave out (drafts/**).", _glob_list),
+    Option("max_post_bytes", "Posts larger than this many bytes are skipped.", _int(1)),
+    Option("max_post_links", "Posts writing more URLs than this are skipped.", _int(1)),
+    Option(
+        "follow_external_symlinks",
+        "Follow symbolic links to posts outside the checked directory.",
+        _bool,
+    ),
     Option("resources_headings", "Headings that open a post's Resources section.", _str_list),
     Option("exclude", "Regular expressions; matching URLs are skipped.", _regex_list),
     Option("include", "Regular expressions; only matching URLs are checked.", _regex_list),
@@ -416,6 +462,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("headers", "Extra request headers by host.", _headers),
     Option("accept", "Extra HTTP status codes counted as ok: 403, 200-299, 429,503.", _status_list),
     Option("insecure", "Do not verify TLS certificates.", _bool),
+    Option("allow_private", "Check links to loopback, private and link-local addresses.", _bool),
     Option("transport", "HTTP transport under httpx.", _choice(TRANSPORTS), TRANSPORTS),
     Option("format", "Report format (repeatable, paired with --output).", _formats, FORMATS),
     Option("output", "Write the report to this file (repeatable).", _str_list),
@@ -604,14 +651,22 @@ def validate_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
     return checked
 
 
-def host_headers(settings: Settings, host: str) -> dict[str, str]:
-    """Extra headers for ``host``: ``headers["*"]``, ``headers[host]``, then ``hosts`` entries."""
-    merged: dict[str, str] = {}
-    for name in ("*", host.lower()):
-        merged.update(settings.headers.get(name, {}))
+def host_headers(
+    settings: Settings, host: str, scheme: str = "https", port: int | None = None
+) -> dict[str, str]:
+    """Extra headers for a request to ``scheme://host:port``: ``headers["*"]``, then those
+    configured for exactly that origin, then the ``hosts`` entry's (which are for
+    ``https://host:443`` only: headers never follow a move to plain http or another port).
+    """
+    merged: dict[str, str] = dict(settings.headers.get(ALL_HOSTS, {}))
+    here = origin(scheme, host, port)
+    for written, table in settings.headers.items():
+        if written != ALL_HOSTS and header_origin(written, "headers") == here:
+            merged.update(table)
     override = settings.hosts.get(host.lower())
     if override is not None:
-        merged.update(override.headers)
+        if here == origin("https", host, None):
+            merged.update(override.headers)
         if override.user_agent is not None:
             merged["User-Agent"] = override.user_agent
     return merged

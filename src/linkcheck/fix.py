@@ -14,14 +14,12 @@ in the same order, with the new URL exactly where the old one was.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import html
 import itertools
 import os
 import re
 import stat
-import tempfile
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,6 +41,7 @@ from linkcheck.models import (
     Verdict,
 )
 from linkcheck.rules import is_homepage_redirect
+from linkcheck.safewrite import write_atomic
 from linkcheck.sources import strip_fragment
 
 __all__ = [
@@ -63,7 +62,6 @@ SUCCESS_STATUSES = range(200, 300)
 WEB_SCHEMES: frozenset[str] = frozenset({"http", "https"})
 MAX_URL_LENGTH = 2048
 """Longer replacement URLs are not written (they are more likely junk than a page address)."""
-TEMP_SUFFIX = ".linkcheck-tmp"
 """Suffix of the temporary file written next to a post before it replaces the post."""
 NO_NEWLINE_MARKER = "\\ No newline at end of file\n"
 DIFF_OLD_PREFIX = "a/"
@@ -166,12 +164,19 @@ def replacement_for(url: str, result: CheckResult) -> str | None:
         or not result.redirects
         or any(hop.status not in PERMANENT_STATUSES for hop in result.redirects)
         or not _is_clean_web_url(final)
+        or is_downgrade(url, final)
         or is_homepage_redirect(strip_fragment(url), final)
     ):
         return None
     fragment = url.partition("#")[2]
     new = f"{final}#{fragment}" if fragment and "#" not in final else final
     return None if new == url or not _is_clean_web_url(new) else new
+
+
+def is_downgrade(url: str, final: str) -> bool:
+    """Whether a move leads from ``https://`` to plain ``http://``: never written by a fix
+    (the move is still reported, for a person to judge)."""
+    return url[:8].lower() == "https://" and final[:7].lower() == "http://"
 
 
 def _is_clean_web_url(url: str) -> bool:
@@ -483,39 +488,27 @@ def render_diff(document: Document, new_text: str) -> str:
     return "".join(out)
 
 
-def write_fixed(document: Document, new_text: str) -> None:
+def write_fixed(document: Document, new_text: str, *, roots: Sequence[Path] | None = None) -> None:
     """Replace ``document``'s file with ``new_text``, atomically.
 
-    The file is read again first and left alone when it changed since ``document`` was read.
-    The new content goes to a temporary file in the same directory (BOM restored, the file's
-    permission bits kept, flushed to disk) which then replaces the post in one rename.
-    Raises ``InputError`` on failure; the temporary file never stays behind.
+    The file is read again first and left alone when it changed since ``document`` was read,
+    or when (through a symbolic link) it lies outside every directory in ``roots`` (None:
+    anywhere). The new content replaces the post in one rename (BOM restored, permission bits
+    kept; see :func:`linkcheck.safewrite.atomic_writer`). Raises ``InputError`` on failure;
+    the temporary file never stays behind.
     """
     display = document.display_path
     target = Path(os.path.realpath(document.path))
+    if roots is not None and not any(target.is_relative_to(root) for root in roots):
+        raise InputError(
+            display, "a symbolic link to a file outside the checked folder; not rewritten"
+        )
     _check_unchanged(document, target)
     data = (UTF8_BOM if document.has_bom else "").encode() + new_text.encode("utf-8")
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-        fd, temp_name = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX
-        )
+        write_atomic(target, data, mode=stat.S_IMODE(target.stat().st_mode))
     except OSError as exc:
         raise InputError(display, f"cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
-        os.replace(temp_name, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        if isinstance(exc, OSError):
-            raise InputError(display, f"cannot write: {exc.strerror or exc}") from None
-        raise
-    _sync_directory(target.parent)
 
 
 def _check_unchanged(document: Document, target: Path) -> None:
@@ -529,22 +522,12 @@ def _check_unchanged(document: Document, target: Path) -> None:
         raise InputError(document.display_path, "changed on disk since it was read; not rewritten")
 
 
-def _sync_directory(directory: Path) -> None:
-    """Make the rename durable where the platform allows opening a directory."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def fix_posts(
-    posts: Sequence[Post], results: Mapping[str, CheckResult], *, write: bool
+    posts: Sequence[Post],
+    results: Mapping[str, CheckResult],
+    *,
+    write: bool,
+    roots: Sequence[Path] | None = None,
 ) -> FixOutcome:
     """Plan the edits for ``posts``, diff each changed post and, with ``write``, rewrite it.
 
@@ -567,7 +550,7 @@ def fix_posts(
         new_text = apply_edits(post.document.text, edits)
         if write:
             try:
-                write_fixed(post.document, new_text)
+                write_fixed(post.document, new_text, roots=roots)
             except InputError as exc:
                 problems.append(InputProblem(exc.path, exc.reason, exc.line))
                 continue

@@ -39,6 +39,7 @@ from urllib.parse import quote
 import httpx
 
 from linkcheck import __version__
+from linkcheck.check.netpolicy import is_loopback_host
 from linkcheck.models import Finding, LinkcheckError, Report, Severity, UsageError
 from linkcheck.report import markdown
 from linkcheck.report.escape import shorten, terminal_safe
@@ -651,6 +652,11 @@ def validate_target(*, token: str, repository: str, api_url: str, label: str) ->
         raise UsageError(f"the GitHub API URL is not a valid URL: {api_url!r}") from None
     if url.scheme not in _DEFAULT_PORTS or not url.host or url.query or url.fragment:
         raise UsageError(f"the GitHub API URL must be a plain http(s) URL, got {api_url!r}")
+    if url.scheme == "http" and not is_loopback_host(url.host):
+        raise UsageError(
+            f"refusing to send the GitHub token over plain http to {url.host}: use https "
+            "(plain http is allowed only for a loopback API host)"
+        )
     if not label.strip() or len(label) > MAX_LABEL_CHARS or "," in label:
         raise UsageError(
             f"the label must be 1 to {MAX_LABEL_CHARS} characters without commas, got {label!r}"

@@ -6,6 +6,7 @@ opened by ``open_output``; everything meant for stdout goes through ``stdout_str
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from linkcheck.models import Report, UsageError
+from linkcheck.safewrite import atomic_writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +59,17 @@ def stdout_stream() -> TextIO:
 
 @contextmanager
 def open_output(path: str) -> Iterator[TextIO]:
-    """The one way a file of output is written; UsageError when it cannot be."""
+    """The one way a file of output is written; UsageError when it cannot be.
+
+    The text goes to a temporary file beside ``path`` that is renamed into place once it is
+    whole (``linkcheck.safewrite``): a report on disk is complete or absent, never cut short.
+    """
     try:
-        with open(path, "w", encoding="utf-8") as file:
+        with atomic_writer(path) as raw:
+            file = io.TextIOWrapper(raw, "utf-8")
             yield file
+            file.flush()
+            file.detach()  # the writer closes the file once it is in place
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 

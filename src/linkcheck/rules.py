@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from linkcheck.check.netpolicy import is_private_reason
 from linkcheck.check.soft404 import is_soft_404
 from linkcheck.models import (
     WWW_PREFIX,
@@ -56,6 +57,7 @@ LOCAL_FILE_LINK = "local-file-link"
 SCRIPT_LINK = "script-link"
 DATA_LINK = "data-link"
 EMPTY_POST = "empty-post"
+PRIVATE_ADDRESS = "private-address"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,11 @@ RULES: tuple[Rule, ...] = (
         "Publish the content as a file and link to it: browsers refuse to open data: links.",
     ),
     Rule(EMPTY_POST, Severity.INFO, "Write the post, or remove the empty file."),
+    Rule(
+        PRIVATE_ADDRESS,
+        Severity.ERROR,
+        "Link to the public address: readers cannot open this one (allow-private checks it).",
+    ),
 )
 RULES_BY_ID: Mapping[str, Rule] = {rule.id: rule for rule in RULES}
 
@@ -323,6 +330,9 @@ def _network_findings(
 
 def _verdict_findings(judge_: _Judge, link: Link, result: CheckResult) -> Iterator[Finding]:
     verdict = result.verdict
+    if verdict is Verdict.SKIPPED and is_private_reason(result.reason):
+        yield judge_.finding(PRIVATE_ADDRESS, link, result.reason)
+        return
     persistence = judge_.history.get(result.url)
     since = f"; {persistence.description}" if persistence is not None else ""
     if verdict is Verdict.DEAD:

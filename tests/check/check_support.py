@@ -67,6 +67,7 @@ def make_settings(**overrides: Any) -> Settings:
         timeout=5.0,
         deadline=8.0,
         user_agent="linkcheck-test/1.0",
+        allow_private=True,  # the test servers listen on 127.0.0.1
     )
     return replace(base, **overrides)
 

@@ -104,3 +104,30 @@ def test_command_escaping() -> None:
 
 def test_xml_text() -> None:
     assert xml_text("a\x00b\x1b[31mc\x0bd\ud800e\ufffff\x85g\tok\n") == "abcdefg\tok\n"
+
+
+WJ = "\u2060"
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("::set-output name=x::y", f":{WJ}:set-output name=x::y"),
+        ("  ::add-mask::z", f"  :{WJ}:add-mask::z"),
+        ("a ::b", "a ::b"),
+        ("x ##[add-mask]y ##[stop-commands]z", f"x #{WJ}#[add-mask]y #{WJ}#[stop-commands]z"),
+        ("https://[::1]:80/", "https://[::1]:80/"),
+        ("# heading ## [x]", "# heading ## [x]"),
+    ],
+)
+def test_workflow_commands_are_inert_in_text(raw: str, safe: str) -> None:
+    assert terminal_safe(raw) == safe
+
+
+def test_workflow_commands_are_inert_in_annotation_data() -> None:
+    assert command_data("ok ##[add-mask]x") == f"ok #{WJ}#[add-mask]x"
+
+
+@pytest.mark.parametrize("raw", ["GH-123", "gh-7 fixed", "see GH-1"])
+def test_github_issue_prefix_is_no_reference(raw: str) -> None:
+    assert "GH-" not in markdown_text(raw).upper().replace("\\", "")

@@ -31,6 +31,7 @@ from types import MappingProxyType
 import aiohttp
 import httpx
 
+from linkcheck.check.netpolicy import PrivateAddressError
 from linkcheck.models import DNS_FAILED_REASON, REFUSED_REASON, Verdict
 
 # ---------------------------------------------------------------------------
@@ -282,6 +283,9 @@ _TLS_WOULD_BLOCK = (ssl.SSLWantReadError, ssl.SSLWantWriteError)
 def classify_exception(exc: BaseException) -> ErrorInfo:
     """Classify a request failure by its root cause, not by the outermost wrapper's type."""
     chain = list(_walk_chain(exc))
+    for error in chain:
+        if isinstance(error, PrivateAddressError):
+            return ErrorInfo(Verdict.SKIPPED, str(error), False, False)
     host = _find_host(chain)
     # httpx types raised by the aiohttp transport are a lossy mapping: ignore them when the
     # aiohttp original is in the chain.

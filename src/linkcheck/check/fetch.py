@@ -9,7 +9,8 @@ How one URL is checked
   any 4xx/5xx status the same URL is asked again with GET (HEAD is often refused or broken).
 * **Redirects** are followed by hand, at most ``max_redirects``; each 3xx response is recorded
   as a ``Hop``, relative ``Location`` values are resolved, and a URL seen twice is a
-  "redirect loop". Headers are chosen per hop, so per-host headers never leave their host.
+  "redirect loop". Headers are chosen per hop, so configured headers go only to the exact
+  scheme, host and port they were given for (never across an https→http redirect).
 * **Moved or redirected.** When the chain ends in success, the verdict is ``moved`` if the
   FIRST hop is permanent (301, 308: the cited URL itself has moved) and ``redirected``
   otherwise; ``final_url`` is where the chain ended.
@@ -41,7 +42,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import proxy_bypass
 
@@ -58,7 +60,9 @@ from linkcheck.check.classify import (
     proxy_reports_unknown_host,
     verdict_for_status,
 )
+from linkcheck.check.netpolicy import private_url
 from linkcheck.check.page import (
+    DEFAULT_PARSE_BUDGET,
     decode_body,
     fragment_present,
     is_html,
@@ -122,6 +126,13 @@ SHARED_TEXT_MAX_CHARS = 100
 carry them ("200 OK", "text/html")."""
 
 DEADLINE_REASON = "deadline exceeded"
+
+OFF_LOOP_BYTES = 64 * 1024
+"""Bodies at least this large are parsed on a worker thread, off the event loop."""
+MIN_PARSE_BUDGET = 0.05
+"""CPU seconds a parse gets even when the URL's deadline is (nearly) spent."""
+
+T = TypeVar("T")
 LOOP_REASON = "redirect loop"
 
 GET = "GET"
@@ -415,7 +426,7 @@ class Fetcher:
         self.timing = timing or Timing()
         self._accepts: dict[str, frozenset[int]] = {}
         self._proxied = proxy_configured(os.environ)
-        self._host_headers: dict[tuple[str, bool], httpx.Headers] = {}
+        self._host_headers: dict[tuple[str, str, int | None, bool], httpx.Headers] = {}
         self._texts: dict[str, str] = {}
         """Short strings that many results repeat, one object each (see ``_shared``)."""
 
@@ -441,6 +452,9 @@ class Fetcher:
     # -- redirects --------------------------------------------------------
 
     async def _follow(self, request: CheckRequest, progress: _Progress) -> CheckResult:
+        private = None if self.settings.allow_private else private_url(request.url)
+        if private is not None:
+            return self._result(progress, Verdict.SKIPPED, private)
         method = choose_method(request.url, request.fragments)
         seen = {request.url}
         current = request.url
@@ -452,13 +466,16 @@ class Fetcher:
             reply, note = outcome
             location = reply.location
             if reply.status not in REDIRECT_STATUSES or location is None:
-                return self._final(request, progress, reply, note)
+                return await self._final(request, progress, reply, note)
             progress.hops.append(Hop(current, reply.status))
             target = resolve_location(current, location)
             if target is None:
                 reason = f"{describe_status(reply.status)}: redirect to an unsupported URL"
                 return self._result(progress, Verdict.ERROR, reason)
             progress.current = target
+            private = None if self.settings.allow_private else private_url(target)
+            if private is not None:
+                return self._result(progress, Verdict.SKIPPED, f"redirect to a {private}")
             if target in seen:
                 return self._result(progress, Verdict.ERROR, LOOP_REASON)
             if len(progress.hops) > self.settings.max_redirects:
@@ -550,13 +567,13 @@ class Fetcher:
     ) -> httpx.Request:
         """The request for one attempt: the client's headers, then the browser's, then the
         host's own (merged once per host, not per request)."""
-        key = (host, browser)
+        key = (target.scheme, host, target.port, browser)
         headers = self._host_headers.get(key)
         if headers is None:
             headers = httpx.Headers(client.headers)
             if browser:
                 headers.update(BROWSER_HEADERS)
-            headers.update(host_headers(self.settings, host))
+            headers.update(host_headers(self.settings, host, target.scheme, target.port))
             self._host_headers[key] = headers
         return httpx.Request(
             method, target, headers=headers, extensions={"timeout": client.timeout.as_dict()}
@@ -659,7 +676,12 @@ class Fetcher:
             return False
         return proxy_reports_unknown_host(reply.status, reply.headers, reply.body.data)
 
-    def _final(
+    def _parse_budget(self, progress: _Progress) -> float:
+        """CPU seconds a page's parse may take: the parse budget, within the URL's deadline."""
+        left = progress.deadline_at - self.timing.clock() if progress.started is not None else 0
+        return max(MIN_PARSE_BUDGET, min(DEFAULT_PARSE_BUDGET, left))
+
+    async def _final(
         self, request: CheckRequest, progress: _Progress, reply: Reply, note: str
     ) -> CheckResult:
         status = reply.status
@@ -674,22 +696,28 @@ class Fetcher:
         title: str | None = None
         missing = NO_FRAGMENTS
         if verdict is Verdict.OK and reply.kind is Kind.HTML:
-            page = parse_html(
-                reply.body.data,
-                content_type=reply.content_type,
-                want_anchors=bool(request.fragments),
+            page = await off_loop(
+                len(reply.body.data),
+                partial(
+                    parse_html,
+                    reply.body.data,
+                    content_type=reply.content_type,
+                    want_anchors=bool(request.fragments),
+                    budget=self._parse_budget(progress),
+                ),
             )
             if page.challenge:
                 verdict = Verdict.BLOCKED
                 reason = f"bot challenge ({reason})"
             else:
                 title = page.title
-                missing = missing_fragments(request.fragments, page.anchors, reply.body)
+                if page.complete:
+                    missing = missing_fragments(request.fragments, page.anchors, reply.body)
                 soft = self._soft_404(request, progress, reply, title)
                 if soft is not None:
                     verdict, reason = Verdict.DEAD, soft.reason
         elif verdict is Verdict.OK and reply.kind is Kind.PDF:
-            title = pdf_title(reply.body.data)
+            title = await off_loop(len(reply.body.data), partial(pdf_title, reply.body.data))
         if verdict is Verdict.OK and progress.hops:
             first = progress.hops[0].status
             verdict = Verdict.MOVED if first in PERMANENT_REDIRECTS else Verdict.REDIRECTED
@@ -749,6 +777,15 @@ class Fetcher:
             checked_at=self.timing.wall(),
             bytes_read=progress.bytes_read,
         )
+
+
+async def off_loop(size: int, work: Callable[[], T]) -> T:
+    """``work()`` on a worker thread when its input is large (``OFF_LOOP_BYTES``), so that
+    parsing one big page never holds up the event loop; small inputs are read in place.
+    An expired deadline cancels the wait (the parse's own budget ends the thread soon after)."""
+    if size < OFF_LOOP_BYTES:
+        return work()
+    return await asyncio.to_thread(work)
 
 
 def resolve_location(current: str, location: str) -> str | None:

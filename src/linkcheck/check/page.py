@@ -3,14 +3,12 @@
 Pure functions over bytes already fetched (and possibly truncated at a byte cap); no I/O.
 Everything here is untrusted input: decoding never raises, titles are cleaned and capped.
 
-Titles are read in two steps. A bounded scan of the head (``<meta>`` and ``<title>`` tags
-only, with quoted attributes respected) settles well-formed heads, which is nearly all of
-them, without building a tree. When that scan finds no title, or meets markup it cannot read
-with certainty (a tag cut off, markup inside ``<title>``, a self-closed ``<title/>``),
-BeautifulSoup parses the head instead: it is the authority on messy documents. BeautifulSoup
-and pypdf are imported on first use only, so a run that needs neither never loads them.
+HTML is read by libxml2 (through lxml) in one streaming pass that builds no tree: its time is
+linear in the page's size whatever the markup (unclosed tags, comments and scripts, giant
+attributes, deep nesting), and each parse runs under a CPU budget. lxml and pypdf are imported
+on first use only, so a run that needs neither never loads them.
 
-A PDF's title is read the same way: :mod:`linkcheck.check.pdfinfo` reads a plain
+A PDF's title: :mod:`linkcheck.check.pdfinfo` reads a plain
 document-information title without pypdf, and pypdf is loaded only when that reader cannot
 decide (or finds no usable title, so XMP metadata has to be tried).
 """
@@ -19,23 +17,21 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import html
 import io
 import logging
 import re
 import threading
+import time
 import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 from linkcheck.check.pdfinfo import info_title
 
 if TYPE_CHECKING:
-    from bs4 import BeautifulSoup
     from pypdf import PdfReader
 
 MAX_TITLE_CHARS: int = 300
@@ -45,12 +41,6 @@ ELLIPSIS = "…"
 
 META_SNIFF_BYTES = 2048
 """How far into the body a ``<meta charset>`` is looked for."""
-
-HEAD_ONLY_BYTES = 64 * 1024
-"""Bytes of head markup (scripts and styles removed) parsed for the title at most."""
-
-HEAD_SCAN_BYTES = 512 * 1024
-"""Bytes of a body searched for the end of the head, inline scripts and styles included."""
 
 CHALLENGE_SNIFF_BYTES = 64 * 1024
 """Bytes of a body searched for bot-wall markers."""
@@ -135,12 +125,8 @@ _WINDOWS_1252_ALIASES = frozenset({"iso-8859-1", "latin-1", "latin1", "ascii", "
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.I
 )
-_HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.I)
-_NOT_MARKUP = re.compile(
-    rb"<!--.*?(?:-->|\Z)|<(script|style|template)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S
-)
 _PARTIAL_END_TAG = re.compile(r"</[A-Za-z]{0,5}\s*$")
-_TITLE_QUICK = re.compile(rb"<title[^>]*>([^<]{0,200})", re.I)
+_TITLE_QUICK = re.compile(rb"<title[^<>]{0,100}>([^<]{0,200})", re.I)
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -148,18 +134,21 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 _ANCHOR_ATTRS = ("id", "name")
-_TITLE_TAGS = ("title", "meta")
 
-FAST_TAG_MAX_PARTS = 256
-"""Attribute characters or quoted values in one tag that the fast scan reads at most."""
-_FAST_TAG_START = re.compile(r"<(?:meta|title)(?=[\s/>]|\Z)", re.I)
-_FAST_TAG = re.compile(
-    r"""<(meta|title)((?:[^>"']|"[^"]*"|'[^']*'){0,""" + str(FAST_TAG_MAX_PARTS) + "})>", re.I
-)
-_FAST_ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
-_FAST_TITLE_END = re.compile(r"</title\s*>", re.I)
-_FAST_STRAY_LT = re.compile(r"<(?![^<>]*>)")
-"""A ``<`` that no ``>`` closes before the next ``<``: markup a parser may read otherwise."""
+_FOREIGN_TAGS = frozenset({"svg", "math"})
+"""Elements whose ``<title>`` is not the page's."""
+
+MAX_TITLE_SOURCE_CHARS = 4096
+"""Characters of a ``<title>`` element kept before cleaning (the rest cannot be shown)."""
+
+PARSE_CHUNK_CHARS = 16 * 1024
+"""Characters given to the HTML parser at a time; the CPU budget is checked between them."""
+
+TITLE_WINDOW_CHARS = 256 * 1024
+"""Characters read for a title alone when the head never ends (or holds no title)."""
+
+DEFAULT_PARSE_BUDGET = 2.0
+"""CPU seconds one page's parse may take (linear parsing keeps a 1 MiB page far below)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +161,8 @@ class PageInfo:
     """Every ``id`` and ``name`` attribute value, as written (entities decoded)."""
     challenge: bool
     """Whether the page looks like a bot wall rather than the content asked for."""
+    complete: bool = True
+    """False when the parse stopped early (its CPU budget ran out): anchors may be missing."""
 
 
 # ---------------------------------------------------------------------------
@@ -311,7 +302,7 @@ def clean_title(text: str | None) -> str | None:
 
 
 class _Attributes(Protocol):
-    """A tag's attributes: a plain dict (fast scan) or a BeautifulSoup tag."""
+    """A tag's attributes (a mapping of names to values)."""
 
     def get(self, key: str, /) -> object:
         """The value of one attribute, or None."""
@@ -339,158 +330,164 @@ def _attr_text(value: object) -> str | None:
     return None
 
 
-def _tag_attributes(markup: str) -> dict[str, str]:
-    """Attributes of one start tag's inside, as the HTML parser reads them.
-
-    Names are lower-cased, quotes removed, entities decoded; a repeated attribute keeps
-    its last value and an attribute without a value is empty.
-    """
-    attributes: dict[str, str] = {}
-    for match in _FAST_ATTR.finditer(markup):
-        value = match.group(2) or ""
-        if value[:1] in ("'", '"'):
-            value = value[1:-1]
-        attributes[match.group(1).lower()] = html.unescape(value) if "&" in value else value
-    return attributes
-
-
-class _Unsure(Exception):
-    """The fast scan met markup it cannot read with certainty."""
-
-
-def _scan_head(head: str) -> tuple[list[dict[str, str]], str | None]:
-    """The ``<meta>`` attributes and the first ``<title>``'s text of a well-formed head.
-
-    Raises _Unsure on anything a full parser may read differently.
-    """
-    metas: list[dict[str, str]] = []
-    title: str | None = None
-    position = 0
-    for start in _FAST_TAG_START.finditer(head):
-        if start.start() < position:
-            continue  # inside a tag or a title already read
-        if _FAST_STRAY_LT.search(head, position, start.start()):
-            raise _Unsure  # an unclosed construct before the tag may swallow it
-        tag = _FAST_TAG.match(head, start.start())
-        if tag is None:
-            raise _Unsure  # cut off, or longer than the scan reads
-        position = tag.end()
-        inside = tag.group(2)
-        if tag.group(1).lower() == "meta":
-            metas.append(_tag_attributes(inside))
-            continue
-        if title is not None:
-            continue
-        if inside.rstrip().endswith("/"):
-            raise _Unsure  # <title/>: parsers disagree on what follows
-        end = _FAST_TITLE_END.search(head, position)
-        stop = end.start() if end else len(head)
-        text = head[position:stop]
-        if "<" in text:
-            raise _Unsure  # markup (or a cut end tag) inside the title
-        title = html.unescape(text) if "&" in text else text
-        position = end.end() if end else len(head)
-    return metas, title
-
-
-def fast_title(head: str) -> str | None:
-    """The title of a well-formed head without building a tree; None when not settled here.
-
-    None means "ask the full parser": either no title was found or the markup was not
-    read with certainty.
-    """
-    try:
-        metas, text = _scan_head(head)
-    except _Unsure:
-        return None
-    return _meta_title(metas) or clean_title(text)
-
-
-def _soup_title(head: str) -> str | None:
-    """The title as BeautifulSoup reads the head (the fallback for messy markup)."""
-    from bs4 import BeautifulSoup
-    from bs4.filter import SoupStrainer
-
-    soup = BeautifulSoup(head, "html.parser", parse_only=SoupStrainer(_TITLE_TAGS))
-    return _find_title(soup)
-
-
-def _find_title(soup: BeautifulSoup) -> str | None:
-    from bs4.element import Tag
-
-    title = _meta_title(tag for tag in soup.find_all("meta") if isinstance(tag, Tag))
-    if title:
-        return title
-    tag = soup.find("title")
-    if isinstance(tag, Tag):
-        # A body cut inside "</title>" leaves the partial end tag in the text.
-        return clean_title(_PARTIAL_END_TAG.sub("", tag.get_text()))
-    return None
-
-
 # ---------------------------------------------------------------------------
 # HTML pages
 # ---------------------------------------------------------------------------
 
 
-def _head_only(body: bytes) -> bytes:
-    """The part of a body that can hold the title: the head, without scripts and comments.
+class _PageEvents:
+    """Receives libxml2's parse events (no tree is built): metas, titles, anchors.
 
-    Inline scripts and styles can make a head hundreds of KiB long; they are dropped before
-    looking for its end, so that a title or meta tag after them is still found.
-    """
-    window = _NOT_MARKUP.sub(b" ", body[:HEAD_SCAN_BYTES])
-    match = _HEAD_END.search(window, 0, HEAD_ONLY_BYTES)
-    return window[: match.start()] if match else window[:HEAD_ONLY_BYTES]
-
-
-class _AnchorCollector(HTMLParser):
-    """Collects ``id`` and ``name`` attribute values without building a tree.
-
-    A streaming pass of the stdlib parser is several times faster than building a soup,
-    and anchors are all the checker needs from the body of a large page.
+    The page's title comes from its head: ``<meta>`` tags and the first ``<title>`` before
+    the head ends. A page whose head holds no title may still carry one later (a head left
+    out altogether): the first ``<title>`` outside ``<svg>`` and ``<math>`` then counts.
     """
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+    def __init__(self, *, want_anchors: bool) -> None:
+        self.want_anchors = want_anchors
         self.anchors: set[str] = set()
+        self.metas: list[dict[str, str]] = []
+        self.head_title: str | None = None
+        self.late_title: str | None = None
+        self.head_done = False
+        self._foreign = 0
+        self._title_parts: list[str] | None = None
+        self._title_chars = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for attr, value in attrs:
-            if value and attr in _ANCHOR_ATTRS:
-                self.anchors.add(value)
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
+        if self.want_anchors:
+            for attr in _ANCHOR_ATTRS:
+                value = attrib.get(attr)
+                if value:
+                    self.anchors.add(value)
+        if tag in _FOREIGN_TAGS:
+            self._foreign += 1
+        elif tag == "body":
+            self.head_done = True
+        elif tag == "meta" and not self.head_done:
+            self.metas.append(dict(attrib))
+        elif tag == "title" and self._wants_title():
+            self._title_parts = []
+            self._title_chars = 0
+
+    def _wants_title(self) -> bool:
+        """Whether a ``<title>`` starting now may be the page's."""
+        if self._foreign or self._title_parts is not None or self.head_title is not None:
+            return False
+        return not self.head_done or self.late_title is None
+
+    def end(self, tag: str) -> None:
+        if tag in _FOREIGN_TAGS:
+            self._foreign = max(0, self._foreign - 1)
+        elif tag == "head":
+            self.head_done = True
+        elif tag == "title" and self._title_parts is not None:
+            self._keep_title()
+
+    def data(self, text: str) -> None:
+        if self._title_parts is not None and self._title_chars < MAX_TITLE_SOURCE_CHARS:
+            self._title_parts.append(text)
+            self._title_chars += len(text)
+
+    def _keep_title(self) -> None:
+        parts, self._title_parts = self._title_parts, None
+        if parts is None:
+            return
+        text = "".join(parts)[:MAX_TITLE_SOURCE_CHARS]
+        if self.head_done:
+            self.late_title = self.late_title or text
+        else:
+            self.head_title = text
+
+    def close(self) -> None:
+        if self._title_parts is not None:
+            self._keep_title()  # a page cut inside its <title>
+
+    def title(self) -> str | None:
+        """Meta titles first, then the head's ``<title>``, then a later one."""
+        found = _meta_title(self.metas)
+        if found:
+            return found
+        text = self.head_title if self.head_title is not None else self.late_title
+        # A body cut inside "</title>" leaves the partial end tag in the text.
+        return clean_title(_PARTIAL_END_TAG.sub("", text)) if text is not None else None
+
+    def title_settled(self) -> bool:
+        """Whether reading on can no longer change the title."""
+        return self.head_done and (self.head_title is not None or self.late_title is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    title: str | None
+    anchors: frozenset[str]
+    complete: bool
+
+
+def _parse(
+    text: str, *, want_anchors: bool, budget: float | None = DEFAULT_PARSE_BUDGET
+) -> _Parsed:
+    """One pass of libxml2's HTML parser over ``text``, fed in chunks.
+
+    libxml2 reads HTML in time linear in its size, recovers from any markup, and keeps its
+    own limits on nesting and name lengths; no tree is built. Between chunks the thread's
+    CPU time is compared with ``budget`` (seconds): past it, the parse stops and what was
+    found so far is kept (``complete`` is then False). In head-only mode (no anchors) the
+    parse stops as soon as the title is settled, or after ``TITLE_WINDOW_CHARS``.
+    """
+    from lxml import etree
+
+    events = _PageEvents(want_anchors=want_anchors)
+    parser = etree.HTMLParser(
+        target=events, recover=True, no_network=True, remove_comments=True, remove_pis=True
+    )
+    started = time.thread_time()
+    complete = True
+    text = text.replace("\x00", "\ufffd") if "\x00" in text else text
+    for offset in range(0, len(text), PARSE_CHUNK_CHARS):
+        if not want_anchors and (events.title_settled() or offset >= TITLE_WINDOW_CHARS):
+            break
+        if budget is not None and time.thread_time() - started > budget:
+            complete = False
+            break
+        try:
+            parser.feed(text[offset : offset + PARSE_CHUNK_CHARS])
+        except Exception:  # libxml2 gives up on this input: keep what was read
+            complete = False
+            break
+    with contextlib.suppress(Exception):
+        parser.close()
+    events.close()
+    return _Parsed(events.title(), frozenset(events.anchors), complete)
 
 
 def collect_anchors(text: str) -> frozenset[str]:
     """Every ``id`` and ``name`` attribute value in an HTML text (possibly truncated)."""
-    collector = _AnchorCollector()
-    # The stdlib parser is lenient, but odd markup in a truncated page must not lose the
-    # anchors found so far.
-    with contextlib.suppress(Exception):
-        collector.feed(text)
-        collector.close()
-    return frozenset(collector.anchors)
+    return _parse(text, want_anchors=True).anchors
 
 
-def parse_html(body: bytes, *, content_type: str | None, want_anchors: bool = True) -> PageInfo:
+def parse_html(
+    body: bytes,
+    *,
+    content_type: str | None,
+    want_anchors: bool = True,
+    budget: float | None = DEFAULT_PARSE_BUDGET,
+) -> PageInfo:
     """Title, anchors and bot-wall flag of an HTML body (which may be truncated).
 
-    The title comes from the head alone (scripts, styles and comments skipped; at most
-    ``HEAD_ONLY_BYTES`` of markup when there is no ``</head>``). With ``want_anchors=False``
-    the rest of the body is not parsed at all and ``anchors`` is empty: much faster on
+    Linear in the size of ``body``, and at most about ``budget`` seconds of CPU (None: no
+    limit); a parse stopped by the budget has ``complete`` False. With
+    ``want_anchors=False`` only the head is read and ``anchors`` is empty: much faster on
     large pages.
     """
     codec, skip = _choose_encoding(body, content_type)
-    body = body[skip:]
-    head = _decode(_head_only(body), codec)
-    title = fast_title(head) or _soup_title(head)
-    anchors: frozenset[str] = frozenset()
-    if want_anchors:
-        anchors = collect_anchors(_decode(body, codec))
+    end = None if want_anchors else skip + TITLE_WINDOW_CHARS  # no more chars than bytes
+    parsed = _parse(_decode(body[skip:end], codec), want_anchors=want_anchors, budget=budget)
     return PageInfo(
-        title=title,
-        anchors=anchors,
-        challenge=_is_challenge_title(title) or _has_challenge_marker(body),
+        title=parsed.title,
+        anchors=parsed.anchors,
+        challenge=_is_challenge_title(parsed.title) or _has_challenge_marker(body),
+        complete=parsed.complete,
     )
 
 

@@ -39,6 +39,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from linkcheck.check.netpolicy import PublicResolver
 from linkcheck.config import Settings, max_host_concurrency
 from linkcheck.models import ConfigError
 
@@ -329,6 +330,7 @@ def _aiohttp_client(settings: Settings, context: ssl.SSLContext) -> SharedClient
         ttl_dns_cache=DNS_CACHE_SECONDS,
         keepalive_timeout=KEEPALIVE_SECONDS,
         ssl=context,
+        resolver=None if settings.allow_private else PublicResolver(),
     )
     session = aiohttp.ClientSession(
         connector=connector,

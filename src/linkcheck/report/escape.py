@@ -33,15 +33,41 @@ _BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def terminal_safe(text: str) -> str:
-    """One line of plain text: escape sequences and control characters removed.
+    """One line of plain text: escape sequences and control characters removed, and no
+    workflow command for a CI runner reading the output.
 
     Line breaks and tabs become single spaces; C0/C1 controls, ESC sequences and
-    bidirectional overrides are dropped.
+    bidirectional overrides are dropped; workflow commands are broken (``inert_commands``).
     """
     text = _ESCAPE_SEQUENCE.sub("", text)
     text = _LINE_BREAKS.sub(" ", text)
     text = _CONTROL.sub("", text)
-    return _BIDI.sub("", text)
+    return inert_commands(_BIDI.sub("", text))
+
+
+# ---------------------------------------------------------------------------
+# Workflow commands in logs
+# ---------------------------------------------------------------------------
+
+WORD_JOINER = "\u2060"
+"""Placed inside ``##[`` and a leading ``::`` so that no runner reads a workflow command."""
+
+_COMMAND_V1 = re.compile(r"##\[")
+_COMMAND_V2 = re.compile(r"^(\s*):(?=:)")
+
+
+def inert_commands(text: str) -> str:
+    """``text`` (one line) with GitHub workflow commands broken by an invisible character.
+
+    A runner reads ``::name::data`` at the start of a line (after spaces) and the older
+    ``##[name]data`` anywhere in a line: the first ``::`` of a line and every ``##[`` get a
+    word joiner (U+2060) between their characters. Anything else is left as is.
+    """
+    if "##[" in text:
+        text = _COMMAND_V1.sub("#" + WORD_JOINER + "#[", text)
+    if "::" in text:
+        text = _COMMAND_V2.sub(lambda m: m.group(1) + ":" + WORD_JOINER, text, count=1)
+    return text
 
 
 def shorten(text: str, limit: int) -> str:
@@ -61,6 +87,8 @@ ZERO_WIDTH_JOINER = "\u200d"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 _HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _MENTION = re.compile(r"([@#])(?=[\w\-])")
+_ISSUE_PREFIX = re.compile(r"(?i)\b(gh)(?=-\d)")
+"""``GH-123`` is an issue reference on GitHub."""
 _SAFE_URL = re.compile(r"(?i)^https?://[^\s<>`|\\\"'\x00-\x1f\x7f-\x9f]+$")
 
 
@@ -86,6 +114,7 @@ def _url_part(candidate: str) -> str:
 
 def _inert_text(text: str) -> str:
     text = _MENTION.sub(lambda m: m.group(1) + ZERO_WIDTH_JOINER, text)
+    text = _ISSUE_PREFIX.sub(lambda m: m.group(1) + ZERO_WIDTH_JOINER, text)
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return "".join(_HTML_SPECIAL.get(char, char) for char in text)
 
@@ -140,10 +169,12 @@ def markdown_url(url: str, *, table: bool = False) -> str:
 
 
 def command_data(text: str) -> str:
-    """The message part of a workflow command: it can never end the line it is on."""
+    """The message part of a workflow command: it can never end the line it is on, nor hold
+    an older ``##[command]``."""
     text = _ESCAPE_SEQUENCE.sub("", text)
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+    return _COMMAND_V1.sub("#" + WORD_JOINER + "#[", text) if "##[" in text else text
 
 
 def command_property(text: str) -> str:
