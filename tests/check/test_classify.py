@@ -22,20 +22,19 @@ from aiohttp.client_reqrep import ConnectionKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkcheck.check import classify as classify_module
 from linkcheck.check.classify import (
     BLOCKED_STATUSES,
-    BROWSER_HEADERS,
     MAX_REASON_CHARS,
-    RETRY_STATUSES,
     ErrorInfo,
-    backoff_delay,
     classify_exception,
     describe_status,
-    parse_retry_after,
     proxy_reports_unknown_host,
     verdict_for_status,
 )
+from linkcheck.check.quirks import BROWSER_HEADERS
 from linkcheck.check.transport import aiohttp_error_to_httpx
+from linkcheck.http import RETRY_STATUSES, NameResolutionError, backoff_delay, parse_retry_after
 from linkcheck.models import Verdict
 
 IO_TIMEOUT = 5.0
@@ -239,7 +238,7 @@ def mapped_like_the_transport() -> Iterator[None]:
 def via_transport(exc: BaseException) -> BaseException:
     """Pass an aiohttp exception through the aiohttp transport's mapping onto httpx."""
     try:
-        raise aiohttp_error_to_httpx(exc) from exc
+        raise aiohttp_error_to_httpx(exc, httpx.Request("GET", f"https://{HOST}/")) from exc
     except httpx.HTTPError as mapped:
         return mapped
 
@@ -282,9 +281,9 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
         lambda: NXDOMAIN,
         ErrorInfo(Verdict.DEAD, "host name not found", False, False),
     ),
-    ("aiohttp NXDOMAIN", lambda: aiohttp_dns(NXDOMAIN), DNS_DEAD),
-    ("aiohttp NODATA", lambda: aiohttp_dns(NODATA), DNS_DEAD),
-    ("aiohttp EAI_AGAIN", lambda: aiohttp_dns(EAI_AGAIN), DNS_TEMP),
+    ("aiohttp NXDOMAIN", lambda: via_transport(aiohttp_dns(NXDOMAIN)), DNS_DEAD),
+    ("aiohttp NODATA", lambda: via_transport(aiohttp_dns(NODATA)), DNS_DEAD),
+    ("aiohttp EAI_AGAIN", lambda: via_transport(aiohttp_dns(EAI_AGAIN)), DNS_TEMP),
     (
         "the transport maps DNS to ConnectError",
         lambda: via_transport(aiohttp_dns(NXDOMAIN)),
@@ -297,7 +296,7 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
     ),
     (
         "aiohttp DNS without details",
-        lambda: aiohttp_dns(OSError(None, "DNS lookup failed")),
+        lambda: via_transport(aiohttp_dns(OSError(None, "DNS lookup failed"))),
         ErrorInfo(Verdict.ERROR, "DNS lookup failed", True, False),
     ),
     (
@@ -384,7 +383,7 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
         ErrorInfo(Verdict.ERROR, "connection reset by peer", True, False),
     ),
     (
-        "server disconnected (aiohttp, mapped to ConnectTimeout)",
+        "server disconnected (aiohttp)",
         lambda: via_transport(aiohttp.ServerDisconnectedError()),
         ErrorInfo(Verdict.ERROR, "server disconnected", True, False),
     ),
@@ -469,7 +468,9 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
     ),
     (
         "connect ETIMEDOUT",
-        lambda: aiohttp_connector(TimeoutError(errno.ETIMEDOUT, "Connection timed out")),
+        lambda: via_transport(
+            aiohttp_connector(TimeoutError(errno.ETIMEDOUT, "Connection timed out"))
+        ),
         ErrorInfo(Verdict.TIMEOUT, "connect timeout", True, False),
     ),
     # --- URLs and the rest ---
@@ -496,9 +497,7 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
     (
         "payload error after a response",
         lambda: via_transport(aiohttp.ClientPayloadError("Response payload is not completed")),
-        ErrorInfo(
-            Verdict.ERROR, "incomplete response: Response payload is not completed", True, True
-        ),
+        ErrorInfo(Verdict.ERROR, "protocol error: Response payload is not completed", True, False),
     ),
     (
         "something else",
@@ -524,10 +523,23 @@ def test_transport_maps_aiohttp_errors_onto_httpx_types() -> None:
     timeout = via_transport(aiohttp.ConnectionTimeoutError("Connection timeout"))
     assert isinstance(timeout, httpx.ConnectTimeout)
     assert isinstance(via_transport(aiohttp.SocketTimeoutError()), httpx.ReadTimeout)
-    assert isinstance(via_transport(aiohttp.ClientPayloadError("cut")), httpx.ReadError)
+    cut = via_transport(aiohttp.ClientPayloadError("cut"))
+    assert isinstance(cut, httpx.RemoteProtocolError)
     reset = via_transport(aiohttp.ClientOSError(errno.ECONNRESET, "reset"))
-    assert isinstance(reset, httpx.NetworkError)
+    assert isinstance(reset, httpx.ReadError)
     assert isinstance(reset.__cause__, aiohttp.ClientOSError)
+    refused_ = via_transport(aiohttp_connector(refused()))
+    assert type(refused_) is httpx.ConnectError
+    assert isinstance(via_transport(aiohttp_dns(NXDOMAIN)), NameResolutionError)
+    assert isinstance(via_transport(aiohttp.ServerTimeoutError()), httpx.TimeoutException)
+    assert isinstance(via_transport(aiohttp.NonHttpUrlClientError("x")), httpx.UnsupportedProtocol)
+    assert isinstance(via_transport(aiohttp.ClientError("?")), httpx.NetworkError)
+
+
+def test_classify_knows_no_aiohttp() -> None:
+    source = Path(classify_module.__file__).read_text(encoding="utf-8")
+    assert "import aiohttp" not in source
+    assert "aiohttp." not in source
 
 
 def test_long_message_is_capped() -> None:
@@ -697,8 +709,7 @@ def test_tls_wrapped_by_aiohttp_certificate_error() -> None:
     inner.verify_code = 10  # type: ignore[attr-defined]
     inner.verify_message = "certificate has expired"  # type: ignore[attr-defined]
     outer = aiohttp.ClientConnectorCertificateError(conn_key(), inner)
-    # Not chained with "from": the attribute alone must be enough.
-    assert classify_exception(outer).reason == "TLS: certificate has expired"
+    # Not chained with "from": the adapter chains the attribute.
     assert classify_exception(via_transport(outer)).reason == "TLS: certificate has expired"
 
 

@@ -17,9 +17,9 @@ a task takes, in this order:
 All per-host state lives in a dict keyed by host name; waking a waiter is O(1), so scheduling
 n URLs is O(n) whatever the number of hosts.
 
-arXiv: an arXiv URL that is not the abstract page (a PDF, say) takes the paper's title from
-``https://arxiv.org/abs/<id>``: from that page's own check when it is among the requests,
-otherwise from one extra fetch per paper, shared by every such URL of the paper.
+arXiv (see ``quirks``): an arXiv URL that is not the abstract page (a PDF, say) takes the
+paper's title from ``https://arxiv.org/abs/<id>``: from that page's own check when it is among
+the requests, otherwise from one extra fetch per paper, shared by every such URL of the paper.
 """
 
 from __future__ import annotations
@@ -31,13 +31,11 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from linkcheck.check.fetch import SUCCESS_VERDICTS, Fetcher, Timing
+from linkcheck.check.quirks import ARXIV_ABS_URL, arxiv_paper
 from linkcheck.check.transport import ClientFactory, Clients, open_clients
 from linkcheck.config import Settings, host_concurrency, host_interval, max_host_concurrency
 from linkcheck.models import CheckRequest, CheckResult, Verdict
-from linkcheck.sources import arxiv_id
 
-ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
-ARXIV_ABS_PREFIX = "/abs/"
 INTERNAL_ERROR_REASON = "internal error"
 HOST_PAUSE_STREAK = 2
 """Rate-limit answers in a row from one host (429/503 or Retry-After, nothing else between)
@@ -213,18 +211,6 @@ class _Admission:
         self.changed.set()
 
 
-def _arxiv_paper(url: str) -> tuple[str, bool] | None:
-    """The arXiv id of a URL and whether the URL is the abstract page itself."""
-    paper = arxiv_id(url)
-    if paper is None:
-        return None
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return None
-    return paper, path.startswith(ARXIV_ABS_PREFIX)
-
-
 class _Run:
     """One run: the scheduler, the fetcher, the results and the arXiv titles."""
 
@@ -245,7 +231,7 @@ class _Run:
         """Which requests are arXiv papers, and which abstract page provides which title."""
         loop = asyncio.get_running_loop()
         for request in requests:
-            paper = _arxiv_paper(request.url)
+            paper = arxiv_paper(request.url)
             if paper is None:
                 continue
             self.papers[request.url] = paper

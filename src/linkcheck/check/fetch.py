@@ -31,13 +31,11 @@ How one URL is checked
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import random
 import re
 import time
-import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -48,13 +46,9 @@ from urllib.request import proxy_bypass
 import httpx
 
 from linkcheck.check.classify import (
-    BROWSER_HEADERS,
-    RETRY_STATUSES,
     ErrorInfo,
-    backoff_delay,
     classify_exception,
     describe_status,
-    parse_retry_after,
     proxy_reports_unknown_host,
     verdict_for_status,
 )
@@ -66,8 +60,10 @@ from linkcheck.check.page import (
     parse_html,
     pdf_title,
 )
+from linkcheck.check.quirks import BROWSER_HEADERS
 from linkcheck.check.transport import Clients, proxy_configured
 from linkcheck.config import Settings, host_accept, host_headers
+from linkcheck.http import RETRY_STATUSES, Body, BodyReader, RetryPolicy, parse_retry_after
 from linkcheck.models import CheckRequest, CheckResult, Hop, Verdict
 
 REDIRECT_STATUSES: frozenset[int] = frozenset({301, 302, 303, 307, 308})
@@ -85,8 +81,6 @@ ERROR_BODY_BYTES = 16 * 1024
 """Bytes of an error page read to recognise a bot challenge."""
 SNIFF_BYTES = 1024
 """Bytes looked at to recognise a PDF or HTML body sent without a telling Content-Type."""
-RAW_SLACK_BYTES = 64 * 1024
-"""Compressed bytes read beyond the decoded cap before a body is given up."""
 MAX_CONTENT_TYPE_CHARS = 100
 
 AMBIGUOUS_TYPES: frozenset[str] = frozenset(
@@ -110,6 +104,8 @@ HEAD_WINDOW_BYTES = 64 * 1024
 """For a title alone, an HTML page is read at least this far, then up to the end of its head."""
 HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.IGNORECASE)
 
+NO_BODY = Body()
+"""A body that was not read."""
 NO_FRAGMENTS: frozenset[str] = frozenset()
 """No missing fragment: one object shared by every result (most have none)."""
 SHARED_TEXT_MAX_CHARS = 100
@@ -157,156 +153,6 @@ class Gate(Protocol):
 
 
 # ---------------------------------------------------------------------------
-# Bounded decoding of bodies
-# ---------------------------------------------------------------------------
-
-
-class UnsupportedEncoding(Exception):
-    """A Content-Encoding the checker does not decode (the body is then not read)."""
-
-
-class BoundedDecoder:
-    """Decodes a gzip/deflate/identity body, never producing more than asked for."""
-
-    def __init__(self, content_encoding: str | None) -> None:
-        codings = [
-            c.strip().lower()
-            for c in (content_encoding or "").split(",")
-            if c.strip() and c.strip().lower() != "identity"
-        ]
-        self._zlib: zlib._Decompress | None = None
-        self._deflate = False
-        self._tail = b""
-        if not codings:
-            return
-        if len(codings) > 1:
-            raise UnsupportedEncoding(content_encoding)
-        if codings[0] in ("gzip", "x-gzip"):
-            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif codings[0] == "deflate":
-            self._zlib = zlib.decompressobj()
-            self._deflate = True
-        else:
-            raise UnsupportedEncoding(content_encoding)
-
-    @property
-    def compressed(self) -> bool:
-        return self._zlib is not None
-
-    def decode(self, data: bytes, limit: int) -> bytes:
-        """Up to ``limit`` decoded bytes from the input so far; the rest waits its turn."""
-        pending = self._tail + data if self._tail else data
-        if self._zlib is None:
-            self._tail = pending[limit:]
-            return pending[:limit]
-        try:
-            out = self._zlib.decompress(pending, limit)
-        except zlib.error:
-            if not self._deflate:
-                raise
-            # "deflate" is sometimes sent raw, without the zlib header.
-            self._deflate = False
-            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = self._zlib.decompress(pending, limit)
-        self._deflate = False
-        self._tail = self._zlib.unconsumed_tail
-        return out
-
-    @property
-    def has_tail(self) -> bool:
-        """Whether input is waiting that was not decoded for lack of room."""
-        return bool(self._tail)
-
-
-@dataclass(frozen=True, slots=True)
-class Body:
-    """The part of a body that was read."""
-
-    data: bytes = b""
-    complete: bool = False
-    """Whether the whole body was read (not cut at the cap, no error while reading)."""
-
-
-class BodyReader:
-    """Reads a streamed response body step by step, decoding it with a bounded output."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self._parts: list[bytes] = []
-        self._raw = 0
-        self._chunks: AsyncIterator[bytes] | None = None
-        self.size = 0
-        """Decoded bytes held."""
-        self.ended = False
-        """The body was read to its end."""
-        self.failed = False
-        """The body could not be read on (error, unknown encoding, no progress)."""
-        stream = response.stream
-        self._decoder: BoundedDecoder | None = None
-        try:
-            self._decoder = BoundedDecoder(response.headers.get("content-encoding"))
-        except UnsupportedEncoding:
-            self.failed = True
-        if isinstance(stream, httpx.AsyncByteStream):
-            self._chunks = aiter(stream)
-        else:
-            self.failed = True
-
-    @property
-    def raw_bytes(self) -> int:
-        """Bytes received so far, as sent (before decoding)."""
-        return self._raw
-
-    @property
-    def data(self) -> bytes:
-        """The decoded bytes read so far."""
-        if len(self._parts) > 1:
-            self._parts = [b"".join(self._parts)]
-        return self._parts[0] if self._parts else b""
-
-    async def read_until(self, limit: int) -> None:
-        """Read on until more than ``limit`` decoded bytes are held or the body ends."""
-        decoder, chunks = self._decoder, self._chunks
-        if decoder is None or chunks is None or self.ended or self.failed:
-            return
-        raw_cap = limit + RAW_SLACK_BYTES
-        try:
-            while self.size <= limit:
-                room = limit + 1 - self.size
-                if decoder.has_tail:
-                    out = decoder.decode(b"", room)
-                else:
-                    try:
-                        chunk = await anext(chunks)
-                    except StopAsyncIteration:
-                        self.ended = True
-                        return
-                    self._raw += len(chunk)
-                    out = decoder.decode(chunk, room)
-                if out:
-                    self._parts.append(out)
-                    self.size += len(out)
-                elif self._raw > raw_cap:
-                    self.failed = True  # compressed input that decodes to (almost) nothing
-                    return
-        except (httpx.HTTPError, OSError, zlib.error):
-            self.failed = True
-
-    def body(self, cap: int) -> Body:
-        """What was read, cut at ``cap``."""
-        data = self.data
-        complete = self.ended and not self.failed and len(data) <= cap
-        return Body(data[:cap], complete=complete)
-
-    async def aclose(self) -> None:
-        """Stop reading (the response itself is closed by its owner)."""
-        chunks, self._chunks = self._chunks, None
-        close = getattr(chunks, "aclose", None)
-        if close is not None:
-            with contextlib.suppress(Exception):
-                await close()
-
-
-# ---------------------------------------------------------------------------
 # One response, reduced to what the verdict needs
 # ---------------------------------------------------------------------------
 
@@ -330,7 +176,7 @@ class Reply:
     status: int
     headers: httpx.Headers
     content_type: str | None
-    body: Body = Body()
+    body: Body = NO_BODY
     kind: Kind = Kind.NONE
 
     @property
@@ -412,6 +258,9 @@ class Fetcher:
         self._proxied = proxy_configured(os.environ)
         self._host_headers: dict[tuple[str, bool], httpx.Headers] = {}
         self._texts: dict[str, str] = {}
+        self._policy = RetryPolicy(
+            settings.retries, settings.backoff_base, settings.retry_after_max
+        )
         """Short strings that many results repeat, one object each (see ``_shared``)."""
 
     def _shared(self, value: str) -> str:
@@ -529,8 +378,7 @@ class Fetcher:
         return asked, ""
 
     def _backoff(self, retry: int) -> float:
-        s = self.settings
-        return backoff_delay(retry, s.backoff_base, s.retry_after_max, self.timing.rng)
+        return self._policy.backoff(retry, self.timing.rng)
 
     def _fits(self, wait: float, progress: _Progress) -> bool:
         """Whether a wait ends before the URL's deadline."""

@@ -40,6 +40,7 @@ import httpx
 from yarl import URL
 
 from linkcheck.config import Settings, max_host_concurrency
+from linkcheck.http import NameResolutionError
 from linkcheck.models import ConfigError
 
 TRANSPORT_AIOHTTP = "aiohttp"
@@ -64,26 +65,56 @@ ACCEPT_ENCODING = "gzip, deflate"
 HTTP_VERSION = b"HTTP/1.1"
 
 
-def aiohttp_error_to_httpx(exc: BaseException) -> httpx.TransportError:
+_ErrorMap = tuple[
+    tuple[type[BaseException] | tuple[type[BaseException], ...], type[httpx.TransportError]], ...
+]
+
+AIOHTTP_ERRORS: _ErrorMap = (
+    # Most specific first: several aiohttp errors derive from others (and from OSError).
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+    (aiohttp.SocketTimeoutError, httpx.ReadTimeout),
+    ((aiohttp.ServerTimeoutError, TimeoutError), httpx.TimeoutException),
+    ((aiohttp.ClientProxyConnectionError, aiohttp.ClientHttpProxyError), httpx.ProxyError),
+    (aiohttp.ClientConnectorDNSError, NameResolutionError),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),
+    (aiohttp.ServerFingerprintMismatch, httpx.ConnectError),
+    ((aiohttp.NonHttpUrlClientError, aiohttp.InvalidURL), httpx.UnsupportedProtocol),
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
+    ((aiohttp.ClientPayloadError, aiohttp.ClientResponseError), httpx.RemoteProtocolError),
+    (OSError, httpx.ReadError),
+)
+"""aiohttp's errors and the httpx error each one is raised as, first match wins; anything
+else is an ``httpx.NetworkError``.
+
+The mapping follows httpx's own transports: a failure while connecting (DNS, refusal, TLS) is
+a ``ConnectError`` (a failed name lookup a ``NameResolutionError``), a socket error once
+connected a ``ReadError``, a connection the server dropped or a response it garbled a
+``RemoteProtocolError``; each timeout keeps its phase (aiohttp's timeout without one stays a
+plain ``TimeoutException``). The aiohttp error is chained as the cause, and its own cause is
+the socket-level error (``socket.gaierror``, ``ConnectionRefusedError``,
+``ssl.SSLCertVerificationError``...) that the verdict's reason
+comes from, exactly as under httpx's transports."""
+
+
+def aiohttp_error_to_httpx(
+    exc: BaseException, request: httpx.Request | None = None
+) -> httpx.TransportError:
     """The httpx error for an aiohttp failure (the original stays chained as its cause)."""
-    message = str(exc)
-    error: httpx.TransportError
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        error = httpx.ConnectTimeout(message)
-    elif isinstance(exc, TimeoutError):
-        error = httpx.ReadTimeout(message)
-    elif isinstance(exc, aiohttp.ClientProxyConnectionError | aiohttp.ClientHttpProxyError):
-        error = httpx.ProxyError(message)
-    elif isinstance(exc, aiohttp.ClientConnectorError):
-        error = httpx.ConnectError(message)
-    elif isinstance(exc, aiohttp.NonHttpUrlClientError | aiohttp.InvalidUrlClientError):
-        error = httpx.UnsupportedProtocol(message)
-    elif isinstance(exc, aiohttp.ServerDisconnectedError):
-        error = httpx.RemoteProtocolError(message)
-    elif isinstance(exc, aiohttp.ClientPayloadError):
-        error = httpx.ReadError(message)
-    else:
-        error = httpx.NetworkError(message)
+    kind: type[httpx.TransportError] = httpx.NetworkError
+    for source, target in AIOHTTP_ERRORS:
+        if isinstance(exc, source):
+            kind = target
+            break
+    try:
+        message = str(exc)
+    except Exception:  # a broken __str__ must not hide the failure
+        message = ""
+    if exc.__cause__ is None:
+        # The socket-level error aiohttp wraps, should it have been raised without "from".
+        root = getattr(exc, "certificate_error", None) or getattr(exc, "os_error", None)
+        if isinstance(root, BaseException) and root is not exc:
+            exc.__cause__ = root
+    error = kind(message or type(exc).__name__, request=request)
     error.__cause__ = exc
     return error
 
@@ -96,18 +127,19 @@ class _AiohttpBody(httpx.AsyncByteStream):
     """A response body read from aiohttp as the chunks arrive (at most ``BODY_CHUNK_BYTES``
     at a time)."""
 
-    __slots__ = ("_response",)
+    __slots__ = ("_request", "_response")
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
         self._response = response
+        self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         content = self._response.content
         while True:
             try:
                 chunk = await content.read(BODY_CHUNK_BYTES)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise aiohttp_error_to_httpx(exc) from exc
+            except (aiohttp.ClientError, OSError) as exc:
+                raise aiohttp_error_to_httpx(exc, self._request) from exc
             if not chunk:
                 return
             yield chunk
@@ -118,8 +150,8 @@ class _AiohttpBody(httpx.AsyncByteStream):
         response.release()
         try:
             await response.wait_for_close()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise aiohttp_error_to_httpx(exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise aiohttp_error_to_httpx(exc, self._request) from exc
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -157,15 +189,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 compress=False,
                 timeout=self._timeout(request),
             )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise aiohttp_error_to_httpx(exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise aiohttp_error_to_httpx(exc, request) from exc
         extensions: dict[str, object] = {"http_version": HTTP_VERSION}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,
-            stream=_AiohttpBody(response),
+            stream=_AiohttpBody(response, request),
             request=request,
             extensions=extensions,
         )
