@@ -6,11 +6,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import errno
-import random
 import socket
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterator
-from email.utils import format_datetime
 from pathlib import Path
 
 import aiohttp
@@ -34,7 +32,7 @@ from linkcheck.check.classify import (
 )
 from linkcheck.check.quirks import BROWSER_HEADERS
 from linkcheck.check.transport import aiohttp_error_to_httpx
-from linkcheck.http import RETRY_STATUSES, NameResolutionError, backoff_delay, parse_retry_after
+from linkcheck.http import NameResolutionError
 from linkcheck.models import Verdict
 
 IO_TIMEOUT = 5.0
@@ -46,7 +44,6 @@ HOST = "example.invalid"
 
 
 def test_status_sets() -> None:
-    assert frozenset({429, 502, 503, 504}) == RETRY_STATUSES
     assert frozenset({401, 403, 429, 999}) == BLOCKED_STATUSES
 
 
@@ -113,84 +110,6 @@ def test_browser_headers() -> None:
     assert BROWSER_HEADERS["Accept-Language"].startswith("en")
     with pytest.raises(TypeError):
         BROWSER_HEADERS["X"] = "y"  # type: ignore[index]
-
-
-# ---------------------------------------------------------------------------
-# Retry-After and backoff
-# ---------------------------------------------------------------------------
-
-NOW = 1_445_412_000.0  # 2015-10-21 07:20:00 UTC
-
-
-@pytest.mark.parametrize(
-    ("value", "seconds"),
-    [
-        ("120", 120.0),
-        ("  7 ", 7.0),
-        ("0", 0.0),
-        ("1.5", 1.5),
-        ("Wed, 21 Oct 2015 07:28:00 GMT", 480.0),
-        ("Wed, 21 Oct 2015 07:28:00 -0000", 480.0),
-        ("Wed, 21 Oct 2015 09:28:00 +0200", 480.0),
-        ("Wed, 21 Oct 2015 07:00:00 GMT", 0.0),  # in the past: go now
-        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
-        (None, None),
-        ("", None),
-        ("   ", None),
-        ("-5", None),
-        ("soon", None),
-        ("12abc", None),
-        ("nan", None),
-        ("inf", None),
-        ("1e999", None),
-        ("Wed, 99 Foo 2015 07:28:00 GMT", None),
-        ("9" * 500, None),
-    ],
-)
-def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
-    assert parse_retry_after(value, NOW) == seconds
-
-
-def test_parse_retry_after_round_trip() -> None:
-    when = dt.datetime.fromtimestamp(NOW + 42, tz=dt.UTC)
-    assert parse_retry_after(format_datetime(when, usegmt=True), NOW) == 42.0
-
-
-@pytest.mark.parametrize("attempt", [1, 2, 3, 4, 5, 10, 100, 10_000])
-def test_backoff_bounds(attempt: int) -> None:
-    rng = random.Random(attempt)
-    base, cap = 0.5, 8.0
-    nominal = min(cap, base * 2 ** min(attempt - 1, 60))
-    for _ in range(200):
-        delay = backoff_delay(attempt, base, cap, rng)
-        assert nominal / 2 <= delay <= nominal <= cap
-
-
-def test_backoff_grows_and_jitters() -> None:
-    rng = random.Random(1)
-    first = [backoff_delay(1, 1.0, 100.0, rng) for _ in range(50)]
-    third = [backoff_delay(3, 1.0, 100.0, rng) for _ in range(50)]
-    assert max(first) <= 1.0 < 2.0 <= min(third)
-    assert len(set(third)) > 1
-
-
-def test_backoff_is_deterministic_with_a_seed() -> None:
-    a = [backoff_delay(n, 0.5, 30.0, random.Random(7)) for n in range(1, 6)]
-    b = [backoff_delay(n, 0.5, 30.0, random.Random(7)) for n in range(1, 6)]
-    assert a == b
-
-
-@pytest.mark.parametrize(
-    ("attempt", "base", "cap"),
-    [(0, 1.0, 10.0), (-3, 1.0, 10.0), (2, 0.0, 10.0), (2, -1.0, 10.0), (2, 1.0, 0.0)],
-)
-def test_backoff_degenerate_inputs(attempt: int, base: float, cap: float) -> None:
-    delay = backoff_delay(attempt, base, cap, random.Random(0))
-    assert 0.0 <= delay <= max(cap, 0.0)
-
-
-def test_backoff_nan_is_zero() -> None:
-    assert backoff_delay(2, float("nan"), 10.0, random.Random(0)) == 0.0
 
 
 # ---------------------------------------------------------------------------
@@ -777,13 +696,6 @@ async def test_real_dns_failure_on_invalid_name() -> None:
         assert info.reason == "DNS lookup failed (temporary)"
     else:
         assert info == ErrorInfo(Verdict.DEAD, "host name not found", False, False)
-
-
-@settings(max_examples=200, deadline=None)
-@given(value=st.text(max_size=60))
-def test_parse_retry_after_never_raises(value: str) -> None:
-    seconds = parse_retry_after(value, NOW)
-    assert seconds is None or seconds >= 0
 
 
 @settings(max_examples=100, deadline=None)

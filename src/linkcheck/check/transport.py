@@ -36,6 +36,7 @@ from typing import Protocol
 from urllib.request import Request as UrllibRequest
 
 import aiohttp
+import aiohttp.abc
 import httpx
 from yarl import URL
 
@@ -235,7 +236,7 @@ class SharedClient:
         self, client: httpx.AsyncClient, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.client = client
-        self._transport = transport
+        self.transport = transport
 
     def client_for(self, host: str) -> httpx.AsyncClient:
         """The shared client, whatever the host."""
@@ -243,9 +244,9 @@ class SharedClient:
 
     async def send(self, host: str, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the transport (or the client without one)."""
-        if self._transport is None:
+        if self.transport is None:
             return await self.client.send(request, stream=True)
-        response = await self._transport.handle_async_request(request)
+        response = await self.transport.handle_async_request(request)
         response.request = request
         return response
 
@@ -354,8 +355,15 @@ def _headers(settings: Settings) -> dict[str, str]:
     }
 
 
-def _aiohttp_client(settings: Settings, context: ssl.SSLContext) -> SharedClient:
+def aiohttp_client(
+    settings: Settings,
+    context: ssl.SSLContext,
+    *,
+    resolver: aiohttp.abc.AbstractResolver | None = None,
+) -> SharedClient:
+    """The shared client over one aiohttp session (``resolver`` replaces DNS in tests)."""
     connector = aiohttp.TCPConnector(
+        resolver=resolver,
         limit=settings.concurrency,
         limit_per_host=max_host_concurrency(settings),
         ttl_dns_cache=DNS_CACHE_SECONDS,
@@ -403,7 +411,7 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
     environ = os.environ
     context = build_ssl_context(insecure=settings.insecure, environ=environ)
     if effective_transport(settings, environ) == TRANSPORT_AIOHTTP:
-        shared = _aiohttp_client(settings, context)
+        shared = aiohttp_client(settings, context)
         try:
             yield shared
         finally:
