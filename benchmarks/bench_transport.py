@@ -123,7 +123,7 @@ def serve(hosts: int, latency: float, ready: Any, port_box: Any) -> None:
 def client(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from linkcheck.check import check_urls
-    from linkcheck.config import Settings
+    from linkcheck.check.options import CheckOptions
     from linkcheck.models import CheckRequest
 
     for name in PROXY_VARS:
@@ -134,7 +134,7 @@ def client(args: argparse.Namespace) -> None:
         CheckRequest(f"http://{hosts[i % len(hosts)]}:{args.port}/page/{i}")
         for i in range(args.urls)
     ]
-    settings = Settings(
+    settings = CheckOptions(
         transport=args.transport,
         concurrency=args.concurrency,
         per_host_concurrency=args.per_host_one,

@@ -229,6 +229,7 @@ async def check_posts(
     and whether the network was down (then nothing is recorded and no result is returned).
     """
     from linkcheck.check import check_stream, check_urls
+    from linkcheck.check.options import CheckOptions
 
     now = time.time()
     planner = Planner(settings)
@@ -259,7 +260,8 @@ async def check_posts(
                     on_plan(len(to_check))
                 yield fresh
 
-    checked = await check_stream(requests(), settings, on_result=on_result)
+    options = CheckOptions.from_settings(settings)
+    checked = await check_stream(requests(), options, on_result=on_result)
     late = [
         request
         for request in planner.requests()
@@ -268,7 +270,7 @@ async def check_posts(
     if late:
         for request in late:
             cached.pop(request.url, None)
-        checked.update(await check_urls(late, settings))
+        checked.update(await check_urls(late, options))
         to_check.extend(late)
     posts = collected(outcomes)
     all_requests = planner.requests()

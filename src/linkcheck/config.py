@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from linkcheck import __version__
 from linkcheck.models import ConfigError, Severity
@@ -440,7 +440,22 @@ def validate_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
     return checked
 
 
-def host_headers(settings: Settings, host: str) -> dict[str, str]:
+class HostRules(Protocol):
+    """What the host rules below read: ``Settings``, or the network stage's options."""
+
+    @property
+    def headers(self) -> Mapping[str, Mapping[str, str]]: ...
+    @property
+    def accept(self) -> tuple[int, ...]: ...
+    @property
+    def hosts(self) -> Mapping[str, HostSettings]: ...
+    @property
+    def per_host_concurrency(self) -> int: ...
+    @property
+    def host_interval(self) -> float: ...
+
+
+def host_headers(settings: HostRules, host: str) -> dict[str, str]:
     """Extra headers for ``host``: ``headers["*"]``, ``headers[host]``, then ``hosts`` entries."""
     merged: dict[str, str] = {}
     for name in ("*", host.lower()):
@@ -453,27 +468,27 @@ def host_headers(settings: Settings, host: str) -> dict[str, str]:
     return merged
 
 
-def host_accept(settings: Settings, host: str) -> frozenset[int]:
+def host_accept(settings: HostRules, host: str) -> frozenset[int]:
     """Status codes counted as ok for ``host`` (global ``accept`` plus the host's own)."""
     override = settings.hosts.get(host.lower())
     extra = override.accept if override is not None else ()
     return frozenset((*settings.accept, *extra))
 
 
-def host_concurrency(settings: Settings, host: str) -> int:
+def host_concurrency(settings: HostRules, host: str) -> int:
     override = settings.hosts.get(host.lower())
     if override is not None and override.concurrency is not None:
         return override.concurrency
     return settings.per_host_concurrency
 
 
-def max_host_concurrency(settings: Settings) -> int:
+def max_host_concurrency(settings: HostRules) -> int:
     """The largest per-host concurrency of any host (connection pools are sized by it)."""
     overrides = (h.concurrency for h in settings.hosts.values() if h.concurrency is not None)
     return max((settings.per_host_concurrency, *overrides))
 
 
-def host_interval(settings: Settings, host: str) -> float:
+def host_interval(settings: HostRules, host: str) -> float:
     override = settings.hosts.get(host.lower())
     if override is not None and override.interval is not None:
         return override.interval

@@ -29,8 +29,8 @@ from check_server import LOOPBACK, closed_port, reset_connection
 from pytest_httpx import HTTPXMock
 
 from linkcheck.check import transport as transport_module
+from linkcheck.check.options import CheckOptions
 from linkcheck.check.transport import AiohttpTransport, Clients, SharedClient
-from linkcheck.config import Settings
 
 URL_HEADER = "x-bridge-url"
 FAIL_HEADER = "x-bridge-fail"
@@ -218,7 +218,7 @@ class BridgeTransport(httpx.AsyncBaseTransport):
 
 
 @contextlib.asynccontextmanager
-async def bridged_clients(mock: HTTPXMock, settings: Settings) -> AsyncIterator[Clients]:
+async def bridged_clients(mock: HTTPXMock, settings: CheckOptions) -> AsyncIterator[Clients]:
     """The aiohttp transport of a run, its requests answered by ``mock`` over loopback."""
     bridge = Bridge(mock)
     await bridge.start()

@@ -31,9 +31,9 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from linkcheck.check.fetch import SUCCESS_VERDICTS, Fetcher, Timing
+from linkcheck.check.options import CheckOptions
 from linkcheck.check.quirks import ARXIV_ABS_URL, arxiv_paper
 from linkcheck.check.transport import ClientFactory, Clients, open_clients
-from linkcheck.config import Settings, host_concurrency, host_interval, max_host_concurrency
 from linkcheck.models import CheckRequest, CheckResult, Verdict
 
 INTERNAL_ERROR_REASON = "internal error"
@@ -66,17 +66,18 @@ class _Host:
 class Scheduler:
     """Global and per-host slots, per-host backoff and request spacing."""
 
-    def __init__(self, settings: Settings, timing: Timing) -> None:
+    def __init__(self, options: CheckOptions, timing: Timing) -> None:
         self._timing = timing
-        self._settings = settings
-        self._global = asyncio.Semaphore(settings.concurrency)
+        self._options = options
+        self._global = asyncio.Semaphore(options.concurrency)
         self._hosts: dict[str, _Host] = {}
 
     def _host(self, host: str) -> _Host:
         state = self._hosts.get(host)
         if state is None:
-            slots = asyncio.Semaphore(host_concurrency(self._settings, host))
-            state = self._hosts[host] = _Host(slots, host_interval(self._settings, host))
+            options = self._options
+            slots = asyncio.Semaphore(options.concurrency_for(host))
+            state = self._hosts[host] = _Host(slots, options.interval_for(host))
         return state
 
     def slot(self, host: str) -> _Slot:
@@ -214,10 +215,10 @@ class _Admission:
 class _Run:
     """One run: the scheduler, the fetcher, the results and the arXiv titles."""
 
-    def __init__(self, settings: Settings, clients: Clients, timing: Timing) -> None:
-        self.settings = settings
-        self.scheduler = Scheduler(settings, timing)
-        self.fetcher = Fetcher(clients, self.scheduler, settings, timing)
+    def __init__(self, options: CheckOptions, clients: Clients, timing: Timing) -> None:
+        self.options = options
+        self.scheduler = Scheduler(options, timing)
+        self.fetcher = Fetcher(clients, self.scheduler, options, timing)
         self.timing = timing
         self.results: dict[str, CheckResult] = {}
         self.titles: dict[str, asyncio.Future[str | None]] = {}
@@ -243,8 +244,8 @@ class _Run:
         self, batches: AsyncIterator[Sequence[CheckRequest]], on_result: ResultCallback | None
     ) -> dict[str, CheckResult]:
         admission = _Admission(
-            ADMIT_FACTOR * self.settings.concurrency,
-            ADMIT_FACTOR * max_host_concurrency(self.settings),
+            ADMIT_FACTOR * self.options.concurrency,
+            ADMIT_FACTOR * self.options.max_host_concurrency,
         )
         order: list[str] = []
 
@@ -332,7 +333,7 @@ def unique_requests(requests: Iterable[CheckRequest]) -> list[CheckRequest]:
 
 async def check_urls(
     requests: Sequence[CheckRequest],
-    settings: Settings,
+    options: CheckOptions,
     *,
     on_result: ResultCallback | None = None,
     client_factory: ClientFactory | None = None,
@@ -349,7 +350,7 @@ async def check_urls(
         return {}
     return await check_stream(
         _one_batch(unique),
-        settings,
+        options,
         on_result=on_result,
         client_factory=client_factory,
         timing=timing,
@@ -358,7 +359,7 @@ async def check_urls(
 
 async def check_stream(
     batches: AsyncIterator[Sequence[CheckRequest]],
-    settings: Settings,
+    options: CheckOptions,
     *,
     on_result: ResultCallback | None = None,
     client_factory: ClientFactory | None = None,
@@ -371,8 +372,8 @@ async def check_stream(
     is still reading its input keeps the network busy meanwhile.
     """
     factory = client_factory or open_clients
-    async with factory(settings) as clients:
-        run = _Run(settings, clients, timing or Timing())
+    async with factory(options) as clients:
+        run = _Run(options, clients, timing or Timing())
         return await run.run(batches, on_result)
 
 

@@ -52,6 +52,7 @@ from linkcheck.check.classify import (
     proxy_reports_unknown_host,
     verdict_for_status,
 )
+from linkcheck.check.options import CheckOptions
 from linkcheck.check.page import (
     fragment_present,
     is_html,
@@ -62,7 +63,6 @@ from linkcheck.check.page import (
 )
 from linkcheck.check.quirks import BROWSER_HEADERS
 from linkcheck.check.transport import Clients, proxy_configured
-from linkcheck.config import Settings, host_accept, host_headers
 from linkcheck.http import RETRY_STATUSES, Body, BodyReader, RetryPolicy, parse_retry_after
 from linkcheck.models import CheckRequest, CheckResult, Hop, Verdict
 
@@ -248,19 +248,17 @@ class Fetcher:
     """Checks single URLs through the run's clients and the scheduler's gate."""
 
     def __init__(
-        self, clients: Clients, gate: Gate, settings: Settings, timing: Timing | None = None
+        self, clients: Clients, gate: Gate, options: CheckOptions, timing: Timing | None = None
     ) -> None:
         self.clients = clients
         self.gate = gate
-        self.settings = settings
+        self.options = options
         self.timing = timing or Timing()
         self._accepts: dict[str, frozenset[int]] = {}
         self._proxied = proxy_configured(os.environ)
         self._host_headers: dict[tuple[str, bool], httpx.Headers] = {}
         self._texts: dict[str, str] = {}
-        self._policy = RetryPolicy(
-            settings.retries, settings.backoff_base, settings.retry_after_max
-        )
+        self._policy = RetryPolicy(options.retries, options.backoff_base, options.retry_after_max)
         """Short strings that many results repeat, one object each (see ``_shared``)."""
 
     def _shared(self, value: str) -> str:
@@ -305,8 +303,8 @@ class Fetcher:
             progress.current = target
             if target in seen:
                 return self._result(progress, Verdict.ERROR, LOOP_REASON)
-            if len(progress.hops) > self.settings.max_redirects:
-                reason = f"too many redirects (more than {self.settings.max_redirects})"
+            if len(progress.hops) > self.options.max_redirects:
+                reason = f"too many redirects (more than {self.options.max_redirects})"
                 return self._result(progress, Verdict.ERROR, reason)
             seen.add(target)
             current = target
@@ -322,7 +320,7 @@ class Fetcher:
         except Exception as exc:
             return classify_exception(exc)
         host = target.host.lower()
-        retries_left = self.settings.retries
+        retries_left = self.options.retries
         retry = 0
         while True:
             try:
@@ -357,7 +355,7 @@ class Fetcher:
             retry += 1
             wait, note = self._retry_wait(reply, retry)
             if limited:
-                self.gate.rate_limited(host, min(wait, self.settings.retry_after_max))
+                self.gate.rate_limited(host, min(wait, self.options.retry_after_max))
             if note or retries_left <= 0:
                 return reply, note
             if not self._fits(wait, progress):
@@ -372,7 +370,7 @@ class Fetcher:
         asked = parse_retry_after(reply.headers.get("retry-after"), self.timing.wall())
         if asked is None:
             return self._backoff(retry), ""
-        limit = self.settings.retry_after_max
+        limit = self.options.retry_after_max
         if asked > limit:
             return asked, f"Retry-After {asked:.0f} s exceeds the {limit:.0f} s limit"
         return asked, ""
@@ -399,7 +397,7 @@ class Fetcher:
             headers = httpx.Headers(client.headers)
             if browser:
                 headers.update(BROWSER_HEADERS)
-            headers.update(host_headers(self.settings, host))
+            headers.update(self.options.headers_for(host))
             self._host_headers[key] = headers
         return httpx.Request(
             method, target, headers=headers, extensions={"timeout": client.timeout.as_dict()}
@@ -408,10 +406,10 @@ class Fetcher:
     def _start_clock(self, progress: _Progress) -> None:
         """The deadline runs from the first moment a request of this URL holds a slot."""
         progress.started = self.timing.clock()
-        progress.deadline_at = progress.started + self.settings.deadline
+        progress.deadline_at = progress.started + self.options.deadline
         if progress.scope is not None:
             loop = asyncio.get_running_loop()
-            progress.scope.reschedule(loop.time() + self.settings.deadline)
+            progress.scope.reschedule(loop.time() + self.options.deadline)
 
     async def _attempt(
         self,
@@ -469,9 +467,9 @@ class Fetcher:
                     kind = Kind.HTML
             if kind is Kind.NONE:
                 return reply
-            cap = self.settings.max_pdf_bytes
+            cap = self.options.max_pdf_bytes
             if kind is Kind.HTML:
-                cap = self.settings.max_html_bytes
+                cap = self.options.max_html_bytes
                 if not fragments:
                     # For a title alone, the head is enough: stop there on long pages.
                     await reader.read_until(min(cap, HEAD_WINDOW_BYTES))
@@ -490,7 +488,7 @@ class Fetcher:
         host = (urlsplit(url).hostname or "").lower()
         accept = self._accepts.get(host)
         if accept is None:
-            accept = self._accepts[host] = host_accept(self.settings, host)
+            accept = self._accepts[host] = self.options.accept_for(host)
         return accept
 
     def _unknown_host(self, reply: Reply) -> bool:

@@ -40,7 +40,7 @@ import aiohttp.abc
 import httpx
 from yarl import URL
 
-from linkcheck.config import Settings, max_host_concurrency
+from linkcheck.check.options import CheckOptions
 from linkcheck.http import NameResolutionError
 from linkcheck.models import ConfigError
 
@@ -220,7 +220,7 @@ class Clients(Protocol):
         ...
 
 
-ClientFactory = Callable[[Settings], AbstractAsyncContextManager[Clients]]
+ClientFactory = Callable[[CheckOptions], AbstractAsyncContextManager[Clients]]
 """Opens the clients for one run and closes them at its end."""
 
 
@@ -318,11 +318,11 @@ def proxy_configured(environ: Mapping[str, str]) -> bool:
     return any(value and name.lower() in PROXY_ENV_VARS for name, value in environ.items())
 
 
-def effective_transport(settings: Settings, environ: Mapping[str, str]) -> str:
+def effective_transport(options: CheckOptions, environ: Mapping[str, str]) -> str:
     """The transport a run uses: the configured one, or ``httpx`` when proxies are configured."""
     if proxy_configured(environ):
         return TRANSPORT_HTTPX
-    return settings.transport
+    return options.transport
 
 
 def build_ssl_context(*, insecure: bool, environ: Mapping[str, str]) -> ssl.SSLContext:
@@ -343,20 +343,20 @@ def build_ssl_context(*, insecure: bool, environ: Mapping[str, str]) -> ssl.SSLC
     return context
 
 
-def _timeout(settings: Settings) -> httpx.Timeout:
-    return httpx.Timeout(settings.timeout)
+def _timeout(options: CheckOptions) -> httpx.Timeout:
+    return httpx.Timeout(options.timeout)
 
 
-def _headers(settings: Settings) -> dict[str, str]:
+def _headers(options: CheckOptions) -> dict[str, str]:
     return {
-        "User-Agent": settings.user_agent,
+        "User-Agent": options.user_agent,
         "Accept": ACCEPT,
         "Accept-Encoding": ACCEPT_ENCODING,
     }
 
 
 def aiohttp_client(
-    settings: Settings,
+    options: CheckOptions,
     context: ssl.SSLContext,
     *,
     resolver: aiohttp.abc.AbstractResolver | None = None,
@@ -364,8 +364,8 @@ def aiohttp_client(
     """The shared client over one aiohttp session (``resolver`` replaces DNS in tests)."""
     connector = aiohttp.TCPConnector(
         resolver=resolver,
-        limit=settings.concurrency,
-        limit_per_host=max_host_concurrency(settings),
+        limit=options.concurrency,
+        limit_per_host=options.max_host_concurrency,
         ttl_dns_cache=DNS_CACHE_SECONDS,
         keepalive_timeout=KEEPALIVE_SECONDS,
         ssl=context,
@@ -379,22 +379,22 @@ def aiohttp_client(
     transport = AiohttpTransport(session)
     client = CookielessClient(
         transport=transport,
-        headers=_headers(settings),
+        headers=_headers(options),
         cookies=NoCookieJar(),
-        timeout=_timeout(settings),
+        timeout=_timeout(options),
         follow_redirects=False,
         trust_env=False,
     )
     return SharedClient(client, transport)
 
 
-def _httpx_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncClient:
-    per_host = max_host_concurrency(settings)
+def _httpx_client(options: CheckOptions, context: ssl.SSLContext) -> httpx.AsyncClient:
+    per_host = options.max_host_concurrency
     return CookielessClient(
         verify=context,
-        headers=_headers(settings),
+        headers=_headers(options),
         cookies=NoCookieJar(),
-        timeout=_timeout(settings),
+        timeout=_timeout(options),
         limits=httpx.Limits(
             max_connections=per_host,
             max_keepalive_connections=per_host,
@@ -406,21 +406,21 @@ def _httpx_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncCli
 
 
 @asynccontextmanager
-async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
+async def open_clients(options: CheckOptions) -> AsyncIterator[Clients]:
     """The clients of one run, by transport (see the module docstring); closed at exit."""
     environ = os.environ
-    context = build_ssl_context(insecure=settings.insecure, environ=environ)
-    if effective_transport(settings, environ) == TRANSPORT_AIOHTTP:
-        shared = aiohttp_client(settings, context)
+    context = build_ssl_context(insecure=options.insecure, environ=environ)
+    if effective_transport(options, environ) == TRANSPORT_AIOHTTP:
+        shared = aiohttp_client(options, context)
         try:
             yield shared
         finally:
             await shared.client.aclose()
         return
-    clients = PerHostClients(lambda: _httpx_client(settings, context))
+    clients = PerHostClients(lambda: _httpx_client(options, context))
     try:
         # Build one client now: a bad proxy variable is a configuration error, not a link's.
-        await _httpx_client(settings, context).aclose()
+        await _httpx_client(options, context).aclose()
     except (ImportError, ValueError, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise ConfigError(f"cannot use the proxy settings: {exc}", key="HTTP(S)_PROXY") from None
     try:
