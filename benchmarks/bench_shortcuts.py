@@ -7,16 +7,16 @@ anything runs), alternating, each run a fresh process. The figure is CPU seconds
 system of the process and its workers, from ``getrusage``), which other work on the machine
 disturbs far less than wall time; wall time and peak RSS are printed too.
 
-* ``fastparse``: ``linkcheck extract POSTS --format json`` on 2,000 posts; plain: markdown-it-py
-  with our rules, without ``speed_up`` and without the plain-text tokenizer.
 * ``pdfinfo``: the titles of ``--pdfs`` farm PDFs, read as a run reads them; plain: pypdf for
   every PDF.
 * ``json``: ``linkcheck report BIG.json --format json`` (20,000 links, 5,000 results); plain:
   ``json.dump(to_document(report), indent=2)``.
-* ``rows``: ``linkcheck extract POSTS --format json``, whose workers send posts back as rows;
-  plain: workers send ``Post`` objects (pickled dataclasses).
 
-``python -m benchmarks.bench_shortcuts --repeat 5 [--cases fastparse,json]``
+Two more shortcuts were measured this way and removed for saving less than 10 %: ``fastparse``
+(markdown-it with first-character dispatch and a plain-text tokenizer) and the row packing of
+extraction workers; ``benchmarks/README.md`` has their figures.
+
+``python -m benchmarks.bench_shortcuts --repeat 5 [--cases pdfinfo,json]``
 """
 
 from __future__ import annotations
@@ -41,19 +41,6 @@ DEFAULT_REPEAT = 5
 DEFAULT_PDFS = 400
 """PDF URLs in the large corpus."""
 
-_PLAIN_FASTPARSE = """
-import functools
-import linkcheck.extract as extract
-from markdown_it.helpers import parseLinkDestination
-extract._parser = functools.cache(lambda *, www: extract._rules(www=www))
-extract.fast_link_destination = parseLinkDestination
-"""
-
-_PLAIN_ROWS = """
-import linkcheck.collect as collect
-collect._extract_packed = collect._extract_batch
-collect._Shared.unpack = lambda self, post: self.post(post)
-"""
 
 _PLAIN_JSON = """
 import json
@@ -158,13 +145,7 @@ def _pdfs(scratch: Path, count: int) -> Path:
 
 
 def cases(pdf_count: int) -> dict[str, Case]:
-    def extract_args(scratch: Path) -> list[str]:
-        return ["extract", str(_corpus(scratch)), "--format", "json"]
-
     return {
-        "fastparse": Case(
-            "fastparse", "linkcheck extract, 2,000 posts", _PLAIN_FASTPARSE, _CLI, extract_args
-        ),
         "pdfinfo": Case(
             "pdfinfo",
             f"titles of {pdf_count} PDFs",
@@ -179,7 +160,6 @@ def cases(pdf_count: int) -> dict[str, Case]:
             _CLI,
             lambda scratch: ["report", str(_big_report(scratch)), "--format", "json"],
         ),
-        "rows": Case("rows", "linkcheck extract, 2,000 posts", _PLAIN_ROWS, _CLI, extract_args),
     }
 
 
@@ -202,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m benchmarks.bench_shortcuts", description=__doc__
     )
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT)
-    parser.add_argument("--cases", default="fastparse,pdfinfo,json,rows")
+    parser.add_argument("--cases", default="pdfinfo,json")
     parser.add_argument("--pdfs", type=int, default=DEFAULT_PDFS)
     parser.add_argument("--scratch", type=Path, help="where corpora and reports are kept")
     args = parser.parse_args(argv)
