@@ -23,6 +23,7 @@ from linkcheck.models import (
     Verdict,
 )
 from linkcheck.rules import judge
+from linkcheck.shard import SHARD_STAT, SHARDS_STAT, Shard
 from linkcheck.sources import is_checkable, strip_fragment
 from linkcheck.state import StateStore, describe_streak, escalates
 
@@ -62,6 +63,7 @@ class Planner:
         self._fragments: dict[str, set[str] | None] = {}
         """URL -> its cited fragments (None while none is cited: most URLs have none)."""
         self._skipped: dict[str, CheckResult] = {}
+        self._shard = Shard.parse(settings.shard) if settings.shard else None
 
     def add(self, posts: Iterable[Post]) -> list[str]:
         """Take in the links of ``posts``; the URLs to check that no earlier post cited."""
@@ -75,6 +77,8 @@ class Planner:
                     continue
                 target = link.target
                 url = strip_fragment(target)
+                if self._shard is not None and not self._shard.owns_url(url):
+                    continue  # another shard's URL
                 if not is_checkable(target):
                     skipped.setdefault(
                         url, CheckResult(url, Verdict.SKIPPED, reason="not an http(s) URL")
@@ -169,6 +173,9 @@ def run(
     )
     if settings.suggest_archive and results:
         findings = suggest_archived_copies(findings, posts, settings)
+    shard = Shard.parse(settings.shard) if settings.shard else None
+    if shard is not None:
+        findings = [finding for finding in findings if shard.owns_finding(finding)]
     links = tuple(link for post in posts for link in post.links)
     return Report(
         posts=tuple(_summary(p) for p in posts),
@@ -182,8 +189,16 @@ def run(
         stats={
             "posts": len(posts),
             "links": len(links),
-            "unique_urls": unique or len({strip_fragment(link.target) for link in links}),
+            "unique_urls": unique
+            or len(
+                {
+                    url
+                    for url in (strip_fragment(link.target) for link in links)
+                    if shard is None or shard.owns_url(url)
+                }
+            ),
             "cached": sum(1 for r in results.values() if r.from_cache),
+            **({SHARD_STAT: shard.index, SHARDS_STAT: shard.count} if shard else {}),
         },
     )
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from linkcheck import __version__
 from linkcheck.models import ConfigError, Severity
+from linkcheck.shard import Shard, ShardError
 
 PROJECT_URL = "https://github.com/linkcheck-citations/linkcheck"
 
@@ -130,6 +131,8 @@ class Settings:
     """Severity overrides by rule id (``{"uncited-resource": "warning"}``)."""
     hosts: Mapping[str, HostSettings] = field(default_factory=dict)
     """Per-host overrides by host name (lower case, ``www.`` kept as written)."""
+    shard: str | None = None
+    """``I/N``: check only the URLs whose host falls in shard I of N (see ``shard``)."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
@@ -294,6 +297,13 @@ def _severity(value: Any, key: str) -> Severity:
     return Severity(_choice(choices)(value, key))
 
 
+def _shard(value: Any, key: str) -> str:
+    try:
+        return str(Shard.parse(_str(value, key)))
+    except ShardError as exc:
+        raise ConfigError(str(exc), key=key) from None
+
+
 def _extensions(value: Any, key: str) -> tuple[str, ...]:
     return tuple(e if e.startswith(".") else f".{e}" for e in _str_list(value, key))
 
@@ -356,6 +366,9 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "hosts", "Per-host overrides: accept, concurrency, interval, user-agent, headers.", _hosts
+    ),
+    Option(
+        "shard", "I/N: check only the hosts of shard I of N (merge with report --merge).", _shard
     ),
 )
 OPTIONS_BY_KEY: dict[str, Option] = {o.key: o for o in OPTIONS}
