@@ -227,12 +227,14 @@ def strip_userinfo(url: httpx.URL) -> httpx.URL:
 # ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Progress:
     """What one URL's check has gathered so far (private to one check)."""
 
     url: str
     current: str
+    host: str = ""
+    """The lower-case host of the current hop."""
     scope: asyncio.Timeout | None = None
     started: float | None = None
     deadline_at: float = 0.0
@@ -257,6 +259,8 @@ class Fetcher:
         self._accepts: dict[str, frozenset[int]] = {}
         self._proxied = proxy_configured(os.environ)
         self._host_headers: dict[tuple[str, bool], httpx.Headers] = {}
+        self._timeouts: dict[int, dict[str, float | None]] = {}
+        """Each client's timeouts as request extensions (clients live as long as the run)."""
         self._texts: dict[str, str] = {}
         self._policy = RetryPolicy(options.retries, options.backoff_base, options.retry_after_max)
         """Short strings that many results repeat, one object each (see ``_shared``)."""
@@ -292,8 +296,8 @@ class Fetcher:
             if isinstance(outcome, ErrorInfo):
                 return self._result(progress, outcome.verdict, outcome.reason)
             reply, note = outcome
-            location = reply.location
-            if reply.status not in REDIRECT_STATUSES or location is None:
+            location = reply.location if reply.status in REDIRECT_STATUSES else None
+            if location is None:
                 return self._final(request, progress, reply, note)
             progress.hops.append(Hop(current, reply.status))
             target = resolve_location(current, location)
@@ -320,6 +324,7 @@ class Fetcher:
         except Exception as exc:
             return classify_exception(exc)
         host = target.host.lower()
+        progress.host = host
         retries_left = self.options.retries
         retry = 0
         while True:
@@ -399,9 +404,10 @@ class Fetcher:
                 headers.update(BROWSER_HEADERS)
             headers.update(self.options.headers_for(host))
             self._host_headers[key] = headers
-        return httpx.Request(
-            method, target, headers=headers, extensions={"timeout": client.timeout.as_dict()}
-        )
+        timeouts = self._timeouts.get(id(client))
+        if timeouts is None:
+            timeouts = self._timeouts[id(client)] = client.timeout.as_dict()
+        return httpx.Request(method, target, headers=headers, extensions={"timeout": timeouts})
 
     def _start_clock(self, progress: _Progress) -> None:
         """The deadline runs from the first moment a request of this URL holds a slot."""
@@ -483,9 +489,8 @@ class Fetcher:
 
     # -- verdicts -----------------------------------------------------------
 
-    def _accept_for(self, url: str) -> frozenset[int]:
-        """Statuses counted as ok for the host of ``url`` (global plus per-host ``accept``)."""
-        host = (urlsplit(url).hostname or "").lower()
+    def _accept_for(self, host: str) -> frozenset[int]:
+        """Statuses counted as ok for ``host`` (global plus per-host ``accept``)."""
         accept = self._accepts.get(host)
         if accept is None:
             accept = self._accepts[host] = self.options.accept_for(host)
@@ -507,7 +512,7 @@ class Fetcher:
         if self._unknown_host(reply):
             progress.reached = False  # as with a direct lookup: no origin answered
             return self._result(progress, Verdict.DEAD, PROXY_UNKNOWN_HOST_REASON)
-        verdict = verdict_for_status(status, self._accept_for(reply.url))
+        verdict = verdict_for_status(status, self._accept_for(progress.host))
         reason = describe_status(status)
         if verdict is not Verdict.OK and reply.challenge:
             verdict = Verdict.BLOCKED
