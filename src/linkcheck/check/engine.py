@@ -28,7 +28,6 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
 from linkcheck.check.fetch import SUCCESS_VERDICTS, Fetcher, Timing
 from linkcheck.check.options import CheckOptions
@@ -140,10 +139,14 @@ class _Slot:
 
 
 def _host_of(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
+    """The host part of a URL, lower case, for taking turns between hosts (no validation:
+    the fetcher parses the URL properly; a URL read oddly here only changes its turn)."""
+    _, sep, rest = url.partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0] if sep else ""
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):
+        return host.split("]", 1)[0].lower() + "]"
+    return host.partition(":")[0].lower()
 
 
 class _Admission:

@@ -37,7 +37,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -458,7 +458,8 @@ class Fetcher:
         try:
             if status >= HEAD_FALLBACK_MIN_STATUS:
                 await reader.read_until(ERROR_BODY_BYTES)
-                return replace(reply, body=reader.body(ERROR_BODY_BYTES), kind=Kind.ERROR_PAGE)
+                body = reader.body(ERROR_BODY_BYTES)
+                return Reply(url, status, headers, reply.content_type, body, Kind.ERROR_PAGE)
             kind = Kind.NONE
             if is_html(raw_type):
                 kind = Kind.HTML
@@ -480,9 +481,11 @@ class Fetcher:
                     # For a title alone, the head is enough: stop there on long pages.
                     await reader.read_until(min(cap, HEAD_WINDOW_BYTES))
                     if not reader.ended and HEAD_END.search(reader.data):
-                        return replace(reply, body=reader.body(cap), kind=kind)
+                        return Reply(
+                            url, status, headers, reply.content_type, reader.body(cap), kind
+                        )
             await reader.read_until(cap)
-            return replace(reply, body=reader.body(cap), kind=kind)
+            return Reply(url, status, headers, reply.content_type, reader.body(cap), kind)
         finally:
             progress.bytes_read += reader.raw_bytes
             await reader.aclose()
