@@ -20,6 +20,7 @@ from linkcheck.http import (
     UnsupportedEncoding,
     backoff_delay,
     declared_too_large,
+    media_type,
     parse_retry_after,
     read_capped,
     read_capped_sync,
@@ -191,3 +192,10 @@ def test_read_capped_sync() -> None:
 def test_parse_retry_after_never_raises(value: str) -> None:
     seconds = parse_retry_after(value, NOW)
     assert seconds is None or seconds >= 0
+
+
+def test_media_type() -> None:
+    assert media_type("Text/HTML; charset=UTF-8") == "text/html"
+    assert media_type(None) is None
+    assert media_type(" ; x") is None
+    assert media_type("x" * 500) == "x" * 100

@@ -5,6 +5,7 @@ One home each for:
 
 * ``parse_retry_after``: a ``Retry-After`` value (seconds or an HTTP date) as seconds;
 * ``backoff_delay``: exponential backoff, with equal jitter when given a random source;
+* ``media_type``: the media type of a ``Content-Type`` value;
 * ``RetryPolicy``: how often and how long to retry (bounded), and which statuses are worth it;
 * ``BodyReader`` / ``read_capped`` / ``read_capped_sync``: bodies read up to a byte cap, decoded
   (gzip/deflate) with a bounded output size so that a compression bomb stops at the cap.
@@ -41,6 +42,18 @@ RAW_SLACK_BYTES = 64 * 1024
 class NameResolutionError(httpx.ConnectError):
     """A ``ConnectError`` while looking up the host name (the cause, when there is one, is
     the resolver's own error: ``socket.gaierror`` or a message)."""
+
+
+MAX_CONTENT_TYPE_CHARS = 100
+"""A media type is cut here (real ones are a few dozen characters)."""
+
+
+def media_type(value: str | None) -> str | None:
+    """``text/html; charset=utf-8`` -> ``text/html`` (lower case, clipped); None when empty."""
+    if not value:
+        return None
+    kind = value.split(";", 1)[0].strip().lower()[:MAX_CONTENT_TYPE_CHARS]
+    return kind or None
 
 
 # ---------------------------------------------------------------------------

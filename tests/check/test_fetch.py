@@ -25,11 +25,7 @@ from mock_bridge import bridged_clients
 from pytest_httpx import HTTPXMock
 
 from linkcheck.check import engine as engine_module
-from linkcheck.check.fetch import (
-    choose_method,
-    media_type,
-    resolve_location,
-)
+from linkcheck.check.fetch import choose_method, resolve_location
 from linkcheck.check.quirks import BROWSER_HEADERS
 from linkcheck.models import CheckRequest, Hop, Verdict
 
@@ -577,12 +573,6 @@ async def test_title_from_head_of_long_page(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=URL, headers=HTML, content=html_page("Long", body=body))
     result = await check_one(URL)
     assert (result.verdict, result.title) == (Verdict.OK, "Long")
-
-
-def test_media_type() -> None:
-    assert media_type("Text/HTML; charset=UTF-8") == "text/html"
-    assert media_type(None) is None
-    assert media_type(" ; x") is None
 
 
 # ---------------------------------------------------------------------------

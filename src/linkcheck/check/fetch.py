@@ -63,7 +63,14 @@ from linkcheck.check.page import (
 )
 from linkcheck.check.quirks import BROWSER_HEADERS
 from linkcheck.check.transport import Clients, proxy_configured
-from linkcheck.http import RETRY_STATUSES, Body, BodyReader, RetryPolicy, parse_retry_after
+from linkcheck.http import (
+    RETRY_STATUSES,
+    Body,
+    BodyReader,
+    RetryPolicy,
+    media_type,
+    parse_retry_after,
+)
 from linkcheck.models import CheckRequest, CheckResult, Hop, Verdict
 
 REDIRECT_STATUSES: frozenset[int] = frozenset({301, 302, 303, 307, 308})
@@ -81,7 +88,6 @@ ERROR_BODY_BYTES = 16 * 1024
 """Bytes of an error page read to recognise a bot challenge."""
 SNIFF_BYTES = 1024
 """Bytes looked at to recognise a PDF or HTML body sent without a telling Content-Type."""
-MAX_CONTENT_TYPE_CHARS = 100
 
 AMBIGUOUS_TYPES: frozenset[str] = frozenset(
     {"", "application/octet-stream", "binary/octet-stream", "application/x-download"}
@@ -169,7 +175,7 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
+class Answer:
     """One HTTP response, with the part of its body that was read."""
 
     url: str
@@ -190,14 +196,6 @@ class Reply:
         if self.kind is not Kind.ERROR_PAGE:
             return False
         return looks_like_challenge(self.status, self.headers, self.body.data)
-
-
-def media_type(value: str | None) -> str | None:
-    """``text/html; charset=utf-8`` -> ``text/html`` (lower case, clipped)."""
-    if value is None:
-        return None
-    kind = value.split(";", 1)[0].strip().lower()[:MAX_CONTENT_TYPE_CHARS]
-    return kind or None
 
 
 def looks_like_html(head: bytes) -> bool:
@@ -317,7 +315,7 @@ class Fetcher:
 
     async def _hop(
         self, url: str, method: str, fragments: frozenset[str], progress: _Progress
-    ) -> tuple[Reply, str] | ErrorInfo:
+    ) -> tuple[Answer, str] | ErrorInfo:
         """One URL of a chain, retried as needed: the last reply and why retries ended."""
         try:
             target = strip_userinfo(httpx.URL(url))
@@ -370,7 +368,7 @@ class Fetcher:
                 progress.browser = True
             await self.timing.sleep(wait)
 
-    def _retry_wait(self, reply: Reply, retry: int) -> tuple[float, str]:
+    def _retry_wait(self, reply: Answer, retry: int) -> tuple[float, str]:
         """Seconds before the next attempt, and a note when Retry-After is too long."""
         asked = parse_retry_after(reply.headers.get("retry-after"), self.timing.wall())
         if asked is None:
@@ -425,7 +423,7 @@ class Fetcher:
         method: str,
         fragments: frozenset[str],
         progress: _Progress,
-    ) -> Reply:
+    ) -> Answer:
         progress.attempts += 1
         async with self.gate.slot(host):
             if progress.started is None:
@@ -447,11 +445,11 @@ class Fetcher:
         fragments: frozenset[str],
         response: httpx.Response,
         progress: _Progress,
-    ) -> Reply:
+    ) -> Answer:
         status = response.status_code
         headers = response.headers
         raw_type = headers.get("content-type")
-        reply = Reply(url, status, headers, media_type(raw_type))
+        reply = Answer(url, status, headers, media_type(raw_type))
         if method == HEAD or status in REDIRECT_STATUSES:
             return reply
         reader = BodyReader(response)
@@ -459,7 +457,7 @@ class Fetcher:
             if status >= HEAD_FALLBACK_MIN_STATUS:
                 await reader.read_until(ERROR_BODY_BYTES)
                 body = reader.body(ERROR_BODY_BYTES)
-                return Reply(url, status, headers, reply.content_type, body, Kind.ERROR_PAGE)
+                return Answer(url, status, headers, reply.content_type, body, Kind.ERROR_PAGE)
             kind = Kind.NONE
             if is_html(raw_type):
                 kind = Kind.HTML
@@ -481,11 +479,11 @@ class Fetcher:
                     # For a title alone, the head is enough: stop there on long pages.
                     await reader.read_until(min(cap, HEAD_WINDOW_BYTES))
                     if not reader.ended and HEAD_END.search(reader.data):
-                        return Reply(
+                        return Answer(
                             url, status, headers, reply.content_type, reader.body(cap), kind
                         )
             await reader.read_until(cap)
-            return Reply(url, status, headers, reply.content_type, reader.body(cap), kind)
+            return Answer(url, status, headers, reply.content_type, reader.body(cap), kind)
         finally:
             progress.bytes_read += reader.raw_bytes
             await reader.aclose()
@@ -499,7 +497,7 @@ class Fetcher:
             accept = self._accepts[host] = self.options.accept_for(host)
         return accept
 
-    def _unknown_host(self, reply: Reply) -> bool:
+    def _unknown_host(self, reply: Answer) -> bool:
         """A proxy's gateway error saying the host name does not exist."""
         if not self._proxied:
             return False
@@ -509,7 +507,7 @@ class Fetcher:
         return proxy_reports_unknown_host(reply.status, reply.headers, reply.body.data)
 
     def _final(
-        self, request: CheckRequest, progress: _Progress, reply: Reply, note: str
+        self, request: CheckRequest, progress: _Progress, reply: Answer, note: str
     ) -> CheckResult:
         status = reply.status
         if self._unknown_host(reply):

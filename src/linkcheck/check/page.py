@@ -40,6 +40,7 @@ from linkcheck.check.quirks import (
     CHALLENGE_STATUSES,
     CHALLENGE_TITLES,
 )
+from linkcheck.http import media_type
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
@@ -140,12 +141,6 @@ class PageInfo:
 # ---------------------------------------------------------------------------
 
 
-def _media_type(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    return content_type.split(";", 1)[0].strip().lower() or None
-
-
 def _charset_param(content_type: str | None) -> str | None:
     if not content_type:
         return None
@@ -158,7 +153,7 @@ def _charset_param(content_type: str | None) -> str | None:
 
 def is_html(content_type: str | None) -> bool:
     """Whether a Content-Type is HTML (``text/html`` or ``application/xhtml+xml``)."""
-    return _media_type(content_type) in HTML_TYPES
+    return media_type(content_type) in HTML_TYPES
 
 
 def is_pdf(content_type: str | None, url: str, head: bytes = b"") -> bool:
@@ -167,7 +162,7 @@ def is_pdf(content_type: str | None, url: str, head: bytes = b"") -> bool:
     ``application/pdf`` always is; a missing or generic binary type is when the URL path ends
     in ``.pdf`` or the first bytes carry the PDF header. Any other declared type is not.
     """
-    media = _media_type(content_type)
+    media = media_type(content_type)
     if media in PDF_TYPES:
         return True
     if media is not None and media not in GENERIC_BINARY_TYPES:
