@@ -230,3 +230,14 @@ def test_cache_merge_refuses_a_missing_file(blog: Path) -> None:
     result = invoke("cache", "merge", "nope.sqlite", "--cache-path", "all.sqlite")
     assert result.exit_code == 2
     assert "no such state file" in result.output
+
+
+def test_cache_merge_refuses_a_file_that_is_not_a_state_file(blog: Path) -> None:
+    (blog / "notes.sqlite").write_bytes(b"not a database at all" * 100)
+    result = invoke("cache", "merge", "notes.sqlite", "--cache-path", "all.sqlite")
+    assert result.exit_code == 2
+    assert "not a linkcheck state file" in result.output
+    with sqlite3.connect(blog / "other.sqlite") as conn:
+        conn.execute("CREATE TABLE things (x)")
+    result = invoke("cache", "merge", "other.sqlite", "--cache-path", "all.sqlite")
+    assert result.exit_code == 2

@@ -193,7 +193,11 @@ def merge_state_files(target: Path, sources: Iterable[Path]) -> int:
     with sqlite3.connect(target) as conn:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         for source in sources:
-            conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+            try:
+                conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+                conn.execute("SELECT count(*) FROM src.sqlite_master").fetchone()
+            except sqlite3.DatabaseError as exc:
+                raise ShardError(f"{source}: not a linkcheck state file ({exc})") from None
             try:
                 theirs = conn.execute("PRAGMA src.user_version").fetchone()[0]
                 if theirs != version:
@@ -203,6 +207,9 @@ def merge_state_files(target: Path, sources: Iterable[Path]) -> int:
                     )
                 added += _merge_attached(conn)
                 conn.commit()
+            except sqlite3.DatabaseError as exc:
+                conn.rollback()
+                raise ShardError(f"{source}: not a linkcheck state file ({exc})") from None
             finally:
                 conn.execute("DETACH DATABASE src")
     return added
