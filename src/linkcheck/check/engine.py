@@ -127,7 +127,8 @@ class _Slot:
         host = self._host
         await host.slots.acquire()
         try:
-            await self._scheduler._wait_turn(host)
+            if host.interval or host.not_before:  # most hosts have neither: no wait
+                await self._scheduler._wait_turn(host)
             await self._scheduler._global.acquire()
         except BaseException:
             host.slots.release()
