@@ -5,7 +5,8 @@ server on 20 loopback addresses (127.0.0.2 .. 127.0.0.21; Linux routes all of 12
 that answers every request after 50 ms with a small HTML page that has a title. Then, for
 each transport and per-host limit, a fresh client process runs ``check_urls`` on 5,000 unique
 URLs (250 per host) with 128 requests in flight, and reports its wall time (the
-``check_urls`` call alone) and its peak RSS. The network-bound floor is
+``check_urls`` call alone), its CPU time per URL (``process_time`` of that call: less
+sensitive to other work on the machine than wall time) and its peak RSS. The network-bound floor is
 ``urls / concurrency * latency`` (1.95 s for the defaults).
 
 Options: ``--urls``, ``--hosts``, ``--latency``, ``--concurrency``, ``--per-host 8 128``,
@@ -123,7 +124,7 @@ def serve(hosts: int, latency: float, ready: Any, port_box: Any) -> None:
 def client(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from linkcheck.check import check_urls
-    from linkcheck.config import Settings
+    from linkcheck.check.options import CheckOptions
     from linkcheck.models import CheckRequest
 
     for name in PROXY_VARS:
@@ -134,7 +135,7 @@ def client(args: argparse.Namespace) -> None:
         CheckRequest(f"http://{hosts[i % len(hosts)]}:{args.port}/page/{i}")
         for i in range(args.urls)
     ]
-    settings = Settings(
+    settings = CheckOptions(
         transport=args.transport,
         concurrency=args.concurrency,
         per_host_concurrency=args.per_host_one,
@@ -143,12 +144,13 @@ def client(args: argparse.Namespace) -> None:
         allow_private=True,  # the farm listens on loopback addresses
     )
 
-    async def run() -> tuple[float, Counter[str], int]:
-        started = time.perf_counter()
+    async def run() -> tuple[float, float, Counter[str], int]:
+        started, cpu_started = time.perf_counter(), time.process_time()
         results = await check_urls(requests, settings)
         wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         titled = sum(1 for r in results.values() if r.title)
-        return wall, Counter(r.verdict.value for r in results.values()), titled
+        return wall, cpu, Counter(r.verdict.value for r in results.values()), titled
 
     if args.uvloop:
         import uvloop
@@ -157,14 +159,20 @@ def client(args: argparse.Namespace) -> None:
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
         profiler.enable()
-    wall, verdicts, titled = asyncio.run(run())
+    wall, cpu, verdicts, titled = asyncio.run(run())
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
-            {"wall": wall, "rss_mib": rss_kib / 1024, "verdicts": verdicts, "titled": titled}
+            {
+                "wall": wall,
+                "cpu": cpu,
+                "rss_mib": rss_kib / 1024,
+                "verdicts": verdicts,
+                "titled": titled,
+            }
         )
     )
 
@@ -222,8 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{args.urls} URLs, {args.hosts} hosts, {args.latency * 1000:.0f} ms latency, "
             f"concurrency {args.concurrency}, event loop {loop_name}; floor {floor:.2f} s"
         )
-        print("| transport | per-host | wall s (median) | runs | peak RSS MiB | ok | titled |")
-        print("|---|---|---|---|---|---|---|")
+        print(
+            "| transport | per-host | wall s (median) | runs | CPU ms / URL (median, range) "
+            "| peak RSS MiB | ok | titled |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
         for transport in args.transports:
             for per_host in args.per_host:
                 runs = [
@@ -232,10 +243,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 walls = [r["wall"] for r in runs]
                 runs_text = " ".join(f"{w:.2f}" for w in walls)
                 rss = max(r["rss_mib"] for r in runs)
+                per_url = [1000 * r["cpu"] / args.urls for r in runs]
+                cpu_text = (
+                    f"{statistics.median(per_url):.3f} ({min(per_url):.3f}–{max(per_url):.3f})"
+                )
                 last = runs[-1]
                 print(
                     f"| {transport} | {per_host} | {statistics.median(walls):.2f} | "
-                    f"{runs_text} | {rss:.0f} | "
+                    f"{runs_text} | {cpu_text} | {rss:.0f} | "
                     f"{last['verdicts'].get('ok', 0)} | {last['titled']} |",
                     flush=True,
                 )

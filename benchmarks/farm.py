@@ -36,8 +36,12 @@ import contextlib
 import html
 import io
 import json
+import os
 import signal
+import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -58,6 +62,7 @@ DEFAULT_LARGE_BYTES = 5 * 1024 * 1024
 DEFAULT_PAGE_BYTES = 16 * 1024
 LARGE_CHUNK = 64 * 1024
 HEAD_LIMIT = 16 * 1024
+BACKLOG = 1024
 MAX_REQUEST_BODY = 64 * 1024
 IDLE_TIMEOUT = 30.0
 MAX_REQUESTS_PER_CONNECTION = 100_000
@@ -105,12 +110,21 @@ class FarmConfig:
     large_bytes: int = DEFAULT_LARGE_BYTES
     page_bytes: int = DEFAULT_PAGE_BYTES
     """Approximate size of an ordinary HTML page."""
+    group: int = 1
+    groups: int = 1
+    """This server answers host group ``group`` of ``groups`` (every ``groups``-th address):
+    a farm in several processes runs one group in each, so each host has one process (and
+    its per-URL state one home)."""
 
     def addresses(self) -> tuple[str, ...]:
-        """The loopback addresses the farm listens on."""
+        """The loopback addresses of the whole farm."""
         if not 1 <= self.hosts <= MAX_HOSTS:
             raise ValueError(f"hosts must be between 1 and {MAX_HOSTS}")
         return tuple(f"{ADDRESS_PREFIX}{FIRST_HOST + i}" for i in range(self.hosts))
+
+    def bound_addresses(self) -> tuple[str, ...]:
+        """The addresses this server listens on (its host group)."""
+        return self.addresses()[self.group - 1 :: self.groups]
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,20 +261,21 @@ def _hops(raw: str) -> int | None:
 class Farm:
     """The server: bind with :meth:`start`, serve with :meth:`run`; state is per URL."""
 
-    def __init__(self, config: FarmConfig) -> None:
+    def __init__(self, config: FarmConfig, *, t0: float | None = None) -> None:
         self.config = config
         self.records: list[RequestRecord] = []
         self._rate_limited: set[tuple[str, str]] = set()
         self._generation = 0
         """Bumped by reset(): requests that arrived before it are not logged after it."""
         self._servers: list[asyncio.Server] = []
-        self._connections: set[asyncio.Task[None]] = set()
-        self._t0 = time.monotonic()
+        self._connections: set[_Connection] = set()
+        self._t0 = time.monotonic() if t0 is None else t0
         self._filler = _filler(config.page_bytes)
         self._pdf = b""
         self._large = b""
         self.port = config.port
         self.stopping: asyncio.Event | None = None
+        self._writers: set[asyncio.Task[None]] = set()
 
     @property
     def base_urls(self) -> tuple[str, ...]:
@@ -294,9 +309,14 @@ class Farm:
                     raise
 
     async def _bind_all(self) -> None:
-        for address in self.config.addresses():
-            server = await asyncio.start_server(
-                self._serve, host=address, port=self.port, limit=HEAD_LIMIT, reuse_address=True
+        loop = asyncio.get_running_loop()
+        for address in self.config.bound_addresses():
+            server = await loop.create_server(
+                lambda address=address: _Connection(self, address),  # type: ignore[misc]
+                host=address,
+                port=self.port,
+                reuse_address=True,
+                backlog=BACKLOG,
             )
             self._servers.append(server)
             if self.port == 0:
@@ -318,10 +338,8 @@ class Farm:
         """Stop listening and drop open connections."""
         for server in self._servers:
             server.close()
-        for task in list(self._connections):
-            task.cancel()
-        if self._connections:
-            await asyncio.wait(list(self._connections), timeout=STOP_TIMEOUT)
+        for connection in list(self._connections):
+            connection.abort()
         self._servers.clear()
 
     # -- behaviours ---------------------------------------------------------------------
@@ -378,103 +396,165 @@ class Farm:
             return _Response(200, (("Content-Type", "text/html; charset=utf-8"),), self._large)
         return _Response(404, (("Content-Type", "text/plain"),), b"not found\n")
 
-    # -- the protocol -------------------------------------------------------------------
+    # -- logging ------------------------------------------------------------------------
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._connections.add(task)
-        host = str(writer.get_extra_info("sockname")[0])
-        try:
-            for _ in range(MAX_REQUESTS_PER_CONNECTION):
-                if not await self._one_request(host, reader, writer):
-                    break
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            self._connections.discard(task)
-            writer.close()
-
-    async def _one_request(
-        self, host: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> bool:
-        """Answer one request; False when the connection should close."""
-        try:
-            async with asyncio.timeout(IDLE_TIMEOUT):
-                head = await reader.readuntil(b"\r\n\r\n")
-        except (asyncio.IncompleteReadError, TimeoutError):
-            return False
-        except asyncio.LimitOverrunError:
-            await self._send(host, "?", "?", _Response(431), writer, keep_alive=False)
-            return False
-        generation = self._generation
-        request = parse_request_head(head)
-        if request is None or request.body_length > MAX_REQUEST_BODY:
-            await self._send(host, "?", "?", _Response(400), writer, keep_alive=False)
-            return False
-        if request.body_length:
-            await reader.readexactly(request.body_length)
-        response = self.respond(host, request.method, request.path)
-        await asyncio.sleep(self.config.latency + response.delay)
-        await self._send(
-            host,
-            request.method,
-            request.path,
-            response,
-            writer,
-            keep_alive=request.keep_alive,
-            generation=generation,
-        )
-        return request.keep_alive
-
-    async def _send(
-        self,
-        host: str,
-        method: str,
-        path: str,
-        response: _Response,
-        writer: asyncio.StreamWriter,
-        *,
-        keep_alive: bool,
-        generation: int | None = None,
+    def log(
+        self, host: str, method: str, path: str, status: int, sent: int, generation: int
     ) -> None:
-        lines = [f"HTTP/1.1 {response.status} {REASONS.get(response.status, 'Unknown')}"]
-        lines += [f"{name}: {value}" for name, value in response.headers]
-        lines.append(f"Content-Length: {len(response.body)}")
-        lines.append(f"Server: {SERVER_NAME}")
-        if not keep_alive:
-            lines.append("Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        sent = 0
-        try:
-            if method == "HEAD":
-                writer.write(head)
-                sent = len(head)
-            elif len(response.body) <= LARGE_CHUNK:
-                writer.write(head + response.body)
-                sent = len(head) + len(response.body)
-            else:
-                writer.write(head)
-                sent = len(head)
-                view = memoryview(response.body)
-                for start in range(0, len(view), LARGE_CHUNK):
-                    await writer.drain()
-                    chunk = view[start : start + LARGE_CHUNK]
-                    writer.write(chunk)
-                    sent += len(chunk)
-            await writer.drain()
-        finally:
-            if generation is None or generation == self._generation:
-                self.records.append(
-                    RequestRecord(
-                        round(time.monotonic() - self._t0, 6),
-                        host,
-                        method,
-                        path,
-                        response.status,
-                        sent,
-                    )
-                )
+        """Note one answered request (unless the farm was reset since it arrived)."""
+        if generation == self._generation:
+            at = round(time.monotonic() - self._t0, 6)
+            self.records.append(RequestRecord(at, host, method, path, status, sent))
+
+
+def _head_bytes(response: _Response, *, keep_alive: bool) -> bytes:
+    lines = [f"HTTP/1.1 {response.status} {REASONS.get(response.status, 'Unknown')}"]
+    lines += [f"{name}: {value}" for name, value in response.headers]
+    lines.append(f"Content-Length: {len(response.body)}")
+    lines.append(f"Server: {SERVER_NAME}")
+    if not keep_alive:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: requests one at a time, each answered after the latency.
+
+    A protocol, not streams: the farm must cost far less per request than any client it
+    measures, so it does the least work it can (one buffer, one timer, one write).
+    """
+
+    def __init__(self, farm: Farm, host: str) -> None:
+        self.farm = farm
+        self.host = host
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+        self.busy = False
+        self.closed = False
+        self._writable: asyncio.Event | None = None
+        self._idle: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.farm._connections.add(self)
+        self._arm_idle()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.farm._connections.discard(self)
+        if self._idle is not None:
+            self._idle.cancel()
+        if self._writable is not None:
+            self._writable.set()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    def pause_writing(self) -> None:
+        self._writable = asyncio.Event()
+
+    def resume_writing(self) -> None:
+        if self._writable is not None:
+            self._writable.set()
+            self._writable = None
+
+    def _arm_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        loop = asyncio.get_running_loop()
+        self._idle = loop.call_later(IDLE_TIMEOUT, self._close)
+
+    def _close(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) > HEAD_LIMIT + MAX_REQUEST_BODY:
+            self._refuse(431)
+            return
+        self._next()
+
+    def _refuse(self, status: int) -> None:
+        assert self.transport is not None
+        response = _Response(status)
+        self.transport.write(_head_bytes(response, keep_alive=False))
+        self.farm.log(self.host, "?", "?", status, 0, self.farm._generation)
+        self.busy = True
+        self.transport.close()
+
+    def _next(self) -> None:
+        if self.busy or self.closed:
+            return
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self.buffer) > HEAD_LIMIT:
+                self._refuse(431)
+            return
+        request = parse_request_head(self.buffer[: end + 4])
+        if request is None or request.body_length > MAX_REQUEST_BODY:
+            self._refuse(400)
+            return
+        need = end + 4 + request.body_length
+        if len(self.buffer) < need:
+            return
+        self.buffer = self.buffer[need:]
+        self.busy = True
+        self._arm_idle()
+        farm = self.farm
+        response = farm.respond(self.host, request.method, request.path)
+        loop = asyncio.get_running_loop()
+        loop.call_later(
+            farm.config.latency + response.delay,
+            self._answer,
+            request,
+            response,
+            farm._generation,
+        )
+
+    def _answer(self, request: _Request, response: _Response, generation: int) -> None:
+        if self.closed or self.transport is None:
+            return
+        head = _head_bytes(response, keep_alive=request.keep_alive)
+        if request.method == "HEAD":
+            self.transport.write(head)
+            self._done(request, response, len(head), generation)
+        elif len(response.body) <= LARGE_CHUNK:
+            self.transport.write(head + response.body)
+            self._done(request, response, len(head) + len(response.body), generation)
+        else:
+            task = asyncio.get_running_loop().create_task(
+                self._write_large(request, response, head, generation)
+            )
+            self.farm._writers.add(task)
+            task.add_done_callback(self.farm._writers.discard)
+
+    async def _write_large(
+        self, request: _Request, response: _Response, head: bytes, generation: int
+    ) -> None:
+        assert self.transport is not None
+        self.transport.write(head)
+        sent = len(head)
+        view = memoryview(response.body)
+        for start in range(0, len(view), LARGE_CHUNK):
+            if self._writable is not None:
+                await self._writable.wait()
+            if self.closed:
+                break
+            chunk = view[start : start + LARGE_CHUNK]
+            self.transport.write(chunk)
+            sent += len(chunk)
+        self._done(request, response, sent, generation)
+
+    def _done(self, request: _Request, response: _Response, sent: int, generation: int) -> None:
+        self.farm.log(self.host, request.method, request.path, response.status, sent, generation)
+        self.busy = False
+        if not request.keep_alive:
+            self._close()
+        elif self.buffer:
+            self._next()
 
 
 class FarmThread:
@@ -542,6 +622,10 @@ class FarmThread:
     def base_urls(self) -> tuple[str, ...]:
         return self.farm.base_urls
 
+    @property
+    def port(self) -> int:
+        return self.farm.port
+
     def __enter__(self) -> FarmThread:
         return self.start()
 
@@ -565,8 +649,8 @@ def running_farm(config: FarmConfig) -> Iterator[FarmThread]:
         thread.stop()
 
 
-async def _serve_forever(config: FarmConfig, log: Path | None) -> FarmSummary:
-    farm = Farm(config)
+async def _serve_forever(config: FarmConfig, log: Path | None, t0: float | None) -> FarmSummary:
+    farm = Farm(config, t0=t0)
     await farm.start()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -578,6 +662,119 @@ async def _serve_forever(config: FarmConfig, log: Path | None) -> FarmSummary:
     return summarise(farm.records)
 
 
+class FarmProcesses:
+    """A farm in ``workers`` processes of its own, each serving one group of hosts.
+
+    The client under test then shares no interpreter with the farm, and the farm has as
+    many event loops as it has processes. All hosts keep one port. The interface is
+    :class:`FarmThread`'s: ``reset`` starts the processes afresh (new log, new per-URL
+    state), ``records`` stops them and returns their joined request log.
+    """
+
+    def __init__(self, config: FarmConfig, workers: int, *, scratch: Path | None = None) -> None:
+        self.config = config
+        self.workers = max(1, min(workers, config.hosts))
+        self.port = config.port or _free_port(config.addresses())
+        self._scratch = scratch or Path(tempfile.mkdtemp(prefix="linkcheck-farm-"))
+        self._processes: list[subprocess.Popen[str]] = []
+        self._logs: list[Path] = []
+
+    @property
+    def base_urls(self) -> tuple[str, ...]:
+        return tuple(f"http://{a}:{self.port}" for a in self.config.addresses())
+
+    def start(self) -> FarmProcesses:
+        """Start every process; returns once each has bound its addresses."""
+        self._stop_processes()
+        t0 = time.monotonic()
+        self._logs = []
+        for group in range(1, self.workers + 1):
+            log = self._scratch / f"farm-{group}-{len(os.listdir(self._scratch))}.jsonl"
+            self._logs.append(log)
+            command = [
+                sys.executable,
+                "-m",
+                "benchmarks.farm",
+                *("--hosts", str(self.config.hosts), "--latency", str(self.config.latency)),
+                *("--port", str(self.port), "--lifetime", str(self.config.lifetime)),
+                *("--large-bytes", str(self.config.large_bytes)),
+                *("--page-bytes", str(self.config.page_bytes)),
+                *("--group", f"{group}/{self.workers}", "--t0", repr(t0), "--log", str(log)),
+            ]
+            root = str(Path(__file__).resolve().parent.parent)
+            env = {
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+            }
+            errors = (self._scratch / f"{log.stem}.stderr").open("w", encoding="utf-8")
+            with errors:  # the child keeps its own copy of the descriptor
+                process = subprocess.Popen(
+                    command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env
+                )
+            self._processes.append(process)
+        for process in self._processes:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            if not line.strip().startswith('{"ready": true'):
+                self._stop_processes()
+                raise RuntimeError(f"a farm process did not start: {line!r}")
+        return self
+
+    def _stop_processes(self) -> None:
+        for process in self._processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self._processes:
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(STOP_TIMEOUT)
+            if process.stdout is not None:
+                process.stdout.close()
+        self._processes = []
+
+    def reset(self) -> None:
+        """A fresh farm: new processes, empty log, no per-URL state."""
+        self.start()
+
+    def records(self) -> list[RequestRecord]:
+        """Stop the processes and return their request logs joined, in time order."""
+        self._stop_processes()
+        records = [r for log in self._logs if log.exists() for r in read_log(log)]
+        return sorted(records, key=lambda r: r.at)
+
+    def stop(self) -> None:
+        self._stop_processes()
+
+    def __enter__(self) -> FarmProcesses:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _free_port(addresses: Sequence[str]) -> int:
+    """A port free on every address (checked by binding each; the farm binds it next)."""
+    for _ in range(BIND_ATTEMPTS * 4):
+        with socket.socket() as probe:
+            probe.bind((addresses[0], 0))
+            port: int = probe.getsockname()[1]
+        try:
+            for address in addresses[1:]:
+                with socket.socket() as other:
+                    other.bind((address, port))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no port is free on every farm address")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m benchmarks.farm``: serve until SIGINT/SIGTERM or the lifetime ends."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.farm", description=__doc__)
@@ -586,16 +783,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--lifetime", type=float, default=DEFAULT_LIFETIME)
     parser.add_argument("--large-bytes", type=int, default=DEFAULT_LARGE_BYTES)
+    parser.add_argument("--page-bytes", type=int, default=DEFAULT_PAGE_BYTES)
+    parser.add_argument("--group", default="1/1", help="serve host group I of N (I/N)")
+    parser.add_argument("--t0", type=float, help="monotonic time that log times count from")
     parser.add_argument("--log", type=Path, help="write the request log here (JSON Lines)")
     args = parser.parse_args(argv)
+    group, _, groups = args.group.partition("/")
     config = FarmConfig(
         hosts=args.hosts,
         latency=args.latency,
         port=args.port,
         lifetime=args.lifetime,
         large_bytes=args.large_bytes,
+        page_bytes=args.page_bytes,
+        group=int(group),
+        groups=int(groups or 1),
     )
-    summary = asyncio.run(_serve_forever(config, args.log))
+    summary = asyncio.run(_serve_forever(config, args.log, args.t0))
     print(json.dumps(asdict(summary)), file=sys.stderr)
     return 0
 

@@ -1,4 +1,4 @@
-"""Run one command and measure it: wall seconds and peak resident memory.
+"""Run one command and measure it: wall seconds, CPU seconds and peak resident memory.
 
 ``python -m benchmarks.measure --result FILE --timeout S -- COMMAND ARGS...``
 
@@ -34,6 +34,9 @@ class Measurement:
     max_rss_kib: int
     returncode: int
     timed_out: bool
+    cpu_seconds: float = 0.0
+    """User plus system CPU of the command and its waited-for descendants (getrusage):
+    less sensitive than wall time to other work on the machine."""
 
 
 def measure(
@@ -70,7 +73,8 @@ def measure(
             if not isinstance(handle, int):
                 handle.close()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return Measurement(round(wall, 3), int(usage.ru_maxrss), returncode, timed_out)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measurement(round(wall, 3), int(usage.ru_maxrss), returncode, timed_out, round(cpu, 3))
 
 
 def measure_isolated(

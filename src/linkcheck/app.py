@@ -29,6 +29,7 @@ from linkcheck.models import (
     Verdict,
 )
 from linkcheck.rules import judge
+from linkcheck.shard import SHARD_STAT, SHARDS_STAT, Shard
 from linkcheck.site import Layout, build_site, detect_layout
 from linkcheck.sources import is_checkable, strip_fragment
 from linkcheck.state import StateStore
@@ -76,6 +77,7 @@ class Planner:
         self._cited_as_missing: set[str] = set()
         """URLs a link's text says are missing pages on purpose (``an example 404 page``)."""
         self._soft_404 = settings.soft_404
+        self._shard = Shard.parse(settings.shard) if settings.shard else None
 
     def add(self, posts: Iterable[Post]) -> list[str]:
         """Take in the links of ``posts``; the URLs to check that no earlier post cited."""
@@ -89,6 +91,8 @@ class Planner:
                     continue
                 target = link.target
                 url = strip_fragment(target)
+                if self._shard is not None and not self._shard.owns_url(url):
+                    continue  # another shard's URL
                 if not is_checkable(target):
                     skipped.setdefault(
                         url, CheckResult(url, Verdict.SKIPPED, reason="not an http(s) URL")
@@ -208,6 +212,9 @@ def run(
     )
     if settings.suggest_archive and results:
         findings = suggest_archived_copies(findings, posts, settings, warn=warn or _quiet)
+    shard = Shard.parse(settings.shard) if settings.shard else None
+    if shard is not None:
+        findings = [finding for finding in findings if shard.owns_finding(finding)]
     links = tuple(link for post in posts for link in post.links)
     return Report(
         posts=tuple(_summary(p) for p in posts),
@@ -221,8 +228,16 @@ def run(
         stats={
             "posts": len(posts),
             "links": len(links),
-            "unique_urls": unique or len({strip_fragment(link.target) for link in links}),
+            "unique_urls": unique
+            or len(
+                {
+                    url
+                    for url in (strip_fragment(link.target) for link in links)
+                    if shard is None or shard.owns_url(url)
+                }
+            ),
             "cached": sum(1 for r in results.values() if r.from_cache),
+            **({SHARD_STAT: shard.index, SHARDS_STAT: shard.count} if shard else {}),
         },
         trend=trend,
     )
@@ -311,6 +326,7 @@ async def check_posts(
     and whether the network was down (then nothing is recorded and no result is returned).
     """
     from linkcheck.check import check_stream, check_urls
+    from linkcheck.check.options import CheckOptions
 
     now = time.time()
     planner = Planner(settings, layout)
@@ -343,7 +359,8 @@ async def check_posts(
                     on_plan(len(to_check))
                 yield fresh
 
-    checked = await check_stream(requests(), settings, on_result=on_result, on_start=on_start)
+    options = CheckOptions.from_settings(settings)
+    checked = await check_stream(requests(), options, on_result=on_result, on_start=on_start)
     late = [
         request
         for request in planner.requests()
@@ -352,7 +369,7 @@ async def check_posts(
     if late:
         for request in late:
             cached.pop(request.url, None)
-        checked.update(await check_urls(late, settings))
+        checked.update(await check_urls(late, options))
         to_check.extend(late)
     posts = collected(outcomes)
     all_requests = planner.requests()

@@ -29,6 +29,7 @@ import httpx
 
 from linkcheck.check.transport import build_ssl_context
 from linkcheck.config import DEFAULT_USER_AGENT
+from linkcheck.http import read_capped
 from linkcheck.models import ConfigError, Finding, LinkKind, Post, link_target
 from linkcheck.rules import DEAD_LINK, SOFT_404
 from linkcheck.sources import is_checkable, strip_fragment
@@ -232,20 +233,6 @@ def parse_availability(body: bytes) -> str | None:
 # ---------------------------------------------------------------------------
 
 
-async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes | None:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        return None
-    if response.headers.get("content-encoding", IDENTITY).strip().lower() not in ("", IDENTITY):
-        return None
-    body = bytearray()
-    async for chunk in response.aiter_raw():
-        body += chunk
-        if len(body) > max_bytes:
-            return None
-    return bytes(body)
-
-
 class _Failed:
     """The archive could not be asked (network, timeout, an unexpected answer)."""
 
@@ -273,7 +260,7 @@ async def _ask(
             ) as response:
                 if response.status_code != HTTP_OK:
                     return FAILED
-                body = await _read_capped(response, max_bytes)
+                body = await read_capped(response, max_bytes)
     except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError):
         return FAILED
     return parse_availability(body) if body is not None else FAILED

@@ -311,6 +311,7 @@ def _ended(text: str) -> str:
 
 
 REPORT_EXAMPLES = """
+linkcheck report shard-*.json --merge --format json --output report.json
 linkcheck report report.json --format markdown >> "$GITHUB_STEP_SUMMARY"
 linkcheck report report.json --format sarif --output linkcheck.sarif
 """
@@ -322,7 +323,18 @@ linkcheck report report.json --format sarif --output linkcheck.sarif
     short_help="Render a saved JSON report in another format.",
     epilog=REPORT_EXAMPLES,
 )
-@click.argument("report_file", metavar="REPORT.json", type=click.Path(path_type=str))
+@click.argument(
+    "report_files",
+    metavar="REPORT.json...",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=str),
+)
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Merge the reports of the shards of a run (`run --shard I/N`) into one.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -332,16 +344,24 @@ linkcheck report report.json --format sarif --output linkcheck.sarif
     help="Output format.",
 )
 @click.option("--output", default=None, help="Write to this file instead of stdout.")
-def report_command(report_file: str, fmt: str, output: str | None) -> None:
+def report_command(
+    report_files: tuple[str, ...], merge: bool, fmt: str, output: str | None
+) -> None:
     """Render a saved JSON report (from `linkcheck run --format json`) in another format.
 
     The network is not used: the job summary, annotations and tracking issue of one run
-    all come from the same report. Exits 2 when the report cannot be read.
+    all come from the same report. With --merge, the reports of a sharded run (every shard
+    once) become the one report of the whole run.
     """
     from linkcheck.output import Target, write_reports
+    from linkcheck.shard import merge_reports
 
     with handle_errors():
-        write_reports(read_report(report_file), [Target(fmt, output)])
+        if len(report_files) > 1 and not merge:
+            raise UsageError("several reports are given: add --merge to merge them")
+        reports = [read_report(path) for path in report_files]
+        report = merge_reports(reports) if merge else reports[0]
+        write_reports(report, [Target(fmt, output)])
 
 
 GITHUB_EXAMPLES = """
@@ -641,6 +661,26 @@ def cache_clear_command(**params: Any) -> None:
         with open_store(settings) as store:
             store.clear()
     click.echo(f"cleared {settings.cache_path}")
+
+
+@cache_group.command("merge")
+@click.argument(
+    "sources", metavar="STATE...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@settings_options(only={"cache_path"})
+def cache_merge_command(sources: tuple[Path, ...], **params: Any) -> None:
+    """Add the cache and history of other state files (the shards' of a run) to this one."""
+    from linkcheck.shard import merge_state_files
+
+    with handle_errors():
+        settings = build_settings((), params)
+        for source in sources:
+            if not source.is_file():
+                raise UsageError(f"{source}: no such state file")
+        with open_store(settings):
+            pass  # makes the state file, or checks that it is one
+        added = merge_state_files(Path(settings.cache_path), sources)
+    click.echo(f"merged {len(sources)} state file(s) into {settings.cache_path} ({added} checks)")
 
 
 def open_store(settings: Settings) -> StateStore:

@@ -30,7 +30,6 @@ from linkcheck.models import (
     InputError,
     InputProblem,
     Link,
-    LinkKind,
     Location,
     Post,
     Source,
@@ -132,7 +131,7 @@ class Extraction:
         workers = _worker_count(len(found), background=background)
         self._batches = _split(found, workers)
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[list[_Packed | InputProblem]]] = []
+        self._futures: list[Future[list[Outcome]]] = []
         if workers:
             self._start(workers)
 
@@ -143,7 +142,7 @@ class Extraction:
                 max_workers=workers, mp_context=context, initializer=_ignore_interrupts
             )
             extract = partial(
-                _extract_packed,
+                _extract_batch,
                 cwd=self._cwd,
                 headings=self._headings,
                 keep_text=self._keep_text,
@@ -182,10 +181,10 @@ class Extraction:
             max_links=self._max_links,
         )
 
-    def _shared_batch(self, outcomes: list[_Packed | InputProblem]) -> list[Outcome]:
-        """A worker's batch, unpacked, with values shared with the batches before it."""
-        unpack = self._shared.unpack
-        return [o if isinstance(o, InputProblem) else unpack(o) for o in outcomes]
+    def _shared_batch(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """A worker's batch, with values shared with the batches before it."""
+        share = self._shared.post
+        return [o if isinstance(o, InputProblem) else share(o) for o in outcomes]
 
     def batches(self) -> Iterator[list[Outcome]]:
         """Each batch's outcomes, in order (waiting for the workers)."""
@@ -278,52 +277,6 @@ def _without_text(document: Document) -> Document:
     return replace(document, text="", body_offset=0)
 
 
-_Row = tuple[str, LinkKind, str, str, int, int, bool, SourceKind, str, int, int, str | None, bool]
-"""A link as a worker sends it: its fields in order, ``location`` and ``source`` flattened."""
-_Packed = tuple[Post, tuple[_Row, ...]]
-"""A post as a worker sends it: without its links, and its links as rows."""
-
-
-def _extract_packed(
-    paths: Sequence[Path],
-    cwd: Path,
-    headings: tuple[str, ...],
-    *,
-    keep_text: bool = True,
-    max_bytes: int = DEFAULT_MAX_POST_BYTES,
-    max_links: int = DEFAULT_MAX_POST_LINKS,
-) -> list[_Packed | InputProblem]:
-    """``_extract_batch`` in a worker: posts packed for the trip back (``_pack``)."""
-    outcomes = _extract_batch(
-        paths, cwd, headings, keep_text=keep_text, max_bytes=max_bytes, max_links=max_links
-    )
-    return [o if isinstance(o, InputProblem) else _pack(o) for o in outcomes]
-
-
-def _pack(post: Post) -> _Packed:
-    """``post`` as plain tuples: they are pickled and unpickled several times faster than
-    dataclasses, and the receiving process makes each link once, with shared values."""
-    rows = tuple(
-        (
-            link.url,
-            link.kind,
-            link.text,
-            link.location.path,
-            link.location.line,
-            link.location.column,
-            link.in_resources,
-            link.source.kind,
-            link.source.key,
-            link.start,
-            link.end,
-            link.key_path,
-            link.ignored,
-        )
-        for link in post.links
-    )
-    return replace(post, links=()), rows
-
-
 class _Shared:
     """Makes equal values one object: many links citing one source share its strings.
 
@@ -381,41 +334,6 @@ class _Shared:
             key_path=link.key_path,
             ignored=link.ignored,
         )
-
-    def unpack(self, packed: _Packed) -> Post:
-        """The post ``_pack`` made ``packed`` from, made of shared values."""
-        post, rows = packed
-        text, number, source_of = self.text, self.number, self.source_of
-        links = tuple(
-            Link(
-                url=text(url),
-                kind=kind,
-                text=text(words),
-                location=Location(text(path), number(line), number(column)),
-                in_resources=in_resources,
-                source=source_of(source_kind, key),
-                start=number(start),
-                end=number(end),
-                key_path=key_path,
-                ignored=ignored,
-            )
-            for (
-                url,
-                kind,
-                words,
-                path,
-                line,
-                column,
-                in_resources,
-                source_kind,
-                key,
-                start,
-                end,
-                key_path,
-                ignored,
-            ) in rows
-        )
-        return replace(post, links=links)
 
     def post(self, post: Post, *, keep_text: bool = True) -> Post:
         """``post`` with shared link values (and without its text unless ``keep_text``)."""

@@ -11,11 +11,12 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from linkcheck import __version__
 from linkcheck.models import ConfigError, Severity
+from linkcheck.shard import Shard, ShardError
 
 PROJECT_URL = "https://github.com/linkcheck-citations/linkcheck"
 
@@ -185,6 +186,8 @@ class Settings:
     """How headings become anchors: ``github`` or ``kramdown`` (``auto``: the generator's)."""
     allow_empty: bool = False
     """A run that finds no posts succeeds (by default it exits 2)."""
+    shard: str | None = None
+    """``I/N``: check only the URLs whose host falls in shard I of N (see ``shard``)."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
@@ -419,6 +422,13 @@ def _glob_list(value: Any, key: str) -> tuple[str, ...]:
     return globs
 
 
+def _shard(value: Any, key: str) -> str:
+    try:
+        return str(Shard.parse(_str(value, key)))
+    except ShardError as exc:
+        raise ConfigError(str(exc), key=key) from None
+
+
 def _extensions(value: Any, key: str) -> tuple[str, ...]:
     return tuple(e if e.startswith(".") else f".{e}" for e in _csv_list(value, key))
 
@@ -522,6 +532,9 @@ OPTIONS: tuple[Option, ...] = (
         ANCHOR_STYLES,
     ),
     Option("allow_empty", "Succeed when no post is found (default: exit 2).", _bool),
+    Option(
+        "shard", "I/N: check only the hosts of shard I of N (merge with report --merge).", _shard
+    ),
 )
 OPTIONS_BY_KEY: dict[str, Option] = {o.key: o for o in OPTIONS}
 
@@ -651,8 +664,23 @@ def validate_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
     return checked
 
 
+class HostRules(Protocol):
+    """What the host rules below read: ``Settings``, or the network stage's options."""
+
+    @property
+    def headers(self) -> Mapping[str, Mapping[str, str]]: ...
+    @property
+    def accept(self) -> tuple[int, ...]: ...
+    @property
+    def hosts(self) -> Mapping[str, HostSettings]: ...
+    @property
+    def per_host_concurrency(self) -> int: ...
+    @property
+    def host_interval(self) -> float: ...
+
+
 def host_headers(
-    settings: Settings, host: str, scheme: str = "https", port: int | None = None
+    settings: HostRules, host: str, scheme: str = "https", port: int | None = None
 ) -> dict[str, str]:
     """Extra headers for a request to ``scheme://host:port``: ``headers["*"]``, then those
     configured for exactly that origin, then the ``hosts`` entry's (which are for
@@ -672,27 +700,27 @@ def host_headers(
     return merged
 
 
-def host_accept(settings: Settings, host: str) -> frozenset[int]:
+def host_accept(settings: HostRules, host: str) -> frozenset[int]:
     """Status codes counted as ok for ``host`` (global ``accept`` plus the host's own)."""
     override = settings.hosts.get(host.lower())
     extra = override.accept if override is not None else ()
     return frozenset((*settings.accept, *extra))
 
 
-def host_concurrency(settings: Settings, host: str) -> int:
+def host_concurrency(settings: HostRules, host: str) -> int:
     override = settings.hosts.get(host.lower())
     if override is not None and override.concurrency is not None:
         return override.concurrency
     return settings.per_host_concurrency
 
 
-def max_host_concurrency(settings: Settings) -> int:
+def max_host_concurrency(settings: HostRules) -> int:
     """The largest per-host concurrency of any host (connection pools are sized by it)."""
     overrides = (h.concurrency for h in settings.hosts.values() if h.concurrency is not None)
     return max((settings.per_host_concurrency, *overrides))
 
 
-def host_interval(settings: Settings, host: str) -> float:
+def host_interval(settings: HostRules, host: str) -> float:
     override = settings.hosts.get(host.lower())
     if override is not None and override.interval is not None:
         return override.interval

@@ -31,8 +31,6 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -40,6 +38,7 @@ import httpx
 
 from linkcheck import __version__
 from linkcheck.check.netpolicy import is_loopback_host
+from linkcheck.http import RetryPolicy, parse_retry_after, read_capped_sync
 from linkcheck.models import Finding, LinkcheckError, Report, Severity, UsageError
 from linkcheck.report import markdown
 from linkcheck.report.escape import shorten, terminal_safe
@@ -69,6 +68,8 @@ MAX_WAIT = 60.0
 """The longest single wait for a rate limit or ``Retry-After``; a longer one is an error."""
 SECONDARY_LIMIT_WAIT = 60.0
 """Wait after a secondary rate limit that names no time (GitHub asks for at least a minute)."""
+RETRY_POLICY = RetryPolicy(retries=MAX_ATTEMPTS - 1, backoff_base=BACKOFF_BASE, max_wait=MAX_WAIT)
+"""Server errors and failed connections: backoff without jitter (one client, one API)."""
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 MAX_MESSAGE_CHARS = 300
 """Longest excerpt of a GitHub error message repeated in our own messages."""
@@ -333,8 +334,7 @@ def retry_wait(
                 return max(reset - now, 0.0) + 1.0
         return SECONDARY_LIMIT_WAIT
     if status >= _HTTP_SERVER_ERROR and method in _IDEMPOTENT:
-        after = _retry_after(headers, now)
-        return after if after is not None else BACKOFF_BASE * 2 ** (attempt - 1)
+        return RETRY_POLICY.wait(headers, attempt, now)
     return None
 
 
@@ -358,19 +358,7 @@ def _header_float(headers: Mapping[str, str], name: str) -> float | None:
 
 
 def _retry_after(headers: Mapping[str, str], now: float) -> float | None:
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    seconds = _header_float(headers, "retry-after")
-    if seconds is not None:
-        return max(seconds, 0.0)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when.timestamp() - now, 0.0)
+    return parse_retry_after(headers.get("retry-after"), now)
 
 
 def error_message(
@@ -514,18 +502,11 @@ class GitHubApi:
         if body is not None:
             kwargs["json"] = body
         with self._client.stream(method, url, **kwargs) as response:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+            content = read_capped_sync(response, MAX_RESPONSE_BYTES)
+            if content is None:
                 raise self._too_large(method, url)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_RESPONSE_BYTES:
-                    raise self._too_large(method, url)
-                chunks.append(chunk)
             headers = {k.lower(): v for k, v in response.headers.items()}
-            return Reply(response.status_code, headers, b"".join(chunks), url)
+            return Reply(response.status_code, headers, content, url)
 
     @staticmethod
     def _too_large(method: str, url: str) -> GitHubError:
@@ -553,7 +534,7 @@ class GitHubApi:
                         method=method,
                         url=url,
                     ) from exc
-                self._sleep(BACKOFF_BASE * 2 ** (attempt - 1))
+                self._sleep(RETRY_POLICY.backoff(attempt))
                 continue
             if reply.status <= _HTTP_OK_MAX or reply.status in accept:
                 return reply

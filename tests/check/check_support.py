@@ -14,6 +14,7 @@ from pypdf import PdfWriter
 
 from linkcheck.check import check_urls
 from linkcheck.check.fetch import Timing
+from linkcheck.check.options import CheckOptions
 from linkcheck.config import Settings
 from linkcheck.models import CheckRequest, CheckResult
 
@@ -83,7 +84,8 @@ async def check(
     requests = [u if isinstance(u, CheckRequest) else CheckRequest(u) for u in urls]
     timing = time.timing() if time is not None else None
     async with asyncio.timeout(TEST_TIMEOUT):
-        return await check_urls(requests, settings or make_settings(), timing=timing, **kwargs)
+        options = CheckOptions.from_settings(settings or make_settings())
+        return await check_urls(requests, options, timing=timing, **kwargs)
 
 
 async def check_one(

@@ -16,8 +16,10 @@ from check_server import Request, Server, send, serving
 from check_support import HTML, FakeTime, check, check_one, clean_env, html_page, make_settings
 from pytest_httpx import HTTPXMock
 
+from linkcheck.check import engine as engine_module
 from linkcheck.check.engine import ADMIT_FACTOR, Scheduler, check_stream, unique_requests
 from linkcheck.check.fetch import Timing
+from linkcheck.check.options import CheckOptions
 from linkcheck.check.transport import (
     NoCookieJar,
     SharedClient,
@@ -25,13 +27,18 @@ from linkcheck.check.transport import (
     effective_transport,
     proxy_configured,
 )
-from linkcheck.config import HostSettings, Settings
+from linkcheck.config import HostSettings
 from linkcheck.models import CheckRequest, CheckResult, ConfigError, Verdict
 
 ABS = "https://arxiv.org/abs/2301.00001"
 PDF = "https://arxiv.org/pdf/2301.00001"
 PAPER_TITLE = "Attention Is Measured in Kilowatt-Hours"
 URLS_AT_SCALE = 2000
+
+
+def options(**overrides: Any) -> CheckOptions:
+    """The test settings as the network stage's options."""
+    return CheckOptions.from_settings(make_settings(**overrides))
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +114,7 @@ def test_unique_requests_merges_fragments() -> None:
 async def test_hold_back_and_interval_with_virtual_time() -> None:
     fake = FakeTime()
     settings = make_settings(per_host_concurrency=4, host_interval=2.0)
-    scheduler = Scheduler(settings, fake.timing())
+    scheduler = Scheduler(CheckOptions.from_settings(settings), fake.timing())
     starts: list[float] = []
 
     async def one() -> None:
@@ -124,7 +131,7 @@ async def test_hold_back_and_interval_with_virtual_time() -> None:
 
 async def test_a_host_is_held_back_after_rate_limits_in_a_row_only() -> None:
     fake = FakeTime()
-    scheduler = Scheduler(make_settings(), fake.timing())
+    scheduler = Scheduler(options(), fake.timing())
     starts: list[float] = []
 
     async def start() -> None:
@@ -145,7 +152,7 @@ async def test_a_host_is_held_back_after_rate_limits_in_a_row_only() -> None:
 
 
 async def test_global_slots_are_shared_between_hosts() -> None:
-    scheduler = Scheduler(make_settings(concurrency=2, per_host_concurrency=2), Timing())
+    scheduler = Scheduler(options(concurrency=2, per_host_concurrency=2), Timing())
     active = 0
     peak = 0
 
@@ -164,7 +171,7 @@ async def test_global_slots_are_shared_between_hosts() -> None:
 
 def mock_factory(handler: Any) -> Any:
     @asynccontextmanager
-    async def factory(settings: Settings) -> AsyncIterator[SharedClient]:
+    async def factory(settings: CheckOptions) -> AsyncIterator[SharedClient]:
         client = httpx.AsyncClient(transport=httpx.MockTransport(handler), cookies=NoCookieJar())
         try:
             yield SharedClient(client)
@@ -262,12 +269,12 @@ async def test_a_bug_in_one_check_is_a_result(monkeypatch: pytest.MonkeyPatch) -
 )
 def test_proxy_variables_switch_to_httpx(env: dict[str, str]) -> None:
     assert proxy_configured(env)
-    assert effective_transport(Settings(transport="aiohttp"), env) == "httpx"
+    assert effective_transport(CheckOptions(transport="aiohttp"), env) == "httpx"
 
 
 def test_no_proxy_keeps_the_configured_transport() -> None:
     assert not proxy_configured({"HTTP_PROXY": "", "PATH": "/bin"})
-    assert effective_transport(Settings(transport="aiohttp"), {}) == "aiohttp"
+    assert effective_transport(CheckOptions(transport="aiohttp"), {}) == "aiohttp"
 
 
 def test_ssl_context(tmp_path: Path) -> None:
@@ -315,7 +322,7 @@ async def test_per_host_overrides_of_concurrency_and_interval() -> None:
         host_interval=0.0,
         hosts={"slow.test": HostSettings(concurrency=1, interval=3.0)},
     )
-    scheduler = Scheduler(settings, fake.timing())
+    scheduler = Scheduler(CheckOptions.from_settings(settings), fake.timing())
     starts: dict[str, list[float]] = {"slow.test": [], "fast.test": []}
 
     async def one(host: str) -> None:
@@ -353,7 +360,7 @@ async def test_checking_starts_before_the_last_batch_arrives(httpx_mock: HTTPXMo
         first_done.set()
 
     async with asyncio.timeout(5):
-        results = await check_stream(batches(), make_settings(), on_result=on_result)
+        results = await check_stream(batches(), options(), on_result=on_result)
     assert list(results) == ["https://a.test/1", "https://b.test/1", "https://a.test/2"]
     assert all(r.verdict is Verdict.OK for r in results.values())
     assert arrivals.index("second batch") > 0
@@ -366,4 +373,19 @@ async def test_an_empty_stream_checks_nothing() -> None:
         yield []
 
     async with asyncio.timeout(5):
-        assert await check_stream(batches(), make_settings()) == {}
+        assert await check_stream(batches(), options()) == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://Example.org/a/b?c#d", "example.org"),
+        ("http://user:pw@Host.test:8080/x", "host.test"),
+        ("https://[::1]:8443/p", "[::1]"),
+        ("http://127.0.0.2:8080", "127.0.0.2"),
+        ("https://example.org?q=1", "example.org"),
+        ("not a url", ""),
+    ],
+)
+def test_hosts_take_turns_by_the_host_part_of_the_url(url: str, host: str) -> None:
+    assert engine_module._host_of(url) == host

@@ -22,6 +22,7 @@ from linkcheck.check.netpolicy import (
     private_host,
     private_url,
 )
+from linkcheck.check.transport import aiohttp_error_to_httpx
 from linkcheck.models import Verdict
 
 
@@ -154,7 +155,7 @@ async def test_public_resolver_keeps_public_addresses() -> None:
 def test_a_private_address_error_anywhere_in_the_chain_is_skipped() -> None:
     error = PrivateAddressError(f"{PRIVATE_ADDRESS_REASON} (x resolves to a loopback address)")
     wrapped = aiohttp.ClientConnectorDNSError(None, error)  # type: ignore[arg-type]
-    info = classify_exception(wrapped)
+    info = classify_exception(aiohttp_error_to_httpx(wrapped))  # as the transport raises it
     assert info.verdict is Verdict.SKIPPED
     assert not info.retryable
     assert is_private_reason(info.reason)

@@ -1,89 +1,46 @@
 """Turn HTTP statuses and transport exceptions into verdicts, and time retries.
 
-Pure functions, no I/O. The engine asks this module three questions:
+Pure functions, no I/O. The engine asks this module two questions:
 
 * what a final HTTP status means (``verdict_for_status``, ``describe_status``);
-* how long to wait before the next attempt (``parse_retry_after``, ``backoff_delay``);
 * what a failed request means (``classify_exception``).
 
-Exceptions arrive wrapped: httpx wraps httpcore, which wraps the socket error; the aiohttp
-transport maps aiohttp errors onto httpx types, sometimes wrongly (a reset becomes a
-``ConnectTimeout``). So ``classify_exception`` walks the whole chain and trusts the deepest
-specific cause over the wrapper's type.
+Only httpx's exception tree is known here. Both transports raise it (httpx's own, and the
+aiohttp adapter in ``transport``, which maps aiohttp's errors exactly as httpx maps
+httpcore's) with the socket-level cause chained: a ``ConnectError`` caused by a
+``socket.gaierror`` is a host that does not exist, one caused by ``ConnectionRefusedError``
+a refusal. So ``classify_exception`` walks the whole chain and trusts the deepest specific
+cause over the wrapper's type.
 """
 
 from __future__ import annotations
 
 import errno
-import math
-import random
 import re
 import socket
 import ssl
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from types import MappingProxyType
 
-import aiohttp
 import httpx
 
 from linkcheck.check.netpolicy import PrivateAddressError
+from linkcheck.check.quirks import NONSTANDARD_BLOCKED_STATUSES, NONSTANDARD_STATUSES
+from linkcheck.http import NameResolutionError
 from linkcheck.models import DNS_FAILED_REASON, REFUSED_REASON, Verdict
 
 # ---------------------------------------------------------------------------
 # Statuses
 # ---------------------------------------------------------------------------
 
-RETRY_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
-"""Statuses worth another attempt (after Retry-After or a backoff delay)."""
-
-BLOCKED_STATUSES: frozenset[int] = frozenset({401, 403, 429, 999})
+BLOCKED_STATUSES: frozenset[int] = frozenset({401, 403, 429}) | NONSTANDARD_BLOCKED_STATUSES
 """Statuses that mean "not for automated clients": unverified, never dead."""
 
 TIMEOUT_STATUSES: frozenset[int] = frozenset({408})
 """The server itself says the request timed out."""
-
-NONSTANDARD_PHRASES: Mapping[int, str] = MappingProxyType(
-    {
-        999: "Request Denied",
-        520: "Web Server Returned an Unknown Error",
-        521: "Web Server Is Down",
-        522: "Connection Timed Out",
-        523: "Origin Is Unreachable",
-        524: "A Timeout Occurred",
-        525: "SSL Handshake Failed",
-        526: "Invalid SSL Certificate",
-    }
-)
-"""Reason phrases for statuses outside the IANA registry (LinkedIn's 999, Cloudflare's 52x)."""
-
-BROWSER_HEADERS: Mapping[str, str] = MappingProxyType(
-    {
-        "User-Agent": (
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-            "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
-        ),
-        "Accept": (
-            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
-        ),
-        "Accept-Language": "en-US,en;q=0.9",
-    }
-)
-"""Headers of a common desktop browser, sent on one retry after a 403 or 429."""
-
-# ---------------------------------------------------------------------------
-# Retry timing
-# ---------------------------------------------------------------------------
-
-MAX_RETRY_AFTER_CHARS = 100
-"""Longer Retry-After values are garbage (an HTTP-date is 29 characters)."""
-
-MAX_BACKOFF_DOUBLINGS = 62
-"""Exponent cap so that a huge attempt number cannot overflow a float."""
 
 # ---------------------------------------------------------------------------
 # Exceptions
@@ -197,66 +154,14 @@ def verdict_for_status(status: int, accept: frozenset[int] = frozenset()) -> Ver
 
 def describe_status(status: int) -> str:
     """A status with its reason phrase ("404 Not Found"); just the number when unknown."""
-    phrase = NONSTANDARD_PHRASES.get(status)
+    quirk = NONSTANDARD_STATUSES.get(status)
+    phrase = quirk.phrase if quirk is not None else None
     if phrase is None:
         try:
             phrase = HTTPStatus(status).phrase
         except ValueError:
             return str(status)
     return f"{status} {phrase}"
-
-
-# ---------------------------------------------------------------------------
-# Retry timing
-# ---------------------------------------------------------------------------
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header, relative to ``now`` (Unix time).
-
-    Accepts delta-seconds ("120") and an HTTP-date; a date in the past means 0.
-    Missing, negative, non-finite or unparsable values give ``None``.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text or len(text) > MAX_RETRY_AFTER_CHARS:
-        return None
-    if text[0].isdigit() or text[0] in "+-.":
-        try:
-            seconds = float(text)
-        except ValueError:
-            return None
-        if not math.isfinite(seconds) or seconds < 0:
-            return None
-        return seconds
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        # RFC 9110 dates are always GMT; "-0000" parses as naive.
-        when = when.replace(tzinfo=UTC)
-    try:
-        delta = when.timestamp() - now
-    except (OverflowError, OSError, ValueError):
-        return None
-    return max(0.0, delta)
-
-
-def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
-    """Delay before retry number ``attempt`` (1, 2, 3...): exponential with equal jitter.
-
-    The un-jittered delay is ``base * 2 ** (attempt - 1)``, capped at ``cap``; the result
-    lies between half of it and all of it, so retries spread out but never bunch at zero.
-    Never negative, never above ``cap``.
-    """
-    if not (math.isfinite(base) and math.isfinite(cap)) or base <= 0 or cap <= 0:
-        return 0.0
-    exponent = min(max(attempt, 1) - 1, MAX_BACKOFF_DOUBLINGS)
-    ceiling = min(cap, base * 2.0**exponent)
-    half = ceiling / 2.0
-    return min(cap, max(0.0, half + rng.uniform(0.0, half)))
 
 
 # ---------------------------------------------------------------------------
@@ -287,14 +192,9 @@ def classify_exception(exc: BaseException) -> ErrorInfo:
         if isinstance(error, PrivateAddressError):
             return ErrorInfo(Verdict.SKIPPED, str(error), False, False)
     host = _find_host(chain)
-    # httpx types raised by the aiohttp transport are a lossy mapping: ignore them when the
-    # aiohttp original is in the chain.
-    trusted = chain
-    if any(isinstance(e, aiohttp.ClientError) for e in chain):
-        trusted = [e for e in chain if not isinstance(e, httpx.HTTPError)]
     # "Would block" signals of non-blocking TLS sockets are how a wait began, not a failure:
     # a read timeout over TLS carries one in its context.
-    trusted = [e for e in trusted if not isinstance(e, _TLS_WOULD_BLOCK)]
+    trusted = [e for e in chain if not isinstance(e, _TLS_WOULD_BLOCK)]
     for candidate in reversed(trusted):
         info = _classify_specific(candidate, host)
         if info is not None:
@@ -328,30 +228,15 @@ def _walk_chain(exc: BaseException) -> Iterator[BaseException]:
             following.append(current.__cause__)
         elif current.__context__ is not None and not current.__suppress_context__:
             following.append(current.__context__)
-        for attr in ("os_error", "certificate_error"):
-            nested = _safe_attr(current, attr)
-            if isinstance(nested, BaseException):
-                following.append(nested)
         # httpcore wraps the original exception as its first argument.
         if current.args and isinstance(current.args[0], BaseException):
             following.append(current.args[0])
         stack.extend(reversed(following))
 
 
-def _safe_attr(obj: object, name: str) -> object:
-    try:
-        return getattr(obj, name, None)
-    except Exception:
-        return None
-
-
 def _find_host(chain: list[BaseException]) -> str | None:
     """The host the request went to, when some exception in the chain knows it."""
     for exc in chain:
-        if isinstance(exc, aiohttp.ClientConnectorError):
-            host = _safe_attr(exc, "host")
-            if isinstance(host, str) and host:
-                return _clean(host[:MAX_HOST_CHARS])
         if isinstance(exc, httpx.RequestError):
             try:
                 request = exc.request
@@ -386,12 +271,8 @@ def _classify_specific(exc: BaseException, host: str | None) -> ErrorInfo | None
         return _classify_dns_text(exc, host) or _DNS_FAILED
     if isinstance(exc, ssl.SSLCertVerificationError):
         return ErrorInfo(Verdict.ERROR, _tls_verify_reason(exc, host), False, False)
-    if isinstance(exc, aiohttp.ServerFingerprintMismatch):
-        return ErrorInfo(Verdict.ERROR, "TLS: certificate fingerprint mismatch", False, False)
     if isinstance(exc, ssl.SSLError):
         return ErrorInfo(Verdict.ERROR, _tls_reason(exc), False, False)
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return ErrorInfo(Verdict.ERROR, "server disconnected", True, False)
     if isinstance(exc, TimeoutError):
         return None  # decided with the other timeouts, which may know the phase
     known = _ERRNO_REASONS.get(exc.errno) if isinstance(exc, OSError) and exc.errno else None
@@ -402,9 +283,9 @@ def _classify_specific(exc: BaseException, host: str | None) -> ErrorInfo | None
         return ErrorInfo(Verdict.ERROR, REFUSED_REASON, False, False)
     if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
         return ErrorInfo(Verdict.ERROR, "connection reset by peer", True, False)
+    if isinstance(exc, NameResolutionError):
+        return _classify_dns_text(exc, host) or _DNS_FAILED
     if isinstance(exc, OSError | httpx.ConnectError):
-        if isinstance(exc, aiohttp.ClientConnectorDNSError):
-            return _classify_dns_text(exc, host) or _DNS_FAILED
         found = _classify_dns_text(exc, host)
         if found is not None:
             return found
@@ -446,8 +327,6 @@ def _tls_reason(exc: ssl.SSLError) -> str:
 
 
 _TIMEOUT_PHASES: tuple[tuple[type[BaseException], str], ...] = (
-    (aiohttp.ConnectionTimeoutError, "connect timeout"),
-    (aiohttp.SocketTimeoutError, "read timeout"),
     (httpx.ConnectTimeout, "connect timeout"),
     (httpx.ReadTimeout, "read timeout"),
     (httpx.WriteTimeout, "write timeout"),
@@ -465,8 +344,8 @@ def _classify_timeout(chain: list[BaseException]) -> ErrorInfo | None:
         for kind, reason in _TIMEOUT_PHASES:
             if isinstance(exc, kind):
                 return ErrorInfo(Verdict.TIMEOUT, reason, True, False)
-        if isinstance(exc, aiohttp.ServerTimeoutError):
-            # aiohttp's own timeout without a phase: do not let a wrapper guess one.
+        if type(exc) is httpx.TimeoutException:
+            # A timeout that does not know its phase: do not let a wrapper guess one.
             break
     if found:
         return ErrorInfo(Verdict.TIMEOUT, "timed out", True, False)
@@ -477,19 +356,17 @@ def _classify_generic(exc: BaseException) -> ErrorInfo | None:
     """Wrapper types that still say something when no deeper cause does."""
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return ErrorInfo(Verdict.ERROR, f"unsupported URL: {_clip(exc)}", False, False)
-    if isinstance(exc, aiohttp.NonHttpUrlClientError | aiohttp.InvalidURL):
-        return ErrorInfo(Verdict.ERROR, f"unsupported URL: {_clip(exc)}", False, False)
-    if isinstance(exc, httpx.TooManyRedirects | aiohttp.TooManyRedirects):
+    if isinstance(exc, httpx.TooManyRedirects):
         return ErrorInfo(Verdict.ERROR, "too many redirects", False, True)
     if isinstance(exc, httpx.RemoteProtocolError):
         if "without sending" in str(exc).lower() or "disconnected" in str(exc).lower():
             return ErrorInfo(Verdict.ERROR, "server disconnected", True, False)
         return ErrorInfo(Verdict.ERROR, f"protocol error: {_clip(exc)}", True, False)
-    if isinstance(exc, aiohttp.ClientPayloadError | httpx.DecodingError):
+    if isinstance(exc, httpx.DecodingError):
         return ErrorInfo(Verdict.ERROR, f"incomplete response: {_clip(exc)}", True, True)
-    if isinstance(exc, httpx.ProxyError | aiohttp.ClientProxyConnectionError):
+    if isinstance(exc, httpx.ProxyError):
         return _classify_proxy_refusal(exc)
-    if isinstance(exc, aiohttp.ClientConnectionError | httpx.NetworkError):
+    if isinstance(exc, httpx.NetworkError):
         return ErrorInfo(Verdict.ERROR, f"connection failed: {_clip(exc)}", True, False)
     return None
 

@@ -17,9 +17,9 @@ a task takes, in this order:
 All per-host state lives in a dict keyed by host name; waking a waiter is O(1), so scheduling
 n URLs is O(n) whatever the number of hosts.
 
-arXiv: an arXiv URL that is not the abstract page (a PDF, say) takes the paper's title from
-``https://arxiv.org/abs/<id>``: from that page's own check when it is among the requests,
-otherwise from one extra fetch per paper, shared by every such URL of the paper.
+arXiv (see ``quirks``): an arXiv URL that is not the abstract page (a PDF, say) takes the
+paper's title from ``https://arxiv.org/abs/<id>``: from that page's own check when it is among
+the requests, otherwise from one extra fetch per paper, shared by every such URL of the paper.
 """
 
 from __future__ import annotations
@@ -28,16 +28,13 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
 from linkcheck.check.fetch import SUCCESS_VERDICTS, Fetcher, Timing
+from linkcheck.check.options import CheckOptions
+from linkcheck.check.quirks import ARXIV_ABS_URL, arxiv_paper
 from linkcheck.check.transport import ClientFactory, Clients, open_clients
-from linkcheck.config import Settings, host_concurrency, host_interval, max_host_concurrency
 from linkcheck.models import CheckRequest, CheckResult, Verdict
-from linkcheck.sources import arxiv_id
 
-ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
-ARXIV_ABS_PREFIX = "/abs/"
 INTERNAL_ERROR_REASON = "internal error"
 HOST_PAUSE_STREAK = 2
 """Rate-limit answers in a row from one host (429/503 or Retry-After, nothing else between)
@@ -70,17 +67,18 @@ class _Host:
 class Scheduler:
     """Global and per-host slots, per-host backoff and request spacing."""
 
-    def __init__(self, settings: Settings, timing: Timing) -> None:
+    def __init__(self, options: CheckOptions, timing: Timing) -> None:
         self._timing = timing
-        self._settings = settings
-        self._global = asyncio.Semaphore(settings.concurrency)
+        self._options = options
+        self._global = asyncio.Semaphore(options.concurrency)
         self._hosts: dict[str, _Host] = {}
 
     def _host(self, host: str) -> _Host:
         state = self._hosts.get(host)
         if state is None:
-            slots = asyncio.Semaphore(host_concurrency(self._settings, host))
-            state = self._hosts[host] = _Host(slots, host_interval(self._settings, host))
+            options = self._options
+            slots = asyncio.Semaphore(options.concurrency_for(host))
+            state = self._hosts[host] = _Host(slots, options.interval_for(host))
         return state
 
     def slot(self, host: str) -> _Slot:
@@ -131,7 +129,8 @@ class _Slot:
         host = self._host
         await host.slots.acquire()
         try:
-            await self._scheduler._wait_turn(host)
+            if host.interval or host.not_before:  # most hosts have neither: no wait
+                await self._scheduler._wait_turn(host)
             await self._scheduler._global.acquire()
         except BaseException:
             host.slots.release()
@@ -143,10 +142,14 @@ class _Slot:
 
 
 def _host_of(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
+    """The host part of a URL, lower case, for taking turns between hosts (no validation:
+    the fetcher parses the URL properly; a URL read oddly here only changes its turn)."""
+    _, sep, rest = url.partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0] if sep else ""
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):
+        return host.split("]", 1)[0].lower() + "]"
+    return host.partition(":")[0].lower()
 
 
 class _Admission:
@@ -215,25 +218,13 @@ class _Admission:
         self.changed.set()
 
 
-def _arxiv_paper(url: str) -> tuple[str, bool] | None:
-    """The arXiv id of a URL and whether the URL is the abstract page itself."""
-    paper = arxiv_id(url)
-    if paper is None:
-        return None
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return None
-    return paper, path.startswith(ARXIV_ABS_PREFIX)
-
-
 class _Run:
     """One run: the scheduler, the fetcher, the results and the arXiv titles."""
 
-    def __init__(self, settings: Settings, clients: Clients, timing: Timing) -> None:
-        self.settings = settings
-        self.scheduler = Scheduler(settings, timing)
-        self.fetcher = Fetcher(clients, self.scheduler, settings, timing)
+    def __init__(self, options: CheckOptions, clients: Clients, timing: Timing) -> None:
+        self.options = options
+        self.scheduler = Scheduler(options, timing)
+        self.fetcher = Fetcher(clients, self.scheduler, options, timing)
         self.timing = timing
         self.results: dict[str, CheckResult] = {}
         self.titles: dict[str, asyncio.Future[str | None]] = {}
@@ -247,7 +238,7 @@ class _Run:
         """Which requests are arXiv papers, and which abstract page provides which title."""
         loop = asyncio.get_running_loop()
         for request in requests:
-            paper = _arxiv_paper(request.url)
+            paper = arxiv_paper(request.url)
             if paper is None:
                 continue
             self.papers[request.url] = paper
@@ -262,8 +253,8 @@ class _Run:
         on_start: StartCallback | None = None,
     ) -> dict[str, CheckResult]:
         admission = _Admission(
-            ADMIT_FACTOR * self.settings.concurrency,
-            ADMIT_FACTOR * max_host_concurrency(self.settings),
+            ADMIT_FACTOR * self.options.concurrency,
+            ADMIT_FACTOR * self.options.max_host_concurrency,
         )
         order: list[str] = []
 
@@ -353,7 +344,7 @@ def unique_requests(requests: Iterable[CheckRequest]) -> list[CheckRequest]:
 
 async def check_urls(
     requests: Sequence[CheckRequest],
-    settings: Settings,
+    options: CheckOptions,
     *,
     on_result: ResultCallback | None = None,
     client_factory: ClientFactory | None = None,
@@ -370,7 +361,7 @@ async def check_urls(
         return {}
     return await check_stream(
         _one_batch(unique),
-        settings,
+        options,
         on_result=on_result,
         client_factory=client_factory,
         timing=timing,
@@ -379,7 +370,7 @@ async def check_urls(
 
 async def check_stream(
     batches: AsyncIterator[Sequence[CheckRequest]],
-    settings: Settings,
+    options: CheckOptions,
     *,
     on_result: ResultCallback | None = None,
     client_factory: ClientFactory | None = None,
@@ -394,8 +385,8 @@ async def check_stream(
     with each URL as its check is admitted (progress displays show what is in flight).
     """
     factory = client_factory or open_clients
-    async with factory(settings) as clients:
-        run = _Run(settings, clients, timing or Timing())
+    async with factory(options) as clients:
+        run = _Run(options, clients, timing or Timing())
         return await run.run(batches, on_result, on_start)
 
 

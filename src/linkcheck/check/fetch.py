@@ -32,15 +32,13 @@ How one URL is checked
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import random
 import re
 import time
-import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 from typing import Protocol, TypeVar
@@ -50,17 +48,14 @@ from urllib.request import proxy_bypass
 import httpx
 
 from linkcheck.check.classify import (
-    BROWSER_HEADERS,
-    RETRY_STATUSES,
     ErrorInfo,
-    backoff_delay,
     classify_exception,
     describe_status,
-    parse_retry_after,
     proxy_reports_unknown_host,
     verdict_for_status,
 )
 from linkcheck.check.netpolicy import private_url
+from linkcheck.check.options import CheckOptions
 from linkcheck.check.page import (
     DEFAULT_PARSE_BUDGET,
     decode_body,
@@ -71,12 +66,20 @@ from linkcheck.check.page import (
     parse_html,
     pdf_title,
 )
+from linkcheck.check.quirks import BROWSER_HEADERS
 from linkcheck.check.soft404 import WINDOW_CHARS as SOFT_404_WINDOW
 from linkcheck.check.soft404 import Page as SoftPage
 from linkcheck.check.soft404 import Soft404
 from linkcheck.check.soft404 import detect as detect_soft_404
 from linkcheck.check.transport import Clients, proxy_configured
-from linkcheck.config import Settings, host_accept, host_headers
+from linkcheck.http import (
+    RETRY_STATUSES,
+    Body,
+    BodyReader,
+    RetryPolicy,
+    media_type,
+    parse_retry_after,
+)
 from linkcheck.models import CheckRequest, CheckResult, Hop, Verdict
 
 REDIRECT_STATUSES: frozenset[int] = frozenset({301, 302, 303, 307, 308})
@@ -94,9 +97,6 @@ ERROR_BODY_BYTES = 16 * 1024
 """Bytes of an error page read to recognise a bot challenge."""
 SNIFF_BYTES = 1024
 """Bytes looked at to recognise a PDF or HTML body sent without a telling Content-Type."""
-RAW_SLACK_BYTES = 64 * 1024
-"""Compressed bytes read beyond the decoded cap before a body is given up."""
-MAX_CONTENT_TYPE_CHARS = 100
 
 AMBIGUOUS_TYPES: frozenset[str] = frozenset(
     {"", "application/octet-stream", "binary/octet-stream", "application/x-download"}
@@ -119,6 +119,8 @@ HEAD_WINDOW_BYTES = 64 * 1024
 """For a title alone, an HTML page is read at least this far, then up to the end of its head."""
 HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.IGNORECASE)
 
+NO_BODY = Body()
+"""A body that was not read."""
 NO_FRAGMENTS: frozenset[str] = frozenset()
 """No missing fragment: one object shared by every result (most have none)."""
 SHARED_TEXT_MAX_CHARS = 100
@@ -173,156 +175,6 @@ class Gate(Protocol):
 
 
 # ---------------------------------------------------------------------------
-# Bounded decoding of bodies
-# ---------------------------------------------------------------------------
-
-
-class UnsupportedEncoding(Exception):
-    """A Content-Encoding the checker does not decode (the body is then not read)."""
-
-
-class BoundedDecoder:
-    """Decodes a gzip/deflate/identity body, never producing more than asked for."""
-
-    def __init__(self, content_encoding: str | None) -> None:
-        codings = [
-            c.strip().lower()
-            for c in (content_encoding or "").split(",")
-            if c.strip() and c.strip().lower() != "identity"
-        ]
-        self._zlib: zlib._Decompress | None = None
-        self._deflate = False
-        self._tail = b""
-        if not codings:
-            return
-        if len(codings) > 1:
-            raise UnsupportedEncoding(content_encoding)
-        if codings[0] in ("gzip", "x-gzip"):
-            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif codings[0] == "deflate":
-            self._zlib = zlib.decompressobj()
-            self._deflate = True
-        else:
-            raise UnsupportedEncoding(content_encoding)
-
-    @property
-    def compressed(self) -> bool:
-        return self._zlib is not None
-
-    def decode(self, data: bytes, limit: int) -> bytes:
-        """Up to ``limit`` decoded bytes from the input so far; the rest waits its turn."""
-        pending = self._tail + data if self._tail else data
-        if self._zlib is None:
-            self._tail = pending[limit:]
-            return pending[:limit]
-        try:
-            out = self._zlib.decompress(pending, limit)
-        except zlib.error:
-            if not self._deflate:
-                raise
-            # "deflate" is sometimes sent raw, without the zlib header.
-            self._deflate = False
-            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = self._zlib.decompress(pending, limit)
-        self._deflate = False
-        self._tail = self._zlib.unconsumed_tail
-        return out
-
-    @property
-    def has_tail(self) -> bool:
-        """Whether input is waiting that was not decoded for lack of room."""
-        return bool(self._tail)
-
-
-@dataclass(frozen=True, slots=True)
-class Body:
-    """The part of a body that was read."""
-
-    data: bytes = b""
-    complete: bool = False
-    """Whether the whole body was read (not cut at the cap, no error while reading)."""
-
-
-class BodyReader:
-    """Reads a streamed response body step by step, decoding it with a bounded output."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self._parts: list[bytes] = []
-        self._raw = 0
-        self._chunks: AsyncIterator[bytes] | None = None
-        self.size = 0
-        """Decoded bytes held."""
-        self.ended = False
-        """The body was read to its end."""
-        self.failed = False
-        """The body could not be read on (error, unknown encoding, no progress)."""
-        stream = response.stream
-        self._decoder: BoundedDecoder | None = None
-        try:
-            self._decoder = BoundedDecoder(response.headers.get("content-encoding"))
-        except UnsupportedEncoding:
-            self.failed = True
-        if isinstance(stream, httpx.AsyncByteStream):
-            self._chunks = aiter(stream)
-        else:
-            self.failed = True
-
-    @property
-    def raw_bytes(self) -> int:
-        """Bytes received so far, as sent (before decoding)."""
-        return self._raw
-
-    @property
-    def data(self) -> bytes:
-        """The decoded bytes read so far."""
-        if len(self._parts) > 1:
-            self._parts = [b"".join(self._parts)]
-        return self._parts[0] if self._parts else b""
-
-    async def read_until(self, limit: int) -> None:
-        """Read on until more than ``limit`` decoded bytes are held or the body ends."""
-        decoder, chunks = self._decoder, self._chunks
-        if decoder is None or chunks is None or self.ended or self.failed:
-            return
-        raw_cap = limit + RAW_SLACK_BYTES
-        try:
-            while self.size <= limit:
-                room = limit + 1 - self.size
-                if decoder.has_tail:
-                    out = decoder.decode(b"", room)
-                else:
-                    try:
-                        chunk = await anext(chunks)
-                    except StopAsyncIteration:
-                        self.ended = True
-                        return
-                    self._raw += len(chunk)
-                    out = decoder.decode(chunk, room)
-                if out:
-                    self._parts.append(out)
-                    self.size += len(out)
-                elif self._raw > raw_cap:
-                    self.failed = True  # compressed input that decodes to (almost) nothing
-                    return
-        except (httpx.HTTPError, OSError, zlib.error):
-            self.failed = True
-
-    def body(self, cap: int) -> Body:
-        """What was read, cut at ``cap``."""
-        data = self.data
-        complete = self.ended and not self.failed and len(data) <= cap
-        return Body(data[:cap], complete=complete)
-
-    async def aclose(self) -> None:
-        """Stop reading (the response itself is closed by its owner)."""
-        chunks, self._chunks = self._chunks, None
-        close = getattr(chunks, "aclose", None)
-        if close is not None:
-            with contextlib.suppress(Exception):
-                await close()
-
-
-# ---------------------------------------------------------------------------
 # One response, reduced to what the verdict needs
 # ---------------------------------------------------------------------------
 
@@ -339,14 +191,14 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
+class Answer:
     """One HTTP response, with the part of its body that was read."""
 
     url: str
     status: int
     headers: httpx.Headers
     content_type: str | None
-    body: Body = Body()
+    body: Body = NO_BODY
     kind: Kind = Kind.NONE
 
     @property
@@ -360,14 +212,6 @@ class Reply:
         if self.kind is not Kind.ERROR_PAGE:
             return False
         return looks_like_challenge(self.status, self.headers, self.body.data)
-
-
-def media_type(value: str | None) -> str | None:
-    """``text/html; charset=utf-8`` -> ``text/html`` (lower case, clipped)."""
-    if value is None:
-        return None
-    kind = value.split(";", 1)[0].strip().lower()[:MAX_CONTENT_TYPE_CHARS]
-    return kind or None
 
 
 def looks_like_html(head: bytes) -> bool:
@@ -397,12 +241,14 @@ def strip_userinfo(url: httpx.URL) -> httpx.URL:
 # ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Progress:
     """What one URL's check has gathered so far (private to one check)."""
 
     url: str
     current: str
+    host: str = ""
+    """The lower-case host of the current hop."""
     scope: asyncio.Timeout | None = None
     started: float | None = None
     deadline_at: float = 0.0
@@ -418,16 +264,19 @@ class Fetcher:
     """Checks single URLs through the run's clients and the scheduler's gate."""
 
     def __init__(
-        self, clients: Clients, gate: Gate, settings: Settings, timing: Timing | None = None
+        self, clients: Clients, gate: Gate, options: CheckOptions, timing: Timing | None = None
     ) -> None:
         self.clients = clients
         self.gate = gate
-        self.settings = settings
+        self.options = options
         self.timing = timing or Timing()
         self._accepts: dict[str, frozenset[int]] = {}
         self._proxied = proxy_configured(os.environ)
         self._host_headers: dict[tuple[str, str, int | None, bool], httpx.Headers] = {}
+        self._timeouts: dict[int, dict[str, float | None]] = {}
+        """Each client's timeouts as request extensions (clients live as long as the run)."""
         self._texts: dict[str, str] = {}
+        self._policy = RetryPolicy(options.retries, options.backoff_base, options.retry_after_max)
         """Short strings that many results repeat, one object each (see ``_shared``)."""
 
     def _shared(self, value: str) -> str:
@@ -452,7 +301,7 @@ class Fetcher:
     # -- redirects --------------------------------------------------------
 
     async def _follow(self, request: CheckRequest, progress: _Progress) -> CheckResult:
-        private = None if self.settings.allow_private else private_url(request.url)
+        private = None if self.options.allow_private else private_url(request.url)
         if private is not None:
             return self._result(progress, Verdict.SKIPPED, private)
         method = choose_method(request.url, request.fragments)
@@ -464,8 +313,8 @@ class Fetcher:
             if isinstance(outcome, ErrorInfo):
                 return self._result(progress, outcome.verdict, outcome.reason)
             reply, note = outcome
-            location = reply.location
-            if reply.status not in REDIRECT_STATUSES or location is None:
+            location = reply.location if reply.status in REDIRECT_STATUSES else None
+            if location is None:
                 return await self._final(request, progress, reply, note)
             progress.hops.append(Hop(current, reply.status))
             target = resolve_location(current, location)
@@ -473,13 +322,13 @@ class Fetcher:
                 reason = f"{describe_status(reply.status)}: redirect to an unsupported URL"
                 return self._result(progress, Verdict.ERROR, reason)
             progress.current = target
-            private = None if self.settings.allow_private else private_url(target)
+            private = None if self.options.allow_private else private_url(target)
             if private is not None:
                 return self._result(progress, Verdict.SKIPPED, f"redirect to a {private}")
             if target in seen:
                 return self._result(progress, Verdict.ERROR, LOOP_REASON)
-            if len(progress.hops) > self.settings.max_redirects:
-                reason = f"too many redirects (more than {self.settings.max_redirects})"
+            if len(progress.hops) > self.options.max_redirects:
+                reason = f"too many redirects (more than {self.options.max_redirects})"
                 return self._result(progress, Verdict.ERROR, reason)
             seen.add(target)
             current = target
@@ -488,14 +337,15 @@ class Fetcher:
 
     async def _hop(
         self, url: str, method: str, fragments: frozenset[str], progress: _Progress
-    ) -> tuple[Reply, str] | ErrorInfo:
+    ) -> tuple[Answer, str] | ErrorInfo:
         """One URL of a chain, retried as needed: the last reply and why retries ended."""
         try:
             target = strip_userinfo(httpx.URL(url))
         except Exception as exc:
             return classify_exception(exc)
         host = target.host.lower()
-        retries_left = self.settings.retries
+        progress.host = host
+        retries_left = self.options.retries
         retry = 0
         while True:
             try:
@@ -530,7 +380,7 @@ class Fetcher:
             retry += 1
             wait, note = self._retry_wait(reply, retry)
             if limited:
-                self.gate.rate_limited(host, min(wait, self.settings.retry_after_max))
+                self.gate.rate_limited(host, min(wait, self.options.retry_after_max))
             if note or retries_left <= 0:
                 return reply, note
             if not self._fits(wait, progress):
@@ -540,19 +390,18 @@ class Fetcher:
                 progress.browser = True
             await self.timing.sleep(wait)
 
-    def _retry_wait(self, reply: Reply, retry: int) -> tuple[float, str]:
+    def _retry_wait(self, reply: Answer, retry: int) -> tuple[float, str]:
         """Seconds before the next attempt, and a note when Retry-After is too long."""
         asked = parse_retry_after(reply.headers.get("retry-after"), self.timing.wall())
         if asked is None:
             return self._backoff(retry), ""
-        limit = self.settings.retry_after_max
+        limit = self.options.retry_after_max
         if asked > limit:
             return asked, f"Retry-After {asked:.0f} s exceeds the {limit:.0f} s limit"
         return asked, ""
 
     def _backoff(self, retry: int) -> float:
-        s = self.settings
-        return backoff_delay(retry, s.backoff_base, s.retry_after_max, self.timing.rng)
+        return self._policy.backoff(retry, self.timing.rng)
 
     def _fits(self, wait: float, progress: _Progress) -> bool:
         """Whether a wait ends before the URL's deadline."""
@@ -573,19 +422,20 @@ class Fetcher:
             headers = httpx.Headers(client.headers)
             if browser:
                 headers.update(BROWSER_HEADERS)
-            headers.update(host_headers(self.settings, host, target.scheme, target.port))
+            headers.update(self.options.headers_for(host, target.scheme, target.port))
             self._host_headers[key] = headers
-        return httpx.Request(
-            method, target, headers=headers, extensions={"timeout": client.timeout.as_dict()}
-        )
+        timeouts = self._timeouts.get(id(client))
+        if timeouts is None:
+            timeouts = self._timeouts[id(client)] = client.timeout.as_dict()
+        return httpx.Request(method, target, headers=headers, extensions={"timeout": timeouts})
 
     def _start_clock(self, progress: _Progress) -> None:
         """The deadline runs from the first moment a request of this URL holds a slot."""
         progress.started = self.timing.clock()
-        progress.deadline_at = progress.started + self.settings.deadline
+        progress.deadline_at = progress.started + self.options.deadline
         if progress.scope is not None:
             loop = asyncio.get_running_loop()
-            progress.scope.reschedule(loop.time() + self.settings.deadline)
+            progress.scope.reschedule(loop.time() + self.options.deadline)
 
     async def _attempt(
         self,
@@ -595,7 +445,7 @@ class Fetcher:
         method: str,
         fragments: frozenset[str],
         progress: _Progress,
-    ) -> Reply:
+    ) -> Answer:
         progress.attempts += 1
         async with self.gate.slot(host):
             if progress.started is None:
@@ -617,18 +467,19 @@ class Fetcher:
         fragments: frozenset[str],
         response: httpx.Response,
         progress: _Progress,
-    ) -> Reply:
+    ) -> Answer:
         status = response.status_code
         headers = response.headers
         raw_type = headers.get("content-type")
-        reply = Reply(url, status, headers, media_type(raw_type))
+        reply = Answer(url, status, headers, media_type(raw_type))
         if method == HEAD or status in REDIRECT_STATUSES:
             return reply
         reader = BodyReader(response)
         try:
             if status >= HEAD_FALLBACK_MIN_STATUS:
                 await reader.read_until(ERROR_BODY_BYTES)
-                return replace(reply, body=reader.body(ERROR_BODY_BYTES), kind=Kind.ERROR_PAGE)
+                body = reader.body(ERROR_BODY_BYTES)
+                return Answer(url, status, headers, reply.content_type, body, Kind.ERROR_PAGE)
             kind = Kind.NONE
             if is_html(raw_type):
                 kind = Kind.HTML
@@ -643,31 +494,32 @@ class Fetcher:
                     kind = Kind.HTML
             if kind is Kind.NONE:
                 return reply
-            cap = self.settings.max_pdf_bytes
+            cap = self.options.max_pdf_bytes
             if kind is Kind.HTML:
-                cap = self.settings.max_html_bytes
+                cap = self.options.max_html_bytes
                 if not fragments:
                     # For a title alone, the head is enough: stop there on long pages.
                     await reader.read_until(min(cap, HEAD_WINDOW_BYTES))
                     if not reader.ended and HEAD_END.search(reader.data):
-                        return replace(reply, body=reader.body(cap), kind=kind)
+                        return Answer(
+                            url, status, headers, reply.content_type, reader.body(cap), kind
+                        )
             await reader.read_until(cap)
-            return replace(reply, body=reader.body(cap), kind=kind)
+            return Answer(url, status, headers, reply.content_type, reader.body(cap), kind)
         finally:
             progress.bytes_read += reader.raw_bytes
             await reader.aclose()
 
     # -- verdicts -----------------------------------------------------------
 
-    def _accept_for(self, url: str) -> frozenset[int]:
-        """Statuses counted as ok for the host of ``url`` (global plus per-host ``accept``)."""
-        host = (urlsplit(url).hostname or "").lower()
+    def _accept_for(self, host: str) -> frozenset[int]:
+        """Statuses counted as ok for ``host`` (global plus per-host ``accept``)."""
         accept = self._accepts.get(host)
         if accept is None:
-            accept = self._accepts[host] = host_accept(self.settings, host)
+            accept = self._accepts[host] = self.options.accept_for(host)
         return accept
 
-    def _unknown_host(self, reply: Reply) -> bool:
+    def _unknown_host(self, reply: Answer) -> bool:
         """A proxy's gateway error saying the host name does not exist."""
         if not self._proxied:
             return False
@@ -682,13 +534,13 @@ class Fetcher:
         return max(MIN_PARSE_BUDGET, min(DEFAULT_PARSE_BUDGET, left))
 
     async def _final(
-        self, request: CheckRequest, progress: _Progress, reply: Reply, note: str
+        self, request: CheckRequest, progress: _Progress, reply: Answer, note: str
     ) -> CheckResult:
         status = reply.status
         if self._unknown_host(reply):
             progress.reached = False  # as with a direct lookup: no origin answered
             return self._result(progress, Verdict.DEAD, PROXY_UNKNOWN_HOST_REASON)
-        verdict = verdict_for_status(status, self._accept_for(reply.url))
+        verdict = verdict_for_status(status, self._accept_for(progress.host))
         reason = describe_status(status)
         if verdict is not Verdict.OK and reply.challenge:
             verdict = Verdict.BLOCKED
@@ -733,10 +585,10 @@ class Fetcher:
         )
 
     def _soft_404(
-        self, request: CheckRequest, progress: _Progress, reply: Reply, title: str | None
+        self, request: CheckRequest, progress: _Progress, reply: Answer, title: str | None
     ) -> Soft404 | None:
         """The soft 404 a success page is (see :mod:`linkcheck.check.soft404`), if any."""
-        if not self.settings.soft_404:
+        if not self.options.soft_404:
             return None
         text = decode_body(reply.body.data[:SOFT_404_WINDOW], reply.content_type)
         page = SoftPage(

@@ -30,6 +30,14 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 from linkcheck.check.pdfinfo import info_title
+from linkcheck.check.quirks import (
+    CHALLENGE_ANCHORS,
+    CHALLENGE_MARKERS,
+    CHALLENGE_SERVERS,
+    CHALLENGE_STATUSES,
+    CHALLENGE_TITLES,
+)
+from linkcheck.http import media_type
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -74,52 +82,6 @@ TITLE_META: tuple[tuple[str, str], ...] = (
     ("name", "og:title"),
 )
 """Meta tags that name a page better than ``<title>``, best first."""
-
-CHALLENGE_TITLES: frozenset[str] = frozenset(
-    {
-        "just a moment...",
-        "just a moment…",
-        "attention required! | cloudflare",
-        "please wait... | cloudflare",
-        "ddos-guard",
-        "checking your browser",
-        "pardon our interruption",
-        "access denied | cloudflare",
-        "verifying you are human",
-        "robot check",
-    }
-)
-"""Titles of bot walls (case-folded)."""
-
-CHALLENGE_MARKERS: tuple[bytes, ...] = (
-    b"_cf_chl_opt",
-    b"cf-browser-verification",
-    b"cf_challenge_response",
-    b'id="challenge-form"',
-    b"cf-challenge-running",
-    b"captcha-delivery.com",  # DataDome
-    b"px-captcha",  # PerimeterX / HUMAN
-    b"_incapsula_resource",  # Imperva
-    b"ddos-guard.net/",
-    b"/_sec/cp_challenge/",  # Akamai
-)
-"""Byte strings (lower case) found only in bot-wall pages, never in a real article."""
-CHALLENGE_ANCHORS: tuple[bytes, ...] = (
-    b"cf_",
-    b"cf-",
-    b"challenge",
-    b"captcha",
-    b"incapsula",
-    b"ddos-guard",
-)
-"""Each marker holds one of these: a page without any of them (almost every page) is
-searched six times, not once per marker."""
-
-CHALLENGE_STATUSES: frozenset[int] = frozenset({403, 429, 503})
-"""Statuses with which walls usually answer."""
-
-CHALLENGE_SERVERS: tuple[str, ...] = ("cloudflare", "ddos-guard", "datadome", "akamaighost")
-"""``Server`` header values (substrings, lower case) of services that run bot walls."""
 
 _WINDOWS_1252_ALIASES = frozenset({"iso-8859-1", "latin-1", "latin1", "ascii", "us-ascii"})
 _META_CHARSET = re.compile(
@@ -170,12 +132,6 @@ class PageInfo:
 # ---------------------------------------------------------------------------
 
 
-def _media_type(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    return content_type.split(";", 1)[0].strip().lower() or None
-
-
 def _charset_param(content_type: str | None) -> str | None:
     if not content_type:
         return None
@@ -188,7 +144,7 @@ def _charset_param(content_type: str | None) -> str | None:
 
 def is_html(content_type: str | None) -> bool:
     """Whether a Content-Type is HTML (``text/html`` or ``application/xhtml+xml``)."""
-    return _media_type(content_type) in HTML_TYPES
+    return media_type(content_type) in HTML_TYPES
 
 
 def is_pdf(content_type: str | None, url: str, head: bytes = b"") -> bool:
@@ -197,7 +153,7 @@ def is_pdf(content_type: str | None, url: str, head: bytes = b"") -> bool:
     ``application/pdf`` always is; a missing or generic binary type is when the URL path ends
     in ``.pdf`` or the first bytes carry the PDF header. Any other declared type is not.
     """
-    media = _media_type(content_type)
+    media = media_type(content_type)
     if media in PDF_TYPES:
         return True
     if media is not None and media not in GENERIC_BINARY_TYPES:

@@ -36,11 +36,13 @@ from typing import Protocol
 from urllib.request import Request as UrllibRequest
 
 import aiohttp
+import aiohttp.abc
 import httpx
 from yarl import URL
 
 from linkcheck.check.netpolicy import PublicResolver
-from linkcheck.config import Settings, max_host_concurrency
+from linkcheck.check.options import CheckOptions
+from linkcheck.http import NameResolutionError
 from linkcheck.models import ConfigError
 
 TRANSPORT_AIOHTTP = "aiohttp"
@@ -65,26 +67,56 @@ ACCEPT_ENCODING = "gzip, deflate"
 HTTP_VERSION = b"HTTP/1.1"
 
 
-def aiohttp_error_to_httpx(exc: BaseException) -> httpx.TransportError:
+_ErrorMap = tuple[
+    tuple[type[BaseException] | tuple[type[BaseException], ...], type[httpx.TransportError]], ...
+]
+
+AIOHTTP_ERRORS: _ErrorMap = (
+    # Most specific first: several aiohttp errors derive from others (and from OSError).
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+    (aiohttp.SocketTimeoutError, httpx.ReadTimeout),
+    ((aiohttp.ServerTimeoutError, TimeoutError), httpx.TimeoutException),
+    ((aiohttp.ClientProxyConnectionError, aiohttp.ClientHttpProxyError), httpx.ProxyError),
+    (aiohttp.ClientConnectorDNSError, NameResolutionError),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),
+    (aiohttp.ServerFingerprintMismatch, httpx.ConnectError),
+    ((aiohttp.NonHttpUrlClientError, aiohttp.InvalidURL), httpx.UnsupportedProtocol),
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
+    ((aiohttp.ClientPayloadError, aiohttp.ClientResponseError), httpx.RemoteProtocolError),
+    (OSError, httpx.ReadError),
+)
+"""aiohttp's errors and the httpx error each one is raised as, first match wins; anything
+else is an ``httpx.NetworkError``.
+
+The mapping follows httpx's own transports: a failure while connecting (DNS, refusal, TLS) is
+a ``ConnectError`` (a failed name lookup a ``NameResolutionError``), a socket error once
+connected a ``ReadError``, a connection the server dropped or a response it garbled a
+``RemoteProtocolError``; each timeout keeps its phase (aiohttp's timeout without one stays a
+plain ``TimeoutException``). The aiohttp error is chained as the cause, and its own cause is
+the socket-level error (``socket.gaierror``, ``ConnectionRefusedError``,
+``ssl.SSLCertVerificationError``...) that the verdict's reason
+comes from, exactly as under httpx's transports."""
+
+
+def aiohttp_error_to_httpx(
+    exc: BaseException, request: httpx.Request | None = None
+) -> httpx.TransportError:
     """The httpx error for an aiohttp failure (the original stays chained as its cause)."""
-    message = str(exc)
-    error: httpx.TransportError
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        error = httpx.ConnectTimeout(message)
-    elif isinstance(exc, TimeoutError):
-        error = httpx.ReadTimeout(message)
-    elif isinstance(exc, aiohttp.ClientProxyConnectionError | aiohttp.ClientHttpProxyError):
-        error = httpx.ProxyError(message)
-    elif isinstance(exc, aiohttp.ClientConnectorError):
-        error = httpx.ConnectError(message)
-    elif isinstance(exc, aiohttp.NonHttpUrlClientError | aiohttp.InvalidUrlClientError):
-        error = httpx.UnsupportedProtocol(message)
-    elif isinstance(exc, aiohttp.ServerDisconnectedError):
-        error = httpx.RemoteProtocolError(message)
-    elif isinstance(exc, aiohttp.ClientPayloadError):
-        error = httpx.ReadError(message)
-    else:
-        error = httpx.NetworkError(message)
+    kind: type[httpx.TransportError] = httpx.NetworkError
+    for source, target in AIOHTTP_ERRORS:
+        if isinstance(exc, source):
+            kind = target
+            break
+    try:
+        message = str(exc)
+    except Exception:  # a broken __str__ must not hide the failure
+        message = ""
+    if exc.__cause__ is None:
+        # The socket-level error aiohttp wraps, should it have been raised without "from".
+        root = getattr(exc, "certificate_error", None) or getattr(exc, "os_error", None)
+        if isinstance(root, BaseException) and root is not exc:
+            exc.__cause__ = root
+    error = kind(message or type(exc).__name__, request=request)
     error.__cause__ = exc
     return error
 
@@ -97,18 +129,19 @@ class _AiohttpBody(httpx.AsyncByteStream):
     """A response body read from aiohttp as the chunks arrive (at most ``BODY_CHUNK_BYTES``
     at a time)."""
 
-    __slots__ = ("_response",)
+    __slots__ = ("_request", "_response")
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
         self._response = response
+        self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         content = self._response.content
         while True:
             try:
                 chunk = await content.read(BODY_CHUNK_BYTES)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise aiohttp_error_to_httpx(exc) from exc
+            except (aiohttp.ClientError, OSError) as exc:
+                raise aiohttp_error_to_httpx(exc, self._request) from exc
             if not chunk:
                 return
             yield chunk
@@ -119,8 +152,8 @@ class _AiohttpBody(httpx.AsyncByteStream):
         response.release()
         try:
             await response.wait_for_close()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise aiohttp_error_to_httpx(exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise aiohttp_error_to_httpx(exc, self._request) from exc
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -158,15 +191,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 compress=False,
                 timeout=self._timeout(request),
             )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise aiohttp_error_to_httpx(exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise aiohttp_error_to_httpx(exc, request) from exc
         extensions: dict[str, object] = {"http_version": HTTP_VERSION}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,
-            stream=_AiohttpBody(response),
+            stream=_AiohttpBody(response, request),
             request=request,
             extensions=extensions,
         )
@@ -188,7 +221,7 @@ class Clients(Protocol):
         ...
 
 
-ClientFactory = Callable[[Settings], AbstractAsyncContextManager[Clients]]
+ClientFactory = Callable[[CheckOptions], AbstractAsyncContextManager[Clients]]
 """Opens the clients for one run and closes them at its end."""
 
 
@@ -204,7 +237,7 @@ class SharedClient:
         self, client: httpx.AsyncClient, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.client = client
-        self._transport = transport
+        self.transport = transport
 
     def client_for(self, host: str) -> httpx.AsyncClient:
         """The shared client, whatever the host."""
@@ -212,9 +245,9 @@ class SharedClient:
 
     async def send(self, host: str, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the transport (or the client without one)."""
-        if self._transport is None:
+        if self.transport is None:
             return await self.client.send(request, stream=True)
-        response = await self._transport.handle_async_request(request)
+        response = await self.transport.handle_async_request(request)
         response.request = request
         return response
 
@@ -286,11 +319,11 @@ def proxy_configured(environ: Mapping[str, str]) -> bool:
     return any(value and name.lower() in PROXY_ENV_VARS for name, value in environ.items())
 
 
-def effective_transport(settings: Settings, environ: Mapping[str, str]) -> str:
+def effective_transport(options: CheckOptions, environ: Mapping[str, str]) -> str:
     """The transport a run uses: the configured one, or ``httpx`` when proxies are configured."""
     if proxy_configured(environ):
         return TRANSPORT_HTTPX
-    return settings.transport
+    return options.transport
 
 
 def build_ssl_context(*, insecure: bool, environ: Mapping[str, str]) -> ssl.SSLContext:
@@ -311,26 +344,34 @@ def build_ssl_context(*, insecure: bool, environ: Mapping[str, str]) -> ssl.SSLC
     return context
 
 
-def _timeout(settings: Settings) -> httpx.Timeout:
-    return httpx.Timeout(settings.timeout)
+def _timeout(options: CheckOptions) -> httpx.Timeout:
+    return httpx.Timeout(options.timeout)
 
 
-def _headers(settings: Settings) -> dict[str, str]:
+def _headers(options: CheckOptions) -> dict[str, str]:
     return {
-        "User-Agent": settings.user_agent,
+        "User-Agent": options.user_agent,
         "Accept": ACCEPT,
         "Accept-Encoding": ACCEPT_ENCODING,
     }
 
 
-def _aiohttp_client(settings: Settings, context: ssl.SSLContext) -> SharedClient:
+def aiohttp_client(
+    options: CheckOptions,
+    context: ssl.SSLContext,
+    *,
+    resolver: aiohttp.abc.AbstractResolver | None = None,
+) -> SharedClient:
+    """The shared client over one aiohttp session (``resolver`` replaces DNS in tests)."""
+    if resolver is None and not options.allow_private:
+        resolver = PublicResolver()  # names that resolve only to private addresses: refused
     connector = aiohttp.TCPConnector(
-        limit=settings.concurrency,
-        limit_per_host=max_host_concurrency(settings),
+        resolver=resolver,
+        limit=options.concurrency,
+        limit_per_host=options.max_host_concurrency,
         ttl_dns_cache=DNS_CACHE_SECONDS,
         keepalive_timeout=KEEPALIVE_SECONDS,
         ssl=context,
-        resolver=None if settings.allow_private else PublicResolver(),
     )
     session = aiohttp.ClientSession(
         connector=connector,
@@ -341,22 +382,22 @@ def _aiohttp_client(settings: Settings, context: ssl.SSLContext) -> SharedClient
     transport = AiohttpTransport(session)
     client = CookielessClient(
         transport=transport,
-        headers=_headers(settings),
+        headers=_headers(options),
         cookies=NoCookieJar(),
-        timeout=_timeout(settings),
+        timeout=_timeout(options),
         follow_redirects=False,
         trust_env=False,
     )
     return SharedClient(client, transport)
 
 
-def _httpx_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncClient:
-    per_host = max_host_concurrency(settings)
+def _httpx_client(options: CheckOptions, context: ssl.SSLContext) -> httpx.AsyncClient:
+    per_host = options.max_host_concurrency
     return CookielessClient(
         verify=context,
-        headers=_headers(settings),
+        headers=_headers(options),
         cookies=NoCookieJar(),
-        timeout=_timeout(settings),
+        timeout=_timeout(options),
         limits=httpx.Limits(
             max_connections=per_host,
             max_keepalive_connections=per_host,
@@ -368,21 +409,21 @@ def _httpx_client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncCli
 
 
 @asynccontextmanager
-async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
+async def open_clients(options: CheckOptions) -> AsyncIterator[Clients]:
     """The clients of one run, by transport (see the module docstring); closed at exit."""
     environ = os.environ
-    context = build_ssl_context(insecure=settings.insecure, environ=environ)
-    if effective_transport(settings, environ) == TRANSPORT_AIOHTTP:
-        shared = _aiohttp_client(settings, context)
+    context = build_ssl_context(insecure=options.insecure, environ=environ)
+    if effective_transport(options, environ) == TRANSPORT_AIOHTTP:
+        shared = aiohttp_client(options, context)
         try:
             yield shared
         finally:
             await shared.client.aclose()
         return
-    clients = PerHostClients(lambda: _httpx_client(settings, context))
+    clients = PerHostClients(lambda: _httpx_client(options, context))
     try:
         # Build one client now: a bad proxy variable is a configuration error, not a link's.
-        await _httpx_client(settings, context).aclose()
+        await _httpx_client(options, context).aclose()
     except (ImportError, ValueError, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise ConfigError(f"cannot use the proxy settings: {exc}", key="HTTP(S)_PROXY") from None
     try:

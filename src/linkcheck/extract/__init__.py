@@ -4,9 +4,8 @@ Parsing is markdown-it-py's ("commonmark" + tables + strikethrough + linkify). m
 records block positions (``token.map``), so a few of its inline rules are wrapped: each wrapper
 notes where in the block's inline text the link it produced starts and ends. Those inline
 offsets are then mapped back to offsets in the file (``BlockMap``), which give the line and
-column a reader sees in an editor and the exact span ``--fix`` rewrites. The parser runs with
-``fastparse``'s shortcuts (the same tokens, less work), and a block of plain prose and plain
-links gets its tokens, and its notes, without the inline rules.
+column a reader sees in an editor and the exact span ``--fix`` rewrites. Blocks that cannot
+hold a link skip the inline rules.
 
 Empty destinations are links too (so the ``empty-link`` rule can report them): ``[t]()``,
 ``[t](<>)``, ``![a]()``, ``<a href="">``, ``<a href>``, ``<img src="">`` and a reference

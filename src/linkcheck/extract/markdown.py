@@ -2,9 +2,8 @@
 
 Parsing is markdown-it-py's ("commonmark" + tables + strikethrough + linkify). A few of its
 inline rules are wrapped: each wrapper notes (``Note`` in ``Token.meta``) where in the block's
-inline text the link it produced starts and ends. The parser runs with ``fastparse``'s
-shortcuts (the same tokens, less work), and a block of plain prose and plain links gets its
-tokens, and its notes, without the inline rules. This module relies on markdown-it-py's
+inline text the link it produced starts and ends. Blocks that cannot hold a link skip the
+inline rules. This module relies on markdown-it-py's
 rule internals (``ruler.__rules__``, ``StateInline.pending``...): pyproject pins its major
 version and ``tests/extract/test_markdown_internals.py`` fails loudly when they change.
 """
@@ -19,13 +18,13 @@ from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
+from markdown_it.helpers import parseLinkDestination
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from linkcheck.extract.found import Note
-from linkcheck.fastparse import PLAIN_LINK, fast_link_destination, plain_inline, speed_up
 from linkcheck.models import WWW_PREFIX, WWW_SCHEME, LinkKind
 
 META_KEY = "linkcheck"
@@ -57,10 +56,6 @@ BARE_TRAILING = "?!.,:*_~'\""
 BARE_ENTITY_TAIL_RE = re.compile(r"&[A-Za-z0-9]+;\Z")
 """A bare link ending like an entity reference (``&hl;``) ends before it (GFM)."""
 SCHEME_SEPARATOR = "://"
-OWN_BLOCK_STARTS = {"linkcheck_footnote": "["}
-OWN_INLINE_STARTS = {"linkify": ":", "linkcheck_www": "wW", "linkcheck_email": "@_"}
-"""First characters of the rules added here (bare links are found at their ``://``, emails
-at their ``@``)."""
 
 FOOTNOTE_LABEL_RE = re.compile(r"\[\^[^\s\]]+\]:")
 """The start of a GFM footnote definition (``[^1]: ...``)."""
@@ -104,15 +99,6 @@ def _inline_needed(state: StateCore) -> None:
 
     Headings are always parsed (their text makes anchors and Resources sections).
     """
-    _inline_stage(state, plain=False)
-
-
-def _inline_quick(state: StateCore) -> None:
-    """``_inline_needed``, with plain text and plain links tokenized without the rules."""
-    _inline_stage(state, plain=True)
-
-
-def _inline_stage(state: StateCore, *, plain: bool) -> None:
     parse = state.md.inline.parse
     terminator = state.md.inline.terminator_re
     previous: Token | None = None
@@ -126,32 +112,9 @@ def _inline_stage(state: StateCore, *, plain: bool) -> None:
                 # whole text one text token.
                 text = Token("text", "", 0, content=token.content)
                 token.children.append(text)
-            elif (heading or LINKISH_RE.search(token.content)) and not (
-                plain and _plain_inline(state, token)
-            ):
+            elif heading or LINKISH_RE.search(token.content):
                 parse(token.content, state.md, state.env, token.children)
         previous = token
-
-
-def _plain_inline(state: StateCore, token: Token) -> bool:
-    """Tokens of a block of plain text and plain links (see ``plain_inline``), noted."""
-    src = token.content
-    if WWW_PREFIX in src.lower() and WWW_PREFIX in PLAIN_LINK.sub(" ", src).lower():
-        return False  # a www. link may be in the text (in a link it is part of the link)
-    if "@" in src:
-        return False  # an email may be in the text
-    children: list[Token] = []
-    spans = plain_inline(src, state.md, children)
-    if spans is None:
-        return False
-    openers = (child for child in children if child.type == "link_open")
-    for opener, (begin, stop) in zip(openers, spans, strict=True):
-        opener.meta[META_KEY] = Note(
-            LinkKind.INLINE, begin, begin, stop, written=src[begin:stop], after=src[stop]
-        )
-    assert token.children is not None
-    token.children.extend(children)
-    return True
 
 
 def parser_for(text: str, *, mdx: bool = False) -> MarkdownIt:
@@ -164,19 +127,18 @@ def parser_for(text: str, *, mdx: bool = False) -> MarkdownIt:
 
 @functools.cache
 def parser(*, www: bool, email: bool = False, mdx: bool = False) -> MarkdownIt:
-    md = rules(www=www, email=email, quick=True)
+    md = rules(www=www, email=email)
     if mdx:  # MDX has neither HTML blocks nor indented code
         md.block.ruler.disable(["html_block", "code"])
-    return speed_up(md, block_starts=OWN_BLOCK_STARTS, inline_starts=OWN_INLINE_STARTS)
+    return md
 
 
-def rules(*, www: bool, email: bool = False, quick: bool = False) -> MarkdownIt:
-    """The parser with every rule of ours in place; ``parser`` makes it quicker to run, with
-    the same tokens (``quick`` tokenizes plain text and plain links without the rules)."""
+def rules(*, www: bool, email: bool = False) -> MarkdownIt:
+    """The parser with every rule of ours in place."""
     md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
     md.normalizeLink = _keep  # type: ignore[method-assign]
     md.validateLink = _any_link  # type: ignore[method-assign]
-    md.core.ruler.at("inline", _inline_quick if quick else _inline_needed)
+    md.core.ruler.at("inline", _inline_needed)
     if md.linkify is None:  # pragma: no cover - linkify-it-py is a dependency
         raise RuntimeError("linkify-it-py is not installed")
     md.linkify.set({"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
@@ -245,7 +207,7 @@ def _describe_link(state: StateInline, start: int, end: int, *, image: bool) -> 
         pos = label_end + 2
         while pos < end and src[pos] in " \t\n":
             pos += 1
-        result = fast_link_destination(src, pos, end)
+        result = parseLinkDestination(src, pos, end)
         if not result.ok or result.pos <= pos:
             if pos == end - 1:  # ``[text]()``: nothing before the closing parenthesis
                 return Note(kind, pos, pos, pos, after=src[pos])
@@ -572,7 +534,7 @@ def _record_definition(state: StateBlock, first: int, stop: int) -> None:
     pos = label_end + 2
     while pos < len(string) and string[pos] in " \t\n":
         pos += 1
-    result = fast_link_destination(string, pos, len(string))
+    result = parseLinkDestination(string, pos, len(string))
     if not result.ok:
         return
     begin, end = (pos + 1, result.pos - 1) if string[pos : pos + 1] == "<" else (pos, result.pos)
