@@ -491,6 +491,13 @@ def suggest_archived_copies(
     return with_archive_suggestions(findings, posts, archives, failed)
 
 
+def extract(settings: Settings, *, cwd: Path) -> Collected:
+    """The posts' links, nothing checked: the posts are found as a run finds them (the
+    generator's content folders when no path is given). Raises ``UsageError`` like ``run``."""
+    settings, _ = with_site(settings, cwd)
+    return collect(settings, cwd=cwd, keep_text=False)
+
+
 def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOutcome | None:
     """Rewrite (or, without ``write``, preview) the moved links the report found; None when
     the run checked nothing (offline, or the network was down): then nothing is touched.

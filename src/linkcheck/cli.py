@@ -134,7 +134,9 @@ def run_command(
     no_progress: bool,
     **params: Any,
 ) -> None:
-    """Check PATHS (posts or directories; default: the configured content directory).
+    """Check PATHS (posts or directories; default: the configured paths, content/, else the
+    site generator's content folders). Internal links are judged against every post of the
+    site, however few PATHS name; a run that finds no post exits 2 (see --allow-empty).
 
     Several reports can be written at once: the i-th --output goes with the i-th --format;
     a format without an output goes to stdout.
@@ -228,21 +230,31 @@ linkcheck extract content/blog/post.md
     show_default=True,
     help="Output format.",
 )
-@settings_options(only={"extensions", "resources_headings", "exclude_paths"})
+@settings_options(
+    only={
+        "extensions",
+        "resources_headings",
+        "exclude_paths",
+        "content_roots",
+        "generator",
+        "allow_empty",
+    }
+)
 def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
     """Print every link in PATHS with its place, kind, text, section and source.
 
     PATHS are files or directories (searched recursively for .md, .markdown and .mdx);
-    without PATHS the configured content directory is used. Nothing is checked. Exits 2
-    when a file cannot be read or parsed (the other files are still printed).
+    without PATHS the posts are found as `run` finds them (the configured paths or the
+    generator's content folders). Nothing is checked. Exits 2 when no post is found (unless
+    --allow-empty) or a file cannot be read or parsed (the other files are still printed).
     """
-    from linkcheck.collect import collect
+    from linkcheck.app import extract
     from linkcheck.output import write_to
     from linkcheck.report.links import write_links
 
     with handle_errors():
         settings = build_settings(paths, params)
-        collected = collect(settings, cwd=Path.cwd(), keep_text=False)
+        collected = extract(settings, cwd=Path.cwd())
     for problem in collected.problems:
         say(str(problem))
     links = [link for post in collected.posts for link in post.links]
@@ -647,7 +659,7 @@ def history_command(url: str | None, limit: int, fmt: str, show_all: bool, **par
         write_text(text, None)
 
 
-@cli.group("cache", short_help="Clear the cached results and history.")
+@cli.group("cache", short_help="Clear the state file, or merge other runs' state into it.")
 def cache_group() -> None:
     """Manage the state file (cached results and history)."""
 
