@@ -20,6 +20,7 @@ from linkcheck.github import (
     fingerprint,
     issue_body,
     issue_title,
+    outcome_summary,
     retry_wait,
     same_origin,
     sync_issue,
@@ -701,3 +702,24 @@ def test_plain_http_is_allowed_for_a_loopback_api(api_url: str) -> None:
     from linkcheck.github import validate_target
 
     validate_target(token="t", repository="o/n", api_url=api_url, label="links")
+
+
+@pytest.mark.parametrize(
+    ("action", "line"),
+    [
+        ("created", "tracking issue: dry run, would be created (nothing was written)"),
+        ("unchanged", "tracking issue: dry run, would be left unchanged (nothing was written)"),
+        (
+            "none",
+            "tracking issue: dry run, would not be opened, nothing fails (nothing was written)",
+        ),
+        (
+            "skipped-offline",
+            "tracking issue: dry run, would be left as it is, the run was offline"
+            " (nothing was written)",
+        ),
+    ],
+)
+def test_a_dry_run_says_in_words_what_it_would_do(action: str, line: str) -> None:
+    assert outcome_summary(SyncOutcome(action, dry_run=True)) == line  # type: ignore[arg-type]
+    assert outcome_summary(SyncOutcome(action)) == f"tracking issue: {action}"  # type: ignore[arg-type]

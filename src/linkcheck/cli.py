@@ -88,7 +88,7 @@ def cli() -> None:
     \b
     Exit status: 0 nothing at the failing severity, 1 findings at or above it,
     2 bad usage, configuration or input, 3 the network was unreachable,
-    4 the GitHub API failed (github-issue), 130 interrupted.
+    4 the GitHub API failed (github-issue, github-fix-pr), 130 interrupted.
     Shell completion (bash, zsh, fish): eval "$(_LINKCHECK_COMPLETE=bash_source linkcheck)"
     """
 

@@ -135,10 +135,23 @@ class SyncOutcome:
     dry_run: bool = False
 
 
+DRY_RUN_WORDS: dict[Action, str] = {
+    "created": "would be created",
+    "edited": "would be edited",
+    "closed": "would be closed",
+    "unchanged": "would be left unchanged",
+    "none": "would not be opened, nothing fails",
+    "skipped-network-down": "would be left as it is, the network was down",
+    "skipped-offline": "would be left as it is, the run was offline",
+}
+"""What a dry run says it would do, by action."""
+
+
 def outcome_summary(outcome: SyncOutcome) -> str:
     """The last line of ``github-issue``: what was done, or in a dry run what would be."""
     if outcome.dry_run:
-        return f"tracking issue: dry run, would be {outcome.action} (nothing was written)"
+        words = DRY_RUN_WORDS[outcome.action]
+        return f"tracking issue: dry run, {words} (nothing was written)"
     return f"tracking issue: {outcome.action}"
 
 
