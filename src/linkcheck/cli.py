@@ -23,6 +23,7 @@ from linkcheck.options import (
     Sectioned,
     build_settings,
     feedback_options,
+    github_options,
     settings_options,
 )
 from linkcheck.safewrite import check_output_paths
@@ -30,7 +31,8 @@ from linkcheck.state import StateStore
 
 EXIT_USAGE = 2
 EXIT_GITHUB = 4
-"""``github-issue``: the GitHub API refused or failed (nothing half-written)."""
+"""``github-issue``, ``github-fix-pr``: the GitHub API refused or failed (nothing
+half-written)."""
 
 
 @contextmanager
@@ -41,6 +43,28 @@ def handle_errors() -> Iterator[None]:
     except LinkcheckError as exc:
         click.echo(f"linkcheck: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def github_access(token: str | None, repository: str | None) -> tuple[str, str]:
+    """The token and repository of a command that writes through GitHub's API; a usage
+    error names the one that is missing."""
+    if not token:
+        raise UsageError("no token: set GITHUB_TOKEN or pass --token")
+    if not repository:
+        raise UsageError("no repository: set GITHUB_REPOSITORY or pass --repository")
+    return token, repository
+
+
+@contextmanager
+def github_errors() -> Iterator[None]:
+    """Turn a failure of GitHub's API into one line on stderr and exit 4."""
+    from linkcheck.github import GitHubError
+
+    try:
+        yield
+    except GitHubError as exc:
+        say(f"GitHub API error: {exc}")
+        sys.exit(EXIT_GITHUB)
 
 
 def say(message: str) -> None:
@@ -389,28 +413,7 @@ linkcheck github-issue report.json --label link-rot --github-output "$GITHUB_OUT
     epilog=GITHUB_EXAMPLES,
 )
 @click.argument("report_file", metavar="REPORT.json", type=click.Path(path_type=str))
-@click.option(
-    "--token",
-    envvar="GITHUB_TOKEN",
-    default=None,
-    show_envvar=True,
-    help="API token (sent only to the API host).",
-)
-@click.option(
-    "--repository",
-    envvar="GITHUB_REPOSITORY",
-    default=None,
-    show_envvar=True,
-    help="OWNER/NAME of the repository that holds the issue.",
-)
-@click.option(
-    "--api-url",
-    envvar="GITHUB_API_URL",
-    default="https://api.github.com",
-    show_default=True,
-    show_envvar=True,
-    help="REST API root (GitHub Enterprise too).",
-)
+@github_options(repository_help="OWNER/NAME of the repository that holds the issue.")
 @click.option(
     "--label",
     default="linkcheck",
@@ -425,20 +428,12 @@ linkcheck github-issue report.json --label link-rot --github-output "$GITHUB_OUT
     help="Lowest failing severity (default: from the config, else error).",
 )
 @click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Read settings from this file instead of searching for one.",
-)
-@click.option(
     "--github-output",
     "github_output",
     type=click.Path(dir_okay=False, path_type=str),
     default=None,
     help="Append issue-action=… and issue-url=… to this file (a step's $GITHUB_OUTPUT).",
 )
-@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
 def github_issue_command(
     report_file: str,
     token: str | None,
@@ -457,17 +452,14 @@ def github_issue_command(
     (or an offline run) changes nothing. Exits 0 when the issue is in sync (or, with
     --dry-run, after saying what would change), 2 on bad input, 4 when the GitHub API failed.
     """
-    from linkcheck.github import GitHubError, outcome_outputs, outcome_summary, sync_issue
+    from linkcheck.github import outcome_outputs, outcome_summary, sync_issue
     from linkcheck.output import append_step_outputs
 
     with handle_errors():
         settings = load_settings(Path.cwd(), {}, config_path=config)
         report = read_report(report_file)
-        if not token:
-            raise UsageError("no token: set GITHUB_TOKEN or pass --token")
-        if not repository:
-            raise UsageError("no repository: set GITHUB_REPOSITORY or pass --repository")
-        try:
+        token, repository = github_access(token, repository)
+        with github_errors():
             outcome = sync_issue(
                 report,
                 token=token,
@@ -478,9 +470,6 @@ def github_issue_command(
                 dry_run=dry_run,
                 out=click.echo,
             )
-        except GitHubError as exc:
-            say(f"GitHub API error: {exc}")
-            sys.exit(EXIT_GITHUB)
         click.echo(outcome_summary(outcome))
         if github_output:
             append_step_outputs(github_output, outcome_outputs(outcome))
@@ -500,28 +489,7 @@ linkcheck github-fix-pr report.json --branch links/moved
     epilog=FIX_PR_EXAMPLES,
 )
 @click.argument("report_file", metavar="REPORT.json", type=click.Path(path_type=str))
-@click.option(
-    "--token",
-    envvar="GITHUB_TOKEN",
-    default=None,
-    show_envvar=True,
-    help="API token (sent only to the API host).",
-)
-@click.option(
-    "--repository",
-    envvar="GITHUB_REPOSITORY",
-    default=None,
-    show_envvar=True,
-    help="OWNER/NAME of the repository.",
-)
-@click.option(
-    "--api-url",
-    envvar="GITHUB_API_URL",
-    default="https://api.github.com",
-    show_default=True,
-    show_envvar=True,
-    help="REST API root (GitHub Enterprise too).",
-)
+@github_options(repository_help="OWNER/NAME of the repository.")
 @click.option(
     "--base",
     envvar="GITHUB_REF_NAME",
@@ -542,14 +510,6 @@ linkcheck github-fix-pr report.json --branch links/moved
     show_default=True,
     help="Branch that carries the fixes (created, force-moved, deleted by linkcheck).",
 )
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Read settings from this file instead of searching for one.",
-)
-@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
 def github_fix_pr_command(
     report_file: str,
     token: str | None,
@@ -571,18 +531,14 @@ def github_fix_pr_command(
     is in sync, 2 on bad input, 4 when the GitHub API failed.
     """
     from linkcheck.fix_pr import report_fixes, sync_fix_pull_request
-    from linkcheck.github import GitHubError
 
     with handle_errors():
         settings = load_settings(Path.cwd(), {}, config_path=config)
         report = read_report(report_file)
-        if not token:
-            raise UsageError("no token: set GITHUB_TOKEN or pass --token")
-        if not repository:
-            raise UsageError("no repository: set GITHUB_REPOSITORY or pass --repository")
+        token, repository = github_access(token, repository)
         if not base:
             raise UsageError("no base branch: set GITHUB_REF_NAME or pass --base")
-        try:
+        with github_errors():
             outcome = sync_fix_pull_request(
                 report,
                 report_fixes(report, settings, cwd=Path.cwd()),
@@ -595,9 +551,6 @@ def github_fix_pr_command(
                 dry_run=dry_run,
                 out=click.echo,
             )
-        except GitHubError as exc:
-            say(f"GitHub API error: {exc}")
-            sys.exit(EXIT_GITHUB)
     click.echo(f"fix pull request: {outcome.action}")
 
 

@@ -202,12 +202,53 @@ def settings_options(
             if only is None
             else func
         )
-        return click.option(
-            "--config",
-            "config",
-            type=click.Path(dir_okay=False, path_type=Path),
+        return config_option(func)
+
+    return decorate
+
+
+def config_option(func: F) -> F:
+    """``--config FILE``: the settings file, instead of searching for one."""
+    return click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Read settings from this file instead of searching for one.",
+    )(func)
+
+
+def github_options(*, repository_help: str) -> Callable[[F], F]:
+    """What every command that writes through GitHub's REST API takes: ``--token``,
+    ``--repository`` and ``--api-url`` (from the workflow's environment), ``--config`` and
+    ``--dry-run``."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--dry-run", is_flag=True, help="Say what would change; write nothing."
+        )(func)
+        func = config_option(func)
+        func = click.option(
+            "--api-url",
+            envvar="GITHUB_API_URL",
+            default="https://api.github.com",
+            show_default=True,
+            show_envvar=True,
+            help="REST API root (GitHub Enterprise too).",
+        )(func)
+        func = click.option(
+            "--repository",
+            envvar="GITHUB_REPOSITORY",
             default=None,
-            help="Read settings from this file instead of searching for one.",
+            show_envvar=True,
+            help=repository_help,
+        )(func)
+        return click.option(
+            "--token",
+            envvar="GITHUB_TOKEN",
+            default=None,
+            show_envvar=True,
+            help="API token (sent only to the API host).",
         )(func)
 
     return decorate
