@@ -86,7 +86,7 @@ def test_extract_finds_the_posts_as_run_does(
     code, out, _ = invoke("extract")
     assert code == 0
     assert "_posts/2024-01-02-a.md:4:5" in out
-    assert out.strip().splitlines()[-1] == "1 links, 1 sources"
+    assert out.strip().splitlines()[-1] == "1 link, 1 source"
     code, _, err = invoke("extract", "empty")
     assert code == 2
     assert "no posts found in empty" in err

@@ -190,7 +190,7 @@ def test_edits_the_issue_when_the_failing_links_change(httpx_mock: HTTPXMock) ->
 
     outcome, _, _ = _sync(FAILING)
 
-    assert (outcome.action, outcome.issue_number) == ("edited", 5)
+    assert (outcome.action, outcome.number) == ("edited", 5)
     (patch,) = _writes(httpx_mock)
     sent = _body(patch)
     assert set(sent) == {"title", "body"}
@@ -211,7 +211,7 @@ def test_leaves_the_issue_alone_when_nothing_changed(httpx_mock: HTTPXMock) -> N
 
     outcome, lines, _ = _sync(again)
 
-    assert (outcome.action, outcome.issue_number) == ("unchanged", 5)
+    assert (outcome.action, outcome.number) == ("unchanged", 5)
     assert _writes(httpx_mock) == []
     assert "up to date" in lines[-1]
 
@@ -226,7 +226,7 @@ def test_comments_then_closes_when_healthy(httpx_mock: HTTPXMock) -> None:
 
     outcome, _, _ = _sync(HEALTHY)
 
-    assert (outcome.action, outcome.issue_number) == ("closed", 5)
+    assert (outcome.action, outcome.number) == ("closed", 5)
     comment, close = _writes(httpx_mock)
     assert comment.method == "POST"
     assert "healthy" in _body(comment)["body"]
@@ -274,7 +274,7 @@ def test_pull_requests_with_the_marker_are_ignored(httpx_mock: HTTPXMock) -> Non
 
     outcome, _, _ = _sync(FAILING)
 
-    assert (outcome.action, outcome.issue_number) == ("unchanged", 6)
+    assert (outcome.action, outcome.number) == ("unchanged", 6)
 
 
 # ---------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def test_follows_pagination_to_the_second_page(httpx_mock: HTTPXMock) -> None:
 
     outcome, _, _ = _sync(FAILING)
 
-    assert (outcome.action, outcome.issue_number) == ("unchanged", 3)
+    assert (outcome.action, outcome.number) == ("unchanged", 3)
     assert [str(r.url) for r in httpx_mock.get_requests()] == [LIST_URL, page2]
     assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in httpx_mock.get_requests())
 
@@ -711,7 +711,7 @@ def test_plain_http_is_allowed_for_a_loopback_api(api_url: str) -> None:
         ("unchanged", "tracking issue: dry run, would be left unchanged (nothing was written)"),
         (
             "none",
-            "tracking issue: dry run, would not be opened, nothing fails (nothing was written)",
+            "tracking issue: dry run, would not be opened, nothing to do (nothing was written)",
         ),
         (
             "skipped-offline",

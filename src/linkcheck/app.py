@@ -50,18 +50,18 @@ NO_FRAGMENTS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class CheckPlan:
     """What the network stage must fetch, and what it skips."""
 
     requests: tuple[CheckRequest, ...]
     skipped: Mapping[str, CheckResult]
 
 
-def plan(posts: Iterable[Post], settings: Settings) -> Plan:
+def plan(posts: Iterable[Post], settings: Settings) -> CheckPlan:
     """One request per unique URL (fragment stripped), with every fragment cited for it."""
     planner = Planner(settings)
     urls = planner.add(posts)
-    return Plan(tuple(planner.request(url) for url in urls), planner.skipped_results())
+    return CheckPlan(tuple(planner.request(url) for url in urls), planner.skipped_results())
 
 
 class Planner:

@@ -531,6 +531,7 @@ def github_fix_pr_command(
     is in sync, 2 on bad input, 4 when the GitHub API failed.
     """
     from linkcheck.fix_pr import report_fixes, sync_fix_pull_request
+    from linkcheck.github import outcome_summary
 
     with handle_errors():
         settings = load_settings(Path.cwd(), {}, config_path=config)
@@ -551,7 +552,7 @@ def github_fix_pr_command(
                 dry_run=dry_run,
                 out=click.echo,
             )
-    click.echo(f"fix pull request: {outcome.action}")
+    click.echo(outcome_summary(outcome, "fix pull request"))
 
 
 HISTORY_EXAMPLES = """
