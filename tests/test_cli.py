@@ -71,6 +71,29 @@ def test_extract_text_lists_every_link(blog: Path) -> None:
     assert out.strip().splitlines()[-1] == "18 links, 10 sources"
 
 
+def test_extract_finds_the_posts_as_run_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without paths, extract reads the generator's content folders (a Jekyll site's
+    ``_posts``), like run; a folder without posts is exit 2 unless --allow-empty."""
+    (tmp_path / "_config.yml").write_text("title: t\n", encoding="utf-8")
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_posts" / "2024-01-02-a.md").write_text(
+        "---\ntitle: A\n---\n[x](https://example.com/x)\n", encoding="utf-8"
+    )
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = invoke("extract")
+    assert code == 0
+    assert "_posts/2024-01-02-a.md:4:5" in out
+    assert out.strip().splitlines()[-1] == "1 link, 1 source"
+    code, _, err = invoke("extract", "empty")
+    assert code == 2
+    assert "no posts found in empty" in err
+    code, out, _ = invoke("extract", "--allow-empty", "empty")
+    assert (code, out.strip()) == (0, "0 links, 0 sources")
+
+
 def test_run_offline_on_the_real_post(blog: Path) -> None:
     code, out, _ = invoke("run", "--offline")
     assert code == 0
@@ -203,14 +226,19 @@ def test_help_is_in_sections_with_examples() -> None:
     sections = [line for line in out.splitlines() if line and not line.startswith(" ")]
     assert sections[1:] == [
         "Posts:",
+        "The site:",
         "Which URLs:",
         "Reports:",
+        "Judging failures over runs:",
         "Feedback:",
         "Network:",
         "Memory between runs:",
         "Other options:",
         "Examples:",
     ]
+    # every option of run has its section: only --help is left over
+    other = out.split("Other options:")[1].split("Examples:")[0]
+    assert other.split() == ["-h,", "--help", "Show", "this", "message", "and", "exit."]
     assert "--exclude TEXT" in out
     assert "[repeatable]" in out
     assert "linkcheck run --offline" in out

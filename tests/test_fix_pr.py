@@ -339,6 +339,9 @@ def test_a_dry_run_reads_but_writes_nothing(
     web.route(OLD_B, page("Paper B"))
     output = scheduled_run(api, "--dry-run")
     assert "[dry run] Would open a fix pull request" in output
+    assert output.rstrip().endswith(
+        "fix pull request: dry run, would be created (nothing was written)"
+    )
     assert github.writes == []
 
 

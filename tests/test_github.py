@@ -20,6 +20,7 @@ from linkcheck.github import (
     fingerprint,
     issue_body,
     issue_title,
+    outcome_summary,
     retry_wait,
     same_origin,
     sync_issue,
@@ -189,7 +190,7 @@ def test_edits_the_issue_when_the_failing_links_change(httpx_mock: HTTPXMock) ->
 
     outcome, _, _ = _sync(FAILING)
 
-    assert (outcome.action, outcome.issue_number) == ("edited", 5)
+    assert (outcome.action, outcome.number) == ("edited", 5)
     (patch,) = _writes(httpx_mock)
     sent = _body(patch)
     assert set(sent) == {"title", "body"}
@@ -210,7 +211,7 @@ def test_leaves_the_issue_alone_when_nothing_changed(httpx_mock: HTTPXMock) -> N
 
     outcome, lines, _ = _sync(again)
 
-    assert (outcome.action, outcome.issue_number) == ("unchanged", 5)
+    assert (outcome.action, outcome.number) == ("unchanged", 5)
     assert _writes(httpx_mock) == []
     assert "up to date" in lines[-1]
 
@@ -225,7 +226,7 @@ def test_comments_then_closes_when_healthy(httpx_mock: HTTPXMock) -> None:
 
     outcome, _, _ = _sync(HEALTHY)
 
-    assert (outcome.action, outcome.issue_number) == ("closed", 5)
+    assert (outcome.action, outcome.number) == ("closed", 5)
     comment, close = _writes(httpx_mock)
     assert comment.method == "POST"
     assert "healthy" in _body(comment)["body"]
@@ -273,7 +274,7 @@ def test_pull_requests_with_the_marker_are_ignored(httpx_mock: HTTPXMock) -> Non
 
     outcome, _, _ = _sync(FAILING)
 
-    assert (outcome.action, outcome.issue_number) == ("unchanged", 6)
+    assert (outcome.action, outcome.number) == ("unchanged", 6)
 
 
 # ---------------------------------------------------------------------------
@@ -341,7 +342,7 @@ def test_follows_pagination_to_the_second_page(httpx_mock: HTTPXMock) -> None:
 
     outcome, _, _ = _sync(FAILING)
 
-    assert (outcome.action, outcome.issue_number) == ("unchanged", 3)
+    assert (outcome.action, outcome.number) == ("unchanged", 3)
     assert [str(r.url) for r in httpx_mock.get_requests()] == [LIST_URL, page2]
     assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in httpx_mock.get_requests())
 
@@ -701,3 +702,24 @@ def test_plain_http_is_allowed_for_a_loopback_api(api_url: str) -> None:
     from linkcheck.github import validate_target
 
     validate_target(token="t", repository="o/n", api_url=api_url, label="links")
+
+
+@pytest.mark.parametrize(
+    ("action", "line"),
+    [
+        ("created", "tracking issue: dry run, would be created (nothing was written)"),
+        ("unchanged", "tracking issue: dry run, would be left unchanged (nothing was written)"),
+        (
+            "none",
+            "tracking issue: dry run, would not be opened, nothing to do (nothing was written)",
+        ),
+        (
+            "skipped-offline",
+            "tracking issue: dry run, would be left as it is, the run was offline"
+            " (nothing was written)",
+        ),
+    ],
+)
+def test_a_dry_run_says_in_words_what_it_would_do(action: str, line: str) -> None:
+    assert outcome_summary(SyncOutcome(action, dry_run=True)) == line  # type: ignore[arg-type]
+    assert outcome_summary(SyncOutcome(action)) == f"tracking issue: {action}"  # type: ignore[arg-type]

@@ -115,6 +115,18 @@ def test_verbose_names_each_url() -> None:
     assert out.getvalue() == "linkcheck: dead 404  https://a.example/  (0.2 s)\n"
 
 
+def test_verbose_says_why_a_url_without_a_response_failed() -> None:
+    clock = Clock()
+    out = io.StringIO()
+    with show_progress(Mode.VERBOSE, out, clock=clock) as observer:
+        observer.on_start("https://gone.example/")
+        reason = "host name not found: gone.example\x1b[2J"
+        observer.on_result(CheckResult("https://gone.example/", Verdict.DEAD, reason=reason))
+    assert out.getvalue() == (
+        "linkcheck: dead (host name not found: gone.example)  https://gone.example/  (0.0 s)\n"
+    )
+
+
 def test_hostile_urls_are_escaped_in_progress_lines() -> None:
     clock = Clock()
     tracker = Tracker(clock)

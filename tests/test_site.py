@@ -529,3 +529,24 @@ def test_files_outside_the_project_are_never_looked_at(tmp_path: Path) -> None:
     project = tmp_path / "blog"
     write(tmp_path, {"secret.png": "x", "blog/content/a.md": "![s](../../secret.png)\n"})
     assert [f[0] for f in findings(project)] == ["broken-internal-link"]
+
+
+def test_files_and_folders_a_plain_site_publishes_are_not_missing_posts(tmp_path: Path) -> None:
+    """A plain folder (GitHub) or Jekyll publishes its other files as they are: a link to an
+    HTML page, a file without extension or a folder that exists is not a missing post."""
+    write(
+        tmp_path,
+        {
+            "docs/a.md": (
+                "[h](page.html#x) [f](notes#x) [d](sub/) [d2](sub) [d3](sub/#x) "
+                "[gone](nothing/) [gone2](nothing)\n"
+            ),
+            "docs/page.html": "<p id=x>x</p>\n",
+            "docs/notes": "x\n",
+            "docs/sub/index.html": "<p>x</p>\n",
+        },
+    )
+    assert findings(tmp_path) == [
+        ("broken-internal-link", "docs/a.md", 1, "no post at /docs/nothing"),
+        ("broken-internal-link", "docs/a.md", 1, "no post at /docs/nothing"),
+    ]

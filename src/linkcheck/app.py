@@ -50,18 +50,18 @@ NO_FRAGMENTS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class CheckPlan:
     """What the network stage must fetch, and what it skips."""
 
     requests: tuple[CheckRequest, ...]
     skipped: Mapping[str, CheckResult]
 
 
-def plan(posts: Iterable[Post], settings: Settings) -> Plan:
+def plan(posts: Iterable[Post], settings: Settings) -> CheckPlan:
     """One request per unique URL (fragment stripped), with every fragment cited for it."""
     planner = Planner(settings)
     urls = planner.add(posts)
-    return Plan(tuple(planner.request(url) for url in urls), planner.skipped_results())
+    return CheckPlan(tuple(planner.request(url) for url in urls), planner.skipped_results())
 
 
 class Planner:
@@ -489,6 +489,13 @@ def suggest_archived_copies(
             "dead link(s): no archived copy is suggested for them"
         )
     return with_archive_suggestions(findings, posts, archives, failed)
+
+
+def extract(settings: Settings, *, cwd: Path) -> Collected:
+    """The posts' links, nothing checked: the posts are found as a run finds them (the
+    generator's content folders when no path is given). Raises ``UsageError`` like ``run``."""
+    settings, _ = with_site(settings, cwd)
+    return collect(settings, cwd=cwd, keep_text=False)
 
 
 def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOutcome | None:

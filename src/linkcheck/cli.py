@@ -23,6 +23,7 @@ from linkcheck.options import (
     Sectioned,
     build_settings,
     feedback_options,
+    github_options,
     settings_options,
 )
 from linkcheck.safewrite import check_output_paths
@@ -30,7 +31,8 @@ from linkcheck.state import StateStore
 
 EXIT_USAGE = 2
 EXIT_GITHUB = 4
-"""``github-issue``: the GitHub API refused or failed (nothing half-written)."""
+"""``github-issue``, ``github-fix-pr``: the GitHub API refused or failed (nothing
+half-written)."""
 
 
 @contextmanager
@@ -41,6 +43,28 @@ def handle_errors() -> Iterator[None]:
     except LinkcheckError as exc:
         click.echo(f"linkcheck: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def github_access(token: str | None, repository: str | None) -> tuple[str, str]:
+    """The token and repository of a command that writes through GitHub's API; a usage
+    error names the one that is missing."""
+    if not token:
+        raise UsageError("no token: set GITHUB_TOKEN or pass --token")
+    if not repository:
+        raise UsageError("no repository: set GITHUB_REPOSITORY or pass --repository")
+    return token, repository
+
+
+@contextmanager
+def github_errors() -> Iterator[None]:
+    """Turn a failure of GitHub's API into one line on stderr and exit 4."""
+    from linkcheck.github import GitHubError
+
+    try:
+        yield
+    except GitHubError as exc:
+        say(f"GitHub API error: {exc}")
+        sys.exit(EXIT_GITHUB)
 
 
 def say(message: str) -> None:
@@ -88,7 +112,7 @@ def cli() -> None:
     \b
     Exit status: 0 nothing at the failing severity, 1 findings at or above it,
     2 bad usage, configuration or input, 3 the network was unreachable,
-    4 the GitHub API failed (github-issue), 130 interrupted.
+    4 the GitHub API failed (github-issue, github-fix-pr), 130 interrupted.
     Shell completion (bash, zsh, fish): eval "$(_LINKCHECK_COMPLETE=bash_source linkcheck)"
     """
 
@@ -134,7 +158,9 @@ def run_command(
     no_progress: bool,
     **params: Any,
 ) -> None:
-    """Check PATHS (posts or directories; default: the configured content directory).
+    """Check PATHS (posts or directories; default: the configured paths, content/, else the
+    site generator's content folders). Internal links are judged against every post of the
+    site, however few PATHS name; a run that finds no post exits 2 (see --allow-empty).
 
     Several reports can be written at once: the i-th --output goes with the i-th --format;
     a format without an output goes to stdout.
@@ -228,21 +254,31 @@ linkcheck extract content/blog/post.md
     show_default=True,
     help="Output format.",
 )
-@settings_options(only={"extensions", "resources_headings", "exclude_paths"})
+@settings_options(
+    only={
+        "extensions",
+        "resources_headings",
+        "exclude_paths",
+        "content_roots",
+        "generator",
+        "allow_empty",
+    }
+)
 def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
     """Print every link in PATHS with its place, kind, text, section and source.
 
     PATHS are files or directories (searched recursively for .md, .markdown and .mdx);
-    without PATHS the configured content directory is used. Nothing is checked. Exits 2
-    when a file cannot be read or parsed (the other files are still printed).
+    without PATHS the posts are found as `run` finds them (the configured paths or the
+    generator's content folders). Nothing is checked. Exits 2 when no post is found (unless
+    --allow-empty) or a file cannot be read or parsed (the other files are still printed).
     """
-    from linkcheck.collect import collect
+    from linkcheck.app import extract
     from linkcheck.output import write_to
     from linkcheck.report.links import write_links
 
     with handle_errors():
         settings = build_settings(paths, params)
-        collected = collect(settings, cwd=Path.cwd(), keep_text=False)
+        collected = extract(settings, cwd=Path.cwd())
     for problem in collected.problems:
         say(str(problem))
     links = [link for post in collected.posts for link in post.links]
@@ -377,28 +413,7 @@ linkcheck github-issue report.json --label link-rot --github-output "$GITHUB_OUT
     epilog=GITHUB_EXAMPLES,
 )
 @click.argument("report_file", metavar="REPORT.json", type=click.Path(path_type=str))
-@click.option(
-    "--token",
-    envvar="GITHUB_TOKEN",
-    default=None,
-    show_envvar=True,
-    help="API token (sent only to the API host).",
-)
-@click.option(
-    "--repository",
-    envvar="GITHUB_REPOSITORY",
-    default=None,
-    show_envvar=True,
-    help="OWNER/NAME of the repository that holds the issue.",
-)
-@click.option(
-    "--api-url",
-    envvar="GITHUB_API_URL",
-    default="https://api.github.com",
-    show_default=True,
-    show_envvar=True,
-    help="REST API root (GitHub Enterprise too).",
-)
+@github_options(repository_help="OWNER/NAME of the repository that holds the issue.")
 @click.option(
     "--label",
     default="linkcheck",
@@ -413,20 +428,12 @@ linkcheck github-issue report.json --label link-rot --github-output "$GITHUB_OUT
     help="Lowest failing severity (default: from the config, else error).",
 )
 @click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Read settings from this file instead of searching for one.",
-)
-@click.option(
     "--github-output",
     "github_output",
     type=click.Path(dir_okay=False, path_type=str),
     default=None,
     help="Append issue-action=… and issue-url=… to this file (a step's $GITHUB_OUTPUT).",
 )
-@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
 def github_issue_command(
     report_file: str,
     token: str | None,
@@ -445,17 +452,14 @@ def github_issue_command(
     (or an offline run) changes nothing. Exits 0 when the issue is in sync (or, with
     --dry-run, after saying what would change), 2 on bad input, 4 when the GitHub API failed.
     """
-    from linkcheck.github import GitHubError, outcome_outputs, outcome_summary, sync_issue
+    from linkcheck.github import outcome_outputs, outcome_summary, sync_issue
     from linkcheck.output import append_step_outputs
 
     with handle_errors():
         settings = load_settings(Path.cwd(), {}, config_path=config)
         report = read_report(report_file)
-        if not token:
-            raise UsageError("no token: set GITHUB_TOKEN or pass --token")
-        if not repository:
-            raise UsageError("no repository: set GITHUB_REPOSITORY or pass --repository")
-        try:
+        token, repository = github_access(token, repository)
+        with github_errors():
             outcome = sync_issue(
                 report,
                 token=token,
@@ -466,9 +470,6 @@ def github_issue_command(
                 dry_run=dry_run,
                 out=click.echo,
             )
-        except GitHubError as exc:
-            say(f"GitHub API error: {exc}")
-            sys.exit(EXIT_GITHUB)
         click.echo(outcome_summary(outcome))
         if github_output:
             append_step_outputs(github_output, outcome_outputs(outcome))
@@ -488,28 +489,7 @@ linkcheck github-fix-pr report.json --branch links/moved
     epilog=FIX_PR_EXAMPLES,
 )
 @click.argument("report_file", metavar="REPORT.json", type=click.Path(path_type=str))
-@click.option(
-    "--token",
-    envvar="GITHUB_TOKEN",
-    default=None,
-    show_envvar=True,
-    help="API token (sent only to the API host).",
-)
-@click.option(
-    "--repository",
-    envvar="GITHUB_REPOSITORY",
-    default=None,
-    show_envvar=True,
-    help="OWNER/NAME of the repository.",
-)
-@click.option(
-    "--api-url",
-    envvar="GITHUB_API_URL",
-    default="https://api.github.com",
-    show_default=True,
-    show_envvar=True,
-    help="REST API root (GitHub Enterprise too).",
-)
+@github_options(repository_help="OWNER/NAME of the repository.")
 @click.option(
     "--base",
     envvar="GITHUB_REF_NAME",
@@ -530,14 +510,6 @@ linkcheck github-fix-pr report.json --branch links/moved
     show_default=True,
     help="Branch that carries the fixes (created, force-moved, deleted by linkcheck).",
 )
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Read settings from this file instead of searching for one.",
-)
-@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
 def github_fix_pr_command(
     report_file: str,
     token: str | None,
@@ -559,18 +531,15 @@ def github_fix_pr_command(
     is in sync, 2 on bad input, 4 when the GitHub API failed.
     """
     from linkcheck.fix_pr import report_fixes, sync_fix_pull_request
-    from linkcheck.github import GitHubError
+    from linkcheck.github import outcome_summary
 
     with handle_errors():
         settings = load_settings(Path.cwd(), {}, config_path=config)
         report = read_report(report_file)
-        if not token:
-            raise UsageError("no token: set GITHUB_TOKEN or pass --token")
-        if not repository:
-            raise UsageError("no repository: set GITHUB_REPOSITORY or pass --repository")
+        token, repository = github_access(token, repository)
         if not base:
             raise UsageError("no base branch: set GITHUB_REF_NAME or pass --base")
-        try:
+        with github_errors():
             outcome = sync_fix_pull_request(
                 report,
                 report_fixes(report, settings, cwd=Path.cwd()),
@@ -583,10 +552,7 @@ def github_fix_pr_command(
                 dry_run=dry_run,
                 out=click.echo,
             )
-        except GitHubError as exc:
-            say(f"GitHub API error: {exc}")
-            sys.exit(EXIT_GITHUB)
-    click.echo(f"fix pull request: {outcome.action}")
+    click.echo(outcome_summary(outcome, "fix pull request"))
 
 
 HISTORY_EXAMPLES = """
@@ -647,7 +613,7 @@ def history_command(url: str | None, limit: int, fmt: str, show_all: bool, **par
         write_text(text, None)
 
 
-@cli.group("cache", short_help="Clear the cached results and history.")
+@cli.group("cache", short_help="Clear the state file, or merge other runs' state into it.")
 def cache_group() -> None:
     """Manage the state file (cached results and history)."""
 

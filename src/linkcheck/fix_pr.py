@@ -45,7 +45,15 @@ from linkcheck.collect import collect
 from linkcheck.config import Settings
 from linkcheck.discover import UTF8_BOM
 from linkcheck.fix import Edit, apply_edits, plan_fixes
-from linkcheck.github import GitHubApi, GitHubError, validate_target
+from linkcheck.github import (
+    GitHubApi,
+    GitHubError,
+    SyncOutcome,
+    api_session,
+    skipped,
+    step_line,
+    validate_target,
+)
 from linkcheck.models import CheckResult, Post, Report, UsageError
 from linkcheck.report.escape import terminal_safe
 
@@ -74,7 +82,7 @@ _FINGERPRINT = re.compile(r"<!-- linkcheck-fix fingerprint=([0-9a-f]{64}) -->")
 _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}(?<![/.])$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
-Action = Literal[
+PullAction = Literal[
     "created",
     "updated",
     "unchanged",
@@ -286,7 +294,7 @@ def closed_body(body: str) -> str:
     return _FINGERPRINT.sub(CLOSED_MARKER, body)
 
 
-def decide(report: Report, fixes: FixSet, pulls: Pulls) -> Action:
+def decide(report: Report, fixes: FixSet, pulls: Pulls) -> PullAction:
     """What to do with the fix pull request (pure)."""
     pull = pulls.open
     if report.network_down:
@@ -457,16 +465,6 @@ def _pull(data: Any) -> PullRequest:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FixOutcome:
-    """What the sync did (or, in a dry run, would do)."""
-
-    action: Action
-    number: int | None = None
-    url: str | None = None
-    dry_run: bool = False
-
-
 def validate_branch(branch: str, base: str) -> None:
     """UsageError unless both are plain branch names and differ."""
     for name in (branch, base):
@@ -490,7 +488,7 @@ def sync_fix_pull_request(
     client: httpx.Client | None = None,
     out: Callable[[str], None],
     sleep: Callable[[float], None] = time.sleep,
-) -> FixOutcome:
+) -> SyncOutcome[PullAction]:
     """Open, update, close or leave alone the fix pull request of ``repository``.
 
     ``base_sha`` is the commit whose posts ``fixes`` was computed from (the checkout); without
@@ -501,27 +499,22 @@ def sync_fix_pull_request(
     validate_branch(branch, base)
     if base_sha is not None and not _SHA.match(base_sha):
         raise UsageError(f"the base commit must be a full 40-character sha, got {base_sha!r}")
-    if report.network_down:
-        out("The network was unreachable during the run: the fix pull request is left as it is.")
-        return FixOutcome("skipped-network-down", dry_run=dry_run)
-    if report.offline:
-        out("Offline run (nothing was checked): the fix pull request is left as it is.")
-        return FixOutcome("skipped-offline", dry_run=dry_run)
-    http = client if client is not None else httpx.Client(follow_redirects=False)
-    try:
-        api = FixApi(GitHubApi(http, token=token, api_url=api_url, sleep=sleep), repository)
+    skip = skipped(report, "the fix pull request", out)
+    if skip is not None:
+        return SyncOutcome(skip, dry_run=dry_run)
+    with api_session(client, token=token, api_url=api_url, sleep=sleep) as github:
+        api = FixApi(github, repository)
         owner = repository.split("/", 1)[0]
         pulls = api.pulls(owner, branch, base)
         action = decide(report, fixes, pulls)
-        step = _Step(api, fixes, branch, base, base_sha, dry_run, out)
-        return step.apply(action, pulls.open)
-    finally:
-        if client is None:
-            http.close()
+        steps = _PullRequestSteps(api, fixes, branch, base, base_sha, dry_run, out)
+        return steps.apply(action, pulls.open)
 
 
 @dataclass(frozen=True, slots=True)
-class _Step:
+class _PullRequestSteps:
+    """Carries out what ``decide`` chose (or describes it, in a dry run)."""
+
     api: FixApi
     fixes: FixSet
     branch: str
@@ -531,21 +524,21 @@ class _Step:
     out: Callable[[str], None]
 
     def _say(self, text: str) -> None:
-        self.out(("[dry run] " if self.dry_run else "") + text)
+        self.out(step_line(text, dry_run=self.dry_run))
 
-    def apply(self, action: Action, pull: PullRequest | None) -> FixOutcome:
+    def apply(self, action: PullAction, pull: PullRequest | None) -> SyncOutcome[PullAction]:
         if action == "created":
             return self._create()
         if action == "declined":
             self._say("These fixes were declined (their pull request was closed unmerged).")
-            return FixOutcome(action, dry_run=self.dry_run)
+            return SyncOutcome(action, dry_run=self.dry_run)
         if pull is None:
             self._say("No moved link to fix and no open fix pull request: nothing to do.")
-            return FixOutcome(action, dry_run=self.dry_run)
+            return SyncOutcome(action, dry_run=self.dry_run)
         ref = f"#{pull.number} ({terminal_safe(pull.url)})"
         if action == "unchanged":
             self._say(f"Fix pull request {ref} already carries these fixes: no change.")
-            return FixOutcome(action, pull.number, pull.url, self.dry_run)
+            return SyncOutcome(action, pull.number, pull.url, self.dry_run)
         if action == "updated":
             return self._update(pull, ref)
         return self._close(pull, ref)
@@ -556,35 +549,35 @@ class _Step:
             raise GitHubError(f"the base branch {self.base!r} does not exist")
         return self.api.commit(base_sha, self.fixes.changes, COMMIT_MESSAGE)
 
-    def _create(self) -> FixOutcome:
+    def _create(self) -> SyncOutcome[PullAction]:
         title = pr_title(self.fixes)
         if self.dry_run:
             self._say(f"Would open a fix pull request from {self.branch!r}: {title}")
-            return FixOutcome("created", dry_run=True)
+            return SyncOutcome("created", dry_run=True)
         sha = self._new_commit()
         exists = self.api.branch_sha(self.branch) is not None  # left over from a closed one
         self.api.point_branch(self.branch, sha, exists=exists)
         created = self.api.create_pull(self.branch, self.base, title, pr_body(self.fixes))
         self._say(f"Opened fix pull request #{created.number}: {terminal_safe(created.url)}")
-        return FixOutcome("created", created.number, created.url)
+        return SyncOutcome("created", created.number, created.url)
 
-    def _update(self, pull: PullRequest, ref: str) -> FixOutcome:
+    def _update(self, pull: PullRequest, ref: str) -> SyncOutcome[PullAction]:
         title = pr_title(self.fixes)
         if self.dry_run:
             self._say(f"Would update fix pull request {ref}: {title}")
-            return FixOutcome("updated", pull.number, pull.url, True)
+            return SyncOutcome("updated", pull.number, pull.url, True)
         sha = self._new_commit()
         self.api.point_branch(self.branch, sha, exists=True)
         self.api.update_pull(pull.number, {"title": title, "body": pr_body(self.fixes)})
         self._say(f"Updated fix pull request {ref}: {title}")
-        return FixOutcome("updated", pull.number, pull.url)
+        return SyncOutcome("updated", pull.number, pull.url)
 
-    def _close(self, pull: PullRequest, ref: str) -> FixOutcome:
+    def _close(self, pull: PullRequest, ref: str) -> SyncOutcome[PullAction]:
         if self.dry_run:
             self._say(f"Would comment on and close fix pull request {ref}: nothing left to fix.")
-            return FixOutcome("closed", pull.number, pull.url, True)
+            return SyncOutcome("closed", pull.number, pull.url, True)
         self.api.comment(pull.number, CLOSED_COMMENT)
         self.api.update_pull(pull.number, {"state": "closed", "body": closed_body(pull.body)})
         self.api.delete_branch(self.branch)
         self._say(f"Nothing left to fix: commented on and closed fix pull request {ref}.")
-        return FixOutcome("closed", pull.number, pull.url)
+        return SyncOutcome("closed", pull.number, pull.url)

@@ -29,9 +29,10 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -42,6 +43,7 @@ from linkcheck.http import RetryPolicy, parse_retry_after, read_capped_sync
 from linkcheck.models import Finding, LinkcheckError, Report, Severity, UsageError
 from linkcheck.report import markdown
 from linkcheck.report.escape import shorten, terminal_safe
+from linkcheck.report.summary import plural
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_LABEL = "linkcheck"
@@ -92,7 +94,7 @@ _RATE_LIMIT_STATUSES = frozenset({403, 429})
 _HTTP_OK_MAX = 299
 _HTTP_SERVER_ERROR = 500
 
-Action = Literal[
+IssueAction = Literal[
     "created",
     "edited",
     "unchanged",
@@ -124,33 +126,73 @@ class GitHubError(LinkcheckError):
         super().__init__(message)
 
 
-@dataclass(frozen=True, slots=True)
-class SyncOutcome:
-    """What ``sync_issue`` did (or, in a dry run, would have done)."""
+Skipped = Literal["skipped-network-down", "skipped-offline"]
+"""What a sync does with a report that verified nothing: leave GitHub alone."""
+ActionT = TypeVar("ActionT", bound=str)
 
-    action: Action
-    issue_number: int | None = None
-    issue_url: str | None = None
-    """The issue's web page (None when there is no issue, or it is still to be created)."""
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome(Generic[ActionT]):
+    """What a sync (the tracking issue, the fix pull request) did, or in a dry run would
+    have done."""
+
+    action: ActionT
+    number: int | None = None
+    url: str | None = None
+    """The issue's or pull request's web page (None when there is none, or it is still to
+    be created)."""
     dry_run: bool = False
 
 
-def outcome_summary(outcome: SyncOutcome) -> str:
-    """The last line of ``github-issue``: what was done, or in a dry run what would be."""
+DRY_RUN_WORDS: dict[str, str] = {
+    "created": "would be created",
+    "edited": "would be edited",
+    "updated": "would be updated",
+    "closed": "would be closed",
+    "unchanged": "would be left unchanged",
+    "declined": "would not be opened again, its fixes were declined",
+    "none": "would not be opened, nothing to do",
+    "skipped-network-down": "would be left as it is, the network was down",
+    "skipped-offline": "would be left as it is, the run was offline",
+}
+"""What a dry run says it would do, by action (of the issue or the pull request)."""
+
+
+def outcome_summary(outcome: SyncOutcome[Any], subject: str = "tracking issue") -> str:
+    """The last line of ``github-issue`` (of ``github-fix-pr`` with ``subject`` "fix pull
+    request"): what was done, or in a dry run what would be."""
     if outcome.dry_run:
-        return f"tracking issue: dry run, would be {outcome.action} (nothing was written)"
-    return f"tracking issue: {outcome.action}"
+        words = DRY_RUN_WORDS[outcome.action]
+        return f"{subject}: dry run, {words} (nothing was written)"
+    return f"{subject}: {outcome.action}"
 
 
-def outcome_outputs(outcome: SyncOutcome) -> dict[str, str]:
+def outcome_outputs(outcome: SyncOutcome[IssueAction]) -> dict[str, str]:
     """Step outputs: ``issue-action``, ``issue-url`` and ``issue-number`` (empty when there
     is no issue). The URL comes from the API: anything but a plain http(s) URL is dropped."""
-    url = outcome.issue_url or ""
+    url = outcome.url or ""
     if not re.fullmatch(r"https?://[^\s\x00-\x1f\x7f]+", url):
         url = ""
     action = f"would-be-{outcome.action}" if outcome.dry_run else outcome.action
-    number = str(outcome.issue_number) if outcome.issue_number is not None else ""
+    number = str(outcome.number) if outcome.number is not None else ""
     return {"issue-action": action, "issue-url": url, "issue-number": number}
+
+
+def skipped(report: Report, subject: str, out: Callable[[str], None]) -> Skipped | None:
+    """Whether a sync leaves ``subject`` alone because the report verified nothing (the
+    network was down, or the run was offline); says so through ``out``."""
+    if report.network_down:
+        out(f"The network was unreachable during the run: {subject} is left as it is.")
+        return "skipped-network-down"
+    if report.offline:
+        out(f"Offline run (nothing was checked): {subject} is left as it is.")
+        return "skipped-offline"
+    return None
+
+
+def step_line(text: str, *, dry_run: bool) -> str:
+    """A line saying what a sync step did, or (``[dry run] ``) would do."""
+    return ("[dry run] " if dry_run else "") + text
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +210,7 @@ class Issue:
 class Plan:
     """The decision for one report: what to do, and the issue's new title and body."""
 
-    action: Action
+    action: IssueAction
     title: str = ""
     body: str = ""
     fingerprint: str = ""
@@ -240,10 +282,6 @@ def is_healthy(report: Report, fail_on: Severity) -> bool:
     return not failing_findings(report, fail_on) and not report.problems
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def issue_title(report: Report, fail_on: Severity) -> str:
     """``linkcheck: 3 failing links`` (and unreadable posts, when there are any).
 
@@ -252,9 +290,9 @@ def issue_title(report: Report, fail_on: Severity) -> str:
     failing = len(failing_urls(report, fail_on))
     parts = []
     if failing or not report.problems:
-        parts.append(_plural(failing, "failing link"))
+        parts.append(plural(failing, "failing link"))
     if report.problems:
-        parts.append(_plural(len(report.problems), "unreadable post"))
+        parts.append(plural(len(report.problems), "unreadable post"))
     return "linkcheck: " + ", ".join(parts)
 
 
@@ -279,7 +317,7 @@ def decide(report: Report, issue: Issue | None, fail_on: Severity) -> Plan:
     digest = fingerprint(report, fail_on)
     if issue is not None and body_fingerprint(issue.body) == digest:
         return Plan("unchanged", fingerprint=digest)
-    action: Action = "edited" if issue is not None else "created"
+    action: IssueAction = "edited" if issue is not None else "created"
     return Plan(action, issue_title(report, fail_on), issue_body(report, fail_on), digest)
 
 
@@ -380,7 +418,7 @@ def error_message(
         when = f"; it resets in about {wait:.0f} s" if wait is not None else ""
         return (
             f"GitHub API rate limit hit on {where} ({status}{said}) after "
-            f"{_plural(attempts, 'attempt')}{when}. Try again later."
+            f"{plural(attempts, 'attempt')}{when}. Try again later."
         )
     if status == 403:
         return (
@@ -397,7 +435,7 @@ def error_message(
     if status >= _HTTP_SERVER_ERROR:
         return (
             f"GitHub failed {where} with a server error ({status}{said}) after "
-            f"{_plural(attempts, 'attempt')}. Try again later."
+            f"{plural(attempts, 'attempt')}. Try again later."
         )
     return f"GitHub answered {where} with {status}{said}."
 
@@ -530,7 +568,7 @@ class GitHubApi:
                     reason = shorten(terminal_safe(str(exc) or type(exc).__name__), 200)
                     raise GitHubError(
                         f"could not reach GitHub for {method} {path} after "
-                        f"{_plural(attempt, 'attempt')}: {reason}",
+                        f"{plural(attempt, 'attempt')}: {reason}",
                         method=method,
                         url=url,
                     ) from exc
@@ -604,6 +642,23 @@ class GitHubApi:
         )
 
 
+@contextmanager
+def api_session(
+    client: httpx.Client | None,
+    *,
+    token: str,
+    api_url: str,
+    sleep: Callable[[float], None],
+) -> Iterator[GitHubApi]:
+    """A ``GitHubApi`` over ``client``, or over a client of its own that it closes."""
+    http = client if client is not None else httpx.Client(follow_redirects=False)
+    try:
+        yield GitHubApi(http, token=token, api_url=api_url, sleep=sleep)
+    finally:
+        if client is None:
+            http.close()
+
+
 def _issue(data: Any) -> Issue:
     if not isinstance(data, dict):
         raise GitHubError("GitHub sent an unexpected issue object")
@@ -656,7 +711,7 @@ def sync_issue(
     client: httpx.Client | None = None,
     out: Callable[[str], None],
     sleep: Callable[[float], None] = time.sleep,
-) -> SyncOutcome:
+) -> SyncOutcome[IssueAction]:
     """Create, edit, close or leave alone the tracking issue of ``repository`` for ``report``.
 
     A report from a run whose network was down (or an offline run) touches nothing: no
@@ -665,26 +720,17 @@ def sync_issue(
     API URL or label, and GitHubError when the API fails (after bounded retries).
     """
     validate_target(token=token, repository=repository, api_url=api_url, label=label)
-    if report.network_down:
-        out("The network was unreachable during the run: the tracking issue is left as it is.")
-        return SyncOutcome("skipped-network-down", dry_run=dry_run)
-    if report.offline:
-        out("Offline run (nothing was checked): the tracking issue is left as it is.")
-        return SyncOutcome("skipped-offline", dry_run=dry_run)
-    http = client if client is not None else httpx.Client(follow_redirects=False)
-    try:
-        api = GitHubApi(http, token=token, api_url=api_url, sleep=sleep)
+    skip = skipped(report, "the tracking issue", out)
+    if skip is not None:
+        return SyncOutcome(skip, dry_run=dry_run)
+    with api_session(client, token=token, api_url=api_url, sleep=sleep) as api:
         issue = tracking_issue(api.open_issues(repository, label))
         plan = decide(report, issue, fail_on)
-        step = _Step(api, repository, label, dry_run, out)
-        return step.apply(plan, issue)
-    finally:
-        if client is None:
-            http.close()
+        return _IssueSteps(api, repository, label, dry_run, out).apply(plan, issue)
 
 
 @dataclass(frozen=True, slots=True)
-class _Step:
+class _IssueSteps:
     """Carries out a Plan (or describes it, in a dry run)."""
 
     api: GitHubApi
@@ -694,9 +740,9 @@ class _Step:
     out: Callable[[str], None]
 
     def _say(self, text: str) -> None:
-        self.out(("[dry run] " if self.dry_run else "") + text)
+        self.out(step_line(text, dry_run=self.dry_run))
 
-    def apply(self, plan: Plan, issue: Issue | None) -> SyncOutcome:
+    def apply(self, plan: Plan, issue: Issue | None) -> SyncOutcome[IssueAction]:
         if plan.action == "created":
             return self._create(plan)
         if issue is None or plan.action in {"none", "skipped-network-down", "skipped-offline"}:
@@ -710,10 +756,12 @@ class _Step:
             return self._edit(plan, issue, ref)
         return self._close(issue, ref)
 
-    def _outcome(self, action: Action, number: int | None, url: str | None) -> SyncOutcome:
+    def _outcome(
+        self, action: IssueAction, number: int | None, url: str | None
+    ) -> SyncOutcome[IssueAction]:
         return SyncOutcome(action, number, url, dry_run=self.dry_run)
 
-    def _create(self, plan: Plan) -> SyncOutcome:
+    def _create(self, plan: Plan) -> SyncOutcome[IssueAction]:
         if not self.api.label_exists(self.repository, self.label):
             if self.dry_run:
                 self._say(f"Would create the label {self.label!r}.")
@@ -727,7 +775,7 @@ class _Step:
         self._say(f"Opened tracking issue #{created.number}: {terminal_safe(created.url)}")
         return self._outcome("created", created.number, created.url)
 
-    def _edit(self, plan: Plan, issue: Issue, ref: str) -> SyncOutcome:
+    def _edit(self, plan: Plan, issue: Issue, ref: str) -> SyncOutcome[IssueAction]:
         if self.dry_run:
             self._say(f"Would update tracking issue {ref}: {plan.title}")
         else:
@@ -736,7 +784,7 @@ class _Step:
             self._say(f"Updated tracking issue {ref}: {plan.title}")
         return self._outcome("edited", issue.number, issue.url)
 
-    def _close(self, issue: Issue, ref: str) -> SyncOutcome:
+    def _close(self, issue: Issue, ref: str) -> SyncOutcome[IssueAction]:
         if self.dry_run:
             self._say(f"Would comment on and close tracking issue {ref}: all links are healthy.")
             return self._outcome("closed", issue.number, issue.url)

@@ -30,18 +30,65 @@ _TEXT_ITEMS = {"accept"}
 # ---------------------------------------------------------------------------
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Posts", ("config", "extensions", "exclude_paths", "resources_headings")),
+    (
+        "Posts",
+        (
+            "config",
+            "extensions",
+            "exclude_paths",
+            "resources_headings",
+            "allow_empty",
+            "max_post_bytes",
+            "max_post_links",
+            "follow_external_symlinks",
+        ),
+    ),
+    (
+        "The site",
+        ("content_roots", "generator", "permalink", "base_url", "static_dirs", "anchor_style"),
+    ),
     (
         "Which URLs",
-        ("offline", "exclude", "include", "accept", "header", "user_agent", "insecure"),
+        (
+            "offline",
+            "exclude",
+            "include",
+            "accept",
+            "header",
+            "user_agent",
+            "insecure",
+            "allow_private",
+        ),
     ),
     (
         "Reports",
         ("format", "output", "fail_on", "severity", "fix_mode", "suggest_archive", "fmt", "limit"),
     ),
     (
+        "Judging failures over runs",
+        (
+            "error_after_runs",
+            "error_after_days",
+            "unreachable_after_runs",
+            "unreachable_after_days",
+            "flap_chance",
+            "count_blocked",
+            "soft_404",
+        ),
+    ),
+    (
         "GitHub",
-        ("token", "repository", "api_url", "label", "github_output", "dry_run"),
+        (
+            "token",
+            "repository",
+            "api_url",
+            "label",
+            "github_output",
+            "dry_run",
+            "base",
+            "base_sha",
+            "branch",
+        ),
     ),
     ("Feedback", ("quiet", "verbose", "no_progress")),
     (
@@ -59,20 +106,12 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "max_html_bytes",
             "max_pdf_bytes",
             "transport",
+            "shard",
         ),
     ),
     (
         "Memory between runs",
-        (
-            "cache_path",
-            "no_cache",
-            "refresh",
-            "max_age",
-            "max_age_jitter",
-            "escalate_runs",
-            "escalate_hours",
-            "history_keep",
-        ),
+        ("cache_path", "no_cache", "refresh", "max_age", "max_age_jitter", "history_keep"),
     ),
 )
 """Where each option of a command is listed in its ``--help`` (the rest: "Other options")."""
@@ -163,12 +202,53 @@ def settings_options(
             if only is None
             else func
         )
-        return click.option(
-            "--config",
-            "config",
-            type=click.Path(dir_okay=False, path_type=Path),
+        return config_option(func)
+
+    return decorate
+
+
+def config_option(func: F) -> F:
+    """``--config FILE``: the settings file, instead of searching for one."""
+    return click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Read settings from this file instead of searching for one.",
+    )(func)
+
+
+def github_options(*, repository_help: str) -> Callable[[F], F]:
+    """What every command that writes through GitHub's REST API takes: ``--token``,
+    ``--repository`` and ``--api-url`` (from the workflow's environment), ``--config`` and
+    ``--dry-run``."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--dry-run", is_flag=True, help="Say what would change; write nothing."
+        )(func)
+        func = config_option(func)
+        func = click.option(
+            "--api-url",
+            envvar="GITHUB_API_URL",
+            default="https://api.github.com",
+            show_default=True,
+            show_envvar=True,
+            help="REST API root (GitHub Enterprise too).",
+        )(func)
+        func = click.option(
+            "--repository",
+            envvar="GITHUB_REPOSITORY",
             default=None,
-            help="Read settings from this file instead of searching for one.",
+            show_envvar=True,
+            help=repository_help,
+        )(func)
+        return click.option(
+            "--token",
+            envvar="GITHUB_TOKEN",
+            default=None,
+            show_envvar=True,
+            help="API token (sent only to the API host).",
         )(func)
 
     return decorate

@@ -220,7 +220,8 @@ class LogLines(Observer):
 
 
 class Verbose(Observer):
-    """One line per finished URL: its verdict, status and time."""
+    """One line per finished URL: its verdict, status (or, without a response, the reason:
+    a run whose network is down shows why every URL failed) and time."""
 
     def __init__(self, tracker: Tracker, out: TextIO) -> None:
         super().__init__(tracker)
@@ -229,6 +230,8 @@ class Verbose(Observer):
     def on_result(self, result: CheckResult) -> None:
         took = self.tracker.finish(result)
         status = f" {result.status}" if result.status is not None else ""
+        if result.status is None and result.reason:
+            status = f" ({terminal_safe(result.reason)})"
         self.out.write(
             f"linkcheck: {result.verdict.value}{status}  {terminal_safe(result.url)}"
             f"  ({_seconds(took)})\n"

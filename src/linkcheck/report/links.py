@@ -9,6 +9,7 @@ from typing import TextIO
 from linkcheck.models import Link
 from linkcheck.report.escape import terminal_safe
 from linkcheck.report.json import link_to_dict, write_list
+from linkcheck.report.summary import plural
 
 
 def render_links(links: Sequence[Link], fmt: str) -> str:
@@ -31,7 +32,8 @@ def _write(links: Sequence[Link], fmt: str, fp: TextIO) -> None:
     for line in _text_lines(links):
         fp.write(line)
         fp.write("\n")
-    fp.write(f"{len(links)} links, {len({link.source.key for link in links})} sources")
+    sources = len({link.source.key for link in links})
+    fp.write(f"{plural(len(links), 'link')}, {plural(sources, 'source')}")
 
 
 def _text_lines(links: Sequence[Link]) -> Iterator[str]:

@@ -189,8 +189,21 @@ class Site:
             return Target(TargetKind.PAGE, page)
         parent = posixpath.dirname(key)
         if parent in self.sections or (self.dated and re.search(r"/\d{4}/\d{2}/\d{2}/[^/]+$", key)):
+            if self._served_as_is(post, path):
+                return FILE
             return Target(TargetKind.MISSING, description=f"no post at {key}")
         return UNKNOWN
+
+    def _served_as_is(self, post: Post, path: str) -> bool:
+        """Whether a page link that names no post names a file or folder the site publishes
+        as it is: an HTML page (``file.html``), a file without extension, a folder (GitHub
+        lists it; a web server serves its ``index.html``), beside the post or in the
+        static directories."""
+        candidates = self._file_candidates(post, path.rstrip("/") or path, source=False)
+        return any(
+            self._inside(candidate) and (candidate.is_file() or candidate.is_dir())
+            for candidate in candidates
+        )
 
     def _page_key(self, post: Post, path: str) -> str:
         if path.startswith("/"):
