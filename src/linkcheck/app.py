@@ -212,6 +212,7 @@ def run(
         severities=settings.severity,
         history=history,
         site=site,
+        allow_private=settings.allow_private,
     )
     if settings.suggest_archive and results:
         findings = suggest_archived_copies(findings, posts, settings, warn=warn or _quiet)
