@@ -15,9 +15,10 @@ keeps it. The world (``World``) is drawn from a seed:
   challenge page), a rate limiter (429 some weeks), outages of one to four weeks;
 * real incidents: a 404 and a 410 (the author replaces the link the week after the issue
   lists it), a host that disappears (its listener closes: connections are refused), a
-  server error that never ends (500), a soft 404 (200 "Page not found" where the cited
-  article was); and, reported but not scored, a move (301: a warning, fixed by the fix pull
-  request, not the issue);
+  domain that stops resolving (a host reached by name, through a resolver faked in the
+  process: no DNS server is asked), a server error that never ends (500), a soft 404
+  (200 "Page not found" where the cited article was); and, reported but not scored, a move
+  (301: a warning, fixed by the fix pull request, not the issue);
 * a week without network (every request goes to a proxy that is not there).
 
 It prints, per seed and in total: issue events by kind, false issue events (an open or an
@@ -89,9 +90,18 @@ SOFT_404_PAGE = (
     b"</p></body></html>"
 )
 
-REAL = frozenset({"404", "410", "host-gone", "server-forever", "soft404"})
+REAL = frozenset({"404", "410", "host-gone", "unresolvable", "server-forever", "soft404"})
 """Incidents the issue must report (and the author then fixes)."""
-DEADLINE_RUNS = {"404": 2, "410": 2, "host-gone": 2, "server-forever": 5, "soft404": 2}
+DEADLINE_RUNS = {
+    "404": 2,
+    "410": 2,
+    "host-gone": 2,
+    "unresolvable": 2,
+    "server-forever": 5,
+    "soft404": 2,
+}
+VANISHING_NAME = "vanishing.yearsim.test"
+"""The host reached by name; the faked resolver answers for it until its domain lapses."""
 """The run, counted from the first run that sees the incident, by which it must be reported."""
 
 
@@ -120,6 +130,9 @@ class Host:
     failing_weeks: frozenset[int] = frozenset()
     failure: Answer = OK
     gone_from: int | None = None
+    unresolvable_from: int | None = None
+    """The week from which the host's name no longer resolves (reached by name only)."""
+    dns_name: str = ""
     address: str = ""
     port: int = 0
 
@@ -159,6 +172,8 @@ class World:
             return OK
         if spec.gone_from is not None and week >= spec.gone_from:
             return Answer("refused")
+        if spec.unresolvable_from is not None and week >= spec.unresolvable_from:
+            return Answer("unresolvable")
         if week in spec.failing_weeks:
             return spec.failure
         page = self.page(host, path)
@@ -255,6 +270,15 @@ def build_world(seed: int, *, weeks: int = WEEKS, steady_pages: int = 25) -> Wor
         gone_page.incident = incident
         incidents.append(incident)
     network_down = rng.randrange(4, weeks - 2)
+    # A host reached by name whose domain lapses: drawn from a second generator, so that
+    # the rest of the world is the one the seed drew before it was added.
+    lapse = random.Random(seed * 7919 + 1).randrange(3, weeks - 10)
+    vanishing = host("vanishing", "vanishing", unresolvable_from=lapse, dns_name=VANISHING_NAME)
+    for n in range(2):
+        vanishing_page = page(vanishing.name, n)
+        incident = Incident("unresolvable", vanishing_page.path, vanishing.name, lapse)
+        vanishing_page.incident = incident
+        incidents.append(incident)
     return World(seed, weeks, hosts, pages, network_down, incidents)
 
 
@@ -311,7 +335,29 @@ class Farm:
     def url(self, page: Page | Incident, suffix: str = "") -> str:
         path = page.path if isinstance(page, Page) else page.url_path
         host = self.world.hosts[page.host]
-        return f"http://{host.address}:{host.port}{path}{suffix}"
+        return f"http://{host.dns_name or host.address}:{host.port}{path}{suffix}"
+
+    @contextmanager
+    def resolver(self) -> Iterator[None]:
+        """The names of the world resolve to their loopback addresses, as long as their
+        domain has not lapsed (then: no such name); every other lookup is left as it was."""
+        real = socket.getaddrinfo
+        names = {h.dns_name: h for h in self.world.hosts.values() if h.dns_name}
+
+        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+            name = host.decode() if isinstance(host, bytes) else host
+            spec = names.get(name)
+            if spec is None:
+                return real(host, port, *args, **kwargs)
+            if spec.unresolvable_from is not None and self.week >= spec.unresolvable_from:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return real(spec.address, port, *args, **kwargs)
+
+        socket.getaddrinfo = getaddrinfo
+        try:
+            yield
+        finally:
+            socket.getaddrinfo = real
 
     def set_week(self, week: int) -> None:
         """Move the world to ``week``: hosts gone by then stop listening."""
@@ -463,7 +509,7 @@ def simulate(seed: int, *, weeks: int = WEEKS, steady_pages: int = 25) -> Figure
         with tempfile.TemporaryDirectory(prefix="yearsim-") as tmp, Farm(world) as farm:
             root = Path(tmp)
             posts = write_blog(root, world, farm)
-            with _chdir(root):
+            with _chdir(root), farm.resolver():
                 _year(world, farm, posts, github, api.url_for("/").rstrip("/"), no_network, figures)
     finally:
         api.clear()

@@ -16,7 +16,7 @@ from linkcheck.collect import collect
 from linkcheck.config import Settings
 from linkcheck.discover import read_document
 from linkcheck.extract import extract_post
-from linkcheck.models import CheckResult, InputProblem, Post, Verdict
+from linkcheck.models import CheckRequest, CheckResult, InputProblem, Post, Verdict
 from linkcheck.state import StateStore
 from tests.fakeweb import FakeWeb, Response
 from tests.test_collect import write_corpus
@@ -267,3 +267,30 @@ def test_each_check_is_announced_before_its_result(tmp_path: Path, web: FakeWeb)
     for url in ("https://one.example/", "https://two.example/"):
         assert events.index(("start", url)) < events.index(("done", url))
     assert len(events) == 4
+
+
+def test_urls_not_asked_for_say_nothing_about_the_network() -> None:
+    private = "http://localhost:1313/draft"
+    refused = "https://down.example/"
+    skipped = CheckResult(private, Verdict.SKIPPED, reason="private address, not fetched")
+    failed = CheckResult(refused, Verdict.ERROR, reason="connection refused", reached=False)
+    requests = [CheckRequest(private), CheckRequest(refused)]
+    assert not app.network_is_down({private: skipped}, requests[:1])
+    assert app.network_is_down({private: skipped, refused: failed}, requests)
+
+
+def test_a_post_citing_only_a_private_address_is_a_finding_not_a_network_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Such a run once said "network unreachable" (exit 3) and reported nothing."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "a.md").write_text(
+        "# A\n\nSee [the draft](http://localhost:1313/posts/draft/).\n", encoding="utf-8"
+    )
+    report = app.run(Settings(no_cache=True))
+    assert not report.network_down
+    assert [(f.rule, f.url) for f in report.findings] == [
+        ("private-address", "http://localhost:1313/posts/draft/")
+    ]
+    assert app.exit_code(report, Settings()) == 1

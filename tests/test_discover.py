@@ -18,6 +18,7 @@ from linkcheck.discover import (
     glob_pattern,
     read_document,
     without_excluded,
+    written_urls,
 )
 from linkcheck.models import InputError, UsageError
 
@@ -351,3 +352,18 @@ def test_unreadable_directory_is_a_problem(tmp_path: Path) -> None:
     finally:
         locked.chmod(0o755)
     assert [p.path for p in found.problems] == ["locked"]
+
+
+def test_posts_over_the_line_and_link_limits_are_problems_not_parsed(tmp_path: Path) -> None:
+    """Counted before parsing: Markdown keeps about 500 bytes per block (1 MB of headings
+    took 460 MB), and bare ``www.`` addresses are links too."""
+    headings = tmp_path / "headings.md"
+    headings.write_text("# a\n" * 250_000, encoding="utf-8")
+    with pytest.raises(InputError, match=r"250,001 lines, more than max-post-lines \(50,000\)"):
+        read_document(headings, cwd=tmp_path, max_lines=50_000)
+    assert read_document(headings, cwd=tmp_path).body.startswith("# a")  # no limit given
+    bare = tmp_path / "bare.md"
+    bare.write_text("www.a.example " * 30_000, encoding="utf-8")
+    assert written_urls(bare.read_text(encoding="utf-8")) == 30_000
+    with pytest.raises(InputError, match="30,000 URLs written, more than max-post-links"):
+        read_document(bare, cwd=tmp_path, max_links=20_000)

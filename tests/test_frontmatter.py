@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import time
+import tracemalloc
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from linkcheck.cli import cli
 from linkcheck.discover import document_from_text, read_document
 from linkcheck.extract import extract_post
-from linkcheck.frontmatter import FrontmatterError, find_frontmatter, parse_frontmatter
+from linkcheck.frontmatter import (
+    MAX_FRONTMATTER_DEPTH,
+    FrontmatterError,
+    find_frontmatter,
+    nesting_depth,
+    parse_frontmatter,
+)
 from linkcheck.models import Document, FrontmatterFormat, InputError, LinkKind
 
 TOML_POST = """+++
@@ -126,3 +141,129 @@ def test_frontmatter_error_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="not closed"):
         find_frontmatter("---\na: 1\n")
     assert issubclass(FrontmatterError, ValueError)
+
+
+# ---------------------------------------------------------------------------
+# Hostile frontmatter: bounded work, a problem instead of a crash
+# ---------------------------------------------------------------------------
+
+FRONTMATTER_SECONDS = 1.0
+"""CPU seconds one hostile frontmatter may cost (the unbounded ones took seconds to minutes)."""
+FRONTMATTER_PYTHON_BYTES = 96 * 1024 * 1024
+"""Python allocations one hostile frontmatter may peak at."""
+
+
+def _bounded(text: str) -> tuple[Mapping[str, Any] | None, str | None]:
+    """``parse_frontmatter(text)`` measured: (metadata, None) or (None, the error's reason),
+    after asserting the CPU time and the peak of Python allocations."""
+    started = time.process_time()
+    tracemalloc.start()
+    try:
+        try:
+            metadata, _matter, _offset = parse_frontmatter(text)
+        except FrontmatterError as exc:
+            metadata, reason = None, exc.reason
+        else:
+            reason = None
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    seconds = time.process_time() - started
+    assert seconds < FRONTMATTER_SECONDS * 4, seconds  # tracing slows Python down
+    assert peak < FRONTMATTER_PYTHON_BYTES, peak
+    return metadata, reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # tomllib keeps every prefix of a dotted key: 16 KB of ``a.a.a`` took 250 MB.
+        ("+++\na" + ".a" * 100_000 + ' = "x"\n+++\n', "dotted key of more than 64 parts"),
+        ("+++\n[" + "a." * 100_000 + "a]\nb = 1\n+++\n", "dotted key of more than 64 parts"),
+        ("+++\n[[" + '"a".' * 50_000 + "a]]\n+++\n", "dotted key of more than 64 parts"),
+        ("+++\na = " + "[" * 100_000 + "]" * 100_000 + "\n+++\n", "invalid TOML"),
+        ("{\n" + '"a": ' + "[" * 200_000 + "]" * 200_000 + "\n}\n", "invalid JSON"),
+        ('{\n"a": ' + "[" * 900 + "1" + "]" * 900 + "\n}\n", "nested more than 64 levels"),
+        ("---\ntitle: " + "[" * 900 + "x" + "]" * 900 + "\n---\n", "nested more than 64 levels"),
+        ("---\n" + "k: v\n" * 120_000 + "---\n", "more than 524,288; not read"),
+        ("+++\n" + "k = 1\n" * 100_000 + "+++\n", "more than 524,288; not read"),
+        ("+++\ntitle = 'never closed'\n\nbody\n", "frontmatter is not closed"),
+    ],
+)
+def test_hostile_frontmatter_is_a_problem_at_bounded_cost(text: str, reason: str) -> None:
+    metadata, found = _bounded(text + "Body.\n")
+    assert metadata is None
+    assert found is not None
+    assert reason in found
+
+
+def test_frontmatter_within_the_bounds_is_read() -> None:
+    dotted = "+++\n" + "a" + ".a" * 63 + ' = "x"\n+++\n'
+    metadata, _ = _bounded(dotted)
+    assert metadata is not None
+    assert nesting_depth(metadata) == 64
+    nested = "---\ntitle: Post\ntags: " + "[" * 63 + "x" + "]" * 63 + "\n---\n"
+    metadata, _ = _bounded(nested)
+    assert metadata is not None
+    assert metadata["title"] == "Post"
+    # An alias bomb loads as shared values: small, and measured once per value.
+    aliases = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    aliases += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    metadata, _ = _bounded("---\n" + "\n".join(aliases) + "\n---\n")
+    assert metadata is not None
+    assert nesting_depth(metadata) == 11
+    # A value that contains itself ends the measure (and can still be shown).
+    metadata, _ = _bounded("---\ntitle: &t [1, *t]\n---\n")
+    assert metadata is not None
+    assert str(metadata["title"]) == "[1, [...]]"
+
+
+def test_a_deeply_nested_title_does_not_stop_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A neighbour post whose ``title`` and ``categories`` nest hundreds of levels once ended
+    every run with a RecursionError (the site model made a URL from them)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "_config.yml").write_text("title: blog\n", encoding="utf-8")
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    deep = "[" * 900 + "c" + "]" * 900
+    (posts / "2024-01-01-deep.md").write_text(
+        f"---\ntitle: {deep}\ncategories: {deep}\n---\nText.\n", encoding="utf-8"
+    )
+    (posts / "2024-01-02-ok.md").write_text("See [deep](/2024/01/01/deep.html).\n", "utf-8")
+    result = CliRunner().invoke(
+        cli, ["run", "--offline", "--format", "json", "_posts/2024-01-02-ok.md"], env={}
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["findings"] == []  # the deep post is indexed by its path, its link is fine
+
+
+FRONTMATTER_PIECES = st.sampled_from(
+    [
+        "a", "b.c", " = ", ": ", "[", "]", "{", "}", ",", '"', "'", "x", "\n", ".", "[[",
+        "]]", "&a ", "*a", "- ", "  ", "1", "2024-01-02", "true", "\\u0041", '"""', "#",
+        "!!str ", "? ", "<<: ", "~", "null", "1e999", "-", "+inf", "0x1F",
+    ]
+)  # fmt: skip
+FENCES = st.sampled_from([("+++\n", "\n+++\n"), ("{\n", "\n}\n"), ("---\n", "\n---\n")])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    fences=FENCES,
+    parts=st.lists(FRONTMATTER_PIECES, min_size=1, max_size=12),
+    repeat=st.integers(min_value=1, max_value=20_000),
+)
+def test_fuzzed_frontmatter_is_read_in_bounded_time_and_memory(
+    fences: tuple[str, str], parts: list[str], repeat: int
+) -> None:
+    opening, closing = fences
+    inside = ("".join(parts) * repeat)[: 256 * 1024]
+    if opening == "{\n":
+        inside = '"k": ' + inside
+    metadata, _reason = _bounded(opening + inside + closing + "Body.\n")
+    if metadata is not None:
+        assert nesting_depth(metadata) <= MAX_FRONTMATTER_DEPTH
+        str(metadata)  # every value can be shown

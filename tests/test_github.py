@@ -33,6 +33,7 @@ from linkcheck.models import (
     Location,
     PostSummary,
     Report,
+    RunTrend,
     Severity,
     UsageError,
     Verdict,
@@ -723,3 +724,82 @@ def test_plain_http_is_allowed_for_a_loopback_api(api_url: str) -> None:
 def test_a_dry_run_says_in_words_what_it_would_do(action: str, line: str) -> None:
     assert outcome_summary(SyncOutcome(action, dry_run=True)) == line  # type: ignore[arg-type]
     assert outcome_summary(SyncOutcome(action)) == f"tracking issue: {action}"  # type: ignore[arg-type]
+
+
+def _week(
+    runs: int, since: str, trend: tuple[RunTrend, ...], *, elapsed: float, at: float
+) -> Report:
+    """One weekly run's report with every rule that can fail, the trend chart, counters and
+    titles that move from week to week, and an unreadable post."""
+    streak = f"; failing since {since} ({runs} runs)"
+    findings = (
+        _finding(3, "https://example.org/gone", message=f"HTTP 404{streak}"),
+        _finding(
+            5,
+            "https://example.org/moved-away",
+            rule="soft-404",
+            message=f"soft 404: the title is 'Page not found' (it was 'A study'){streak}",
+        ),
+        _finding(7, "http://localhost:1313/draft", rule="private-address", message="private"),
+        _finding(
+            9, "/blog/missing", rule="broken-internal-link", message="no post at /blog/missing"
+        ),
+        _finding(
+            11,
+            "https://example.org/down",
+            rule="unverified-link",
+            message=f"could not verify (error: HTTP 503){streak}",
+        ),
+        _finding(
+            13,
+            "https://example.org/flaky",
+            severity=Severity.WARNING,
+            rule="unverified-link",
+            message=f"could not verify (timeout){streak}",
+        ),
+        _finding(
+            15,
+            "https://example.org/wall",
+            severity=Severity.WARNING,
+            rule="unverified-link",
+            message=f"could not verify (blocked: HTTP 403); refusing automated clients since "
+            f"{since} ({runs} runs)",
+        ),
+        Finding("empty-post", Severity.INFO, Location("content/empty.md", 1, 1), "no text"),
+    )
+    results = {
+        f.url: CheckResult(f.url, Verdict.DEAD, status=404, title=f"run {runs}", checked_at=at)
+        for f in findings
+        if f.url
+    }
+    problems = (InputProblem("content/huge.md", f"{runs * 1000:,} bytes, too large"),)
+    return replace(
+        _report(*findings), results=results, problems=problems, trend=trend, elapsed=elapsed
+    )
+
+
+def test_a_body_that_differs_only_in_trend_and_counters_is_not_written() -> None:
+    """Two weekly runs with the same failing set: the trend chart, the streak counters and
+    dates, the titles, timings and the unreadable post's reason all move; the issue stays."""
+    week = 7 * 86400.0
+    trend = tuple(RunTrend(1_800_000_000 + i * week, 40, 5 + i % 3) for i in range(6))
+    first = _week(4, "2027-02-01", trend[:5], elapsed=3.2, at=1_800_000_000 + 4 * week)
+    second = _week(5, "2027-02-01", trend, elapsed=9.8, at=1_800_000_000 + 5 * week)
+    before, after = issue_body(first, Severity.ERROR), issue_body(second, Severity.ERROR)
+    assert before != after  # the rendered bodies differ (chart, counters)...
+    assert "\\(4 runs\\)" in before
+    assert "\\(5 runs\\)" in after
+    issue = github.Issue(5, "https://x.invalid/5", issue_title(first, Severity.ERROR), before)
+    plan = decide(second, issue, Severity.ERROR)
+    assert plan.action == "unchanged"  # ...but what decides an edit does not
+    assert issue_title(second, Severity.ERROR) == issue.title
+    assert issue.title == "linkcheck: 5 failing links, 1 unreadable post"
+    # A flapping URL's warning turning into an error is a change of the failing set.
+    worse = replace(
+        second,
+        findings=(
+            *second.findings,
+            _finding(13, "https://example.org/flaky", rule="unverified-link"),
+        ),
+    )
+    assert decide(worse, issue, Severity.ERROR).action == "edited"

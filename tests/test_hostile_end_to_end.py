@@ -96,6 +96,13 @@ def build(root: Path, site: str) -> tuple[set[str], set[str]]:
     (content / "binary.md").write_bytes(bytes(range(256)) * 64)
     many = "".join(f"[l{i}]({site}/many/{i % 50})\n" for i in range(100_000))
     post("many.md", many)
+    # Frontmatter in TOML and JSON (python-frontmatter's formats), built to cost memory or
+    # recursion: a dotted-key bomb, deep nesting, a fence never closed.
+    post("toml-bomb.md", "+++\na" + ".a" * 100_000 + f' = "x"\n+++\n[t]({site}/toml)\n')
+    post("json-deep.md", '{\n"a": ' + "[" * 900 + "1" + "]" * 900 + f"\n}}\n[j]({site}/json)\n")
+    post("toml-unclosed.md", f"+++\ntitle = 'x'\n\n[u]({site}/unclosed)\n")
+    deep = "[" * 900 + "x" + "]" * 900
+    post("deep-title.md", f"---\ntitle: {deep}\ncategories: {deep}\n---\n[d]({site}/title)\n")
     bad = {
         "content/loop-a.md",
         "content/loop-b.md",
@@ -105,6 +112,10 @@ def build(root: Path, site: str) -> tuple[set[str], set[str]]:
         "content/nul.md",
         "content/binary.md",
         "content/many.md",
+        "content/toml-bomb.md",
+        "content/json-deep.md",
+        "content/toml-unclosed.md",
+        "content/deep-title.md",
         "content/bad-\\xff-name.md",
         "content/new\\nline.md",
     }
@@ -172,3 +183,27 @@ def test_hostile_folder_end_to_end(tmp_path: Path, site: str) -> None:
             assert line.startswith(("::error ", "::warning ", "::notice ", "::notice::")), line
     text = (tmp_path / "report.txt").read_text(encoding="utf-8")
     assert "content/new\\nline.md" in text
+
+
+def test_a_partial_run_indexes_the_hostile_folder_safely(tmp_path: Path, site: str) -> None:
+    """A run on one post reads every other post for the site model: the hostile ones cost no
+    crash, no hang and no memory spike, and their problems are not this run's."""
+    build(tmp_path, site)
+    command = [sys.executable, "-m", "linkcheck", "run", "--offline", "--allow-private"]
+    command += ["content/normal-0.md"]
+    command += ["--format", "json", "--output", "report.json"]
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        env={**os.environ, "NO_COLOR": "1"},
+        check=True,
+    )
+    code, peak_kib = (int(part) for part in done.stdout.split())
+    assert code == 0, done.stderr
+    assert peak_kib <= PEAK_GOAL_KIB, peak_kib
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["problems"] == []
+    assert [post["path"] for post in report["posts"]] == ["content/normal-0.md"]

@@ -805,3 +805,17 @@ def test_private_address_results_are_findings() -> None:
         ("private-address", 3, "private address, not fetched (localhost is this machine)"),
         ("private-address", 4, "redirect to a private address, not fetched (private network)"),
     ]
+
+
+def test_an_offline_run_reports_links_to_private_addresses_too() -> None:
+    """A pre-commit hook runs offline: ``http://localhost:1313/`` is a bug it must catch."""
+    local = "http://localhost:1313/draft/"
+    lan = "http://192.168.1.10/wiki"
+    post = make_post(
+        [make_link(local, line=3), make_link(lan, line=4), make_link("https://a.example/", line=5)]
+    )
+    assert brief(judge([post], None)) == [
+        ("private-address", 3, "private address, not fetched (localhost is this machine)"),
+        ("private-address", 4, "private address, not fetched (private network)"),
+    ]
+    assert judge([post], None, allow_private=True) == []

@@ -43,7 +43,7 @@ def test_the_world_is_the_same_for_a_seed() -> None:
     assert [(p.host, p.path) for p in one.pages] == [(p.host, p.path) for p in two.pages]
     assert one.network_down_week == two.network_down_week
     assert [(i.kind, i.week) for i in one.incidents] == [(i.kind, i.week) for i in two.incidents]
-    assert len(one.pages) == 40
+    assert len(one.pages) == 42
     assert {h.role for h in one.hosts.values()} == {
         "steady",
         "archive",
@@ -52,6 +52,7 @@ def test_the_world_is_the_same_for_a_seed() -> None:
         "ratelimit",
         "outage",
         "gone",
+        "vanishing",
     }
     wall = one.hosts["wall"]
     assert one.answer("wall", "/wall/article-0", 0) == yearsim.Answer("challenge")
@@ -59,6 +60,10 @@ def test_the_world_is_the_same_for_a_seed() -> None:
     assert gone.gone_from is not None
     assert one.answer("gone", "/gone/article-0", gone.gone_from) == yearsim.Answer("refused")
     assert one.answer("archive", "/copy/anything", 5) == yearsim.OK
+    lapse = one.hosts["vanishing"].unresolvable_from
+    assert lapse is not None
+    assert one.answer("vanishing", "/vanishing/article-0", lapse - 1) == yearsim.OK
+    assert one.answer("vanishing", "/vanishing/article-1", lapse) == yearsim.Answer("unresolvable")
     assert wall.failing_weeks == frozenset(range(yearsim.WEEKS))
 
 

@@ -144,9 +144,12 @@ class Planner:
 
 
 def network_is_down(results: Mapping[str, CheckResult], requests: Sequence[CheckRequest]) -> bool:
-    """True when URLs were checked and not one got any HTTP response back."""
+    """True when URLs were checked and not one got any HTTP response back. URLs that were
+    not asked for (skipped: a private address, say) are no evidence either way: a post
+    citing only ``http://localhost:1313/`` is a finding, not a network that is down."""
     checked = [results[r.url] for r in requests if r.url in results]
-    return bool(checked) and not any(r.reached for r in checked)
+    asked = [r for r in checked if r.verdict is not Verdict.SKIPPED]
+    return bool(asked) and not any(r.reached for r in asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +212,7 @@ def run(
         severities=settings.severity,
         history=history,
         site=site,
+        allow_private=settings.allow_private,
     )
     if settings.suggest_archive and results:
         findings = suggest_archived_copies(findings, posts, settings, warn=warn or _quiet)

@@ -23,7 +23,12 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from linkcheck.config import DEFAULT_MAX_POST_BYTES, DEFAULT_MAX_POST_LINKS, Settings
+from linkcheck.config import (
+    DEFAULT_MAX_POST_BYTES,
+    DEFAULT_MAX_POST_LINES,
+    DEFAULT_MAX_POST_LINKS,
+    Settings,
+)
 from linkcheck.discover import discover, read_document, without_excluded
 from linkcheck.models import (
     Document,
@@ -124,6 +129,7 @@ class Extraction:
         """Files the search skipped or found odd: handed out before the first batch."""
         self._max_bytes = settings.max_post_bytes
         self._max_links = settings.max_post_links
+        self._max_lines = settings.max_post_lines
         self._cwd = cwd
         self._headings = tuple(settings.resources_headings)
         self._keep_text = keep_text
@@ -148,6 +154,7 @@ class Extraction:
                 keep_text=self._keep_text,
                 max_bytes=self._max_bytes,
                 max_links=self._max_links,
+                max_lines=self._max_lines,
             )
             self._futures = [self._pool.submit(extract, batch) for batch in self._batches]
         except POOL_ERRORS:
@@ -179,6 +186,7 @@ class Extraction:
             shared=self._shared,
             max_bytes=self._max_bytes,
             max_links=self._max_links,
+            max_lines=self._max_lines,
         )
 
     def _shared_batch(self, outcomes: list[Outcome]) -> list[Outcome]:
@@ -241,6 +249,7 @@ def _extract_batch(
     shared: _Shared | None = None,
     max_bytes: int = DEFAULT_MAX_POST_BYTES,
     max_links: int = DEFAULT_MAX_POST_LINKS,
+    max_lines: int = DEFAULT_MAX_POST_LINES,
 ) -> list[Outcome]:
     """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each.
 
@@ -253,7 +262,9 @@ def _extract_batch(
     outcomes: list[Outcome] = []
     for path in paths:
         try:
-            document = read_document(path, cwd=cwd, max_bytes=max_bytes, max_links=max_links)
+            document = read_document(
+                path, cwd=cwd, max_bytes=max_bytes, max_links=max_links, max_lines=max_lines
+            )
         except InputError as exc:
             outcomes.append(InputProblem(exc.path, exc.reason, exc.line))
             continue

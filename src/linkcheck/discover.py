@@ -331,15 +331,16 @@ def read_document(
     cwd: Path | None = None,
     max_bytes: int = DEFAULT_MAX_POST_BYTES,
     max_links: int | None = None,
+    max_lines: int | None = None,
 ) -> Document:
     """Read and split one post. Raises ``InputError`` when it cannot be used.
 
     Errors: unreadable file, not a regular file (never read: opening a FIFO does not wait
     for a writer), more than ``max_bytes``, binary content (NUL bytes), invalid UTF-8 (with
     the line and byte offset of the first bad byte), frontmatter that is not closed, does
-    not parse or is not a mapping, and more than ``max_links`` URLs written (see
-    :func:`written_urls`; None: no limit). An empty post is read (the ``empty-post`` rule
-    reports it).
+    not parse or is not a mapping, more than ``max_links`` URLs written (see
+    :func:`written_urls`) and more than ``max_lines`` lines (None: no limit). An empty post
+    is read (the ``empty-post`` rule reports it).
     """
     display = display_path(path, cwd if cwd is not None else Path.cwd())
     try:
@@ -365,6 +366,11 @@ def read_document(
         written = written_urls(text)
         if written > max_links:
             reason = f"{written:,} URLs written, more than max-post-links ({max_links:,}); skipped"
+            raise InputError(display, reason)
+    if max_lines is not None:
+        lines = text.count("\n") + 1
+        if lines > max_lines:
+            reason = f"{lines:,} lines, more than max-post-lines ({max_lines:,}); skipped"
             raise InputError(display, reason)
     return document_from_text(path, display, text, has_bom=has_bom)
 
@@ -393,9 +399,10 @@ def document_from_text(path: Path, display: str, text: str, *, has_bom: bool = F
 
 def written_urls(text: str) -> int:
     """How many URLs a post writes, counted before parsing (cheaply, in linear time): the
-    larger of the number of ``://`` (absolute URLs, wherever written) and of ``](`` (inline
-    links and images, relative ones included)."""
-    return max(text.count("://"), text.count("]("))
+    largest of the number of ``://`` (absolute URLs, wherever written), of ``](`` (inline
+    links and images, relative ones included) and of ``www.`` (bare addresses, which
+    Markdown makes links of)."""
+    return max(text.count("://"), text.count("]("), text.count("www."))
 
 
 class _NotAPost(Exception):

@@ -12,6 +12,14 @@ standard-library parsers keep no positions).
 YAML fences are stricter than python-frontmatter's (``---`` exactly, as Jekyll and Hugo
 require; ``...`` also closes, as in YAML); a post without a recognised opening line on its
 first line has no frontmatter.
+
+The parsers' cost is bounded before they run: frontmatter longer than
+``MAX_FRONTMATTER_CHARS`` is refused (PyYAML builds about 140 bytes of objects per byte of
+YAML), and so is TOML with a dotted key of more than ``MAX_FRONTMATTER_DEPTH`` parts
+(``tomllib`` keeps every prefix of a dotted key: its memory grows with the square of the
+key's length, 16 KB of ``a.a.a…`` took 250 MB). Loaded values nested deeper than
+``MAX_FRONTMATTER_DEPTH`` are refused too: code that turns a value into text must not meet
+the interpreter's recursion limit.
 """
 
 from __future__ import annotations
@@ -38,6 +46,18 @@ TOML_BOUNDARY = re.compile(r"^\+\+\+[ \t\r]*$", re.MULTILINE)
 JSON_BOUNDARY = re.compile(r"^[{}][ \t\r]*$", re.MULTILINE)
 """A JSON frontmatter object opens with a line ``{`` and closes with a line ``}`` (Hugo)."""
 JSON_CLOSE = "}"
+
+MAX_FRONTMATTER_CHARS = 512 * 1024
+"""Longest frontmatter read (real ones are a few KB; 512 KiB of YAML peaks near 75 MB)."""
+MAX_FRONTMATTER_DEPTH = 64
+"""Deepest nesting of frontmatter values, and most parts of a TOML dotted key."""
+_TOML_DEEP_KEY = re.compile(
+    r"(?:\.[ \t]*+(?:[A-Za-z0-9_-]++|\"[^\"\n]*+\"|'[^'\n]*+')[ \t]*+){"
+    + str(MAX_FRONTMATTER_DEPTH)
+    + ",}"
+)
+"""A dotted key (or table header) of more than ``MAX_FRONTMATTER_DEPTH`` parts; possessive
+quantifiers keep the search linear."""
 
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_STRING_TAG = "tag:yaml.org,2002:str"
@@ -141,20 +161,75 @@ def parse_frontmatter(text: str) -> tuple[Mapping[str, Any], Frontmatter | None,
     if span is None:
         return {}, None, 0
     source = text[span.yaml_start : span.yaml_end]
+    name = span.format.value.upper()
+    if len(source) > MAX_FRONTMATTER_CHARS:
+        raise FrontmatterError(
+            f"{name} frontmatter of {len(source):,} characters, more than "
+            f"{MAX_FRONTMATTER_CHARS:,}; not read",
+            span.yaml_start,
+        )
+    if span.format is FrontmatterFormat.TOML:
+        deep = _TOML_DEEP_KEY.search(source)
+        if deep is not None:
+            raise FrontmatterError(
+                f"TOML frontmatter with a dotted key of more than {MAX_FRONTMATTER_DEPTH} "
+                "parts; not read",
+                span.yaml_start + deep.start(),
+            )
     if span.format is FrontmatterFormat.YAML:
         loaded, strings = _load_yaml(source, span.yaml_start)
     else:
-        handler = dict(HANDLERS)[span.format]
-        loaded = _load_other(handler, source, span)
-        strings = tuple(_literal_strings(loaded, source, span.yaml_start, span.format))
+        loaded = _load_other(dict(HANDLERS)[span.format], source, span)
+        strings = ()
+    if nesting_depth(loaded) > MAX_FRONTMATTER_DEPTH:
+        raise FrontmatterError(
+            f"{name} frontmatter nested more than {MAX_FRONTMATTER_DEPTH} levels deep",
+            span.yaml_start,
+        )
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):
         raise FrontmatterError(
             f"frontmatter is not a mapping (found {type(loaded).__name__})", span.yaml_start
         )
+    if span.format is not FrontmatterFormat.YAML:
+        strings = tuple(_literal_strings(loaded, source, span.yaml_start, span.format))
     matter = Frontmatter(span.format, span.yaml_start, span.yaml_end, span.body_offset, strings)
     return loaded, matter, span.body_offset
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep lists and mappings nest in ``value`` (a scalar: 0, ``[1]``: 1), without
+    recursion. A value shared by YAML aliases is measured once; a value that contains itself
+    (``&a [*a]``) counts its cycle once."""
+    depths: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        item, children_done = stack.pop()
+        key = id(item)
+        children = _children(item)
+        if children is None:
+            continue
+        if children_done:
+            open_.discard(key)
+            below = (depths.get(id(child), 0) for child in children)
+            depths[key] = 1 + max(below, default=0)
+            continue
+        if key in depths or key in open_:
+            continue
+        open_.add(key)
+        stack.append((item, True))
+        stack.extend((child, False) for child in children if _children(child) is not None)
+    return depths.get(id(value), 0)
+
+
+def _children(value: Any) -> list[Any] | None:
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list | tuple):
+        return list(value)
+    return None
 
 
 # ---------------------------------------------------------------------------

@@ -311,9 +311,14 @@ class Verdict(StrEnum):
 
 REFUSED_REASON = "connection refused"
 DNS_FAILED_REASON = "DNS lookup failed"
-UNREACHABLE_REASONS: frozenset[str] = frozenset({REFUSED_REASON, DNS_FAILED_REASON})
+DNS_TEMPORARY_REASON = "DNS lookup failed (temporary)"
+"""The resolver said "try again" (SERVFAIL): what a domain whose name servers are gone gives."""
+UNREACHABLE_REASONS: frozenset[str] = frozenset(
+    {REFUSED_REASON, DNS_FAILED_REASON, DNS_TEMPORARY_REASON}
+)
 """Reasons meaning that nothing answers at the URL's host name (no server listening, no
-address): judged as a host that is gone when it lasts (see ``linkcheck.evidence``)."""
+address): judged as a host that is gone when it lasts (see ``linkcheck.evidence``). A whole
+run of them is a network that is down, and is not recorded."""
 
 
 _FAILURES = frozenset({Verdict.DEAD, Verdict.BLOCKED, Verdict.TIMEOUT, Verdict.ERROR})

@@ -40,6 +40,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "allow_empty",
             "max_post_bytes",
             "max_post_links",
+            "max_post_lines",
             "follow_external_symlinks",
         ),
     ),

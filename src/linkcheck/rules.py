@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from linkcheck.check.netpolicy import is_private_reason
+from linkcheck.check.netpolicy import is_private_reason, private_url
 from linkcheck.check.soft404 import is_soft_404
 from linkcheck.models import (
     WWW_PREFIX,
@@ -169,6 +169,7 @@ def _has_anchor(anchors: frozenset[str], fragment: str) -> bool:
 class _Judge:
     severities: Mapping[str, Severity]
     history: Mapping[str, Persistence] = field(default_factory=dict)
+    allow_private: bool = False
 
     def finding(
         self,
@@ -195,6 +196,7 @@ def judge(
     severities: Mapping[str, Severity] | None = None,
     history: Mapping[str, Persistence] | None = None,
     site: Site | None = None,
+    allow_private: bool = False,
 ) -> list[Finding]:
     """Every finding about ``posts``, sorted by (path, line, column, rule).
 
@@ -204,8 +206,11 @@ def judge(
     ``unverified-link`` whose failure the evidence makes an error (``Persistence.escalate``)
     becomes one, and failing links say since when. ``site`` holds every post of the site for
     internal links (default: ``posts`` alone, as plain folders under ``content/``).
+    ``allow_private`` False: in an offline run too, a link whose host is a private address
+    or this machine (``localhost``) is a ``private-address`` finding (online, the check
+    stage reports it, names that resolve to such addresses included).
     """
-    judge_ = _Judge(severities or {}, history or {})
+    judge_ = _Judge(severities or {}, history or {}, allow_private)
     index = site if site is not None else posts_site(posts)
     findings: list[Finding] = []
     for post in posts:
@@ -273,6 +278,10 @@ def _link_findings(
         )
     if results is not None:
         yield from _network_findings(judge_, link, results)
+    elif not judge_.allow_private:
+        private = private_url(link.target)
+        if private is not None:
+            yield judge_.finding(PRIVATE_ADDRESS, link, private)
 
 
 def _scheme_rule(link: Link) -> tuple[str, str] | None:

@@ -30,7 +30,7 @@ import httpx
 from linkcheck.check.netpolicy import PrivateAddressError
 from linkcheck.check.quirks import NONSTANDARD_BLOCKED_STATUSES, NONSTANDARD_STATUSES
 from linkcheck.http import NameResolutionError
-from linkcheck.models import DNS_FAILED_REASON, REFUSED_REASON, Verdict
+from linkcheck.models import DNS_FAILED_REASON, DNS_TEMPORARY_REASON, REFUSED_REASON, Verdict
 
 # ---------------------------------------------------------------------------
 # Statuses
@@ -257,7 +257,7 @@ def _dns_not_found(host: str | None) -> ErrorInfo:
     return ErrorInfo(Verdict.DEAD, reason, retryable=False, reached=False)
 
 
-_DNS_TEMPORARY = ErrorInfo(Verdict.ERROR, "DNS lookup failed (temporary)", True, False)
+_DNS_TEMPORARY = ErrorInfo(Verdict.ERROR, DNS_TEMPORARY_REASON, True, False)
 _DNS_FAILED = ErrorInfo(Verdict.ERROR, DNS_FAILED_REASON, True, False)
 
 

@@ -184,7 +184,7 @@ def _pattern_url(
         if isinstance(value, str):
             categories += value.split()
         elif isinstance(value, list):
-            categories += [str(v) for v in value]
+            categories += [str(v) for v in value if isinstance(v, str | int | float)]
         sections = "/".join(c.lower() for c in categories)
         title_token = slug or name
     else:
