@@ -17,12 +17,11 @@ from linkcheck.check.classify import classify_exception
 from linkcheck.check.netpolicy import (
     PRIVATE_ADDRESS_REASON,
     PrivateAddressError,
-    PublicResolver,
     is_private_reason,
     private_host,
     private_url,
 )
-from linkcheck.check.transport import aiohttp_error_to_httpx
+from linkcheck.check.transport import PublicResolver, aiohttp_error_to_httpx
 from linkcheck.models import Verdict
 
 
@@ -159,3 +158,15 @@ def test_a_private_address_error_anywhere_in_the_chain_is_skipped() -> None:
     assert info.verdict is Verdict.SKIPPED
     assert not info.retryable
     assert is_private_reason(info.reason)
+
+
+def test_the_policy_loads_no_http_stack() -> None:
+    """Judging (rules) uses the policy; only the transport may load aiohttp."""
+    import subprocess
+    import sys
+
+    code = "import sys, linkcheck.rules; print('aiohttp' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "False"

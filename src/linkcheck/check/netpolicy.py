@@ -19,12 +19,8 @@ Proxies and the GitHub API URL are not links: the rule never applies to them.
 from __future__ import annotations
 
 import ipaddress
-import socket
-from typing import Any
+from collections.abc import Sequence
 from urllib.parse import urlsplit
-
-import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
 
 PRIVATE_ADDRESS_REASON = "private address, not fetched"
 """Start of the reason of every result this policy stops (the rules look for it)."""
@@ -36,7 +32,8 @@ _CARRIER_GRADE_NAT = ipaddress.ip_network("100.64.0.0/10")
 
 
 class PrivateAddressError(OSError):
-    """A host name resolved only to private addresses (raised by :class:`PublicResolver`)."""
+    """A host name resolved only to private addresses (raised by the transport's resolver,
+    ``linkcheck.check.transport.PublicResolver``)."""
 
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -111,31 +108,20 @@ def _kind(address: IPAddress) -> str:
     return "private network"
 
 
-class PublicResolver(AbstractResolver):
-    """An aiohttp resolver that keeps only public addresses: a name with none left raises
-    :class:`PrivateAddressError`, which the check reports as a private address."""
-
-    def __init__(self, inner: AbstractResolver | None = None) -> None:
-        self._inner = inner if inner is not None else aiohttp.DefaultResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        found = await self._inner.resolve(host, port, family)
-        public = [entry for entry in found if not _entry_private(entry)]
-        if found and not public:
-            address = ipaddress.ip_address(found[0]["host"])
-            raise PrivateAddressError(
-                f"{PRIVATE_ADDRESS_REASON} ({host} resolves to a {_kind(address)} address)"
-            )
-        return public
-
-    async def close(self) -> None:
-        await self._inner.close()
+def only_private(host: str, addresses: Sequence[str]) -> str | None:
+    """The reason to refuse ``host`` when every address it resolved to is private (the
+    transport's resolver raises :class:`PrivateAddressError` with it), else None. Addresses
+    that do not parse are taken as public."""
+    kinds = [_address_kind(address) for address in addresses]
+    if not kinds or any(kind is None for kind in kinds):
+        return None
+    return f"{PRIVATE_ADDRESS_REASON} ({host} resolves to a {kinds[0]} address)"
 
 
-def _entry_private(entry: ResolveResult | dict[str, Any]) -> bool:
+def _address_kind(text: str) -> str | None:
+    """What kind of private address ``text`` is (None: public, or not an address)."""
     try:
-        return is_private_ip(ipaddress.ip_address(entry["host"]))
+        address = ipaddress.ip_address(text)
     except ValueError:
-        return False
+        return None
+    return _kind(address) if is_private_ip(address) else None

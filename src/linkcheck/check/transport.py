@@ -28,6 +28,7 @@ No credential is ever stored or sent by the clients: cookies are neither kept no
 from __future__ import annotations
 
 import os
+import socket
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -40,7 +41,7 @@ import aiohttp.abc
 import httpx
 from yarl import URL
 
-from linkcheck.check.netpolicy import PublicResolver
+from linkcheck.check.netpolicy import PrivateAddressError, only_private
 from linkcheck.check.options import CheckOptions
 from linkcheck.http import NameResolutionError
 from linkcheck.models import ConfigError
@@ -354,6 +355,27 @@ def _headers(options: CheckOptions) -> dict[str, str]:
         "Accept": ACCEPT,
         "Accept-Encoding": ACCEPT_ENCODING,
     }
+
+
+class PublicResolver(aiohttp.abc.AbstractResolver):
+    """An aiohttp resolver that keeps only public addresses: a name with none left raises
+    ``PrivateAddressError``, which the check reports as a private address (the policy is
+    ``linkcheck.check.netpolicy``'s; this adapter only applies it where names are resolved)."""
+
+    def __init__(self, inner: aiohttp.abc.AbstractResolver | None = None) -> None:
+        self._inner = inner if inner is not None else aiohttp.DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        reason = only_private(host, [entry["host"] for entry in found])
+        if reason is not None:
+            raise PrivateAddressError(reason)
+        return [entry for entry in found if only_private(host, [entry["host"]]) is None]
+
+    async def close(self) -> None:
+        await self._inner.close()
 
 
 def aiohttp_client(
