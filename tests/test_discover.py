@@ -354,6 +354,16 @@ def test_unreadable_directory_is_a_problem(tmp_path: Path) -> None:
     assert [p.path for p in found.problems] == ["locked"]
 
 
+def test_posts_over_the_tag_limit_are_problems_not_parsed(tmp_path: Path) -> None:
+    """Counted before parsing: each inline HTML tag is a Markdown token (2 MB of ``<b>x</b>``
+    on one line took 412 MB)."""
+    tags = tmp_path / "tags.md"
+    tags.write_text("<b>x</b>" * 60_000 + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"120,000 HTML tags, more than max-post-tags \(100,000\)"):
+        read_document(tags, cwd=tmp_path, max_tags=100_000)
+    assert read_document(tags, cwd=tmp_path, max_tags=120_000).body.startswith("<b>")
+
+
 def test_posts_over_the_line_and_link_limits_are_problems_not_parsed(tmp_path: Path) -> None:
     """Counted before parsing: Markdown keeps about 500 bytes per block (1 MB of headings
     took 460 MB), and bare ``www.`` addresses are links too."""

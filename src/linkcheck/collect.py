@@ -27,6 +27,7 @@ from linkcheck.config import (
     DEFAULT_MAX_POST_BYTES,
     DEFAULT_MAX_POST_LINES,
     DEFAULT_MAX_POST_LINKS,
+    DEFAULT_MAX_POST_TAGS,
     Settings,
 )
 from linkcheck.discover import discover, read_document, without_excluded
@@ -130,6 +131,7 @@ class Extraction:
         self._max_bytes = settings.max_post_bytes
         self._max_links = settings.max_post_links
         self._max_lines = settings.max_post_lines
+        self._max_tags = settings.max_post_tags
         self._cwd = cwd
         self._headings = tuple(settings.resources_headings)
         self._keep_text = keep_text
@@ -155,6 +157,7 @@ class Extraction:
                 max_bytes=self._max_bytes,
                 max_links=self._max_links,
                 max_lines=self._max_lines,
+                max_tags=self._max_tags,
             )
             self._futures = [self._pool.submit(extract, batch) for batch in self._batches]
         except POOL_ERRORS:
@@ -187,6 +190,7 @@ class Extraction:
             max_bytes=self._max_bytes,
             max_links=self._max_links,
             max_lines=self._max_lines,
+            max_tags=self._max_tags,
         )
 
     def _shared_batch(self, outcomes: list[Outcome]) -> list[Outcome]:
@@ -250,6 +254,7 @@ def _extract_batch(
     max_bytes: int = DEFAULT_MAX_POST_BYTES,
     max_links: int = DEFAULT_MAX_POST_LINKS,
     max_lines: int = DEFAULT_MAX_POST_LINES,
+    max_tags: int = DEFAULT_MAX_POST_TAGS,
 ) -> list[Outcome]:
     """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each.
 
@@ -263,7 +268,12 @@ def _extract_batch(
     for path in paths:
         try:
             document = read_document(
-                path, cwd=cwd, max_bytes=max_bytes, max_links=max_links, max_lines=max_lines
+                path,
+                cwd=cwd,
+                max_bytes=max_bytes,
+                max_links=max_links,
+                max_lines=max_lines,
+                max_tags=max_tags,
             )
         except InputError as exc:
             outcomes.append(InputProblem(exc.path, exc.reason, exc.line))

@@ -332,6 +332,7 @@ def read_document(
     max_bytes: int = DEFAULT_MAX_POST_BYTES,
     max_links: int | None = None,
     max_lines: int | None = None,
+    max_tags: int | None = None,
 ) -> Document:
     """Read and split one post. Raises ``InputError`` when it cannot be used.
 
@@ -339,7 +340,8 @@ def read_document(
     for a writer), more than ``max_bytes``, binary content (NUL bytes), invalid UTF-8 (with
     the line and byte offset of the first bad byte), frontmatter that is not closed, does
     not parse or is not a mapping, more than ``max_links`` URLs written (see
-    :func:`written_urls`) and more than ``max_lines`` lines (None: no limit). An empty post
+    :func:`written_urls`), more than ``max_lines`` lines and more than ``max_tags`` ``<``
+    (HTML tags; None: no limit). An empty post
     is read (the ``empty-post`` rule reports it).
     """
     display = display_path(path, cwd if cwd is not None else Path.cwd())
@@ -371,6 +373,11 @@ def read_document(
         lines = text.count("\n") + 1
         if lines > max_lines:
             reason = f"{lines:,} lines, more than max-post-lines ({max_lines:,}); skipped"
+            raise InputError(display, reason)
+    if max_tags is not None:
+        tags = text.count("<")
+        if tags > max_tags:
+            reason = f"{tags:,} HTML tags, more than max-post-tags ({max_tags:,}); skipped"
             raise InputError(display, reason)
     return document_from_text(path, display, text, has_bom=has_bom)
 

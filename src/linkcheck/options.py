@@ -41,6 +41,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "max_post_bytes",
             "max_post_links",
             "max_post_lines",
+            "max_post_tags",
             "follow_external_symlinks",
         ),
     ),
