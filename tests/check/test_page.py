@@ -624,3 +624,78 @@ def test_each_challenge_marker_is_found_in_any_case(marker: bytes) -> None:
     body = b"<html><head><title>Notes</title></head><body>" + marker.upper() + b"</body>"
     assert parse_html(body, content_type=HTML).challenge
     assert not parse_html(body.replace(marker.upper(), b"text"), content_type=HTML).challenge
+
+
+# ---------------------------------------------------------------------------
+# One parser per thread, reused from page to page
+# ---------------------------------------------------------------------------
+
+_PAGES: tuple[bytes, ...] = (
+    b'<html><head><meta property="og:title" content="Meta one"><title>One</title></head>'
+    b'<body><h2 id="a">A</h2><a name="b">b</a></body></html>',
+    b"<html><head><title>Cut in the ti",
+    b"<p id='c'>no head at all</p><title>Late</title>",
+    b"<html><head><title>Two</title></head><body><svg><title>not it</title></svg></body>",
+    b"<html><head><title>Three</title><script>if (a < b) { x = '</ti' }</script>",
+    b"",
+)
+
+
+def _fresh(body: bytes, *, want_anchors: bool) -> PageInfo:
+    """What a page gives when it is the first this thread parses."""
+    import linkcheck.check.page as page
+
+    page._local.parser = None
+    return parse_html(body, content_type=HTML, want_anchors=want_anchors)
+
+
+def test_a_reused_parser_gives_each_page_what_a_fresh_one_gives() -> None:
+    expected = {
+        (body, anchors): _fresh(body, want_anchors=anchors)
+        for body in _PAGES
+        for anchors in (True, False)
+    }
+    # Every order of pages and modes through one parser: nothing leaks from one to the next.
+    for _ in range(3):
+        for body in (*_PAGES, *reversed(_PAGES)):
+            for anchors in (False, True):
+                got = parse_html(body, content_type=HTML, want_anchors=anchors)
+                assert got == expected[(body, anchors)]
+
+
+def test_each_thread_parses_with_its_own_parser() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = [_fresh(body, want_anchors=True) for body in _PAGES]
+
+    def parse_all(_: int) -> list[PageInfo]:
+        return [
+            parse_html(body, content_type=HTML, want_anchors=True)
+            for _ in range(50)
+            for body in _PAGES
+        ]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for results in pool.map(parse_all, range(8)):
+            assert results == expected * 50
+
+
+def test_a_parser_that_raised_is_replaced() -> None:
+    import linkcheck.check.page as page
+
+    class Refusing:
+        """A parser in a state libxml2 gave up on."""
+
+        def feed(self, data: str) -> None:
+            raise RuntimeError("libxml2 gave up")
+
+        def close(self) -> None:
+            raise RuntimeError("still broken")
+
+    page._local.parser = None
+    parse_html(_PAGES[0], content_type=HTML)
+    page._local.parser = Refusing()
+    info = parse_html(_PAGES[0], content_type=HTML)
+    assert info.complete is False
+    assert page._local.parser is None  # dropped: the next page gets a new one
+    assert parse_html(_PAGES[3], content_type=HTML) == _fresh(_PAGES[3], want_anchors=True)

@@ -6,11 +6,17 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkcheck.check.soft404 import (
+    NOT_FOUND_TITLES,
     SOFT_404_PREFIX,
+    STATUS_TITLES,
+    TITLE_ANCHORS,
     Kind,
     Page,
+    _title_says_missing,
     cites_missing_page,
     detect,
     first_heading,
@@ -244,3 +250,26 @@ def test_a_placeholder_that_sends_the_browser_to_a_lander_is_parked() -> None:
     assert found.kind is Kind.PARKED
     article = "<p>GoDaddy parks domains on a page at /lander, see the lander_system.</p>"
     assert detect(page("Parking explained", article)) is None
+
+
+# ---------------------------------------------------------------------------
+# The cheap test before the title patterns
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern", [*NOT_FOUND_TITLES, *STATUS_TITLES])
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_every_title_the_patterns_match_holds_an_anchor(pattern: str, data: st.DataObject) -> None:
+    text = data.draw(st.from_regex(pattern, fullmatch=True))
+    assert any(anchor in text for anchor in TITLE_ANCHORS), text
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Page not found | Site", "404 – Site", "Seite nicht gefunden", "ページが見つかりません",
+     "페이지를 찾을 수 없습니다", "This page doesn't exist"],
+)  # fmt: skip
+def test_titles_with_an_anchor_are_still_matched(title: str) -> None:
+    assert _title_says_missing(title) is not False
+    assert _title_says_missing(title.upper()) is not False

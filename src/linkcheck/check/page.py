@@ -40,6 +40,7 @@ from linkcheck.check.quirks import (
 from linkcheck.http import media_type
 
 if TYPE_CHECKING:
+    from lxml import etree
     from pypdf import PdfReader
 
 MAX_TITLE_CHARS: int = 300
@@ -300,6 +301,10 @@ class _PageEvents:
     """
 
     def __init__(self, *, want_anchors: bool) -> None:
+        self.reset(want_anchors=want_anchors)
+
+    def reset(self, *, want_anchors: bool) -> None:
+        """Forget the last page: ready for the next one."""
         self.want_anchors = want_anchors
         self.anchors: set[str] = set()
         self.metas: list[dict[str, str]] = []
@@ -380,6 +385,33 @@ class _Parsed:
     complete: bool
 
 
+class _ThreadParser(threading.local):
+    """This thread's HTML parser and the events it reports to, kept from page to page:
+    making a parser with a target costs several times more than parsing a small page.
+    A parser is closed after every page (ready for the next document); one that raised
+    is dropped and replaced."""
+
+    parser: etree.HTMLParser | None = None
+    events: _PageEvents | None = None
+
+
+_local = _ThreadParser()
+
+
+def _thread_parser() -> tuple[etree.HTMLParser, _PageEvents]:
+    """This thread's parser and its events (made on first use)."""
+    parser, events = _local.parser, _local.events
+    if parser is None or events is None:
+        from lxml import etree
+
+        events = _PageEvents(want_anchors=False)
+        parser = etree.HTMLParser(
+            target=events, recover=True, no_network=True, remove_comments=True, remove_pis=True
+        )
+        _local.parser, _local.events = parser, events
+    return parser, events
+
+
 def _parse(
     text: str, *, want_anchors: bool, budget: float | None = DEFAULT_PARSE_BUDGET
 ) -> _Parsed:
@@ -391,12 +423,8 @@ def _parse(
     found so far is kept (``complete`` is then False). In head-only mode (no anchors) the
     parse stops as soon as the title is settled, or after ``TITLE_WINDOW_CHARS``.
     """
-    from lxml import etree
-
-    events = _PageEvents(want_anchors=want_anchors)
-    parser = etree.HTMLParser(
-        target=events, recover=True, no_network=True, remove_comments=True, remove_pis=True
-    )
+    parser, events = _thread_parser()
+    events.reset(want_anchors=want_anchors)
     started = time.thread_time()
     complete = True
     text = text.replace("\x00", "\ufffd") if "\x00" in text else text
@@ -410,9 +438,12 @@ def _parse(
             parser.feed(text[offset : offset + PARSE_CHUNK_CHARS])
         except Exception:  # libxml2 gives up on this input: keep what was read
             complete = False
+            _local.parser = None  # and the next page gets a parser in a known state
             break
-    with contextlib.suppress(Exception):
+    try:
         parser.close()
+    except Exception:
+        _local.parser = None
     events.close()
     return _Parsed(events.title(), frozenset(events.anchors), complete)
 

@@ -99,6 +99,12 @@ NOT_FOUND_TITLES: tuple[str, ...] = (
 
 STATUS_TITLES: tuple[str, ...] = (r"(?:http )?(?:error )?(?:404|410)(?: error)?(?: page)?",)
 """Title parts that are a bare missing-page status: they need a second signal."""
+TITLE_ANCHORS: tuple[str, ...] = (
+    "found", "exist", "gefunden", "introuvable", "trouvée", "encontrada", "trovata",
+    "gevonden", "找不到", "不存在", "未找到", "見つかりません", "찾을", "404", "410",
+)  # fmt: skip
+"""Every text that ``NOT_FOUND_TITLES`` or ``STATUS_TITLES`` match holds one of these: a
+title (or heading) without any is not split and matched at all."""
 
 NOT_FOUND_TEXT: tuple[str, ...] = (
     r"(?:page|file|document|article|post|content|url)s? you (?:are|were|'re|re) looking for",
@@ -360,6 +366,9 @@ def _title_says_missing(title: str | None) -> bool | None:
     number (a second signal is needed); False: neither."""
     if not title:
         return False
+    normal = _normalise(title)
+    if not any(anchor in normal for anchor in TITLE_ANCHORS):
+        return False  # nearly every title: no part is split off and matched
     parts = _parts(title)
     if any(_TITLES.fullmatch(part) for part in parts):
         return True
@@ -394,11 +403,15 @@ def _within(host: str, domains: tuple[str, ...]) -> bool:
 
 def _parked(page: Page, lower: str) -> Soft404 | None:
     """A parked domain's placeholder (``lower``: the page's window in lower case)."""
-    cited, final = _host(page.url), _host(page.final_url)
-    if final != cited and _within(final, DOMAIN_MARKETS):
-        return Soft404(Kind.PARKED, f"redirected to a domain marketplace ({final})")
+    redirected = page.final_url != page.url
+    if redirected:
+        final = _host(page.final_url)
+        if final != _host(page.url) and _within(final, DOMAIN_MARKETS):
+            return Soft404(Kind.PARKED, f"redirected to a domain marketplace ({final})")
     title = page.title.lower() if page.title else ""
     if any(word in title for word in SALE_WORDS):
+        cited = _host(page.url)
+        final = _host(page.final_url) if redirected else cited
         names = [re.escape(_normalise(h)) for h in dict.fromkeys((cited, final)) if h]
         own = f"(?:{'|'.join(names)})" if names else "(?!)"
         sale = re.compile("|".join(f"(?:{p.replace('{host}', own)})" for p in FOR_SALE_TITLES))
