@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import io
 import logging
 import re
@@ -173,6 +174,7 @@ def is_pdf(content_type: str | None, url: str, head: bytes = b"") -> bool:
 # ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
 def _codec(label: str | None) -> str | None:
     """A Python codec name for a charset label, or None when unknown or unusable."""
     if not label:
@@ -482,9 +484,13 @@ def _is_challenge_title(title: str | None) -> bool:
     return title is not None and title.casefold() in CHALLENGE_TITLES
 
 
+_CHALLENGE_ANCHOR = re.compile(b"|".join(re.escape(a) for a in CHALLENGE_ANCHORS))
+"""Any of ``CHALLENGE_ANCHORS``, in one search."""
+
+
 def _has_challenge_marker(body: bytes) -> bool:
     window = body[:CHALLENGE_SNIFF_BYTES].lower()
-    if not any(anchor in window for anchor in CHALLENGE_ANCHORS):
+    if _CHALLENGE_ANCHOR.search(window) is None:
         return False
     return any(marker in window for marker in CHALLENGE_MARKERS)
 
