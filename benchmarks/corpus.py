@@ -77,11 +77,15 @@ class CorpusSpec:
     """All behaviours (True) or only healthy pages (False)."""
     stalls: bool = True
     """Whether a mixed corpus has URLs that never answer in time (verdict timeout)."""
+    inline: bool = True
+    """Whether each citation is also an inline link (False: a reading list, each source
+    cited once, in Resources only)."""
 
     @property
     def links(self) -> int:
-        """Links in the corpus: every citation is one inline link plus one Resources entry."""
-        return self.posts * self.citations_per_post * 2
+        """Links in the corpus: every citation is one inline link plus one Resources entry
+        (only the Resources entry without ``inline``)."""
+        return self.posts * self.citations_per_post * (2 if self.inline else 1)
 
 
 SPECS: dict[str, CorpusSpec] = {
@@ -93,6 +97,14 @@ SPECS: dict[str, CorpusSpec] = {
     ),
     "throughput": CorpusSpec(
         "throughput", posts=250, unique=5000, citations_per_post=20, mixed=False
+    ),
+    "throughput-once": CorpusSpec(
+        "throughput-once",
+        posts=250,
+        unique=5000,
+        citations_per_post=20,
+        mixed=False,
+        inline=False,
     ),
 }
 
@@ -240,13 +252,16 @@ def assign_citations(
     return posts
 
 
-def render_post(index: int, cited: Sequence[Source], rng: random.Random) -> str:
-    """One Markdown post: frontmatter, a body with inline citations, a Resources list."""
+def render_post(
+    index: int, cited: Sequence[Source], rng: random.Random, *, inline_links: bool = True
+) -> str:
+    """One Markdown post: frontmatter, a body with inline citations, a Resources list
+    (without ``inline_links``, a body without links: each source is cited once, listed)."""
     topic = rng.choice(_TOPICS)
     title = f"Notes on {topic} #{index}"
-    inline = list(cited)
+    inline = list(cited) if inline_links else []
     listed = list(cited)
-    if index % MISSING_EVERY == MISSING_EVERY - 1 and len(cited) >= 2:
+    if inline_links and index % MISSING_EVERY == MISSING_EVERY - 1 and len(cited) >= 2:
         # The first source is cited only inline (missing from Resources), and the second is
         # cited twice in the body, so the post keeps two links per source.
         listed = list(cited[1:])
@@ -300,7 +315,7 @@ def generate(
     rng = random.Random(f"{seed}-{spec.name}-text")
     links = 0
     for index, cited in enumerate(posts):
-        text = render_post(index, cited, rng)
+        text = render_post(index, cited, rng, inline_links=spec.inline)
         links += text.count("](http")
         (posts_dir / f"post-{index:05d}.md").write_text(text, encoding="utf-8")
     verdicts = dict(Counter(s.verdict for s in sources))

@@ -484,13 +484,9 @@ def _is_challenge_title(title: str | None) -> bool:
     return title is not None and title.casefold() in CHALLENGE_TITLES
 
 
-_CHALLENGE_ANCHOR = re.compile(b"|".join(re.escape(a) for a in CHALLENGE_ANCHORS))
-"""Any of ``CHALLENGE_ANCHORS``, in one search."""
-
-
 def _has_challenge_marker(body: bytes) -> bool:
     window = body[:CHALLENGE_SNIFF_BYTES].lower()
-    if _CHALLENGE_ANCHOR.search(window) is None:
+    if not any(anchor in window for anchor in CHALLENGE_ANCHORS):
         return False
     return any(marker in window for marker in CHALLENGE_MARKERS)
 

@@ -154,7 +154,6 @@ PARKING_SCRIPTS: tuple[str, ...] = (
 ``/lander``, where its parking page runs."""
 PARKING_GATE: tuple[str, ...] = (*PARKING_MARKERS, "/lander", "lander_system")
 """Without one of these a page is not searched for parking markers at all."""
-_PARKING_GATE = re.compile("|".join(re.escape(m) for m in PARKING_GATE))
 DOMAIN_MARKETS: tuple[str, ...] = (
     "hugedomains.com",
     "afternic.com",
@@ -418,7 +417,9 @@ def _parked(page: Page, lower: str) -> Soft404 | None:
         sale = re.compile("|".join(f"(?:{p.replace('{host}', own)})" for p in FOR_SALE_TITLES))
         if any(sale.fullmatch(part) for part in _parts(title)):
             return Soft404(Kind.PARKED, f"the domain is offered for sale: {_quote(page.title)}")
-    if _PARKING_GATE.search(lower) and (_PARKING.search(lower) or _PARKING_SCRIPT.search(lower)):
+    if any(marker in lower for marker in PARKING_GATE) and (
+        _PARKING.search(lower) or _PARKING_SCRIPT.search(lower)
+    ):
         return Soft404(Kind.PARKED, "the page is a domain parking service's placeholder")
     return None
 
