@@ -9,6 +9,7 @@ import io
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -181,6 +182,16 @@ def test_small_corpus_matches_its_ground_truth(tmp_path: Path) -> None:
     assert {"ok", "dead", "moved", "redirected", "blocked", "timeout", "error"} <= set(
         expected.values()
     )
+
+
+def test_a_reading_list_corpus_cites_each_source_once(tmp_path: Path) -> None:
+    spec = replace(corpus_module.SPECS["throughput-once"], posts=2, unique=40)
+    corpus = corpus_module.generate(spec, tmp_path, hosts=3, port=9)
+    expected = corpus_module.load_ground_truth(corpus.ground_truth)
+    assert corpus.links == spec.links == len(expected) == 40
+    text = "".join(p.read_text() for p in sorted(corpus.posts_dir.glob("*.md")))
+    assert all(text.count(f"({url})") == 1 for url in expected)
+    assert set(expected.values()) == {"ok"}
 
 
 def test_lychee_report_mapping_and_score() -> None:
