@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkcheck.check.soft404 import cites_missing_page
-from linkcheck.collect import Collected, Extraction, Outcome, PostBatches, collect, collected
+from linkcheck.collect import (
+    PARALLEL_MIN_POSTS,
+    Collected,
+    Extraction,
+    Outcome,
+    PostBatches,
+    collect,
+    collected,
+)
 from linkcheck.config import DEFAULT_PATHS, Settings
 from linkcheck.discover import find_posts
 from linkcheck.evidence import Policy, Threshold, assess, current_streak
@@ -198,7 +206,14 @@ def run(
         ):
             checked = asyncio.run(
                 check_posts(
-                    extraction, settings, store, on_plan, on_result, on_start, layout=layout
+                    extraction,
+                    settings,
+                    store,
+                    on_plan,
+                    on_result,
+                    on_start,
+                    layout=layout,
+                    processes=network_processes(extraction.post_count),
                 )
             )
             trend = () if checked.network_down else tuple(store.trend(TREND_RUNS))
@@ -320,10 +335,13 @@ async def check_posts(
     on_start: StartCallback | None = None,
     *,
     layout: Layout | None = None,
+    processes: int = 1,
 ) -> Checked:
     """Check the URLs of the posts as the posts are extracted; remember the run.
 
     Checking starts with the first batch of posts, while the workers extract the rest.
+    With ``processes`` above one, that many processes check the URLs, each its own hosts
+    (see :mod:`linkcheck.check.parallel`).
     Fresh cached results are reused. A URL whose post cites a fragment of it only after its
     check started (or its cached result was taken) is checked once more, for every fragment.
     Returns the posts, the results (skipped URLs included), the history of failing URLs,
@@ -364,7 +382,14 @@ async def check_posts(
                 yield fresh
 
     options = CheckOptions.from_settings(settings)
-    checked = await check_stream(requests(), options, on_result=on_result, on_start=on_start)
+    if processes > 1:
+        from linkcheck.check.parallel import check_stream_parallel
+
+        checked = await check_stream_parallel(
+            requests(), options, processes=processes, on_result=on_result, on_start=on_start
+        )
+    else:
+        checked = await check_stream(requests(), options, on_result=on_result, on_start=on_start)
     late = [
         request
         for request in planner.requests()
@@ -396,6 +421,17 @@ async def check_posts(
             history[url] = persistence
     results.update(planner.skipped_results())
     return Checked(posts, results, history, False, len(all_requests))
+
+
+def network_processes(posts: int) -> int:
+    """How many processes check the URLs of a run of ``posts`` posts: one per CPU (up to
+    ``check.parallel.MAX_PROCESSES``) from ``PARALLEL_MIN_POSTS`` posts on, where the
+    extraction uses worker processes too, else one."""
+    if posts < PARALLEL_MIN_POSTS:
+        return 1  # the common case: nothing more is imported
+    from linkcheck.check.parallel import process_count
+
+    return process_count(posts=posts, min_posts=PARALLEL_MIN_POSTS)
 
 
 def with_previous_titles(requests: Sequence[CheckRequest], store: StateStore) -> list[CheckRequest]:

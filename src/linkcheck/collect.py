@@ -143,6 +143,11 @@ class Extraction:
         if workers:
             self._start(workers)
 
+    @property
+    def post_count(self) -> int:
+        """How many posts this extraction reads (files found and not excluded)."""
+        return sum(len(batch) for batch in self._batches)
+
     def _start(self, workers: int) -> None:
         try:
             context = multiprocessing.get_context(FORK)

@@ -388,4 +388,4 @@ async def test_an_empty_stream_checks_nothing() -> None:
     ],
 )
 def test_hosts_take_turns_by_the_host_part_of_the_url(url: str, host: str) -> None:
-    assert engine_module._host_of(url) == host
+    assert engine_module.host_of(url) == host

@@ -141,7 +141,7 @@ class _Slot:
         self._host.slots.release()
 
 
-def _host_of(url: str) -> str:
+def host_of(url: str) -> str:
     """The host part of a URL, lower case, for taking turns between hosts (no validation:
     the fetcher parses the URL properly; a URL read oddly here only changes its turn)."""
     _, sep, rest = url.partition("://")
@@ -174,7 +174,7 @@ class _Admission:
     def add(self, requests: Iterable[CheckRequest]) -> None:
         """More URLs to check."""
         for request in requests:
-            host = _host_of(request.url)
+            host = host_of(request.url)
             queue = self._pending.get(host)
             if queue is None:
                 queue = self._pending[host] = deque()
