@@ -81,7 +81,13 @@ def comparable(result: CheckResult) -> tuple[object, ...]:
     )
 
 
-async def test_several_processes_give_the_results_of_one() -> None:
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+async def test_several_processes_give_the_results_of_one(
+    method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if method not in parallel.multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} here")
+    monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: [method])
     settings = make_settings(transport="aiohttp", concurrency=8, per_host_concurrency=2)
     options = CheckOptions.from_settings(settings)
     async with serving(ROUTES, addresses=HOSTS) as server:
