@@ -52,6 +52,8 @@ FLUSH_SECONDS = 0.02
 """A helper sends the results it has at least this often."""
 FLUSH_RESULTS = 64
 """... or as soon as it holds this many."""
+PARENT_POLL_SECONDS = 0.5
+"""How often a helper checks that the main process is still there."""
 JOIN_SECONDS = 5.0
 """How long a helper may take to exit once its work is done, before it is stopped."""
 
@@ -314,10 +316,12 @@ def helper_main(
     with contextlib.suppress(ValueError):
         signal.set_wakeup_fd(-1)  # a forked copy of the main loop's: not this process's
     asyncio.events._set_running_loop(None)  # forked while the main process's loop ran
+    gc.freeze()  # what it inherits is never collected (nor its file descriptors closed)
     if gc_thresholds:
         gc.set_threshold(*gc_thresholds)
+    parent = os.getppid()
     try:
-        asyncio.run(_serve(requests, results, options))
+        asyncio.run(_serve(requests, results, options, parent))
         results.send(("done", None))
     except (OSError, ValueError, EOFError):
         return  # the main process is gone
@@ -327,7 +331,9 @@ def helper_main(
                 end.close()
 
 
-async def _serve(requests: Connection, results: Connection, options: CheckOptions) -> None:
+async def _serve(
+    requests: Connection, results: Connection, options: CheckOptions, parent: int
+) -> None:
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[list[CheckRequest] | None] = asyncio.Queue()
 
@@ -349,15 +355,26 @@ async def _serve(requests: Connection, results: Connection, options: CheckOption
             yield batch
 
     flusher = asyncio.create_task(outbox.flush_every(FLUSH_SECONDS))
+    watchdog = asyncio.create_task(_exit_without(parent))
     try:
         await check_stream(
             batches(), options, on_result=outbox.add_result, on_start=outbox.add_start
         )
     finally:
-        flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await flusher
+        for task in (flusher, watchdog):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     outbox.flush()
+
+
+async def _exit_without(parent: int) -> None:
+    """End this helper when the main process is gone (killed: it never said goodbye, and a
+    forked helper may hold a copy of its own pipe's other end, so it sees no end of input)."""
+    while True:
+        await asyncio.sleep(PARENT_POLL_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 class _Outbox:
