@@ -200,3 +200,59 @@ def test_the_global_limit_is_shared_out() -> None:
     options = CheckOptions(concurrency=128)
     assert parallel.split_options(options, 2).concurrency == 64
     assert parallel.split_options(replace(options, concurrency=1), 3).concurrency == 1
+
+
+ORPHAN_SCRIPT = """
+import asyncio, sys
+from linkcheck.check import parallel
+from linkcheck.check.options import CheckOptions
+
+async def forever():
+    yield []
+    await asyncio.Event().wait()
+
+async def main():
+    start = parallel._Parallel._start_helpers
+    def keep(self):
+        start(self)
+        print(*(h.process.pid for h in self.helpers), flush=True)
+    parallel._Parallel._start_helpers = keep
+    await parallel.check_stream_parallel(forever(), CheckOptions(), processes=2)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_a_helper_ends_when_the_main_process_is_killed(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "orphan.py"
+    script.write_text(ORPHAN_SCRIPT)
+    main = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert main.stdout is not None
+        helper = int(main.stdout.readline())
+    finally:
+        main.kill()
+        main.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(helper, 0)
+        except ProcessLookupError:
+            return
+        if _zombie(helper):
+            return
+        time.sleep(0.1)
+    pytest.fail("the helper outlived the main process by 10 s")
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
