@@ -10,8 +10,10 @@ sensitive to other work on the machine than wall time) and its peak RSS. The net
 ``urls / concurrency * latency`` (1.95 s for the defaults).
 
 Options: ``--urls``, ``--hosts``, ``--latency``, ``--concurrency``, ``--per-host 8 128``,
-``--transports aiohttp httpx``, ``--repeat``, ``--uvloop`` (run the client on uvloop, when
-installed), ``--profile FILE`` (cProfile of one aiohttp run).
+``--transports aiohttp httpx floor`` (``floor``: the same requests through aiohttp alone, a
+GET and a title found by a regular expression, without the checker), ``--repeat``,
+``--uvloop`` (run the client on uvloop, when installed), ``--profile FILE`` (cProfile of one
+aiohttp run).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ DEFAULT_LATENCY = 0.05
 DEFAULT_CONCURRENCY = 128
 DEFAULT_PER_HOST = (8, 128)
 DEFAULT_TRANSPORTS = ("aiohttp", "httpx")
+FLOOR = "floor"
+"""Not a transport: aiohttp alone, without the checker (``--transports aiohttp floor``)."""
 FIRST_ADDRESS = 2
 CLIENT_TIMEOUT = 300.0
 START_TIMEOUT = 10.0
@@ -136,7 +140,7 @@ def client(args: argparse.Namespace) -> None:
         for i in range(args.urls)
     ]
     settings = CheckOptions(
-        transport=args.transport,
+        transport="aiohttp" if args.transport == FLOOR else args.transport,
         concurrency=args.concurrency,
         per_host_concurrency=args.per_host_one,
         timeout=10.0,
@@ -144,7 +148,34 @@ def client(args: argparse.Namespace) -> None:
         allow_private=True,  # the farm listens on loopback addresses
     )
 
+    async def floor() -> tuple[float, float, Counter[str], int]:
+        """The same requests through aiohttp alone: a GET, the body, a title found by a
+        regular expression. No checker does less; its CPU per URL is the floor."""
+        import re
+
+        import aiohttp
+
+        title = re.compile(rb"<title[^>]*>([^<]*)", re.IGNORECASE)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        connector = aiohttp.TCPConnector(limit=args.concurrency, limit_per_host=args.per_host_one)
+        verdicts: Counter[str] = Counter()
+        titled = 0
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def one(url: str) -> None:
+                nonlocal titled
+                async with session.get(url, allow_redirects=False) as response:
+                    body = await response.content.read(1024 * 1024)
+                    verdicts["ok" if response.status == 200 else "other"] += 1
+                    titled += title.search(body) is not None
+
+            await asyncio.gather(*(one(r.url) for r in requests))
+        wall = time.perf_counter() - started
+        return wall, time.process_time() - cpu_started, verdicts, titled
+
     async def run() -> tuple[float, float, Counter[str], int]:
+        if args.transport == FLOOR:
+            return await floor()
         started, cpu_started = time.perf_counter(), time.process_time()
         results = await check_urls(requests, settings)
         wall = time.perf_counter() - started
