@@ -1,13 +1,15 @@
-"""Headings: Resources sections, GitHub anchors, and ``linkcheck-ignore`` comments."""
+"""Headings: Resources sections, ``{#id}`` blocks and ``linkcheck-ignore`` comments (the
+anchors headings make are :mod:`linkcheck.slugs`'s)."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable, Iterator
 
 from linkcheck.extract.found import Found, Heading
 from linkcheck.extract.positions import LineIndex
+from linkcheck.slugs import github_slugs, heading_slug, kramdown_slug, numbered_slugs
+
+__all__ = ["github_slugs", "heading_slug", "kramdown_slug", "numbered_slugs"]
 
 IGNORE_NEXT = "ignore"
 DISABLE = "disable"
@@ -19,34 +21,6 @@ HEADING_TRAILING = ":"
 HEADING_ID_RE = re.compile(r"[ \t]*\{:?[ \t]*#([^\s}]+)(?:[ \t][^}]*)?\}[ \t]*\Z")
 """A heading attribute block giving its id: ``## Title {#custom-id}`` (Hugo, Docusaurus,
 Pandoc, kramdown; kramdown also writes ``{: #id}``), other attributes allowed after the id."""
-KRAMDOWN_DROP_RE = re.compile(r"[^a-zA-Z0-9 -]")
-KRAMDOWN_LEAD_RE = re.compile(r"^[^a-zA-Z]+")
-KRAMDOWN_DASH_RE = re.compile(r"[^a-zA-Z0-9]")
-KRAMDOWN_EMPTY = "section"
-
-
-def heading_slug(text: str) -> str:
-    """GitHub's anchor for a heading's text (before duplicate suffixes are added).
-
-    Lower case; letters, digits, marks, ``_`` and ``-`` are kept, every other character
-    (punctuation, emoji, tabs) is dropped, and each space becomes ``-``: blanks are not
-    collapsed, so ``a  b`` is ``a--b``, and ``Title `` (before an image, which has no
-    text) is ``title-``.
-    """
-    kept = [
-        "-" if ch == " " else ch
-        for ch in text.lstrip(" ").lower()
-        if ch in " -" or unicodedata.category(ch)[0] in "LMN" or unicodedata.category(ch) == "Pc"
-    ]
-    return "".join(kept)
-
-
-def kramdown_slug(text: str) -> str:
-    """kramdown's own anchor rule (its ``kramdown`` input; Jekyll's default GFM input makes
-    GitHub's): ASCII letters, digits, spaces and dashes kept, everything before the first
-    letter dropped, the rest of the blanks made dashes, lower case; ``section`` when empty."""
-    kept = KRAMDOWN_LEAD_RE.sub("", KRAMDOWN_DROP_RE.sub("", text))
-    return KRAMDOWN_DASH_RE.sub("-", kept).lower() or KRAMDOWN_EMPTY
 
 
 def split_heading_id(text: str) -> tuple[str, str | None]:
@@ -55,19 +29,6 @@ def split_heading_id(text: str) -> tuple[str, str | None]:
     if match is None:
         return text, None
     return text[: match.start()], match.group(1)
-
-
-def numbered_slugs(texts: list[str], slug: Callable[[str], str]) -> Iterator[str]:
-    """Anchors for headings in order, made by ``slug``: repeats get ``-1``, ``-2``..."""
-    counts: dict[str, int] = {}
-    for text in texts:
-        base = slug(text)
-        anchor = base
-        while anchor in counts:
-            counts[base] += 1
-            anchor = f"{base}-{counts[base]}"
-        counts[anchor] = 0
-        yield anchor
 
 
 def heading_key(text: str) -> str:
@@ -94,11 +55,6 @@ def resources_sections(
     if open_at is not None:
         sections.append((open_at, 1 << 62))
     return sections
-
-
-def github_slugs(texts: list[str]) -> Iterator[str]:
-    """GitHub anchors for headings in order: repeats get ``-1``, ``-2``... suffixes."""
-    return numbered_slugs(texts, heading_slug)
 
 
 def ignored_flags(

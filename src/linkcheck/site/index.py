@@ -19,7 +19,6 @@ from urllib.parse import unquote
 
 from linkcheck.config import DEFAULT_PATHS, Settings
 from linkcheck.discover import display_path, find_posts
-from linkcheck.extract.sections import kramdown_slug, numbered_slugs
 from linkcheck.models import Document, Post
 from linkcheck.site.layout import (
     JEKYLL_SKIPPED,
@@ -29,6 +28,7 @@ from linkcheck.site.layout import (
     Mount,
 )
 from linkcheck.site.urls import decoded, post_urls, url_key
+from linkcheck.slugs import kramdown_slug, numbered_slugs
 
 GENERATED_EXTENSIONS: frozenset[str] = frozenset({".xml", ".json", ".txt", ".webmanifest"})
 """Files generators make themselves (feeds, sitemaps, search indexes): never judged."""

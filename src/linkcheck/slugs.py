@@ -1,0 +1,58 @@
+"""The anchors headings make: GitHub's rule and kramdown's, repeats numbered.
+
+Pure functions that load no Markdown parser: the site model names every post's anchors
+with them in the process that checks the links, while worker processes extract the posts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+
+KRAMDOWN_DROP_RE = re.compile(r"[^a-zA-Z0-9 -]")
+KRAMDOWN_LEAD_RE = re.compile(r"^[^a-zA-Z]+")
+KRAMDOWN_DASH_RE = re.compile(r"[^a-zA-Z0-9]")
+KRAMDOWN_EMPTY = "section"
+
+
+def heading_slug(text: str) -> str:
+    """GitHub's anchor for a heading's text (before duplicate suffixes are added).
+
+    Lower case; letters, digits, marks, ``_`` and ``-`` are kept, every other character
+    (punctuation, emoji, tabs) is dropped, and each space becomes ``-``: blanks are not
+    collapsed, so ``a  b`` is ``a--b``, and ``Title `` (before an image, which has no
+    text) is ``title-``.
+    """
+    kept = [
+        "-" if ch == " " else ch
+        for ch in text.lstrip(" ").lower()
+        if ch in " -" or unicodedata.category(ch)[0] in "LMN" or unicodedata.category(ch) == "Pc"
+    ]
+    return "".join(kept)
+
+
+def kramdown_slug(text: str) -> str:
+    """kramdown's own anchor rule (its ``kramdown`` input; Jekyll's default GFM input makes
+    GitHub's): ASCII letters, digits, spaces and dashes kept, everything before the first
+    letter dropped, the rest of the blanks made dashes, lower case; ``section`` when empty."""
+    kept = KRAMDOWN_LEAD_RE.sub("", KRAMDOWN_DROP_RE.sub("", text))
+    return KRAMDOWN_DASH_RE.sub("-", kept).lower() or KRAMDOWN_EMPTY
+
+
+def numbered_slugs(texts: list[str], slug: Callable[[str], str]) -> Iterator[str]:
+    """Anchors for headings in order, made by ``slug``: repeats get ``-1``, ``-2``..."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        base = slug(text)
+        anchor = base
+        while anchor in counts:
+            counts[base] += 1
+            anchor = f"{base}-{counts[base]}"
+        counts[anchor] = 0
+        yield anchor
+
+
+def github_slugs(texts: list[str]) -> Iterator[str]:
+    """GitHub anchors for headings in order: repeats get ``-1``, ``-2``... suffixes."""
+    return numbered_slugs(texts, heading_slug)
