@@ -18,7 +18,9 @@ the name of an attribute written without a value. The column reported is that pl
 The package's modules, one job each: ``markdown`` (the parser and its noting rules), ``walk``
 (the token stream), ``positions`` (offsets to lines and columns), ``html`` (raw HTML),
 ``frontmatter`` (URL values in the frontmatter), ``sections`` (Resources sections, anchors,
-ignore comments), ``mdx`` (what MDX writes that is not Markdown).
+ignore comments), ``mdx`` (what MDX writes that is not Markdown), ``autolinks`` (where a bare
+link ends), ``pulldown`` (the fast path: pulldown-cmark's events, for the posts it reads as
+markdown-it does; any other post is read by markdown-it).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from linkcheck.extract.frontmatter import frontmatter_links
 from linkcheck.extract.markdown import markdown_source
 from linkcheck.extract.mdx import MDX_SUFFIX, mdx_body, outside_mdx_comments
 from linkcheck.extract.positions import LineIndex
+from linkcheck.extract.pulldown import fast_scan
 from linkcheck.extract.sections import (
     github_slugs,
     heading_key,
@@ -58,7 +61,8 @@ def extract_post(
         scan = scan_markdown(markdown_source(body), raw, mdx=True)
         scan.links = outside_mdx_comments(scan.links, raw) + code_links
     else:
-        scan = scan_markdown(markdown_source(raw), raw)
+        src = markdown_source(raw)
+        scan = fast_scan(src, raw) or scan_markdown(src, raw)
     found = [shift(item, body_offset) for item in scan.links]
     found.sort(key=lambda item: item.use)
     frontmatter = frontmatter_links(doc)
