@@ -35,22 +35,27 @@ from linkcheck.models import WWW_PREFIX, LinkKind
 OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 """Tables are parsed so that a post holding one is recognised (and handed back)."""
 
-DECLINED_RE = re.compile(
-    r"\[\^|\{:|\t[ \t]*(?:\n|\Z)|\\[\x00-\x20\x7f]|[\x0b\x0c]"
-    r"|(?m:^[ >]*(?:[*+-]|[0-9]{1,9}[.)])[ \t]*$)|(?m:^(?![ >]*~~~)[^\n]*~~~)"
-)
+DECLINED_TEXTS: tuple[str, ...] = ("[^", "{:", "\x0b", "\x0c")
 """Footnotes (``[^1]``) and kramdown attribute lines (``{: #id}``), which the reference reads
-with rules of ours that pulldown-cmark has not; a tab among the blanks that end a line
-(markdown-it keeps it in the text, pulldown-cmark does not); a backslash before a blank or a
-control character (in a link destination markdown-it takes it as an escape, pulldown-cmark
-as the end); a form feed or vertical tab (blank to one, text to the other); an empty list item
-(pulldown-cmark reads a reference definition after one as text); three tildes or more
-inside a line (markdown-it strikes through pairs of them)."""
-INDENTED_AFTER_TEXT_RE = re.compile(r"(?m)^[^\n]*\S[^\n]*\n[ >]*(?: {4}|\t| {1,3}\t)[ \t]*\S")
-"""A line indented as code right after a line of text. After a reference definition,
-markdown-it ends the definition's block there (the line is code) where pulldown-cmark reads
-on: a post with definitions and such a line goes to the reference."""
-DELIMITER_ROW_RE = re.compile(r"(?m)^[ \t>|:\-]*-[ \t>|:\-]*$")
+with rules of ours that pulldown-cmark has not; a form feed or a vertical tab (a blank to
+one parser, text to the other)."""
+TAB_AT_LINE_END_RE = re.compile(r"\t[ \t]*(?:\n|\Z)")
+"""A tab among the blanks that end a line: markdown-it keeps it in the text, pulldown-cmark
+does not."""
+ESCAPED_BLANK_RE = re.compile(r"\\[\x00-\x20\x7f]")
+"""A backslash before a blank or a control character: in a link destination markdown-it takes
+it as an escape, pulldown-cmark as the end."""
+EMPTY_ITEM_RE = re.compile(r"\n[ >]*(?:[*+-]|[0-9]{1,9}[.)])[ \t]*(?=\n|\Z)")
+"""An empty list item (on a line of its own): pulldown-cmark reads a reference definition
+after one as text."""
+TILDES_IN_LINE_RE = re.compile(r"\n(?![ >]*~~~)[^\n]*~~~")
+"""Three tildes or more inside a line (not a code fence): markdown-it strikes through pairs
+of them."""
+INDENTED_LINE_RE = re.compile(r"\n[ >]*(?: {4}|\t| {1,3}\t)[ \t]*\S")
+"""A line indented as code. Right after a reference definition, markdown-it ends the
+definition's block there (the line is code) where pulldown-cmark reads on: a post with
+definitions and such a line after a line of text goes to the reference."""
+DELIMITER_ROW_RE = re.compile(r"\n[ \t>|:\-]*-[ \t>|:\-]*(?=\n|\Z)")
 """A line that may be a table's delimiter row (``|---|:-:|``, or ``---`` under a row of cells)."""
 NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 ANGLE_DESTINATION_RE = re.compile(r"<((?:[^<>\n\\]|\\.)*)>")
@@ -86,11 +91,7 @@ def fast_scan(src: str, raw: str) -> Scan | None:
     scan = Scan()
     if not src.strip():
         return scan
-    if (
-        DECLINED_RE.search(src)
-        or ("|" in src and _may_hold_table(src))
-        or ("]:" in src and INDENTED_AFTER_TEXT_RE.search(src))
-    ):
+    if _declined(src):
         return None
     try:
         _Walk(src, raw, scan).run()
@@ -99,12 +100,29 @@ def fast_scan(src: str, raw: str) -> Scan | None:
     return scan
 
 
-def _may_hold_table(src: str) -> bool:
-    """Whether some line may be a table's delimiter row: tables are left to the reference,
-    whose table rule does not always agree with pulldown-cmark's on what a table is."""
-    for row in DELIMITER_ROW_RE.finditer(src):
-        above = src.rfind("\n", 0, max(row.start() - 1, 0)) + 1
-        if "|" in row.group() or "|" in src[above : row.start()]:
+def _declined(src: str) -> bool:
+    """Whether the post holds what the fast path leaves to the reference (see the patterns)."""
+    if any(text in src for text in DECLINED_TEXTS):
+        return True
+    lines = "\n" + src  # each pattern starts at a line break: found by a fast scan for it
+    return bool(
+        ("\t" in src and TAB_AT_LINE_END_RE.search(src))
+        or ("\\" in src and ESCAPED_BLANK_RE.search(src))
+        or EMPTY_ITEM_RE.search(lines)
+        or ("~~~" in src and TILDES_IN_LINE_RE.search(lines))
+        or ("|" in src and _lines_after_text(DELIMITER_ROW_RE, lines, pipe=True))
+        or ("]:" in src and _lines_after_text(INDENTED_LINE_RE, lines, pipe=False))
+    )
+
+
+def _lines_after_text(pattern: re.Pattern[str], lines: str, *, pipe: bool) -> bool:
+    """Whether a line matching ``pattern`` follows a line of text (holding a ``|`` when
+    ``pipe``, or holds one itself)."""
+    for match in pattern.finditer(lines):
+        above = lines[lines.rfind("\n", 0, match.start()) + 1 : match.start()]
+        if pipe and ("|" in match.group() or "|" in above):
+            return True
+        if not pipe and above.strip():
             return True
     return False
 
@@ -172,57 +190,70 @@ class _Walk:
             raise Declined from None
 
     def _walk(self, events: Any) -> None:
-        chars = self.chars
+        chars = self.chars if self.chars.starts else None
         src = self.src
-        previous_end = -1
-        group_start = -1
+        flush = self._flush
+        previous_end = group_start = -1
         for event, span in events:
-            start, end = chars(span["start"]), chars(span["end"])
+            if chars is None:
+                start, end = span["start"], span["end"]
+            else:
+                start, end = chars(span["start"]), chars(span["end"])
             if type(event) is str:
-                self._flush(group_start, previous_end)
-                group_start = -1
+                if group_start >= 0:
+                    flush(group_start, previous_end)
+                    group_start = -1
                 if start < self.swallowed:
                     raise Declined
-                self._inner(end)
+                if self.links:
+                    self._inner(end)
                 self._plain(event)
                 continue
-            (name, value), *_ = event.items()
+            [(name, value)] = event.items()
             if name == "Text":
                 if self.code:
                     continue
-                self._inner(end)
-                self._text(value)
+                if self.links or self.heading is not None:
+                    self._inner(end)
+                    self._text(value)
                 if start < self.swallowed:
                     # Taken by a bare link: the link's text is what is written.
                     if end > self.swallowed or src[start:end] != value:
                         raise Declined
                     continue
                 if self.links or src[start:end] != value:
-                    self._flush(group_start, previous_end)
-                    group_start = -1
+                    if group_start >= 0:
+                        flush(group_start, previous_end)
+                        group_start = -1
                     self.line_start = self.block_start = False
                     continue
-                if group_start < 0 or start != previous_end:
-                    self._flush(group_start, previous_end)
+                if group_start < 0:
+                    group_start = start
+                elif start != previous_end:
+                    flush(group_start, previous_end)
                     group_start = start
                 previous_end = end
                 continue
-            self._flush(group_start, previous_end)
-            group_start = -1
+            if group_start >= 0:
+                flush(group_start, previous_end)
+                group_start = -1
             if start < self.swallowed:
                 raise Declined
             if name == "Start":
-                self._inner(end)
+                if self.links:
+                    self._inner(end)
                 self._start(value, start, end)
             elif name == "End":
                 self._end(value, end)
             elif name == "Code":
-                self._inner(end)
+                if self.links:
+                    self._inner(end)
                 self._text(value)
                 self.line_start = self.block_start = False
             else:
                 raise Declined  # raw HTML, footnotes, math...
-        self._flush(group_start, previous_end)
+        if group_start >= 0:
+            flush(group_start, previous_end)
 
     # -- events ---------------------------------------------------------------------
 
@@ -396,8 +427,6 @@ class _Walk:
     def _flush(self, start: int, end: int) -> None:
         """Find the bare links of the text written at ``[start, end)`` (a run of text events
         that reads as written, outside links), as GFM's extended autolinks are found."""
-        if start < 0:
-            return
         line_start, block_start = self.line_start, self.block_start
         self.line_start = self.block_start = False
         src = self.src
