@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from linkcheck.extract import extract_post
 from linkcheck.extract.found import Scan
-from linkcheck.extract.markdown import markdown_source
+from linkcheck.extract.positions import markdown_source
 from linkcheck.extract.pulldown import fast_scan
 from linkcheck.extract.walk import scan_markdown
 from linkcheck.models import Document
@@ -144,6 +144,11 @@ def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
         "[~~~[~~~[Sources\n---\n",
         "![http://a.example/[]([)](http://a.example/)",
         "[see www.example.com](https://www.example.com) and http://a.example/x_y.\n",
+        "[![; ](http://a.example/)[]](http://a.example/)",
+        "\\\\http://a.example/",
+        "\\\\\\http://a.example/",
+        "\\*\\http://a.example/",
+        "![a ![b ](c) d](e)",
     ],
 )
 def test_posts_where_the_two_readings_once_differed(raw: str) -> None:

@@ -28,11 +28,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
-from linkcheck.extract.found import shift
+from linkcheck.extract.found import Scan, shift
 from linkcheck.extract.frontmatter import frontmatter_links
-from linkcheck.extract.markdown import markdown_source
 from linkcheck.extract.mdx import MDX_SUFFIX, mdx_body, outside_mdx_comments
-from linkcheck.extract.positions import LineIndex
+from linkcheck.extract.positions import LineIndex, markdown_source
 from linkcheck.extract.pulldown import fast_scan
 from linkcheck.extract.sections import (
     github_slugs,
@@ -43,7 +42,6 @@ from linkcheck.extract.sections import (
     resources_sections,
     split_heading_id,
 )
-from linkcheck.extract.walk import scan_markdown
 from linkcheck.models import Document, Link, LinkKind, Location, Post, link_target
 from linkcheck.sources import identify
 
@@ -56,13 +54,7 @@ def extract_post(
     """Every link of ``doc`` in file order, its anchors and whether it has a Resources section."""
     body_offset = max(0, min(doc.body_offset, len(doc.text)))
     raw = doc.text[body_offset:]
-    if doc.path.suffix.lower() == MDX_SUFFIX:
-        body, code_links = mdx_body(raw)
-        scan = scan_markdown(markdown_source(body), raw, mdx=True)
-        scan.links = outside_mdx_comments(scan.links, raw) + code_links
-    else:
-        src = markdown_source(raw)
-        scan = fast_scan(src, raw) or scan_markdown(src, raw)
+    scan = _scan(doc.path.suffix.lower() == MDX_SUFFIX, raw)
     found = [shift(item, body_offset) for item in scan.links]
     found.sort(key=lambda item: item.use)
     frontmatter = frontmatter_links(doc)
@@ -109,3 +101,21 @@ def extract_post(
         ids=frozenset(ids),
         empty=not raw.strip(),
     )
+
+
+def _scan(mdx: bool, raw: str) -> Scan:
+    """The body's links, headings, anchors and directives: pulldown-cmark's reading where it
+    reads the post as markdown-it does, else markdown-it's (loaded only when a post needs it)."""
+    if not mdx:
+        src = markdown_source(raw)
+        fast = fast_scan(src, raw)
+        if fast is not None:
+            return fast
+    from linkcheck.extract.walk import scan_markdown
+
+    if not mdx:
+        return scan_markdown(src, raw)
+    body, code_links = mdx_body(raw)
+    scan = scan_markdown(markdown_source(body), raw, mdx=True)
+    scan.links = outside_mdx_comments(scan.links, raw) + code_links
+    return scan

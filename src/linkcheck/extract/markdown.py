@@ -62,20 +62,6 @@ InlineRule = Callable[[StateInline, bool], bool]
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 
-def markdown_source(body: str) -> str:
-    """The body as handed to markdown-it: same length, every ``\\r`` made a space.
-
-    markdown-it turns ``\\r\\n`` into ``\\n``, which would shift every offset after it; a file's
-    line breaks are its ``\\n`` characters, and a ``\\r`` before one is trailing whitespace.
-    NUL becomes U+FFFD here, as markdown-it would do, so both see the same text.
-    """
-    if "\r" in body:
-        body = body.replace("\r", " ")
-    if "\x00" in body:
-        body = body.replace("\x00", "\ufffd")
-    return body
-
-
 def _any_link(url: str) -> bool:
     """Link validator that refuses nothing: a renderer drops ``javascript:``, ``file:`` and
     non-image ``data:`` destinations for safety, but they are exactly what a checker must

@@ -266,8 +266,8 @@ class _Walk:
             raise Declined
 
     def _text(self, text: str) -> None:
-        for link in self.links:
-            link.parts.append(text)
+        if self.links:
+            self.links[-1].parts.append(text)
         if self.heading is not None and not self.images:
             self.heading[2].append(text)
 
@@ -312,6 +312,9 @@ class _Walk:
                     raise Declined  # markdown-it finds bare links in an image's text
             if not self.images:  # an image's text is plain text: no link in it is followed
                 self._link(link)
+            if self.links:  # an image's text counts collapsed, as markdown-it's plain text
+                written = "".join(link.parts)
+                self.links[-1].parts.append(" ".join(written.split()) if link.image else written)
             self._inner(end)
         elif name == "Heading" and self.heading is not None:
             line, level, parts = self.heading
@@ -477,10 +480,11 @@ class _Walk:
 
 def _pending_start(src: str, start: int, at: int) -> int:
     """Where the text before ``at`` begins for the scheme of a bare link: after the last
-    backslash and the character it escapes (markdown-it reads the two as one token), or -1
-    when that character is the ``:`` at ``at``."""
-    pending = start
-    escape = src.find("\\", start, at)
+    backslash and the character it escapes (markdown-it reads the two as one token). Text
+    that starts right after a backslash (left out of pulldown-cmark's range) starts with the
+    character it escapes."""
+    pending = start + 1 if start > 0 and src[start - 1] == "\\" else start
+    escape = src.find("\\", pending, at)
     while escape >= 0:
         pending = escape + 2
         escape = src.find("\\", pending, at)
