@@ -77,6 +77,13 @@ DECLINED_STARTS: frozenset[str] = frozenset(
 )
 INLINE_STARTS: frozenset[str] = frozenset({"Emphasis", "Strong", "Strikethrough"})
 BARE_TRIGGER_RE = re.compile(r"://|[Ww]{3}\.")
+STRAY_DELIMITER_RE = re.compile(r"\*|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+"""An emphasis mark left in a link's or a heading's text: the two parsers pair some runs of
+them differently (``[ __;_](u)``), so such a text is left to the reference. An ``_`` inside a
+word is never a mark."""
+EMAIL_LIKE_RE = re.compile(r"[A-Za-z0-9.+_-]@[A-Za-z0-9_/-]*\.[A-Za-z0-9]")
+"""What every GFM e-mail autolink holds: a character of its local part, the ``@``, and a period
+followed by a letter or digit in its domain. Text with an ``@`` but nothing like it has none."""
 IMAGE_TEXT_DECLINED_RE = re.compile(r"://|[Ww]{3}\.|@")
 BLANKS = " \t\n"
 
@@ -321,6 +328,8 @@ class _Walk:
             text = "".join(parts)
             if text != text.strip():
                 raise Declined  # markdown-it strips every kind of blank around a heading's text
+            if STRAY_DELIMITER_RE.search(text):
+                raise Declined
             self.scan.headings.append(Heading(line, level, text))
             self.heading = None
         elif name == "CodeBlock":
@@ -339,6 +348,8 @@ class _Walk:
         src = self.src
         url: str = info["dest_url"]
         text = " ".join("".join(link.parts).split())
+        if STRAY_DELIMITER_RE.search(text):
+            raise Declined
         if kind is LinkKind.AUTOLINK:
             begin, stop = link.start + 1, link.end - 1
             written = self.raw[begin:stop]
@@ -474,7 +485,7 @@ class _Walk:
                 self.swallowed = stop
                 break
             pos = stop
-        if "@" in src[start:end]:
+        if "@" in src[start:end] and EMAIL_LIKE_RE.search(src, max(start - 1, 0), end):
             raise Declined  # GFM's e-mail autolinks: the reference reads them
 
 
