@@ -328,7 +328,7 @@ class _Walk:
             text = "".join(parts)
             if text != text.strip():
                 raise Declined  # markdown-it strips every kind of blank around a heading's text
-            if STRAY_DELIMITER_RE.search(text):
+            if ("*" in text or "_" in text) and STRAY_DELIMITER_RE.search(text):
                 raise Declined
             self.scan.headings.append(Heading(line, level, text))
             self.heading = None
@@ -348,7 +348,7 @@ class _Walk:
         src = self.src
         url: str = info["dest_url"]
         text = " ".join("".join(link.parts).split())
-        if STRAY_DELIMITER_RE.search(text):
+        if ("*" in text or "_" in text) and STRAY_DELIMITER_RE.search(text):
             raise Declined
         if kind is LinkKind.AUTOLINK:
             begin, stop = link.start + 1, link.end - 1
@@ -444,6 +444,14 @@ class _Walk:
         line_start, block_start = self.line_start, self.block_start
         self.line_start = self.block_start = False
         src = self.src
+        if src.find("@", start, end) >= 0 and EMAIL_LIKE_RE.search(src, max(start - 1, 0), end):
+            raise Declined  # GFM's e-mail autolinks: the reference reads them
+        if (
+            src.find("://", start, end) < 0
+            and src.find("w.", start, end) < 0
+            and src.find("W.", start, end) < 0
+        ):
+            return  # no bare link can start here (the patterns below, found faster)
         pos = start
         while True:
             trigger = BARE_TRIGGER_RE.search(src, pos, end)
@@ -485,8 +493,6 @@ class _Walk:
                 self.swallowed = stop
                 break
             pos = stop
-        if "@" in src[start:end] and EMAIL_LIKE_RE.search(src, max(start - 1, 0), end):
-            raise Declined  # GFM's e-mail autolinks: the reference reads them
 
 
 def _pending_start(src: str, start: int, at: int) -> int:
