@@ -248,10 +248,9 @@ def _bare_rule(state: StateInline, silent: bool) -> bool:
     if end is None:
         return False
     url = src[begin:end]
-    if not silent:
-        state.pending = state.pending[: -len(scheme.group(1))]
-        note = Note(LinkKind.BARE, begin, begin, end, written=url)
-        _push_bare(state, url, url, note)
+    state.pending = state.pending[: -len(scheme.group(1))]
+    note = Note(LinkKind.BARE, begin, begin, end, written=url)
+    _push_bare(state, url, url, note)
     state.pos = end
     return True
 
@@ -311,14 +310,13 @@ def _email_rule(state: StateInline, silent: bool) -> bool:
     written = bare_end(src[begin:end])
     if len(written) <= at - begin + 1:
         return False
-    if not silent:
-        if written_before:
-            state.pending = state.pending[:-written_before]
-        note = Note(
-            LinkKind.BARE, begin, begin, begin + len(written), written=written, mailto=not protocol
-        )
-        href = written if protocol else f"mailto:{written}"
-        _push_bare(state, written, href, note)
+    if written_before:
+        state.pending = state.pending[:-written_before]
+    note = Note(
+        LinkKind.BARE, begin, begin, begin + len(written), written=written, mailto=not protocol
+    )
+    href = written if protocol else f"mailto:{written}"
+    _push_bare(state, written, href, note)
     state.pos = begin + len(written)
     return True
 
@@ -374,9 +372,8 @@ def _www_rule(state: StateInline, silent: bool) -> bool:
     if end is None or end - pos <= len(WWW_PREFIX):
         return False
     url = src[pos:end]
-    if not silent:
-        note = Note(LinkKind.BARE, pos, pos, end, written=url)
-        _push_bare(state, url, WWW_SCHEME + url, note)
+    note = Note(LinkKind.BARE, pos, pos, end, written=url)
+    _push_bare(state, url, WWW_SCHEME + url, note)
     state.pos = end
     return True
 
