@@ -249,9 +249,15 @@ class _Walk:
             if name == "Start":
                 if self.links:
                     self._inner(end)
-                self._start(value, start, end)
+                if value == "Paragraph" or value == "Item":  # the most frequent, at once
+                    self.line_start, self.block_start = True, value == "Paragraph"
+                else:
+                    self._start(value, start, end)
             elif name == "End":
-                self._end(value, end)
+                if value == "Paragraph" or value == "Item":
+                    self.line_start = self.block_start = False
+                else:
+                    self._end(value, end)
             elif name == "Code":
                 if self.links:
                     self._inner(end)
@@ -377,8 +383,12 @@ class _Walk:
         close = src.find("](", link.inner_end, link.end)
         if close < 0 or not src.endswith(")", 0, link.end):
             raise Declined
-        begin, stop, decoded = self._destination(close + 2, link.end - 1, url)
-        self.scan.links.append(Found(decoded, kind, text, begin, begin, stop))
+        begin, stop = close + 2, link.end - 1
+        if not (url and self.raw[begin:stop] == url and url[-1] != "\\" and url.count("(") < 2):
+            # Not simply ``(url)``: blanks, a title, ``<url>``, escapes, entities, or nested
+            # parentheses (the two parsers stop nesting them at different depths).
+            begin, stop, url = self._destination(begin, stop, url)
+        self.scan.links.append(Found(url, kind, text, begin, begin, stop))
 
     def _destination(self, pos: int, limit: int, url: str) -> tuple[int, int, str]:
         """Where the destination after ``pos`` is written, and the URL it reads as; it must
