@@ -179,6 +179,8 @@ def test_collect_without_text_keeps_everything_else(
         assert whole.document.text
         assert light.document.text == ""
         assert light.document.body_offset == 0
+        assert whole.document.frontmatter is not None
+        assert light.document.frontmatter is None  # its spans pointed into the text
         assert light.document.metadata == whole.document.metadata
         assert light.document.path == whole.document.path
         assert (light.links, light.anchors, light.title) == (

@@ -372,8 +372,10 @@ def pack(post: Post) -> PackedPost:
 
 
 def _without_text(document: Document) -> Document:
-    """``document`` with its text dropped, for runs that never read it again."""
-    return replace(document, text="", body_offset=0)
+    """``document`` with its text dropped, for runs that never read it again, and what points
+    into the text: the frontmatter's spans and string values (its links are extracted by
+    then; the metadata stays)."""
+    return replace(document, text="", body_offset=0, frontmatter=None)
 
 
 class _Shared:
