@@ -219,7 +219,7 @@ def test_a_packed_post_unpacks_to_what_pickle_sends(
     ]
     assert packed == plain == list(posts)
     links = [link for post in packed for link in post.links]
-    for attribute in ("url", "source", "location"):
+    for attribute in ("url", "text", "source"):
         by_value: dict[object, object] = {}
         for link in links:
             value = getattr(link, attribute)

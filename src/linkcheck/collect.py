@@ -351,6 +351,9 @@ def _plan(schema: list[tuple[str, int, type | None]]) -> list[tuple[int, int, ty
 
 
 _LINK_PLAN = _plan(LINK_ROW)
+SHARED_NESTED: frozenset[type] = frozenset({Source})
+"""The values in a link that are one object for all equal ones: a source is cited by many
+links; a location is one link's own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,7 +392,7 @@ class _Shared:
 
     def __init__(self) -> None:
         self._nested: dict[tuple[Any, ...], Any] = {}
-        """Locations and sources by their values (their type first)."""
+        """Shared values of ``SHARED_NESTED`` types by their fields (their type first)."""
         self._strings: dict[str, str] = {}
         self._numbers: dict[int, int] = {}
 
@@ -449,12 +452,14 @@ class _Shared:
             for start, stop, kind in _LINK_PLAN:
                 if kind is None:
                     values.append(row[start])
-                    continue
-                key = (kind, *row[start:stop])
-                shared = nested.get(key)
-                if shared is None:
-                    shared = nested[key] = kind(*row[start:stop])
-                values.append(shared)
+                elif kind in SHARED_NESTED:
+                    key = (kind, *row[start:stop])
+                    shared = nested.get(key)
+                    if shared is None:
+                        shared = nested[key] = kind(*row[start:stop])
+                    values.append(shared)
+                else:
+                    values.append(kind(*row[start:stop]))
             links.append(Link(*values))
         return replace(packed.post, links=tuple(links))
 
