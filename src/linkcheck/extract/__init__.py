@@ -25,6 +25,7 @@ markdown-it does; any other post is read by markdown-it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
@@ -58,7 +59,7 @@ def extract_post(
     found = [shift(item, body_offset) for item in scan.links]
     found.sort(key=lambda item: item.use)
     frontmatter = frontmatter_links(doc)
-    wanted = {heading_key(h) for h in resources_headings}
+    wanted = _wanted(tuple(resources_headings))
     sections = resources_sections(scan.headings, wanted, body_offset)
     directives = [(offset + body_offset, word) for offset, word in scan.directives]
     lines = LineIndex(doc.text)
@@ -119,3 +120,9 @@ def _scan(mdx: bool, raw: str) -> Scan:
     scan = scan_markdown(markdown_source(body), raw, mdx=True)
     scan.links = outside_mdx_comments(scan.links, raw) + code_links
     return scan
+
+
+@functools.cache
+def _wanted(resources_headings: tuple[str, ...]) -> frozenset[str]:
+    """The keys of the headings that open a Resources section (the same for every post)."""
+    return frozenset(heading_key(h) for h in resources_headings)
