@@ -186,3 +186,12 @@ def test_a_post_reads_the_same_whichever_path_reads_it(monkeypatch: pytest.Monke
     fast = extract_post(doc)
     monkeypatch.setattr("linkcheck.extract.fast_scan", lambda src, raw: None)
     assert extract_post(doc) == fast
+
+
+def test_text_that_is_not_utf8_goes_to_the_reference() -> None:
+    # A lone surrogate (a file name or text read with surrogateescape) cannot be handed to
+    # the Rust parser.
+    raw = "a \udcff [x](http://a.example/) b\n"
+    fast, reference = both(raw)
+    assert fast is None
+    assert [f.url for f in reference.links] == ["http://a.example/"]
