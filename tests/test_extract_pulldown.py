@@ -195,3 +195,19 @@ def test_text_that_is_not_utf8_goes_to_the_reference() -> None:
     fast, reference = both(raw)
     assert fast is None
     assert [f.url for f in reference.links] == ["http://a.example/"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "http://a.example/ " * 2000,
+        "xwww.a.example " * 2000 + "www.b.example\n",
+        "x://y " * 2000 + "http://c.example/\n",
+        "\\*" * 2000 + " http://d.example/\n",
+    ],
+    ids=["bare links", "www after a letter", "other schemes", "escapes"],
+)
+def test_long_paragraphs_of_bare_links(raw: str) -> None:
+    # One text run holding thousands of candidates: each is looked at once (the text before
+    # a candidate is not read again for the next one).
+    assert assert_same(raw)

@@ -77,6 +77,9 @@ DECLINED_STARTS: frozenset[str] = frozenset(
 )
 INLINE_STARTS: frozenset[str] = frozenset({"Emphasis", "Strong", "Strikethrough"})
 BARE_TRIGGER_RE = re.compile(r"://|[Ww]{3}\.")
+MAX_SCHEME_CHARS = max(map(len, URL_SCHEMES))
+SCHEME_CHAR_RE = re.compile(r"[a-z0-9.+-]", re.IGNORECASE)
+"""A character of a scheme, as ``PENDING_SCHEME_RE`` reads one."""
 STRAY_DELIMITER_RE = re.compile(r"\*|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 """An emphasis mark left in a link's or a heading's text: the two parsers pair some runs of
 them differently (``[ __;_](u)``), so such a text is left to the reference. An ``_`` inside a
@@ -463,27 +466,34 @@ class _Walk:
         ):
             return  # no bare link can start here (the patterns below, found faster)
         pos = start
+        # Where markdown-it's pending text starts: after an escaped character (the one at
+        # ``start`` when pulldown-cmark left its backslash out of the range), after each
+        # escape (a backslash and the character after it), after each bare link.
+        pending = start + 1 if start > 0 and src[start - 1] == "\\" else start
+        escapes_from = pending
+        limit = len(src)  # a bare link ends at a blank anyway: a line break ends it
         while True:
             trigger = BARE_TRIGGER_RE.search(src, pos, end)
             if trigger is None:
                 break
             at = trigger.start()
             if src.startswith(SCHEME_SEPARATOR, at):
-                pending = _pending_start(src, start, at)
-                scheme = PENDING_SCHEME_RE.search(src[pending:at])
-                if scheme is None or scheme.group(1).lower() not in URL_SCHEMES:
+                escape = src.find("\\", escapes_from, at)
+                while escape >= 0:
+                    pending = escape + 2
+                    escape = src.find("\\", pending, at)
+                escapes_from = max(escapes_from, at, pending)
+                begin = _scheme_start(src, pending, at)
+                if begin < 0:
                     pos = at + 1
                     continue
-                begin = pending + scheme.start(1)
-                stop = autolink_end(
-                    src, begin, at + len(SCHEME_SEPARATOR), _line_end(src, at), short=True
-                )
+                stop = autolink_end(src, begin, at + len(SCHEME_SEPARATOR), limit, short=True)
             else:
                 if not (
                     at == 0
                     or src[at - 1] in WWW_BOUNDARY
                     or (at == start and line_start)
-                    or (block_start and src[start:at].isspace())
+                    or (block_start and src[at - 1].isspace() and src[start:at].isspace())
                 ):
                     # At the start of a line of the block's text, what comes before it in the
                     # file is a container's marker or indentation (a line break in the text);
@@ -491,7 +501,7 @@ class _Walk:
                     pos = at + 1
                     continue
                 begin = at
-                stop = autolink_end(src, at, at, _line_end(src, at), short=False)
+                stop = autolink_end(src, at, at, limit, short=False)
                 if stop is not None and stop - at <= len(WWW_PREFIX):
                     stop = None
             if stop is None:
@@ -502,25 +512,23 @@ class _Walk:
             if stop > end:
                 self.swallowed = stop
                 break
-            pos = stop
+            pos = pending = escapes_from = stop
 
 
-def _pending_start(src: str, start: int, at: int) -> int:
-    """Where the text before ``at`` begins for the scheme of a bare link: after the last
-    backslash and the character it escapes (markdown-it reads the two as one token). Text
-    that starts right after a backslash (left out of pulldown-cmark's range) starts with the
-    character it escapes."""
-    pending = start + 1 if start > 0 and src[start - 1] == "\\" else start
-    escape = src.find("\\", pending, at)
-    while escape >= 0:
-        pending = escape + 2
-        escape = src.find("\\", pending, at)
-    return pending
+def _scheme_start(src: str, pending: int, at: int) -> int:
+    """Where the scheme of a bare link whose ``://`` is at ``at`` starts, or -1 when the text
+    before it (from ``pending`` on) ends in no ``http``, ``https`` or ``ftp`` scheme.
 
-
-def _line_end(src: str, pos: int) -> int:
-    end = src.find("\n", pos)
-    return len(src) if end < 0 else end
+    The scheme is read as markdown-it's rule reads its pending text, within the few
+    characters a URL scheme can have: a longer run of scheme characters is no URL scheme.
+    """
+    window = max(pending, at - MAX_SCHEME_CHARS - 1)
+    scheme = PENDING_SCHEME_RE.search(src[window:at])
+    if scheme is None or scheme.group(1).lower() not in URL_SCHEMES:
+        return -1
+    if scheme.start(1) == 0 and window > pending and SCHEME_CHAR_RE.match(src, window - 1):
+        return -1  # the run of scheme characters goes on before the window
+    return window + scheme.start(1)
 
 
 def _decoded(written: str) -> str:
