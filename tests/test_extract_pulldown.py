@@ -154,6 +154,7 @@ def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
         "\\\\\\http://a.example/",
         "\\*\\http://a.example/",
         "![a ![b ](c) d](e)",
+        "\n# ;\t#\n",
     ],
 )
 def test_posts_where_the_two_readings_once_differed(raw: str) -> None:

@@ -335,8 +335,10 @@ class _Walk:
         elif name == "Heading" and self.heading is not None:
             line, level, parts = self.heading
             text = "".join(parts)
-            if text != text.strip():
-                raise Declined  # markdown-it strips every kind of blank around a heading's text
+            if text != text.strip() or "\t" in text:
+                # markdown-it strips every kind of blank around a heading's text, and a closing
+                # ``#`` sequence after a tab (pulldown-cmark only after a space)
+                raise Declined
             if ("*" in text or "_" in text) and STRAY_DELIMITER_RE.search(text):
                 raise Declined
             self.scan.headings.append(Heading(line, level, text))
