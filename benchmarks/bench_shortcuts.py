@@ -11,12 +11,15 @@ disturbs far less than wall time; wall time and peak RSS are printed too.
   every PDF.
 * ``json``: ``linkcheck report BIG.json --format json`` (20,000 links, 5,000 results); plain:
   ``json.dump(to_document(report), indent=2)``.
+* ``pulldown``: ``linkcheck extract`` on the large corpus (2,000 posts); plain: every post read
+  by markdown-it-py (pulldown-cmark's fast path patched out).
+* ``rows``: the same; plain: extraction workers send ``Post`` objects, shared afterwards.
 
 Two more shortcuts were measured this way and removed for saving less than 10 %: ``fastparse``
-(markdown-it with first-character dispatch and a plain-text tokenizer) and the row packing of
-extraction workers; ``benchmarks/README.md`` has their figures.
+(markdown-it with first-character dispatch and a plain-text tokenizer) and an earlier row
+packing of extraction workers; ``benchmarks/README.md`` has their figures.
 
-``python -m benchmarks.bench_shortcuts --repeat 5 [--cases pdfinfo,json]``
+``python -m benchmarks.bench_shortcuts --repeat 5 [--cases pdfinfo,json,pulldown,rows]``
 """
 
 from __future__ import annotations
@@ -49,6 +52,21 @@ def _write(report, fp):
     json.dump(report_json.to_document(report), fp, indent=report_json.INDENT, ensure_ascii=False)
     fp.write("\\n")
 report_json.write = _write
+import linkcheck.report as report  # the registry holds the writer it was given at import
+report.FORMATS["json"] = report.Streamed(report_json.render, _write)
+"""
+
+_PLAIN_PULLDOWN = """
+import linkcheck.extract as extract
+extract.fast_scan = lambda src, raw: None
+"""
+
+_PLAIN_ROWS = """
+import linkcheck.collect as collect
+collect._packed_batch = collect._extract_batch
+collect.Extraction._shared_batch = lambda self, outcomes: [
+    o if isinstance(o, collect.InputProblem) else self._shared.post(o) for o in outcomes
+]
 """
 
 _PLAIN_PDF = """
@@ -153,6 +171,20 @@ def cases(pdf_count: int) -> dict[str, Case]:
             _PDF_TITLES,
             lambda scratch: [str(_pdfs(scratch, pdf_count))],
         ),
+        "pulldown": Case(
+            "pulldown",
+            "linkcheck extract POSTS --format json (the large corpus)",
+            _PLAIN_PULLDOWN,
+            _CLI,
+            lambda scratch: ["extract", str(_corpus(scratch)), "--format", "json"],
+        ),
+        "rows": Case(
+            "rows",
+            "linkcheck extract POSTS --format json (the large corpus)",
+            _PLAIN_ROWS,
+            _CLI,
+            lambda scratch: ["extract", str(_corpus(scratch)), "--format", "json"],
+        ),
         "json": Case(
             "json",
             "linkcheck report BIG.json --format json",
@@ -182,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m benchmarks.bench_shortcuts", description=__doc__
     )
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT)
-    parser.add_argument("--cases", default="pdfinfo,json")
+    parser.add_argument("--cases", default="pdfinfo,json,pulldown,rows")
     parser.add_argument("--pdfs", type=int, default=DEFAULT_PDFS)
     parser.add_argument("--scratch", type=Path, help="where corpora and reports are kept")
     args = parser.parse_args(argv)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ import pytest
 from linkcheck import collect as collection
 from linkcheck.collect import Collected, collect
 from linkcheck.config import Settings
-from linkcheck.models import Post
+from linkcheck.models import Link, Location, Post, Source
 
 POSTS = 24
 NEEDS_FORK = pytest.mark.skipif(
@@ -179,6 +179,8 @@ def test_collect_without_text_keeps_everything_else(
         assert whole.document.text
         assert light.document.text == ""
         assert light.document.body_offset == 0
+        assert whole.document.frontmatter is not None
+        assert light.document.frontmatter is None  # its spans pointed into the text
         assert light.document.metadata == whole.document.metadata
         assert light.document.path == whole.document.path
         assert (light.links, light.anchors, light.title) == (
@@ -200,3 +202,33 @@ def test_a_post_sent_back_by_a_worker_loses_nothing_and_shares_values(
     urls = [link.url for post in received for link in post.links]
     by_value = {url: url for url in urls}
     assert all(url is by_value[url] for url in urls)
+
+
+def test_a_packed_post_unpacks_to_what_pickle_sends(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows a worker sends back give the posts pickling the posts themselves gives."""
+    posts = sequential(corpus, monkeypatch).posts
+    ignored = replace(posts[0].links[0], key_path="links.0", ignored=True)
+    posts = (replace(posts[0], links=(*posts[0].links, ignored)), *posts[1:])
+    plain = [pickle.loads(pickle.dumps(post)) for post in posts]  # noqa: S301
+    shared = collection._Shared()
+    packed = [
+        shared.unpack(pickle.loads(pickle.dumps(collection.pack(post))))  # noqa: S301
+        for post in posts
+    ]
+    assert packed == plain == list(posts)
+    links = [link for post in packed for link in post.links]
+    for attribute in ("url", "text", "source"):
+        by_value: dict[object, object] = {}
+        for link in links:
+            value = getattr(link, attribute)
+            assert by_value.setdefault(value, value) is value
+
+
+def test_a_links_row_follows_the_link_fields() -> None:
+    names = [name for name, _, _ in collection.LINK_ROW]
+    assert names == [field.name for field in fields(Link)]
+    widths = {name: width for name, width, _ in collection.LINK_ROW}
+    assert widths["location"] == len(fields(Location))
+    assert widths["source"] == len(fields(Source))

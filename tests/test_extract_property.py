@@ -16,7 +16,8 @@ from markdown_it.token import Token
 
 from linkcheck.discover import read_document
 from linkcheck.extract import extract_post
-from linkcheck.extract.markdown import markdown_source, parser_for
+from linkcheck.extract.markdown import parser_for
+from linkcheck.extract.positions import markdown_source
 from linkcheck.models import Document, InputError, LinkKind, Post
 
 MAX_EXAMPLES = 200

@@ -18,10 +18,11 @@ import threading
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, get_type_hints
 
 from linkcheck.config import (
     DEFAULT_MAX_POST_BYTES,
@@ -139,7 +140,7 @@ class Extraction:
         workers = _worker_count(len(found), background=background)
         self._batches = _split(found, workers)
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[list[Outcome]]] = []
+        self._futures: list[Future[list[Outcome | PackedPost]]] = []
         if workers:
             self._start(workers)
 
@@ -155,7 +156,7 @@ class Extraction:
                 max_workers=workers, mp_context=context, initializer=_ignore_interrupts
             )
             extract = partial(
-                _extract_batch,
+                _packed_batch,
                 cwd=self._cwd,
                 headings=self._headings,
                 keep_text=self._keep_text,
@@ -198,10 +199,10 @@ class Extraction:
             max_tags=self._max_tags,
         )
 
-    def _shared_batch(self, outcomes: list[Outcome]) -> list[Outcome]:
-        """A worker's batch, with values shared with the batches before it."""
-        share = self._shared.post
-        return [o if isinstance(o, InputProblem) else share(o) for o in outcomes]
+    def _shared_batch(self, outcomes: list[Outcome | PackedPost]) -> list[Outcome]:
+        """A worker's batch, its posts unpacked with values shared with the batches before."""
+        unpack = self._shared.unpack
+        return [unpack(o) if isinstance(o, PackedPost) else o for o in outcomes]
 
     def batches(self) -> Iterator[list[Outcome]]:
         """Each batch's outcomes, in order (waiting for the workers)."""
@@ -298,9 +299,91 @@ def _extract_batch(
     return outcomes
 
 
+def _packed_batch(
+    paths: Sequence[Path], cwd: Path, headings: tuple[str, ...], **options: Any
+) -> list[Outcome | PackedPost]:
+    """``_extract_batch`` in a worker: each post packed for the trip back (``PackedPost``)."""
+    return [
+        pack(outcome) if isinstance(outcome, Post) else outcome
+        for outcome in _extract_batch(paths, cwd, headings, **options)
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Posts sent back by workers: links as rows of plain values
+# ---------------------------------------------------------------------------
+
+
+def _row_fields(cls: type) -> list[tuple[str, int, type | None]]:
+    """``cls``'s fields as ``(name, width, nested)``: a field holding a dataclass (``nested``)
+    takes ``width`` places in a row, one per field of its own; any other field one."""
+    hints = get_type_hints(cls)
+    found: list[tuple[str, int, type | None]] = []
+    for field in fields(cls):
+        kind = hints[field.name]
+        nested = kind if isinstance(kind, type) and is_dataclass(kind) else None
+        found.append((field.name, len(fields(nested)) if nested else 1, nested))
+    return found
+
+
+LINK_ROW = _row_fields(Link)
+"""The schema of a link's row: ``Link``'s fields in order, ``Location``'s and ``Source``'s
+fields in the place of the ``location`` and ``source`` fields (derived, never written out)."""
+_LINK_PATHS = [
+    (path, kind)
+    for name, _, nested in LINK_ROW
+    for path, kind in (
+        [(f"{name}.{f.name}", get_type_hints(nested)[f.name]) for f in fields(nested)]
+        if nested
+        else [(name, get_type_hints(Link)[name])]
+    )
+]
+_link_row = attrgetter(*(path for path, _ in _LINK_PATHS))
+"""A link's row, read in one call."""
+_LINK_STRINGS = [place for place, (_, kind) in enumerate(_LINK_PATHS) if kind in (str, str | None)]
+"""The places of a link's row that hold strings (shared when unpacked)."""
+
+
+def _plan(schema: list[tuple[str, int, type | None]]) -> list[tuple[int, int, type | None]]:
+    """How an object is built from its row: for each field, the places ``[start, stop)`` of
+    its values and the dataclass that holds them (None: the value itself)."""
+    plan: list[tuple[int, int, type | None]] = []
+    place = 0
+    for _, width, nested in schema:
+        plan.append((place, place + width, nested))
+        place += width
+    return plan
+
+
+_LINK_PLAN = _plan(LINK_ROW)
+SHARED_NESTED: frozenset[type] = frozenset({Source})
+"""The values in a link that are one object for all equal ones: a source is cited by many
+links; a location is one link's own."""
+
+
+@dataclass(frozen=True, slots=True)
+class PackedPost:
+    """A post as a worker sends it back: its links as rows of plain values (``LINK_ROW``).
+
+    Pickling a tuple of strings and numbers costs a tenth of pickling the ``Link``,
+    ``Location`` and ``Source`` objects they describe, and the receiving process builds the
+    links once, from values it shares (``_Shared.unpack``)."""
+
+    post: Post
+    """The post without its links."""
+    rows: tuple[tuple[Any, ...], ...]
+
+
+def pack(post: Post) -> PackedPost:
+    """``post`` with its links as rows; ``_Shared().unpack`` gives back an equal post."""
+    return PackedPost(replace(post, links=()), tuple(map(_link_row, post.links)))
+
+
 def _without_text(document: Document) -> Document:
-    """``document`` with its text dropped, for runs that never read it again."""
-    return replace(document, text="", body_offset=0)
+    """``document`` with its text dropped, for runs that never read it again, and what points
+    into the text: the frontmatter's spans and string values (its links are extracted by
+    then; the metadata stays)."""
+    return replace(document, text="", body_offset=0, frontmatter=None)
 
 
 class _Shared:
@@ -310,12 +393,13 @@ class _Shared:
     changes; only the number of copies held in memory does.
     """
 
-    __slots__ = ("_numbers", "_sources", "_strings")
+    __slots__ = ("_nested", "_numbers", "_strings")
 
     def __init__(self) -> None:
+        self._nested: dict[tuple[Any, ...], Any] = {}
+        """Shared values of ``SHARED_NESTED`` types by their fields (their type first)."""
         self._strings: dict[str, str] = {}
         self._numbers: dict[int, int] = {}
-        self._sources: dict[tuple[SourceKind, str], Source] = {}
 
     def text(self, value: str) -> str:
         return self._strings.setdefault(value, value)
@@ -327,9 +411,9 @@ class _Shared:
         return self.source_of(source.kind, source.key)
 
     def source_of(self, kind: SourceKind, key: str) -> Source:
-        shared = self._sources.get((kind, key))
+        shared: Source | None = self._nested.get((Source, kind, key))
         if shared is None:
-            shared = self._sources[kind, key] = Source(kind, self.text(key))
+            shared = self._nested[Source, kind, key] = Source(kind, self.text(key))
         return shared
 
     def location(self, where: Location) -> Location:
@@ -360,6 +444,29 @@ class _Shared:
             key_path=link.key_path,
             ignored=link.ignored,
         )
+
+    def unpack(self, packed: PackedPost) -> Post:
+        """The post ``pack`` packed, its links made of shared values."""
+        strings, nested = self._strings.setdefault, self._nested
+        links: list[Link] = []
+        for packed_row in packed.rows:
+            row = list(packed_row)
+            for place in _LINK_STRINGS:
+                row[place] = strings(row[place], row[place])
+            values: list[Any] = []
+            for start, stop, kind in _LINK_PLAN:
+                if kind is None:
+                    values.append(row[start])
+                elif kind in SHARED_NESTED:
+                    key = (kind, *row[start:stop])
+                    shared = nested.get(key)
+                    if shared is None:
+                        shared = nested[key] = kind(*row[start:stop])
+                    values.append(shared)
+                else:
+                    values.append(kind(*row[start:stop]))
+            links.append(Link(*values))
+        return replace(packed.post, links=tuple(links))
 
     def post(self, post: Post, *, keep_text: bool = True) -> Post:
         """``post`` with shared link values (and without its text unless ``keep_text``)."""

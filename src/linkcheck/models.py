@@ -113,7 +113,8 @@ class Document:
     has_bom: bool = False
     """Whether the file on disk starts with a UTF-8 byte order mark."""
     frontmatter: Frontmatter | None = None
-    """The frontmatter's format, span and string values (None without frontmatter)."""
+    """The frontmatter's format, span and string values (None without frontmatter, and once
+    the text is dropped: ``collect(keep_text=False)``)."""
 
     @property
     def body(self) -> str:

@@ -18,19 +18,22 @@ the name of an attribute written without a value. The column reported is that pl
 The package's modules, one job each: ``markdown`` (the parser and its noting rules), ``walk``
 (the token stream), ``positions`` (offsets to lines and columns), ``html`` (raw HTML),
 ``frontmatter`` (URL values in the frontmatter), ``sections`` (Resources sections, anchors,
-ignore comments), ``mdx`` (what MDX writes that is not Markdown).
+ignore comments), ``mdx`` (what MDX writes that is not Markdown), ``autolinks`` (where a bare
+link ends), ``pulldown`` (the fast path: pulldown-cmark's events, for the posts it reads as
+markdown-it does; any other post is read by markdown-it).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
-from linkcheck.extract.found import shift
+from linkcheck.extract.found import Scan, shift
 from linkcheck.extract.frontmatter import frontmatter_links
-from linkcheck.extract.markdown import markdown_source
 from linkcheck.extract.mdx import MDX_SUFFIX, mdx_body, outside_mdx_comments
-from linkcheck.extract.positions import LineIndex
+from linkcheck.extract.positions import LineIndex, markdown_source
+from linkcheck.extract.pulldown import fast_scan
 from linkcheck.extract.sections import (
     github_slugs,
     heading_key,
@@ -40,7 +43,6 @@ from linkcheck.extract.sections import (
     resources_sections,
     split_heading_id,
 )
-from linkcheck.extract.walk import scan_markdown
 from linkcheck.models import Document, Link, LinkKind, Location, Post, link_target
 from linkcheck.sources import identify
 
@@ -53,16 +55,11 @@ def extract_post(
     """Every link of ``doc`` in file order, its anchors and whether it has a Resources section."""
     body_offset = max(0, min(doc.body_offset, len(doc.text)))
     raw = doc.text[body_offset:]
-    if doc.path.suffix.lower() == MDX_SUFFIX:
-        body, code_links = mdx_body(raw)
-        scan = scan_markdown(markdown_source(body), raw, mdx=True)
-        scan.links = outside_mdx_comments(scan.links, raw) + code_links
-    else:
-        scan = scan_markdown(markdown_source(raw), raw)
+    scan = _scan(doc.path.suffix.lower() == MDX_SUFFIX, raw)
     found = [shift(item, body_offset) for item in scan.links]
     found.sort(key=lambda item: item.use)
     frontmatter = frontmatter_links(doc)
-    wanted = {heading_key(h) for h in resources_headings}
+    wanted = _wanted(tuple(resources_headings))
     sections = resources_sections(scan.headings, wanted, body_offset)
     directives = [(offset + body_offset, word) for offset, word in scan.directives]
     lines = LineIndex(doc.text)
@@ -105,3 +102,27 @@ def extract_post(
         ids=frozenset(ids),
         empty=not raw.strip(),
     )
+
+
+def _scan(mdx: bool, raw: str) -> Scan:
+    """The body's links, headings, anchors and directives: pulldown-cmark's reading where it
+    reads the post as markdown-it does, else markdown-it's (loaded only when a post needs it)."""
+    if not mdx:
+        src = markdown_source(raw)
+        fast = fast_scan(src, raw)
+        if fast is not None:
+            return fast
+    from linkcheck.extract.walk import scan_markdown
+
+    if not mdx:
+        return scan_markdown(src, raw)
+    body, code_links = mdx_body(raw)
+    scan = scan_markdown(markdown_source(body), raw, mdx=True)
+    scan.links = outside_mdx_comments(scan.links, raw) + code_links
+    return scan
+
+
+@functools.cache
+def _wanted(resources_headings: tuple[str, ...]) -> frozenset[str]:
+    """The keys of the headings that open a Resources section (the same for every post)."""
+    return frozenset(heading_key(h) for h in resources_headings)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 
 from linkcheck.extract.found import Found, Scan
-from linkcheck.extract.positions import BlockMap
 from linkcheck.extract.sections import DIRECTIVE_RE
 from linkcheck.models import LinkKind
+
+if TYPE_CHECKING:  # the reference reading's mapping: markdown-it is loaded only when used
+    from linkcheck.extract.blocks import BlockMap
 
 HTML_URL_ATTRIBUTES: dict[str, LinkKind] = {
     "href": LinkKind.HTML,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 
@@ -24,6 +23,14 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from linkcheck.extract.autolinks import (
+    PENDING_SCHEME_RE,
+    SCHEME_SEPARATOR,
+    URL_SCHEMES,
+    WWW_BOUNDARY,
+    autolink_end,
+    bare_end,
+)
 from linkcheck.extract.found import Note
 from linkcheck.models import WWW_PREFIX, WWW_SCHEME, LinkKind
 
@@ -32,14 +39,9 @@ META_KEY = "linkcheck"
 REFERENCES_KEY = "linkcheck_definitions"
 """Key in the markdown-it env: normalised label -> (start, end) of the definition's URL."""
 BARE_SCHEMES: frozenset[str] = frozenset({"http", "https"})
-WWW_BOUNDARY = " \t\n*_~("
-"""Characters after which a ``www.`` link may start (GFM extended autolinks)."""
 SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,31}:")
-PENDING_SCHEME_RE = re.compile(r"(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]*)$", re.IGNORECASE)
 LINKISH_RE = re.compile(r"[\[<@]|://|[Ww]{3}\.")
 """A block without any of these has no link: its inline text is not parsed."""
-URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "ftp"})
-"""Schemes of GFM's extended URL autolinks (``scheme://domain...``)."""
 EMAIL_PROTOCOLS: frozenset[str] = frozenset({"mailto:", "xmpp:"})
 """Protocols GFM takes in front of an extended email autolink (``mailto:a@b.example``)."""
 EMAIL_LOCAL_RE = re.compile(r"((?:mailto|xmpp):)?([A-Za-z0-9.+_-]*)\Z", re.IGNORECASE)
@@ -47,15 +49,7 @@ EMAIL_LOCAL_RE = re.compile(r"((?:mailto|xmpp):)?([A-Za-z0-9.+_-]*)\Z", re.IGNOR
 EMAIL_AHEAD_RE = re.compile(r"[A-Za-z0-9.+_-]*@")
 """From a ``_`` inside an email's local part to its ``@``: the email is read at the ``_``,
 before the emphasis rule takes the ``_`` away from the text."""
-AUTOLINK_PATH_RE = re.compile(r"[^\s<\\]*")
-"""An extended autolink runs to a blank or a ``<`` (then its end is trimmed); here a ``\\``
-ends it too: a Markdown escape is never part of a URL."""
 NON_SPACE_RUN_RE = re.compile(r"\S*")
-BARE_TRAILING = "?!.,:*_~'\""
-"""Characters never at the end of a bare link (GFM: punctuation, or closing emphasis)."""
-BARE_ENTITY_TAIL_RE = re.compile(r"&[A-Za-z0-9]+;\Z")
-"""A bare link ending like an entity reference (``&hl;``) ends before it (GFM)."""
-SCHEME_SEPARATOR = "://"
 
 FOOTNOTE_LABEL_RE = re.compile(r"\[\^[^\s\]]+\]:")
 """The start of a GFM footnote definition (``[^1]: ...``)."""
@@ -66,20 +60,6 @@ CODE_INDENT = 4
 
 InlineRule = Callable[[StateInline, bool], bool]
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
-
-
-def markdown_source(body: str) -> str:
-    """The body as handed to markdown-it: same length, every ``\\r`` made a space.
-
-    markdown-it turns ``\\r\\n`` into ``\\n``, which would shift every offset after it; a file's
-    line breaks are its ``\\n`` characters, and a ``\\r`` before one is trailing whitespace.
-    NUL becomes U+FFFD here, as markdown-it would do, so both see the same text.
-    """
-    if "\r" in body:
-        body = body.replace("\r", " ")
-    if "\x00" in body:
-        body = body.replace("\x00", "\ufffd")
-    return body
 
 
 def _any_link(url: str) -> bool:
@@ -252,59 +232,27 @@ def _bare_rule(state: StateInline, silent: bool) -> bool:
 
     The scheme has already gone into the pending text, so it is taken back from there. The
     link runs over a domain and then to the next blank or ``<``, and its end is trimmed the
-    way GFM trims an extended autolink (``_bare_end``): ``https://example.com/a)b`` is one link.
+    way GFM trims an extended autolink (``bare_end``): ``https://example.com/a)b`` is one link.
+    Like the ``www.`` and e-mail rules, it finds nothing inside a link's text, nor while
+    markdown-it looks for the end of one (``silent``): GFM makes no autolink inside brackets.
     """
     pos = state.pos
     src = state.src
-    if state.linkLevel > 0 or not src.startswith(SCHEME_SEPARATOR, pos):
+    if silent or state.linkLevel > 0 or not src.startswith(SCHEME_SEPARATOR, pos):
         return False
     scheme = PENDING_SCHEME_RE.search(state.pending)
     if scheme is None or scheme.group(1).lower() not in URL_SCHEMES:
         return False
     begin = pos - len(scheme.group(1))
-    end = _autolink_end(src, begin, pos + len(SCHEME_SEPARATOR), state.posMax, short=True)
+    end = autolink_end(src, begin, pos + len(SCHEME_SEPARATOR), state.posMax, short=True)
     if end is None:
         return False
     url = src[begin:end]
-    if not silent:
-        state.pending = state.pending[: -len(scheme.group(1))]
-        note = Note(LinkKind.BARE, begin, begin, end, written=url)
-        _push_bare(state, url, url, note)
+    state.pending = state.pending[: -len(scheme.group(1))]
+    note = Note(LinkKind.BARE, begin, begin, end, written=url)
+    _push_bare(state, url, url, note)
     state.pos = end
     return True
-
-
-def _is_host_char(ch: str) -> bool:
-    """A character of a domain name as GFM reads one: ASCII letters and digits, ``-``, ``_``,
-    and any other character that is neither a blank nor punctuation."""
-    if ch.isascii():
-        return ch.isalnum() or ch in "-_"
-    return not ch.isspace() and not unicodedata.category(ch).startswith("P")
-
-
-def _domain_end(src: str, start: int, limit: int, *, short: bool) -> int | None:
-    """The end of a valid domain at ``start`` (GFM): host characters and periods; no ``_``
-    in its last two labels; at least one period unless ``short``."""
-    end = start
-    while end < limit and (src[end] == "." or _is_host_char(src[end])):
-        end += 1
-    domain = src[start:end]
-    if not domain.strip("."):
-        return None
-    if "_" in "".join(domain.split(".")[-2:]) or (not short and "." not in domain):
-        return None
-    return end
-
-
-def _autolink_end(src: str, begin: int, domain: int, limit: int, *, short: bool) -> int | None:
-    """Where an extended autolink starting at ``begin`` (its domain at ``domain``) ends."""
-    end = _domain_end(src, domain, limit, short=short)
-    if end is None:
-        return None
-    run = AUTOLINK_PATH_RE.match(src, end, limit)
-    stop = run.end() if run else end
-    url = _bare_end(src[begin:stop])
-    return begin + len(url) if len(url) > domain - begin else None
 
 
 def _ascii_alnum(text: str) -> bool:
@@ -321,7 +269,7 @@ def _email_rule(state: StateInline, silent: bool) -> bool:
     """
     pos = state.pos
     src = state.src
-    if state.linkLevel > 0:
+    if silent or state.linkLevel > 0:
         return False
     if src[pos] == "@":
         at = pos
@@ -359,39 +307,18 @@ def _email_rule(state: StateInline, silent: bool) -> bool:
     last = src[end - 1]
     if periods == 0 or end - at < 2 or not (last.isascii() and last.isalpha()):
         return False
-    written = _bare_end(src[begin:end])
+    written = bare_end(src[begin:end])
     if len(written) <= at - begin + 1:
         return False
-    if not silent:
-        if written_before:
-            state.pending = state.pending[:-written_before]
-        note = Note(
-            LinkKind.BARE, begin, begin, begin + len(written), written=written, mailto=not protocol
-        )
-        href = written if protocol else f"mailto:{written}"
-        _push_bare(state, written, href, note)
+    if written_before:
+        state.pending = state.pending[:-written_before]
+    note = Note(
+        LinkKind.BARE, begin, begin, begin + len(written), written=written, mailto=not protocol
+    )
+    href = written if protocol else f"mailto:{written}"
+    _push_bare(state, written, href, note)
     state.pos = begin + len(written)
     return True
-
-
-def _bare_end(url: str) -> str:
-    """``url`` without what GFM leaves out of the end of an extended autolink.
-
-    Trailing punctuation (``?!.,:*_~`` and quotes), an entity-like ``&name;``, and closing
-    parentheses that have no opening partner inside the link.
-    """
-    while url:
-        last = url[-1]
-        if last in BARE_TRAILING:
-            url = url[:-1]
-        elif last == ";":
-            entity = BARE_ENTITY_TAIL_RE.search(url)
-            url = url[: entity.start()] if entity else url[:-1]
-        elif last == ")" and url.count(")") > url.count("("):
-            url = url[:-1]
-        else:
-            break
-    return url
 
 
 def _with_semicolon(raw: str, src: str, begin: int) -> str:
@@ -434,19 +361,19 @@ def _www_rule(state: StateInline, silent: bool) -> bool:
     pos = state.pos
     src = state.src
     if (
-        state.linkLevel > 0
+        silent
+        or state.linkLevel > 0
         or not src.startswith(("w", "W"), pos)
         or src[pos : pos + len(WWW_PREFIX)].lower() != WWW_PREFIX
         or (pos > 0 and src[pos - 1] not in WWW_BOUNDARY)
     ):
         return False
-    end = _autolink_end(src, pos, pos, state.posMax, short=False)
+    end = autolink_end(src, pos, pos, state.posMax, short=False)
     if end is None or end - pos <= len(WWW_PREFIX):
         return False
     url = src[pos:end]
-    if not silent:
-        note = Note(LinkKind.BARE, pos, pos, end, written=url)
-        _push_bare(state, url, WWW_SCHEME + url, note)
+    note = Note(LinkKind.BARE, pos, pos, end, written=url)
+    _push_bare(state, url, WWW_SCHEME + url, note)
     state.pos = end
     return True
 

@@ -6,7 +6,6 @@ import re
 
 from linkcheck.extract.found import Found, Scan
 from linkcheck.extract.html import HTML_SCAN_RE, scan_html
-from linkcheck.extract.positions import BlockMap
 from linkcheck.models import LinkKind
 
 MDX_SUFFIX = ".mdx"
@@ -87,6 +86,8 @@ def _multiline_tags(raw: str, chars: list[str], found: list[Found]) -> None:
     """Components written over several lines (``<Card\n  href="..."\n>``): MDX reads them as
     JSX before any Markdown, so a line of the tag that starts with ``>`` is no blockquote.
     Their links and anchors are read here and the tags blanked for Markdown."""
+    from linkcheck.extract.blocks import BlockMap  # the reference reading's mapping
+
     text = "".join(chars)
     if "<" not in text:
         return

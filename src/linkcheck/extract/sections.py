@@ -4,6 +4,7 @@ anchors headings make are :mod:`linkcheck.slugs`'s)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 
 from linkcheck.extract.found import Found, Heading
 from linkcheck.extract.positions import LineIndex
@@ -35,12 +36,12 @@ def heading_key(text: str) -> str:
     return " ".join(text.split()).rstrip(HEADING_TRAILING).strip().casefold()
 
 
-def mark_resources(headings: list[Heading], wanted: set[str]) -> list[Heading]:
+def mark_resources(headings: list[Heading], wanted: Set[str]) -> list[Heading]:
     return [Heading(h.offset, h.level, h.text, heading_key(h.text) in wanted) for h in headings]
 
 
 def resources_sections(
-    headings: list[Heading], wanted: set[str], base: int
+    headings: list[Heading], wanted: Set[str], base: int
 ) -> list[tuple[int, int]]:
     """[start, end) offsets of every Resources section."""
     sections: list[tuple[int, int]] = []

@@ -9,10 +9,11 @@ from typing import Any
 from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
+from linkcheck.extract.blocks import BlockMap, chars_in_line, offset_map
 from linkcheck.extract.found import Found, Heading, Note, Scan
 from linkcheck.extract.html import HTML_CLOSE_A_EXACT_RE, HTML_OPEN_A_RE, scan_html
 from linkcheck.extract.markdown import META_KEY, REFERENCES_KEY, parser_for
-from linkcheck.extract.positions import BlockMap, LineIndex, chars_in_line, offset_map
+from linkcheck.extract.positions import LineIndex
 from linkcheck.models import LinkKind
 
 BLOCK_ID_RE = re.compile(r"\{:[ \t]*#([^\s}]+)[^}]*\}")

@@ -7,7 +7,6 @@ such as the rules table) or, without it, from the findings themselves.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PureWindowsPath
@@ -17,6 +16,7 @@ from urllib.parse import quote
 from linkcheck import __version__
 from linkcheck.config import PROJECT_URL
 from linkcheck.models import Finding, Report, Severity
+from linkcheck.report.json import dumps
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -24,7 +24,6 @@ TOOL_NAME = "linkcheck"
 SOURCE_ROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "linkcheck/v1"
 FINGERPRINT_CHARS = 32
-INDENT = 2
 LEVELS: Mapping[Severity, str] = {
     Severity.ERROR: "error",
     Severity.WARNING: "warning",
@@ -189,4 +188,4 @@ def to_document(report: Report, rules: Sequence[RuleInfo] | None = None) -> dict
 def render(report: Report, *, color: bool = False, rules: Sequence[RuleInfo] | None = None) -> str:
     """The SARIF 2.1.0 log as indented JSON (``color`` is ignored)."""
     del color
-    return json.dumps(to_document(report, rules), indent=INDENT, ensure_ascii=False) + "\n"
+    return dumps(to_document(report, rules)) + "\n"

@@ -22,7 +22,6 @@ All web text is escaped for its target: ``terminal_safe`` for text, the Markdown
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -34,12 +33,12 @@ from linkcheck.report.escape import (
     shorten,
     terminal_safe,
 )
+from linkcheck.report.json import dumps
 from linkcheck.report.markdown import EMPTY_CELL, MAX_URL_CHARS
 from linkcheck.report.summary import MAX_TITLE_CHARS, checked_url, plural
 from linkcheck.report.text import BOLD, DIM, GREEN, RED, RESET, YELLOW
 
 SCHEMA_VERSION = 1
-INDENT = 2
 SOURCE_FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 
 CITED_KINDS = frozenset({SourceKind.ARXIV, SourceKind.DOI, SourceKind.PDF, SourceKind.WEB})
@@ -213,7 +212,7 @@ def _render_json(entries: Sequence[SourceEntry]) -> str:
         "schema_version": SCHEMA_VERSION,
         "sources": [entry_to_dict(entry) for entry in entries],
     }
-    return json.dumps(document, indent=INDENT, ensure_ascii=False) + "\n"
+    return dumps(document) + "\n"
 
 
 def _paint(text: str, code: str | None, color: bool) -> str:

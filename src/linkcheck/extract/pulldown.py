@@ -1,0 +1,546 @@
+"""The fast path: pulldown-cmark's events (through pyromark) for the posts it reads as we do.
+
+markdown-it-py (``markdown`` and ``walk``) is the reference: it knows every construct a post
+may hold and gives every link its exact place. pulldown-cmark, a Rust CommonMark parser, reads
+a post 25 times faster and gives each event its byte range in the file, so a post made only of
+the common constructs (paragraphs, headings, lists, quotes, code, emphasis, inline, reference
+and auto links, images, bare ``http(s)://`` and ``www.`` links) is scanned from its events.
+
+A post is handed back to the reference (``fast_scan`` returns None) when it holds anything else
+(raw HTML, tables, footnotes, kramdown ids, e-mail addresses in text, single-tilde
+strikethrough), when a link's place cannot be found in the file, or when what is found there
+does not read as the URL pulldown-cmark decoded: every link reported here is checked against
+the parser's own reading of it. ``tests/test_extract_pulldown.py`` runs both paths over the
+CommonMark spec examples and generated posts and requires the same links, headings and places.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Any
+
+import pyromark
+
+from linkcheck.extract.autolinks import (
+    PENDING_SCHEME_RE,
+    SCHEME_SEPARATOR,
+    URL_SCHEMES,
+    WWW_BOUNDARY,
+    autolink_end,
+)
+from linkcheck.extract.found import Found, Heading, Scan
+from linkcheck.models import WWW_PREFIX, LinkKind
+
+OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
+"""Tables are parsed so that a post holding one is recognised (and handed back)."""
+
+DECLINED_TEXTS: tuple[str, ...] = ("[^", "{:", "\x0b", "\x0c")
+"""Footnotes (``[^1]``) and kramdown attribute lines (``{: #id}``), which the reference reads
+with rules of ours that pulldown-cmark has not; a form feed or a vertical tab (a blank to
+one parser, text to the other)."""
+TAB_AT_LINE_END_RE = re.compile(r"\t[ \t]*(?:\n|\Z)")
+"""A tab among the blanks that end a line: markdown-it keeps it in the text, pulldown-cmark
+does not."""
+ESCAPED_BLANK_RE = re.compile(r"\\[\x00-\x20\x7f]")
+"""A backslash before a blank or a control character: in a link destination markdown-it takes
+it as an escape, pulldown-cmark as the end."""
+EMPTY_ITEM_RE = re.compile(r"\n[ >]*(?:[*+-]|[0-9]{1,9}[.)])[ \t]*(?=\n|\Z)")
+"""An empty list item (on a line of its own): pulldown-cmark reads a reference definition
+after one as text."""
+TILDES_IN_LINE_RE = re.compile(r"\n(?![ >]*~~~)[^\n]*~~~")
+"""Three tildes or more inside a line (not a code fence): markdown-it strikes through pairs
+of them."""
+INDENTED_LINE_RE = re.compile(r"\n[ >]*(?: {4}|\t| {1,3}\t)[ \t]*\S")
+"""A line indented as code. Right after a reference definition, markdown-it ends the
+definition's block there (the line is code) where pulldown-cmark reads on: a post with
+definitions and such a line after a line of text goes to the reference."""
+DELIMITER_ROW_RE = re.compile(r"\n[ \t>|:\-]*-[ \t>|:\-]*(?=\n|\Z)")
+"""A line that may be a table's delimiter row (``|---|:-:|``, or ``---`` under a row of cells)."""
+NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+ANGLE_DESTINATION_RE = re.compile(r"<((?:[^<>\n\\]|\\.)*)>")
+PLAIN_DESTINATION_RE = re.compile(
+    r"(?:[^ \x00-\x1f\x7f()\\]|\\[!-/:-@\[-`{-~]|\\|\((?:[^ \x00-\x1f\x7f()\\]|\\.)*\))*"
+)
+"""A link destination as CommonMark writes it; nested parentheses one level deep (a deeper
+one does not read as the decoded URL, and the post goes to the reference)."""
+LINK_TYPES: dict[str, LinkKind] = {
+    "Inline": LinkKind.INLINE,
+    "Reference": LinkKind.REFERENCE,
+    "Collapsed": LinkKind.REFERENCE,
+    "Shortcut": LinkKind.REFERENCE,
+    "Autolink": LinkKind.AUTOLINK,
+    "Email": LinkKind.AUTOLINK,
+}
+DECLINED_STARTS: frozenset[str] = frozenset(
+    {"HtmlBlock", "Table", "FootnoteDefinition", "MetadataBlock", "DefinitionList"}
+)
+INLINE_STARTS: frozenset[str] = frozenset({"Emphasis", "Strong", "Strikethrough"})
+BARE_TRIGGER_RE = re.compile(r"://|[Ww]{3}\.")
+MAX_SCHEME_CHARS = max(map(len, URL_SCHEMES))
+SCHEME_CHAR_RE = re.compile(r"[a-z0-9.+-]", re.IGNORECASE)
+"""A character of a scheme, as ``PENDING_SCHEME_RE`` reads one."""
+STRAY_DELIMITER_RE = re.compile(r"\*|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+"""An emphasis mark left in a link's or a heading's text: the two parsers pair some runs of
+them differently (``[ __;_](u)``), so such a text is left to the reference. An ``_`` inside a
+word is never a mark."""
+EMAIL_LIKE_RE = re.compile(r"[A-Za-z0-9.+_-]@[A-Za-z0-9_/-]*\.[A-Za-z0-9]")
+"""What every GFM e-mail autolink holds: a character of its local part, the ``@``, and a period
+followed by a letter or digit in its domain. Text with an ``@`` but nothing like it has none."""
+IMAGE_TEXT_DECLINED_RE = re.compile(r"://|[Ww]{3}\.|@")
+BLANKS = " \t\n"
+
+
+class Declined(Exception):
+    """The post holds something this path does not read as the reference does."""
+
+
+def fast_scan(src: str, raw: str) -> Scan | None:
+    """Links, headings, anchors and directives of a body, as ``walk.scan_markdown`` finds
+    them; None when the post must be read by the reference (markdown-it)."""
+    scan = Scan()
+    if not src.strip():
+        return scan
+    if _declined(src):
+        return None
+    try:
+        _Walk(src, raw, scan).run()
+    except Declined:
+        return None
+    return scan
+
+
+def _declined(src: str) -> bool:
+    """Whether the post holds what the fast path leaves to the reference (see the patterns)."""
+    if any(text in src for text in DECLINED_TEXTS):
+        return True
+    lines = "\n" + src  # each pattern starts at a line break: found by a fast scan for it
+    return bool(
+        ("\t" in src and TAB_AT_LINE_END_RE.search(src))
+        or ("\\" in src and ESCAPED_BLANK_RE.search(src))
+        or EMPTY_ITEM_RE.search(lines)
+        or ("~~~" in src and TILDES_IN_LINE_RE.search(lines))
+        or ("|" in src and _lines_after_text(DELIMITER_ROW_RE, lines, pipe=True))
+        or ("]:" in src and _lines_after_text(INDENTED_LINE_RE, lines, pipe=False))
+    )
+
+
+def _lines_after_text(pattern: re.Pattern[str], lines: str, *, pipe: bool) -> bool:
+    """Whether a line matching ``pattern`` follows a line of text (holding a ``|`` when
+    ``pipe``, or holds one itself)."""
+    for match in pattern.finditer(lines):
+        above = lines[lines.rfind("\n", 0, match.start()) + 1 : match.start()]
+        if pipe and ("|" in match.group() or "|" in above):
+            return True
+        if not pipe and above.strip():
+            return True
+    return False
+
+
+class _Chars:
+    """UTF-8 byte offsets (pulldown-cmark's) to character offsets (Python's)."""
+
+    __slots__ = ("extra", "starts")
+
+    def __init__(self, src: str) -> None:
+        self.starts: list[int] = []
+        self.extra: list[int] = []
+        extra = 0
+        for match in NON_ASCII_RE.finditer(src):
+            self.starts.append(match.start() + extra)
+            extra += len(match.group().encode("utf-8", "surrogatepass")) - 1
+            self.extra.append(extra)
+
+    def __call__(self, offset: int) -> int:
+        if not self.starts:
+            return offset
+        index = bisect_right(self.starts, offset - 1)
+        return offset - (self.extra[index - 1] if index else 0)
+
+
+class _Open:
+    """A link or image being read: its event, place and text so far."""
+
+    __slots__ = ("end", "image", "info", "inner_end", "parts", "start")
+
+    def __init__(self, info: dict[str, Any], start: int, end: int, *, image: bool) -> None:
+        self.info = info
+        self.start = start
+        self.end = end
+        self.image = image
+        self.inner_end = start + (2 if image else 1)
+        self.parts: list[str] = []
+
+
+class _Walk:
+    def __init__(self, src: str, raw: str, scan: Scan) -> None:
+        self.src = src
+        self.raw = raw
+        self.scan = scan
+        self.chars = _Chars(src)
+        self.links: list[_Open] = []
+        self.heading: tuple[int, int, list[str]] | None = None
+        self.images = 0
+        """Images open around the current event: their text is no heading's."""
+        self.code = 0
+        self.definitions: dict[str, tuple[int, int, str]] | None = None
+        self.swallowed = 0
+        """Up to here the text was taken by a bare link: nothing in it is anything else."""
+        self.block_start = False
+        """The next text starts a paragraph's or a heading's text."""
+        self.line_start = True
+        """The next text starts a block's line: the character before it in the file may be a
+        container's marker, not the character before it in the block's text."""
+
+    def run(self) -> None:
+        try:
+            events = pyromark.events_with_range(self.src, options=OPTIONS)
+            self._walk(events)
+        except ValueError:  # text that is not valid UTF-8 (a lone surrogate)
+            raise Declined from None
+
+    def _walk(self, events: Any) -> None:
+        chars = self.chars if self.chars.starts else None
+        src = self.src
+        flush = self._flush
+        previous_end = group_start = -1
+        for event, span in events:
+            if chars is None:
+                start, end = span["start"], span["end"]
+            else:
+                start, end = chars(span["start"]), chars(span["end"])
+            if type(event) is str:
+                if group_start >= 0:
+                    flush(group_start, previous_end)
+                    group_start = -1
+                if start < self.swallowed:
+                    raise Declined
+                if self.links:
+                    self._inner(end)
+                self._plain(event)
+                continue
+            [(name, value)] = event.items()
+            if name == "Text":
+                if self.code:
+                    continue
+                if self.links or self.heading is not None:
+                    self._inner(end)
+                    self._text(value)
+                if start < self.swallowed:
+                    # Taken by a bare link: the link's text is what is written.
+                    if end > self.swallowed or src[start:end] != value:
+                        raise Declined
+                    continue
+                if self.links or src[start:end] != value:
+                    if group_start >= 0:
+                        flush(group_start, previous_end)
+                        group_start = -1
+                    self.line_start = self.block_start = False
+                    continue
+                if group_start < 0:
+                    group_start = start
+                elif start != previous_end:
+                    flush(group_start, previous_end)
+                    group_start = start
+                previous_end = end
+                continue
+            if group_start >= 0:
+                flush(group_start, previous_end)
+                group_start = -1
+            if start < self.swallowed:
+                raise Declined
+            if name == "Start":
+                if self.links:
+                    self._inner(end)
+                if value == "Paragraph" or value == "Item":  # the most frequent, at once
+                    self.line_start, self.block_start = True, value == "Paragraph"
+                else:
+                    self._start(value, start, end)
+            elif name == "End":
+                if value == "Paragraph" or value == "Item":
+                    self.line_start = self.block_start = False
+                else:
+                    self._end(value, end)
+            elif name == "Code":
+                if self.links:
+                    self._inner(end)
+                self._text(value)
+                self.line_start = self.block_start = False
+            else:
+                raise Declined  # raw HTML, footnotes, math...
+        if group_start >= 0:
+            flush(group_start, previous_end)
+
+    # -- events ---------------------------------------------------------------------
+
+    def _plain(self, event: str) -> None:
+        if event in ("SoftBreak", "HardBreak"):
+            self._text(" ")
+            self.line_start = True
+            self.block_start = False
+        elif event != "Rule":
+            raise Declined
+
+    def _text(self, text: str) -> None:
+        if self.links:
+            self.links[-1].parts.append(text)
+        if self.heading is not None and not self.images:
+            self.heading[2].append(text)
+
+    def _inner(self, end: int) -> None:
+        """An event inside the open links' text ends at ``end``."""
+        for link in self.links:
+            link.inner_end = max(link.inner_end, end)
+
+    def _start(self, value: Any, start: int, end: int) -> None:
+        if isinstance(value, str):
+            if value in DECLINED_STARTS:
+                raise Declined
+            if value == "Strikethrough" and not (
+                self.src.startswith("~~", start) and self.src.endswith("~~", 0, end)
+            ):
+                raise Declined  # markdown-it strikes only ``~~`` through
+            self.line_start = value not in INLINE_STARTS
+            self.block_start = value == "Paragraph"
+            return
+        (name, info), *_ = value.items()
+        self.line_start = name not in ("Link", "Image")
+        self.block_start = name == "Heading"
+        if name in ("Link", "Image"):
+            self.links.append(_Open(info, start, end, image=name == "Image"))
+            if name == "Image":
+                self.images += 1
+        elif name == "Heading":
+            line = self.src.rfind("\n", 0, start) + 1
+            self.heading = (line, int(info["level"][1:]), [])
+        elif name == "CodeBlock":
+            self.code += 1
+        elif name in DECLINED_STARTS:
+            raise Declined
+
+    def _end(self, value: Any, end: int) -> None:
+        name = value if isinstance(value, str) else next(iter(value))
+        if name in ("Link", "Image"):
+            link = self.links.pop()
+            if link.image:
+                self.images -= 1
+                if IMAGE_TEXT_DECLINED_RE.search(self.src, link.start, link.inner_end):
+                    raise Declined  # markdown-it finds bare links in an image's text
+            if not self.images:  # an image's text is plain text: no link in it is followed
+                self._link(link)
+            if self.links:  # an image's text counts collapsed, as markdown-it's plain text
+                written = "".join(link.parts)
+                self.links[-1].parts.append(" ".join(written.split()) if link.image else written)
+            self._inner(end)
+        elif name == "Heading" and self.heading is not None:
+            line, level, parts = self.heading
+            text = "".join(parts)
+            if text != text.strip() or "\t" in text:
+                # markdown-it strips every kind of blank around a heading's text, and a closing
+                # ``#`` sequence after a tab (pulldown-cmark only after a space)
+                raise Declined
+            if ("*" in text or "_" in text) and STRAY_DELIMITER_RE.search(text):
+                raise Declined
+            self.scan.headings.append(Heading(line, level, text))
+            self.heading = None
+        elif name == "CodeBlock":
+            self.code -= 1
+        if name in INLINE_STARTS:
+            self._inner(end)
+        self.line_start = self.block_start = False
+
+    # -- links ----------------------------------------------------------------------
+
+    def _link(self, link: _Open) -> None:
+        info = link.info
+        kind = LINK_TYPES.get(info["link_type"])
+        if kind is None:
+            raise Declined
+        src = self.src
+        url: str = info["dest_url"]
+        text = " ".join("".join(link.parts).split())
+        if ("*" in text or "_" in text) and STRAY_DELIMITER_RE.search(text):
+            raise Declined
+        if kind is LinkKind.AUTOLINK:
+            begin, stop = link.start + 1, link.end - 1
+            written = self.raw[begin:stop]
+            if src[link.start] != "<" or src[stop] != ">" or written != url:
+                raise Declined
+            mailto = info["link_type"] == "Email"
+            found = f"mailto:{written}" if mailto else written
+            self.scan.links.append(Found(found, kind, written, begin, begin, stop))
+            return
+        if link.image:
+            kind = LinkKind.IMAGE
+        bracket = link.start + 1 if link.image else link.start
+        if src[bracket] != "[":
+            raise Declined
+        if info["link_type"] != "Inline":
+            if src.startswith(":", link.end):
+                raise Declined  # written as a definition: markdown-it may read it as one
+            if info["link_type"] == "Shortcut" and src.startswith("[", link.end):
+                raise Declined  # ``[r][ ]``: markdown-it takes the blank label for a label
+            begin, stop, decoded = self._definition(info["id"])
+            if decoded != url:
+                raise Declined
+            self.scan.links.append(Found(decoded, kind, text, bracket, begin, stop))
+            return
+        close = src.find("](", link.inner_end, link.end)
+        if close < 0 or not src.endswith(")", 0, link.end):
+            raise Declined
+        begin, stop = close + 2, link.end - 1
+        if not (url and self.raw[begin:stop] == url and url[-1] != "\\" and url.count("(") < 2):
+            # Not simply ``(url)``: blanks, a title, ``<url>``, escapes, entities, or nested
+            # parentheses (the two parsers stop nesting them at different depths).
+            begin, stop, url = self._destination(begin, stop, url)
+        self.scan.links.append(Found(url, kind, text, begin, begin, stop))
+
+    def _destination(self, pos: int, limit: int, url: str) -> tuple[int, int, str]:
+        """Where the destination after ``pos`` is written, and the URL it reads as; it must
+        read as ``url`` (pulldown-cmark's reading)."""
+        src = self.src
+        while pos < limit and src[pos] in BLANKS:
+            pos += 1
+        if not url:
+            if pos == limit:  # ``[text]()``
+                return pos, pos, ""
+            if src.startswith("<>", pos):
+                return pos + 1, pos + 1, ""
+            raise Declined
+        if src.startswith("<", pos):
+            angle = ANGLE_DESTINATION_RE.match(src, pos, limit)
+            if angle is None:
+                raise Declined
+            begin, stop = pos + 1, angle.end() - 1
+        else:
+            plain = PLAIN_DESTINATION_RE.match(src, pos, limit)
+            if plain is None:
+                raise Declined
+            begin, stop = pos, plain.end()
+        written = self.raw[begin:stop]
+        if written.endswith("\\"):
+            raise Declined  # markdown-it reads on: its backslash escapes any character
+        if written != url and _decoded(written) != url:
+            raise Declined
+        return begin, stop, url
+
+    def _definition(self, label: str) -> tuple[int, int, str]:
+        """The place and URL of the reference definition a link with ``label`` uses."""
+        if self.definitions is None:
+            self.definitions = self._read_definitions()
+        found = self.definitions.get(_normalized(label))
+        if found is None:
+            raise Declined
+        return found
+
+    def _read_definitions(self) -> dict[str, tuple[int, int, str]]:
+        src = self.src
+        definitions: dict[str, tuple[int, int, str]] = {}
+        for label, info in pyromark.reference_definitions(src, options=OPTIONS).items():
+            key = _normalized(label)
+            if key in definitions:
+                continue  # the first definition of a label wins
+            start, end = self.chars(info["span"]["start"]), self.chars(info["span"]["end"])
+            if src[start : start + 1] != "[":
+                raise Declined
+            pos = start + 1
+            while pos < end and src[pos] != "]":
+                pos += 2 if src[pos] == "\\" else 1
+            if not src.startswith("]:", pos):
+                raise Declined
+            definitions[key] = self._destination(pos + 2, end, info["dest"])
+        return definitions
+
+    # -- bare links -----------------------------------------------------------------
+
+    def _flush(self, start: int, end: int) -> None:
+        """Find the bare links of the text written at ``[start, end)`` (a run of text events
+        that reads as written, outside links), as GFM's extended autolinks are found."""
+        line_start, block_start = self.line_start, self.block_start
+        self.line_start = self.block_start = False
+        src = self.src
+        if src.find("@", start, end) >= 0 and EMAIL_LIKE_RE.search(src, max(start - 1, 0), end):
+            raise Declined  # GFM's e-mail autolinks: the reference reads them
+        if (
+            src.find("://", start, end) < 0
+            and src.find("w.", start, end) < 0
+            and src.find("W.", start, end) < 0
+        ):
+            return  # no bare link can start here (the patterns below, found faster)
+        pos = start
+        # Where markdown-it's pending text starts: after an escaped character (the one at
+        # ``start`` when pulldown-cmark left its backslash out of the range), after each
+        # escape (a backslash and the character after it), after each bare link.
+        pending = start + 1 if start > 0 and src[start - 1] == "\\" else start
+        escapes_from = pending
+        limit = len(src)  # a bare link ends at a blank anyway: a line break ends it
+        while True:
+            trigger = BARE_TRIGGER_RE.search(src, pos, end)
+            if trigger is None:
+                break
+            at = trigger.start()
+            if src.startswith(SCHEME_SEPARATOR, at):
+                escape = src.find("\\", escapes_from, at)
+                while escape >= 0:
+                    pending = escape + 2
+                    escape = src.find("\\", pending, at)
+                escapes_from = max(escapes_from, at, pending)
+                begin = _scheme_start(src, pending, at)
+                if begin < 0:
+                    pos = at + 1
+                    continue
+                stop = autolink_end(src, begin, at + len(SCHEME_SEPARATOR), limit, short=True)
+            else:
+                if not (
+                    at == 0
+                    or src[at - 1] in WWW_BOUNDARY
+                    or (at == start and line_start)
+                    or (block_start and src[at - 1].isspace() and src[start:at].isspace())
+                ):
+                    # At the start of a line of the block's text, what comes before it in the
+                    # file is a container's marker or indentation (a line break in the text);
+                    # markdown-it strips any blank from the start of a block's text.
+                    pos = at + 1
+                    continue
+                begin = at
+                stop = autolink_end(src, at, at, limit, short=False)
+                if stop is not None and stop - at <= len(WWW_PREFIX):
+                    stop = None
+            if stop is None:
+                pos = at + 1
+                continue
+            written = self.raw[begin:stop]
+            self.scan.links.append(Found(written, LinkKind.BARE, written, begin, begin, stop))
+            if stop > end:
+                self.swallowed = stop
+                break
+            pos = pending = escapes_from = stop
+
+
+def _scheme_start(src: str, pending: int, at: int) -> int:
+    """Where the scheme of a bare link whose ``://`` is at ``at`` starts, or -1 when the text
+    before it (from ``pending`` on) ends in no ``http``, ``https`` or ``ftp`` scheme.
+
+    The scheme is read as markdown-it's rule reads its pending text, within the few
+    characters a URL scheme can have: a longer run of scheme characters is no URL scheme.
+    """
+    window = max(pending, at - MAX_SCHEME_CHARS - 1)
+    scheme = PENDING_SCHEME_RE.search(src[window:at])
+    if scheme is None or scheme.group(1).lower() not in URL_SCHEMES:
+        return -1
+    if scheme.start(1) == 0 and window > pending and SCHEME_CHAR_RE.match(src, window - 1):
+        return -1  # the run of scheme characters goes on before the window
+    return window + scheme.start(1)
+
+
+def _decoded(written: str) -> str:
+    """A destination as written, its backslash escapes and entities decoded."""
+    from markdown_it.common.utils import unescapeAll
+
+    return unescapeAll(written)
+
+
+def _normalized(label: str) -> str:
+    from markdown_it.common.utils import normalizeReference
+
+    return normalizeReference(label)

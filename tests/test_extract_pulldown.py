@@ -1,0 +1,214 @@
+"""The fast path (pulldown-cmark's events) against the reference (markdown-it-py's tokens).
+
+Wherever ``fast_scan`` reads a post, it must find exactly what ``scan_markdown`` finds: the
+same links (URL, kind, text, place, span), headings, anchors and ignore comments. Checked on
+the CommonMark spec's link examples, on generated posts, and on the posts of the fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linkcheck.extract import extract_post
+from linkcheck.extract.found import Scan
+from linkcheck.extract.positions import markdown_source
+from linkcheck.extract.pulldown import fast_scan
+from linkcheck.extract.walk import scan_markdown
+from linkcheck.models import Document
+from tests.test_extract_property import FRAGMENTS, TEMPLATES, bodies, small
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXAMPLES: list[dict[str, Any]] = json.loads(
+    (FIXTURES / "commonmark" / "spec_examples.json").read_text(encoding="utf-8")
+)
+DECLINED_PIECES = ("<", "|", "[^", "{:", "\x00")
+"""What makes a post go to the reference (raw HTML, tables, footnotes, kramdown ids): left out
+of the posts generated for the fast path, so that it reads most of them."""
+
+
+def readings(scan: Scan) -> tuple[object, ...]:
+    return (
+        sorted(
+            (f.use, f.start, f.end, f.url, f.kind.value, f.text, f.key_path) for f in scan.links
+        ),
+        [(h.offset, h.level, h.text) for h in scan.headings],
+        sorted(scan.anchors),
+        sorted(scan.directives),
+    )
+
+
+def both(raw: str) -> tuple[Scan | None, Scan]:
+    src = markdown_source(raw)
+    return fast_scan(src, raw), scan_markdown(src, raw)
+
+
+def assert_same(raw: str) -> bool:
+    """The fast path's reading equals the reference's; False when the fast path declined."""
+    fast, reference = both(raw)
+    if fast is None:
+        return False
+    assert readings(fast) == readings(reference), raw
+    return True
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: str(e["example"]))
+def test_spec_examples_read_as_the_reference_reads_them(example: dict[str, Any]) -> None:
+    assert_same(example["markdown"])
+
+
+def test_the_fast_path_reads_most_spec_examples() -> None:
+    taken = sum(assert_same(example["markdown"]) for example in EXAMPLES)
+    assert taken >= 0.75 * len(EXAMPLES)
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "posts").glob("*.md")), ids=lambda p: p.name)
+def test_fixture_posts(path: Path) -> None:
+    assert_same(path.read_text(encoding="utf-8"))
+
+
+FAST_FRAGMENTS = [f for f in FRAGMENTS if not any(piece in f for piece in DECLINED_PIECES)]
+FAST_TEMPLATES = [
+    t for t in TEMPLATES if not any(piece in t for piece in ("<a", "<img", "<v", "<!", "|"))
+]
+fast_urls = st.tuples(
+    st.sampled_from(["http://a.example/", "https://b.example/p", "www.c.example/", "/rel", "#x",
+                     "https://d.example/(x)", "HTTP://E.example/a_b", "ftp://f.example/~x"]),
+    small,
+).map("".join)  # fmt: skip
+fast_links = st.builds(
+    lambda template, t, u, label: template.format(t=t, u=u, l=label),
+    st.sampled_from(FAST_TEMPLATES),
+    small,
+    fast_urls,
+    st.sampled_from(["r", "R", "r ", "a b", "A  B", "x"]),
+)
+AT_SIGNS = ["@user ", "a@b ", "@", "x_y@z", "a@b.c", "_a@b.example_", "mailto:a@b.example"]
+"""``@`` in text: a handle or an address without a period is text; an e-mail address sends
+the post to the reference."""
+fast_bodies = st.lists(
+    st.one_of(
+        st.sampled_from(FAST_FRAGMENTS), fast_links, st.sampled_from(FAST_FRAGMENTS + AT_SIGNS)
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=fast_bodies)
+def test_generated_posts_of_common_constructs(raw: str) -> None:
+    assert_same(raw)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=bodies)
+def test_generated_posts_of_anything(raw: str) -> None:
+    assert_same(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        'Text <a href="https://a.example/">a</a>\n',
+        "<div>\nblock\n</div>\n",
+        "| a | b |\n|---|---|\n| [c](https://c.example/) | d |\n",
+        "A note[^1].\n\n[^1]: https://n.example/\n",
+        "Para\n{: #custom}\n",
+        "Write to someone@example.com.\n",
+        "~one~ [a](https://a.example/)\n",
+        "http://a.example/*x* y\n",
+    ],
+)
+def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
+    fast, reference = both(raw)
+    assert fast is None
+    assert reference is not None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[\t\n](http://a.example/)Sources\n---\n",
+        "\n[r]: http://a.example/\n*\n[r]: http://a.example/\n",
+        "[\n|](http://a.example/)Sources\n---\n",
+        "\xa0Sources\n---\n",
+        "\n[r]: http://a.example/\n\t[](http://a.example/)",
+        "\n[r]:\n  <http://a.example/> ''\n\t[](http://a.example/)",
+        "\\http://a.example/",
+        "[](http://a.example/\\ )",
+        "[](http://a.example/\\\n;)",
+        "\n[r]: http://a.example/\n[r][ ](http://a.example/)",
+        "\x0c\n[r]: http://a.example/\n",
+        "[~~~www.c.example]([)](http://a.example/)",
+        "\xa0www.c.example",
+        "[~~~[~~~[Sources\n---\n",
+        "![http://a.example/[]([)](http://a.example/)",
+        "[see www.example.com](https://www.example.com) and http://a.example/x_y.\n",
+        "[![; ](http://a.example/)[]](http://a.example/)",
+        "\\\\http://a.example/",
+        "\\\\\\http://a.example/",
+        "\\*\\http://a.example/",
+        "![a ![b ](c) d](e)",
+        "\n# ;\t#\n",
+    ],
+)
+def test_posts_where_the_two_readings_once_differed(raw: str) -> None:
+    assert_same(raw)
+
+
+def test_a_www_address_in_a_links_text_is_text() -> None:
+    fast, reference = both("[see www.example.com](https://www.example.com)\n")
+    assert fast is not None
+    assert [(f.url, f.text) for f in reference.links] == [
+        ("https://www.example.com", "see www.example.com")
+    ]
+    assert readings(fast) == readings(reference)
+
+
+def test_offsets_are_characters_not_bytes() -> None:
+    raw = "# Café ☕\n\nVoir [l’étude](https://é.example/ü) et https://b.example/ñ.\n"
+    fast, reference = both(raw)
+    assert fast is not None
+    assert readings(fast) == readings(reference)
+    assert [raw[f.start : f.end] for f in fast.links] == [
+        "https://é.example/ü",
+        "https://b.example/ñ",
+    ]
+
+
+def test_a_post_reads_the_same_whichever_path_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (FIXTURES / "posts" / "newsletter-bare-links.md").read_text(encoding="utf-8")
+    doc = Document(Path("p.md"), "p.md", text, {}, 0)
+    fast = extract_post(doc)
+    monkeypatch.setattr("linkcheck.extract.fast_scan", lambda src, raw: None)
+    assert extract_post(doc) == fast
+
+
+def test_text_that_is_not_utf8_goes_to_the_reference() -> None:
+    # A lone surrogate (a file name or text read with surrogateescape) cannot be handed to
+    # the Rust parser.
+    raw = "a \udcff [x](http://a.example/) b\n"
+    fast, reference = both(raw)
+    assert fast is None
+    assert [f.url for f in reference.links] == ["http://a.example/"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "http://a.example/ " * 2000,
+        "xwww.a.example " * 2000 + "www.b.example\n",
+        "x://y " * 2000 + "http://c.example/\n",
+        "\\*" * 2000 + " http://d.example/\n",
+    ],
+    ids=["bare links", "www after a letter", "other schemes", "escapes"],
+)
+def test_long_paragraphs_of_bare_links(raw: str) -> None:
+    # One text run holding thousands of candidates: each is looked at once (the text before
+    # a candidate is not read again for the next one).
+    assert assert_same(raw)
