@@ -232,3 +232,12 @@ def test_a_links_row_follows_the_link_fields() -> None:
     widths = {name: width for name, width, _ in collection.LINK_ROW}
     assert widths["location"] == len(fields(Location))
     assert widths["source"] == len(fields(Source))
+
+
+def test_the_first_batch_is_small_so_checking_starts_early() -> None:
+    paths = [Path(f"post-{i:04d}.md") for i in range(1000)]
+    batches = collection._split(paths, 2)
+    assert len(batches[0]) == collection.FIRST_BATCH_POSTS
+    assert all(len(b) <= collection.MAX_BATCH_POSTS for b in batches)
+    assert [p for batch in batches for p in batch] == paths
+    assert collection._split(paths[:5], 2) == [paths[:5]]  # few posts: one batch, here

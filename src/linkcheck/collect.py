@@ -57,6 +57,8 @@ PARALLEL_MIN_POSTS = 200
 worth the cost of starting them)."""
 CHUNKS_PER_WORKER = 4
 """Each worker gets at least this many batches of posts, so one slow batch holds no one up."""
+FIRST_BATCH_POSTS = 10
+"""The first batch is smaller: checking starts as soon as it is back."""
 MAX_BATCH_POSTS = 50
 """At most this many posts per batch: a run starts checking after the first batch, so it
 should come back soon."""
@@ -247,7 +249,8 @@ def _split(paths: Sequence[Path], workers: int) -> list[Sequence[Path]]:
         return [paths] if paths else []
     chunks = max(1, workers) * CHUNKS_PER_WORKER
     size = max(1, min(MAX_BATCH_POSTS, -(-len(paths) // chunks)))
-    return [paths[i : i + size] for i in range(0, len(paths), size)]
+    first = min(size, FIRST_BATCH_POSTS)
+    return [paths[:first]] + [paths[i : i + size] for i in range(first, len(paths), size)]
 
 
 def _extract_batch(
