@@ -189,7 +189,9 @@ def test_how_many_processes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert parallel.process_count(posts=10, min_posts=200) == 1
-    assert parallel.process_count(posts=500, min_posts=200) == 2
+    assert parallel.process_count(posts=500, min_posts=200) == 1  # two CPUs: no gain
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert parallel.process_count(posts=500, min_posts=200) == 4
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
     assert parallel.process_count(posts=500, min_posts=200) == parallel.MAX_PROCESSES
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
