@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import threading
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from linkcheck.extract import extract_post
 from linkcheck.models import CheckRequest, CheckResult, InputProblem, Post, Verdict
 from linkcheck.state import StateStore
 from tests.fakeweb import FakeWeb, Response
+from tests.loopback_site import serving
 from tests.test_collect import write_corpus
 
 HTML = {"content-type": "text/html; charset=utf-8"}
@@ -298,35 +297,11 @@ def test_a_post_citing_only_a_private_address_is_a_finding_not_a_network_down(
     assert app.exit_code(report, Settings()) == 1
 
 
-class _Pages(BaseHTTPRequestHandler):
-    """Pages named by their path; ``/gone/...`` is 404."""
-
-    def do_GET(self) -> None:
-        if self.path.startswith("/gone/"):
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        data = f"<html><head><title>Page {self.path}</title></head><body></body></html>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_: object) -> None:
-        return None
-
-
 def test_a_run_over_several_network_processes_equals_a_run_in_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    servers = [ThreadingHTTPServer((address, 0), _Pages) for address in ("127.0.0.1", "127.0.0.2")]
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
-    for thread in threads:
-        thread.start()
-    try:
-        sites = [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in servers]
+    with serving("127.0.0.1") as first, serving("127.0.0.2") as second:
+        sites = [first, second]
         for number in range(30):
             urls = [f"{site}/{kind}/{number}" for site in sites for kind in ("page", "gone")]
             write_post(tmp_path, f"post-{number:02d}", *urls, f"{sites[0]}/shared")
@@ -335,12 +310,6 @@ def test_a_run_over_several_network_processes_equals_a_run_in_one(
         alone = app.run(settings, cwd=tmp_path)
         monkeypatch.setattr(app, "network_processes", lambda posts: 3)
         together = app.run(settings, cwd=tmp_path)
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
-        for thread in threads:
-            thread.join(5)
     assert together.findings == alone.findings
     assert [(u, r.verdict, r.title) for u, r in together.results.items()] == [
         (u, r.verdict, r.title) for u, r in alone.results.items()
