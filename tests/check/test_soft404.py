@@ -10,6 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkcheck.check.soft404 import (
+    ADDRESS_ANCHORS,
+    ERROR_PATHS,
+    ERROR_QUERY,
     NOT_FOUND_TITLES,
     SOFT_404_PREFIX,
     STATUS_TITLES,
@@ -273,3 +276,27 @@ def test_every_title_the_patterns_match_holds_an_anchor(pattern: str, data: st.D
 def test_titles_with_an_anchor_are_still_matched(title: str) -> None:
     assert _title_says_missing(title) is not False
     assert _title_says_missing(title.upper()) is not False
+
+
+@pytest.mark.parametrize(
+    "pattern", [*ERROR_PATHS, ERROR_QUERY.pattern, r"(?:404|410|not[-_]?found)"]
+)
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_every_error_address_holds_an_anchor(pattern: str, data: st.DataObject) -> None:
+    text = data.draw(st.from_regex(pattern))
+    assert any(anchor in text.lower() for anchor in ADDRESS_ANCHORS), text
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("https://site.example/404.html", True),
+        ("https://site.example/x?error=404", True),
+        ("https://site.example/Page-Not-Found/", True),
+        ("https://site.example/IIS?404;https://site.example/a", True),
+        ("https://site.example/2024/05/carbon", False),
+    ],
+)
+def test_error_addresses_are_still_recognised(url: str, error: bool) -> None:
+    assert is_error_address(url) is error

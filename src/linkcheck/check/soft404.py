@@ -128,6 +128,9 @@ ERROR_PATHS: tuple[str, ...] = (
     r"|errors?/404|pagenotfound|notfound|error-page|errorpage)(?:\.(?:html?|php|aspx?|jsp))?/?$",
 )
 """Paths of error pages that a missing page's redirect ends on (lower case)."""
+ADDRESS_ANCHORS: tuple[str, ...] = ("404", "410", "found", "error")
+"""Every address that ``ERROR_PATHS``, ``ERROR_QUERY`` or the cited-address test
+(``_ABOUT_MISSING``) match holds one of these, in lower case."""
 ERROR_QUERY = re.compile(r"(?:^|[&;])(?:error|code|status|err)=(?:404|410|notfound)(?:$|[&;])")
 """Query strings of error pages (``?error=404``); IIS's ``?404;http://...`` is one too."""
 
@@ -277,7 +280,10 @@ def cites_missing_page(text: str) -> bool:
 
 def detect(page: Page) -> Soft404 | None:
     """The soft 404 a page is, or None when it is (as far as can be told) the page cited."""
-    if page.cited_as_missing or is_error_address(page.url) or _ABOUT_MISSING.search(page.url):
+    if page.cited_as_missing or (
+        _may_name_an_error(page.url)
+        and (is_error_address(page.url) or _ABOUT_MISSING.search(page.url))
+    ):
         return None
     window = page.text[:WINDOW_CHARS]
     lower = window.lower()
@@ -310,6 +316,8 @@ def detect(page: Page) -> Soft404 | None:
 
 def is_error_address(url: str) -> bool:
     """Whether a URL is an error page's address (``/404.html``, ``?error=404``...)."""
+    if not _may_name_an_error(url):
+        return False  # nearly every URL: not split nor searched
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -318,6 +326,12 @@ def is_error_address(url: str) -> bool:
     if query.startswith(("404;", "410;")) or ERROR_QUERY.search(query):
         return True
     return _ERROR_PATH.search(parts.path.lower()) is not None
+
+
+def _may_name_an_error(url: str) -> bool:
+    """Whether ``url`` holds one of ``ADDRESS_ANCHORS`` (in any case)."""
+    lower = url.lower()
+    return any(anchor in lower for anchor in ADDRESS_ANCHORS)
 
 
 def first_heading(text: str) -> str | None:
