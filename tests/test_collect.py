@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import pickle
 from dataclasses import fields, replace
@@ -241,3 +242,20 @@ def test_the_first_batch_is_small_so_checking_starts_early() -> None:
     assert all(len(b) <= collection.MAX_BATCH_POSTS for b in batches)
     assert [p for batch in batches for p in batch] == paths
     assert collection._split(paths[:5], 2) == [paths[:5]]  # few posts: one batch, here
+
+
+@NEEDS_FORK
+def test_a_batch_taken_from_a_worker_is_not_kept(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collection, "PARALLEL_MIN_POSTS", 4)
+    monkeypatch.setattr(collection, "_worker_count", lambda posts, background=False: 2)
+    settings = Settings(paths=(str(corpus),))
+
+    async def take_all(extraction: collection.Extraction) -> int:
+        return sum([len(batch) async for batch in extraction.batches_async()])
+
+    with collection.Extraction(settings, cwd=corpus, keep_text=True) as extraction:
+        assert asyncio.run(take_all(extraction)) >= POSTS
+        # the packed batches (rows of every link) go once their posts are unpacked
+        assert all(future is collection._TAKEN for future in extraction._futures)

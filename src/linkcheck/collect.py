@@ -206,6 +206,14 @@ class Extraction:
         unpack = self._shared.unpack
         return [unpack(o) if isinstance(o, PackedPost) else o for o in outcomes]
 
+    def _taken(self, index: int) -> Future[list[Outcome | PackedPost]]:
+        """The future of batch ``index``, which this object lets go of: the packed batch it
+        holds is no longer kept once its posts are unpacked (about 4 MB of rows for 20,000
+        links)."""
+        future = self._futures[index]
+        self._futures[index] = _TAKEN
+        return future
+
     def batches(self) -> Iterator[list[Outcome]]:
         """Each batch's outcomes, in order (waiting for the workers)."""
         if self._found_problems:
@@ -214,7 +222,7 @@ class Extraction:
             outcomes: list[Outcome] | None = None
             if self._futures:
                 try:
-                    outcomes = self._shared_batch(self._futures[index].result())
+                    outcomes = self._shared_batch(self._taken(index).result())
                 except POOL_ERRORS:
                     self._stop_workers()
             yield outcomes if outcomes is not None else self._here(index)
@@ -228,13 +236,19 @@ class Extraction:
             outcomes: list[Outcome] | None = None
             if self._futures:
                 try:
-                    outcomes = self._shared_batch(await asyncio.wrap_future(self._futures[index]))
+                    await asyncio.wrap_future(self._futures[index])
+                    outcomes = self._shared_batch(self._taken(index).result())
                 except POOL_ERRORS:
                     self._stop_workers()
             if outcomes is None:
                 outcomes = self._here(index)
                 await asyncio.sleep(0)
             yield outcomes
+
+
+_TAKEN: Future[list[Outcome | PackedPost]] = Future()
+"""Stands for a batch's future once its result was taken (done: cancelling it does nothing)."""
+_TAKEN.set_result([])
 
 
 def _ignore_interrupts() -> None:
