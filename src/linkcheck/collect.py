@@ -13,7 +13,6 @@ import asyncio
 import multiprocessing
 import os
 import pickle
-import signal
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -42,6 +41,7 @@ from linkcheck.models import (
     Source,
     SourceKind,
 )
+from linkcheck.worker import end_with, leave_interrupts_to_the_main_process
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +155,10 @@ class Extraction:
         try:
             context = multiprocessing.get_context(FORK)
             self._pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=_ignore_interrupts
+                max_workers=workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
             extract = partial(
                 _packed_batch,
@@ -251,10 +254,11 @@ _TAKEN: Future[list[Outcome | PackedPost]] = Future()
 _TAKEN.set_result([])
 
 
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C and SIGTERM are for the main process, which stops the workers."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+def _start_worker(parent: int) -> None:
+    """In a worker: Ctrl-C and SIGTERM are for the main process, which stops the workers;
+    a worker ends by itself when the main process is gone."""
+    leave_interrupts_to_the_main_process()
+    end_with(parent)
 
 
 def _split(paths: Sequence[Path], workers: int) -> list[Sequence[Path]]:

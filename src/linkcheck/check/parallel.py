@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from linkcheck.check.engine import ResultCallback, StartCallback, check_stream, host_of
 from linkcheck.check.options import CheckOptions
 from linkcheck.models import CheckRequest, CheckResult
+from linkcheck.worker import end_with
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkContext, SpawnContext  # no fork on Windows
@@ -57,8 +58,6 @@ FLUSH_SECONDS = 0.02
 """A helper sends the results it has at least this often."""
 FLUSH_RESULTS = 64
 """... or as soon as it holds this many."""
-PARENT_POLL_SECONDS = 0.5
-"""How often a helper checks that the main process is still there."""
 JOIN_SECONDS = 5.0
 """How long a helper may take to exit once its work is done, before it is stopped."""
 
@@ -220,7 +219,7 @@ class _Parallel:
                 break  # fewer processes, same results
             process = context.Process(
                 target=helper_main,
-                args=(requests_in, results_out, self.options, thresholds),
+                args=(requests_in, results_out, self.options, thresholds, os.getpid()),
                 daemon=True,
             )
             try:
@@ -314,21 +313,22 @@ def helper_main(
     results: Connection,
     options: CheckOptions,
     gc_thresholds: tuple[int, ...] = (),
+    parent: int = 0,
 ) -> None:
     """A helper process: check the requests that come through ``requests``, send the
     results back through ``results`` in batches, then ``("done", None)``. Ctrl-C and
     SIGTERM are the main process's: it stops its helpers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    end_with(parent)
     with contextlib.suppress(ValueError):
         signal.set_wakeup_fd(-1)  # a forked copy of the main loop's: not this process's
     asyncio.events._set_running_loop(None)  # forked while the main process's loop ran
     gc.freeze()  # what it inherits is never collected (nor its file descriptors closed)
     if gc_thresholds:
         gc.set_threshold(*gc_thresholds)
-    parent = os.getppid()
     try:
-        asyncio.run(_serve(requests, results, options, parent))
+        asyncio.run(_serve(requests, results, options))
         results.send(("done", None))
     except (OSError, ValueError, EOFError):
         return  # the main process is gone
@@ -338,9 +338,7 @@ def helper_main(
                 end.close()
 
 
-async def _serve(
-    requests: Connection, results: Connection, options: CheckOptions, parent: int
-) -> None:
+async def _serve(requests: Connection, results: Connection, options: CheckOptions) -> None:
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[list[CheckRequest] | None] = asyncio.Queue()
 
@@ -362,26 +360,15 @@ async def _serve(
             yield batch
 
     flusher = asyncio.create_task(outbox.flush_every(FLUSH_SECONDS))
-    watchdog = asyncio.create_task(_exit_without(parent))
     try:
         await check_stream(
             batches(), options, on_result=outbox.add_result, on_start=outbox.add_start
         )
     finally:
-        for task in (flusher, watchdog):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
     outbox.flush()
-
-
-async def _exit_without(parent: int) -> None:
-    """End this helper when the main process is gone (killed: it never said goodbye, and a
-    forked helper may hold a copy of its own pipe's other end, so it sees no end of input)."""
-    while True:
-        await asyncio.sleep(PARENT_POLL_SECONDS)
-        if os.getppid() != parent:
-            os._exit(1)
 
 
 class _Outbox:
