@@ -41,7 +41,7 @@ from linkcheck.models import (
     Source,
     SourceKind,
 )
-from linkcheck.worker import end_with, leave_interrupts_to_the_main_process
+from linkcheck.worker import end_with, leave_interrupts_to_the_main_process, usable_cpus
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,9 +513,7 @@ def _worker_count(posts: int, *, background: bool = False) -> int:
         return 0
     if threading.active_count() > 1:
         return 0
-    cpus = os.cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):
-        cpus = min(cpus, len(os.sched_getaffinity(0)))
+    cpus = usable_cpus()
     usable = cpus - 1 if background else cpus
     if usable < (1 if background else 2):
         return 0

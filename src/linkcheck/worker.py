@@ -1,4 +1,4 @@
-"""What a worker process does for the main process that started it.
+"""Worker processes: how many CPUs they may use, and what each does for the main process.
 
 Ctrl-C and SIGTERM are the main process's: it stops its workers. And a worker ends by
 itself when the main process is gone without a word (killed): a worker blocked on a pipe may
@@ -14,6 +14,14 @@ import time
 
 PARENT_POLL_SECONDS = 0.5
 """How often a worker checks that the main process is still there."""
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system tells it)."""
+    cpus = os.cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        cpus = min(cpus, len(os.sched_getaffinity(0)))
+    return cpus
 
 
 def leave_interrupts_to_the_main_process() -> None:

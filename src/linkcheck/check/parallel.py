@@ -32,7 +32,6 @@ import os
 import queue
 import signal
 import threading
-import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
@@ -41,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from linkcheck.check.engine import ResultCallback, StartCallback, check_stream, host_of
 from linkcheck.check.options import CheckOptions
 from linkcheck.models import CheckRequest, CheckResult
-from linkcheck.worker import end_with
+from linkcheck.worker import end_with, usable_cpus
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkContext, SpawnContext  # no fork on Windows
@@ -68,9 +67,7 @@ def process_count(*, posts: int, min_posts: int) -> int:
     CPU up to ``MAX_PROCESSES``."""
     if posts < min_posts:
         return 1
-    cpus = os.cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):
-        cpus = min(cpus, len(os.sched_getaffinity(0)))
+    cpus = usable_cpus()
     if cpus < MIN_CPUS:
         return 1
     return min(cpus, MAX_PROCESSES)
@@ -93,7 +90,6 @@ class _Helper:
     outbox: queue.SimpleQueue[list[CheckRequest] | None]
     sent: dict[str, CheckRequest]
     """Requests handed to it and not answered yet."""
-    urls: int = 0
     done: bool = False
 
 
@@ -252,10 +248,10 @@ class _Parallel:
             try:
                 kind, payload = helper.results.recv()
             except Exception:  # closed, cut short or unreadable: the helper is lost
-                self.loop.call_soon_threadsafe(self._lost, helper)
+                self.loop.call_soon_threadsafe(self._ended, helper)
                 return
             if kind == "done":
-                self.loop.call_soon_threadsafe(self._done, helper)
+                self.loop.call_soon_threadsafe(self._ended, helper)
                 return
             self.loop.call_soon_threadsafe(self._message, helper, kind, payload)
 
@@ -269,13 +265,9 @@ class _Parallel:
             if helper.sent.pop(result.url, None) is not None:
                 self._take(result)
 
-    def _done(self, helper: _Helper) -> None:
-        helper.done = True
-        self._orphan(helper)
-        self.finished.set()
-
-    def _lost(self, helper: _Helper) -> None:
-        if helper.done:
+    def _ended(self, helper: _Helper) -> None:
+        """A helper said it is done, or is gone: what it did not answer is checked here."""
+        if helper.done and not helper.sent:
             return
         helper.done = True
         self._orphan(helper)
@@ -312,8 +304,8 @@ def helper_main(
     requests: Connection,
     results: Connection,
     options: CheckOptions,
-    gc_thresholds: tuple[int, ...] = (),
-    parent: int = 0,
+    gc_thresholds: tuple[int, ...],
+    parent: int,
 ) -> None:
     """A helper process: check the requests that come through ``requests``, send the
     results back through ``results`` in batches, then ``("done", None)``. Ctrl-C and
@@ -378,7 +370,6 @@ class _Outbox:
         self.conn = conn
         self.results: list[CheckResult] = []
         self.started: list[str] = []
-        self.last = time.monotonic()
 
     def add_result(self, result: CheckResult) -> None:
         self.results.append(result)
@@ -395,7 +386,6 @@ class _Outbox:
         if self.results:
             results, self.results = self.results, []
             self.conn.send(("results", results))
-        self.last = time.monotonic()
 
     async def flush_every(self, seconds: float) -> None:
         while True:
