@@ -245,6 +245,8 @@ def edits_for(tmp_path: Path, text: str, final: str) -> list[Edit]:
         (f'---\nurl: "{URL}"\n---\ntext\n', 'https://new.example/a"b'),
         (f"---\nurl: >-\n  {URL}\n---\ntext\n", "https://new.example/a"),
         (f"---\nurls: [{URL}, x]\n---\ntext\n", "https://new.example/a]b"),
+        # A diff of the fix is printed to CI logs, where ``##[`` opens a workflow command.
+        (f"[a]({URL})", "https://new.example/a##[add-mask]x"),
     ],
 )
 def test_unsafe_replacements_are_skipped(tmp_path: Path, text: str, final: str) -> None:

@@ -40,6 +40,7 @@ from linkcheck.models import (
     Post,
     Verdict,
 )
+from linkcheck.report.escape import COMMAND_V1
 from linkcheck.rules import is_homepage_redirect
 from linkcheck.safewrite import write_atomic
 from linkcheck.sources import strip_fragment
@@ -180,8 +181,11 @@ def is_downgrade(url: str, final: str) -> bool:
 
 
 def _is_clean_web_url(url: str) -> bool:
+    """A web URL that can be written into a post and shown in a diff printed to a CI log."""
     if len(url) > MAX_URL_LENGTH or any(_is_unsafe_character(ch) for ch in url):
         return False
+    if COMMAND_V1 in url:
+        return False  # a workflow command's opening in any line of a log
     try:
         parts = urlsplit(url)
     except ValueError:

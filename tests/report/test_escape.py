@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from linkcheck.report.escape import (
@@ -9,11 +12,13 @@ from linkcheck.report.escape import (
     command_data,
     command_property,
     is_clickable_url,
+    json_inert_commands,
     markdown_code,
     markdown_text,
     markdown_url,
     shorten,
     terminal_safe,
+    xml_inert_commands,
     xml_text,
 )
 
@@ -131,3 +136,32 @@ def test_workflow_commands_are_inert_in_annotation_data() -> None:
 @pytest.mark.parametrize("raw", ["GH-123", "gh-7 fixed", "see GH-1"])
 def test_github_issue_prefix_is_no_reference(raw: str) -> None:
     assert "GH-" not in markdown_text(raw).upper().replace("\\", "")
+
+
+@pytest.mark.parametrize(
+    ("serialized", "expected"),
+    [
+        ("<a>##[x</a>", "<a>#&#35;[x</a>"),
+        ('<a n="##[x" />', '<a n="#&#35;[x" />'),
+        ("<a>x\n  ::error::y\n::z</a>", "<a>x\n  &#58;:error::y\n&#58;:z</a>"),
+        ("<a>a::b</a>", "<a>a::b</a>"),
+    ],
+)
+def test_xml_inert_commands(serialized: str, expected: str) -> None:
+    written = xml_inert_commands(serialized)
+    assert written == expected
+    before, after = ET.fromstring(serialized), ET.fromstring(written)  # noqa: S314
+    assert "".join(after.itertext()) == "".join(before.itertext())
+    assert after.attrib == before.attrib
+
+
+def test_json_inert_commands_keeps_the_value() -> None:
+    encoded = json.dumps(["##[group]", "###[", "#[", "a##"], ensure_ascii=False)
+    written = json_inert_commands(encoded)
+    assert "##[" not in written
+    assert json.loads(written) == json.loads(encoded)
+
+
+def test_a_url_with_an_older_command_is_never_a_link() -> None:
+    assert is_clickable_url("https://example.org/a#b")
+    assert not is_clickable_url("https://example.org/##[add-mask]x")

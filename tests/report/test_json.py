@@ -171,7 +171,8 @@ JSON_VALUES = st.recursive(
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False).map(lambda x: round(x, 3))
-    | st.text(),
+    | st.text()
+    | st.text(alphabet="#[x\\", max_size=8),  # the older workflow command's opening
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
     ),
@@ -182,7 +183,8 @@ JSON_VALUES = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(value=JSON_VALUES, depth=st.integers(min_value=0, max_value=3))
 def test_nested_encoding_is_what_json_dumps_gives(value: object, depth: int) -> None:
-    expected = json.dumps(value, indent=2, ensure_ascii=False)
+    # ... with every ``##[`` (read by CI runners as a command) spelt ``#\u0023[``.
+    expected = json.dumps(value, indent=2, ensure_ascii=False).replace("##[", "#\\u0023[")
     if depth:
         expected = expected.replace("\n", "\n" + "  " * depth)
     assert json_module.dumps(value, depth=depth) == expected
@@ -201,6 +203,20 @@ def test_values_orjson_refuses_are_written_as_json_dumps_writes_them() -> None:
     assert json_module.dumps(value, depth=1) == json.dumps(
         value, indent=2, ensure_ascii=False
     ).replace("\n", "\n  ")
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("##[add-mask]x", '"#\\u0023[add-mask]x"'),
+        ("###[", '"##\\u0023["'),
+        ("\\##[", '"\\\\#\\u0023["'),
+        ("# #[ ##", '"# #[ ##"'),
+    ],
+)
+def test_no_older_workflow_command_in_the_text(value: str, written: str) -> None:
+    assert json_module.dumps(value) == written
+    assert json.loads(written) == value
 
 
 def test_a_float_that_is_not_finite_is_null() -> None:

@@ -52,7 +52,9 @@ def terminal_safe(text: str) -> str:
 WORD_JOINER = "\u2060"
 """Placed inside ``##[`` and a leading ``::`` so that no runner reads a workflow command."""
 
-_COMMAND_V1 = re.compile(r"##\[")
+COMMAND_V1 = "##["
+"""The opening of an older workflow command, which a runner reads anywhere in a line."""
+_COMMAND_V1 = re.compile(re.escape(COMMAND_V1))
 _COMMAND_V2 = re.compile(r"^(\s*):(?=:)")
 
 
@@ -63,11 +65,32 @@ def inert_commands(text: str) -> str:
     ``##[name]data`` anywhere in a line: the first ``::`` of a line and every ``##[`` get a
     word joiner (U+2060) between their characters. Anything else is left as is.
     """
-    if "##[" in text:
+    if COMMAND_V1 in text:
         text = _COMMAND_V1.sub("#" + WORD_JOINER + "#[", text)
     if "::" in text:
         text = _COMMAND_V2.sub(lambda m: m.group(1) + ":" + WORD_JOINER, text, count=1)
     return text
+
+
+def json_inert_commands(encoded: str) -> str:
+    """Encoded JSON with no ``##[`` in its text and the same decoded value: the second ``#``
+    is written ``\\u0023`` (outside strings JSON has no ``#``)."""
+    return encoded.replace(COMMAND_V1, "#\\u0023[") if COMMAND_V1 in encoded else encoded
+
+
+_LINE_COMMAND_V2 = re.compile(r"^([^\S\n]*):(?=:)", re.MULTILINE)
+
+
+def xml_inert_commands(serialized: str) -> str:
+    """Serialised XML with no workflow command in its text and the same parsed content: the
+    second ``#`` of ``##[`` is written ``&#35;`` and the first ``:`` of a line's leading
+    ``::`` is written ``&#58;`` (either can only be in text or an attribute's value: a line of
+    markup starts with ``<``)."""
+    if COMMAND_V1 in serialized:
+        serialized = serialized.replace(COMMAND_V1, "#&#35;[")
+    if "::" in serialized:
+        serialized = _LINE_COMMAND_V2.sub(r"\1&#58;", serialized)
+    return serialized
 
 
 def shorten(text: str, limit: int) -> str:
@@ -152,8 +175,9 @@ def markdown_code(text: str, *, table: bool = False) -> str:
 
 
 def is_clickable_url(url: str) -> bool:
-    """Whether ``url`` may be rendered as a link: http(s), no spaces, quotes or angle brackets."""
-    return bool(_SAFE_URL.match(url)) and not _BIDI.search(url)
+    """Whether ``url`` may be rendered as a link: http(s), no spaces, quotes or angle brackets,
+    and no ``##[`` (a link is written as it is: no invisible character can break it there)."""
+    return bool(_SAFE_URL.match(url)) and not _BIDI.search(url) and COMMAND_V1 not in url
 
 
 def markdown_url(url: str, *, table: bool = False) -> str:
@@ -174,7 +198,7 @@ def command_data(text: str) -> str:
     text = _ESCAPE_SEQUENCE.sub("", text)
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
-    return _COMMAND_V1.sub("#" + WORD_JOINER + "#[", text) if "##[" in text else text
+    return _COMMAND_V1.sub("#" + WORD_JOINER + "#[", text) if COMMAND_V1 in text else text
 
 
 def command_property(text: str) -> str:

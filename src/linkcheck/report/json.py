@@ -52,6 +52,7 @@ from linkcheck.models import (
     SourceKind,
     Verdict,
 )
+from linkcheck.report.escape import json_inert_commands
 from linkcheck.report.summary import Counts, count
 
 SCHEMA_VERSION = 1
@@ -243,11 +244,16 @@ def dumps(value: Any, *, depth: int = 0) -> str:
     surrogate from an undecodable file name, an integer beyond 64 bits) goes through
     ``json.dumps``. One difference: a float that is not finite is written ``null`` (valid
     JSON), not ``NaN``.
+
+    No line of the text holds ``##[``, which a CI runner reading the output would take for a
+    workflow command wherever it is in a line: the second ``#`` is written ``\\u0023``, so
+    the decoded value is unchanged (``##[`` can only be inside a string).
     """
     try:
         text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         text = json.dumps(value, indent=INDENT, ensure_ascii=False)
+    text = json_inert_commands(text)
     return text.replace("\n", "\n" + _PAD * depth) if depth else text
 
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from linkcheck.models import Finding, Link, Report, Severity
-from linkcheck.report.escape import xml_text
+from linkcheck.report.escape import xml_inert_commands, xml_text
 from linkcheck.report.summary import checked_url, finding_order
 
 SUITES_NAME = "linkcheck"
@@ -128,4 +128,4 @@ def render(report: Report, *, color: bool = False) -> str:
         root.set(key, str(sum(int(suite.get(key, "0")) for suite in suites)))
     root.set("time", TIME_FORMAT.format(report.elapsed))
     ET.indent(root, space=INDENT)
-    return XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"
+    return XML_DECLARATION + xml_inert_commands(ET.tostring(root, encoding="unicode")) + "\n"
