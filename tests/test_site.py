@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -356,6 +357,84 @@ def test_docusaurus_docs_at_the_root_and_a_computed_url(tmp_path: Path) -> None:
     assert findings(tmp_path, "docs/intro.md") == [
         ("broken-internal-link", "docs/intro.md", 1, "no post at /ios/nope"),
     ]
+
+
+def test_docusaurus_docs_and_blog_folders_from_the_plugins_options(tmp_path: Path) -> None:
+    # A site in website/ whose docs live beside it (``path: '../docs'``, as in many
+    # projects' repositories), a blog under another folder and prefix, and another plugin's
+    # routeBasePath written before the docs' own.
+    site = tmp_path / "website"
+    write(
+        tmp_path,
+        {
+            "website/docusaurus.config.mjs": (
+                "export default { url: 'https://x.example', plugins: [['ideal-image', "
+                "{ routeBasePath: 'img' }]], presets: [['classic', { docs: { path: '../docs', "
+                "sidebarPath: path.resolve(__dirname, './sidebars.json'), "
+                "routeBasePath: 'guide', editUrl: 'https://e.example/{x}' }, "
+                "blog: { path: 'news', routeBasePath: '/updates' } }]] };\n"
+            ),
+            "docs/intro.md": (
+                "[a](/guide/setup#two) [b](/guide/nope) [c](/updates/2024/01/02/hello)\n"
+            ),
+            "docs/setup.md": "## Two\n",
+            "website/news/2024-01-02-hello.md": "[d](/guide/intro) [e](/updates/nope)\n",
+        },
+    )
+    layout = detect_layout(Settings(), site)
+    assert [(m.directory, m.prefix) for m in layout.mounts] == [
+        ((tmp_path / "docs").resolve(), "/guide/"),
+        ((site / "news").resolve(), "/updates/"),
+    ]
+    assert layout.checked == ((tmp_path / "docs").resolve(), (site / "news").resolve())
+    assert [(f[0], f[3]) for f in findings(site)] == [
+        ("broken-internal-link", "no post at /guide/nope"),
+        ("broken-internal-link", "no post at /updates/nope"),
+    ]
+
+
+def test_docusaurus_theme_docs_options_are_not_the_plugins(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "docusaurus.config.js": (
+                "module.exports = { themeConfig: { docs: { sidebar: { hideable: true } } },\n"
+                "  presets: [['classic', { docs: { routeBasePath: '/', path: 'guide' } }]] };\n"
+            ),
+            "guide/a.md": "# A\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert [(m.directory.name, m.prefix) for m in layout.mounts] == [("guide", "/")]
+
+
+def test_hostile_docusaurus_configs_are_read_in_bounded_time(tmp_path: Path) -> None:
+    from linkcheck.site.layout import MAX_CONFIG_BYTES
+
+    config = tmp_path / "docusaurus.config.js"
+    config.write_text("docs: {" * ((MAX_CONFIG_BYTES - 100) // 7), encoding="utf-8")
+    started = time.process_time()
+    assert [m.prefix for m in detect_layout(Settings(), tmp_path).mounts] == []
+    config.write_text("docs: { path: 'x' }" + " " * MAX_CONFIG_BYTES, encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    # Larger than any real configuration: not read, the defaults apply.
+    assert [m.prefix for m in detect_layout(Settings(), tmp_path).mounts] == ["/docs/"]
+    assert time.process_time() - started < 5  # about 0.3 s; quadratic would be minutes
+
+
+def test_docusaurus_without_plugin_options_keeps_the_defaults(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "docusaurus.config.js": (
+                "module.exports = { presets: [['classic', { docs: false }]] };\n"
+            ),
+            "docs/a.md": "# A\n",
+            "blog/b.md": "# B\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert [m.prefix for m in layout.mounts] == ["/docs/", "/blog/"]
 
 
 # ---------------------------------------------------------------------------

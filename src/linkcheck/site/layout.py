@@ -7,11 +7,12 @@ address; the settings override each. The generators' defaults are one table, ``P
 
 from __future__ import annotations
 
+import itertools
 import json
 import posixpath
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -195,7 +196,10 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         )
         if path.is_dir()
     )
-    checked = tuple(p for p in (root / d for d in preset.checked) if p.is_dir())
+    checked_dirs = preset.checked
+    if generator is Generator.DOCUSAURUS:
+        checked_dirs = tuple(d for d, _ in _docusaurus_content(str(data.get("", ""))))
+    checked = tuple(p.resolve() for p in (root / d for d in checked_dirs) if p.is_dir())
     if generator is Generator.PLAIN and not settings.content_roots:
         checked = tuple(mount.directory for mount in mounts)
     return Layout(
@@ -249,9 +253,13 @@ def _read_config(path: Path) -> dict[str, Any]:
     """A TOML, YAML or JSON configuration as a mapping; JavaScript ones (Astro, Docusaurus)
     are not run: their text is kept under ``""`` for the few values read by pattern."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with path.open("rb") as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
     except OSError:
         return {}
+    if len(data) > MAX_CONFIG_BYTES:
+        return {}  # not a configuration a generator writes: the defaults
+    text = data.decode("utf-8", errors="replace")
     loaded: Any = None
     try:
         if path.suffix == ".toml":
@@ -270,6 +278,61 @@ def _read_config(path: Path) -> dict[str, Any]:
     except Exception:
         return {}
     return loaded if isinstance(loaded, dict) else {}
+
+
+_JS_OBJECT_RE = r"""\b{key}\s*:\s*\{{"""
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Largest generator configuration read (real ones are a few KB)."""
+MAX_JS_OBJECTS = 4
+"""Most ``key: {...}`` objects read for one key of a JavaScript config."""
+
+
+def _js_objects(text: str, key: str) -> Iterator[str]:
+    """The object literals written for ``key`` in a JavaScript config (``key: { ... }``), each
+    between its braces (quoted strings may hold braces), in the order written: the first
+    ``MAX_JS_OBJECTS`` (each is a pass over the rest of the file)."""
+    matches = re.finditer(_JS_OBJECT_RE.format(key=key), text)
+    for match in itertools.islice(matches, MAX_JS_OBJECTS):
+        inside = _object_at(text, match.end())
+        if inside is not None:
+            yield inside
+
+
+_JS_TOKEN = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`|[{}]""")
+"""A quoted string (skipped whole) or a brace."""
+
+
+def _object_at(text: str, start: int) -> str | None:
+    """The text from ``start`` to the brace that closes the one before it (None: unclosed)."""
+    depth = 1
+    for token in _JS_TOKEN.finditer(text, start):
+        brace = token.group()
+        if brace == "{":
+            depth += 1
+        elif brace == "}":
+            depth -= 1
+            if not depth:
+                return text[start : token.start()]
+    return None
+
+
+def _docusaurus_content(text: str) -> list[tuple[str, str]]:
+    """The docs' and the blog's folders and URL prefixes in a Docusaurus config: each plugin's
+    ``path`` and ``routeBasePath`` read from its options (``docs: {...}``, ``blog: {...}``),
+    the defaults (``docs`` at ``/docs/``, ``blog`` at ``/blog/``) where they are not written.
+    A docs folder may be outside the site's folder (``path: '../docs'``)."""
+    found: list[tuple[str, str]] = []
+    for key, default in (("docs", "docs"), ("blog", "blog")):
+        # The plugin's options, not another ``docs: {...}`` (``themeConfig`` has one).
+        options = next(
+            (o for o in _js_objects(text, key) if _js_value(o, "path") or "routeBasePath" in o),
+            "",
+        )
+        # Older configs: the first routeBasePath written, wherever it is, is the docs'.
+        route = _js_value(options or (text if key == "docs" else ""), "routeBasePath")
+        route = route.strip("/") if route else default
+        found.append((_js_value(options, "path") or default, f"/{route}/" if route else "/"))
+    return found
 
 
 def _js_value(text: str, key: str) -> str:
@@ -317,9 +380,7 @@ def _mounts(
         if isinstance(content_dir, str):
             pairs = [(content_dir, "/")]
     elif generator is Generator.DOCUSAURUS:
-        route = _js_value(str(data.get("", "")), "routeBasePath")
-        if route:  # the docs plugin's (the first one written)
-            pairs[0] = (pairs[0][0], "/" + route.strip("/") + "/" if route.strip("/") else "/")
+        pairs = [*_docusaurus_content(str(data.get("", ""))), *pairs[2:]]
     elif generator is Generator.ASTRO:
         pairs = [*_astro_collections(root), *pairs]
     found = [Mount((root / d).resolve(), prefix) for d, prefix in pairs if (root / d).is_dir()]
