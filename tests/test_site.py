@@ -438,6 +438,142 @@ def test_docusaurus_without_plugin_options_keeps_the_defaults(tmp_path: Path) ->
 
 
 # ---------------------------------------------------------------------------
+# Hugo's configuration directory and mounts (as Docsy's own site is built)
+# ---------------------------------------------------------------------------
+
+
+def test_hugo_configuration_directory_and_module_mounts(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "config/_default/hugo.yaml": (
+                "title: Docs\nmodule:\n  mounts:\n"
+                "    - {source: content/fr, target: content, sites: {matrix: {languages: [fr]}}}\n"
+                "    - {source: content/en, target: content, lang: en}\n"
+                "    - {source: ../README.md, target: content/repo/README.md}\n"
+                "    - {source: shared, target: static}\n"
+            ),
+            "config/_default/languages.yaml": "en: {weight: 1}\nfr: {weight: 2}\n",
+            "config/_default/params.yaml": "x: 1\n",
+            "content/en/docs/setup.md": "## Two\n",
+            "content/en/docs/guide/index.md": (
+                "[a](/docs/setup/#two) [b](/docs/nope/) [c](../setup/) ![d](/img/a.png) "
+                "[e](/fr/accueil/) [f](/blog/2025/0.12.0/) [g](/blog/2025/0.13.0/)\n"
+            ),
+            "content/en/blog/2025/0.12.0.md": "---\naliases: [docsy-0.12, ../old/0.12]\n---\nx\n",
+            "content/en/blog/2025/notes.md": (
+                "[h](/blog/2025/docsy-0.12/) [i](/blog/old/0.12/) [j](0.12.0/)\n"
+            ),
+            # Read from the file's folder (/docs/), as Hugo's link render hook reads it; from
+            # the page's URL (/docs/content/links/) it would be /docs/content/setup/.
+            "content/en/docs/content/links.md": "[l](../setup/#two)\n",
+            "content/fr/accueil.md": "# Accueil\n",
+            "shared/img/a.png": "png",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.generator is Generator.HUGO
+    assert [(m.directory.name, m.prefix) for m in layout.mounts] == [("fr", "/fr/"), ("en", "/")]
+    assert layout.languages == ("fr",)
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "no post at /docs/nope"),
+        ("broken-internal-link", "no post at /blog/2025/0.13.0"),
+    ]
+
+
+def test_hugo_languages_with_their_own_content_folders(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "hugo.toml": (
+                "defaultContentLanguage = 'de'\n[languages.de]\ncontentDir = 'inhalt'\n"
+                "[languages.en]\ncontentDir = 'content/english'\n"
+            ),
+            "inhalt/a.md": "[b](/en/b/) [c](/en/c/)\n",
+            "content/english/b.md": "b\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert [(m.directory.name, m.prefix) for m in layout.mounts] == [
+        ("inhalt", "/"),
+        ("english", "/en/"),
+    ]
+    assert [(f[0], f[3]) for f in findings(tmp_path, "inhalt")] == [
+        ("broken-internal-link", "no post at /en/c"),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# A site in a folder of the repository
+# ---------------------------------------------------------------------------
+
+NESTED_DOCUSAURUS = {
+    "README.md": "[docs](website/blog/2024-01-02-hi.md)\n",
+    "website/docusaurus.config.js": "module.exports = { url: 'https://d.example' };\n",
+    "website/static/img/a.png": "png",
+    "website/docs/intro.md": "## Setup\n",
+    "website/blog/2024-01-02-hi.md": (
+        "![a](/img/a.png) [b](/docs/intro#setup) [c](/docs/nope) ![d](/img/gone.png)\n"
+    ),
+}
+
+
+def test_paths_inside_a_site_folder_are_judged_as_that_site(tmp_path: Path) -> None:
+    # ``linkcheck run website/`` from the top of a repository: the site's static files and
+    # URLs, not the repository's folders.
+    write(tmp_path, NESTED_DOCUSAURUS)
+    for paths in (("website",), ("website/blog",), ("website/blog/2024-01-02-hi.md",)):
+        settings = Settings(offline=True).with_overrides({"paths": paths})
+        layout = detect_layout(settings, tmp_path)
+        assert (layout.generator, layout.root) == (Generator.DOCUSAURUS, tmp_path / "website")
+        assert [(f[0], f[3]) for f in findings(tmp_path, *paths)] == [
+            ("broken-internal-link", "no post at /docs/nope"),
+            (
+                "broken-internal-link",
+                "no file website/static/img/gone.png or website/docs/img/gone.png "
+                "or website/blog/img/gone.png",
+            ),
+        ]
+
+
+def test_a_jekyll_site_in_docs_is_judged_as_github_pages_serves_it(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "docs/_config.yml": "permalink: pretty\n",
+            "docs/_posts/2024-01-02-a.md": "[b](/2024/01/03/b/) [c](/2024/01/04/c/)\n",
+            "docs/_posts/2024-01-03-b.md": "b\n",
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path, "docs")] == [
+        ("broken-internal-link", "no post at /2024/01/04/c"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("paths", "overrides"),
+    [
+        (("website", "README.md"), {}),  # posts of the site and of the repository
+        (("website",), {"generator": "plain"}),
+        (("website",), {"static_dirs": ("assets",)}),
+    ],
+)
+def test_the_working_directory_stays_the_site(
+    tmp_path: Path, paths: tuple[str, ...], overrides: dict[str, object]
+) -> None:
+    write(tmp_path, NESTED_DOCUSAURUS)
+    settings = Settings(offline=True).with_overrides({"paths": paths, **overrides})
+    assert detect_layout(settings, tmp_path).root == tmp_path.resolve()
+
+
+def test_a_site_at_the_working_directory_is_never_left(tmp_path: Path) -> None:
+    write(tmp_path, {**NESTED_DOCUSAURUS, "hugo.toml": "baseURL = 'https://h.example/'\n"})
+    settings = Settings(offline=True).with_overrides({"paths": ("website",)})
+    layout = detect_layout(settings, tmp_path)
+    assert (layout.generator, layout.root) == (Generator.HUGO, tmp_path.resolve())
+
+
+# ---------------------------------------------------------------------------
 # Destinations renderers drop, images, empty posts
 # ---------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from linkcheck.config import DEFAULT_PATHS, Settings
 from linkcheck.discover import display_path, find_posts
 from linkcheck.models import Document, Post
 from linkcheck.site.layout import (
+    INDEX_STEMS,
     JEKYLL_SKIPPED,
     AnchorStyle,
     Generator,
@@ -144,7 +145,7 @@ class Site:
         if not path:
             page = self.page_of(post)
             return Target(TargetKind.PAGE, page or _page_of_post(post, self.cwd))
-        extension = posixpath.splitext(path.rstrip("/"))[1].lower()
+        extension = file_extension(path)
         if extension in SOURCE_EXTENSIONS:
             return self._source_file(post, path)
         if extension not in PAGE_EXTENSIONS:
@@ -181,6 +182,9 @@ class Site:
     def _page(self, post: Post, path: str) -> Target:
         key = self._page_key(post, path)
         page = self.by_url.get(key)
+        if page is None and not path.startswith("/"):
+            # Read from the post's folder, as GitHub and Hugo's link render hooks read it.
+            page = self.by_url.get(self._folder_key(post, path) or key)
         base_path = self.layout.base_path.casefold()
         if page is None and base_path and key.startswith(base_path + "/"):
             key = key[len(base_path) :]
@@ -214,6 +218,17 @@ class Site:
             return url_key("/" + path)
         directory = base if base.endswith("/") else posixpath.dirname(base) + "/"
         return url_key(posixpath.join(directory, path))
+
+    def _folder_key(self, post: Post, path: str) -> str | None:
+        """The URL key of a relative ``path`` read from the folder of the post's file (the
+        URL of that folder: the post's own URL without its last part), if the post has one."""
+        page = self.page_of(post)
+        if page is None or not page.urls:
+            return None
+        base = page.urls[0].rstrip("/")
+        if post.document.path.stem.lower() not in INDEX_STEMS:  # an index is its folder
+            base = posixpath.dirname(base)
+        return url_key(posixpath.join(base + "/", path))
 
     def _file_candidates(self, post: Post, path: str, *, source: bool) -> list[Path]:
         """Where a file a link names may be: beside the post's file (relative links), then
@@ -257,6 +272,20 @@ class Site:
             return absolute.relative_to(self.cwd.resolve()).as_posix()
         except ValueError:
             return absolute.as_posix()
+
+
+_EXTENSION_RE = re.compile(r"\.[a-z0-9]*[a-z][a-z0-9]*")
+"""A file extension names a format: letters and digits, at least one letter (``0.12.0``
+and ``hugo-0.152.0+`` are pages named after versions, not files of type ``.0``)."""
+
+
+def file_extension(path: str) -> str:
+    """The extension of the file a URL path names, lower case; ``""`` for a page: a path
+    ending in ``/`` (a folder), or whose last dot starts no format's name."""
+    if path.endswith("/"):
+        return ""
+    extension = posixpath.splitext(path)[1].lower()
+    return extension if _EXTENSION_RE.fullmatch(extension) else ""
 
 
 def _resolved(path: Path, cwd: Path) -> Path:
@@ -317,17 +346,18 @@ def build_site(
     """The site: ``posts`` (those being checked) and every other post under the content
     roots, read here (their problems are not this run's: an unreadable one is indexed by
     its path, and any fragment of it is accepted)."""
-    site = Site(layout, layout.root)
+    here = cwd.resolve()  # paths of posts and messages are the working directory's
+    site = Site(layout, here)
     seen: set[Path] = set()
     style = layout.anchor_style
     for post in posts:
-        file = _resolved(post.document.path, layout.root)
+        file = _resolved(post.document.path, here)
         seen.add(file)
         site.add(post, post_urls(layout, file, post.document.metadata), post_anchors(post, style))
     others = [
         path
         for path in site_files(layout, settings.extensions)
-        if _resolved(path, layout.root) not in seen
+        if _resolved(path, here) not in seen
     ]
     if not others:
         return site
@@ -338,7 +368,7 @@ def build_site(
     wanted = replace(settings, paths=tuple(str(path) for path in others), allow_empty=True)
     collected = collect(wanted, cwd=cwd, keep_text=False)
     for other in collected.posts:
-        file = _resolved(other.document.path, layout.root)
+        file = _resolved(other.document.path, here)
         metadata = other.document.metadata
         site.add(other, post_urls(layout, file, metadata), post_anchors(other, style))
     if collected.problems:
@@ -346,7 +376,7 @@ def build_site(
         for path in others:
             if display_path(path, cwd) in unread:
                 stub = Post(Document(path, str(path), "", {}, 0), (), frozenset(), False)
-                site.add(stub, post_urls(layout, _resolved(path, layout.root), {}), None)
+                site.add(stub, post_urls(layout, _resolved(path, here), {}), None)
     return site
 
 

@@ -12,7 +12,7 @@ import json
 import posixpath
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -61,8 +61,10 @@ class Preset:
 PRESETS: Mapping[Generator, Preset] = {
     Generator.HUGO: Preset(
         ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml",
-         "config.yml", "config.json", "config/_default/hugo.toml",
-         "config/_default/config.toml"),
+         "config.yml", "config.json", "config/_default/hugo.toml", "config/_default/hugo.yaml",
+         "config/_default/hugo.yml", "config/_default/hugo.json",
+         "config/_default/config.toml", "config/_default/config.yaml",
+         "config/_default/config.yml", "config/_default/config.json"),
         (("content", "/"),),
         ("content",),
         ("static", "assets"),
@@ -181,11 +183,16 @@ class Layout:
 
 
 def detect_layout(settings: Settings, cwd: Path) -> Layout:
-    """The site's layout: the generator's configuration read, the settings applied over it."""
-    root = cwd.resolve()
+    """The site's layout: the generator's configuration read, the settings applied over it.
+
+    The site is the working directory's, or the one the posts named lie in (``site_root``).
+    """
+    root = site_root(settings, cwd)
     generator, config = _detect_generator(settings, root)
     preset = PRESETS[generator]
     data = _read_config(config) if config is not None else {}
+    if generator is Generator.HUGO and config is not None:
+        data = _with_config_directory(config, data)
     base = settings.base_url or _generator_base_url(generator, data, config)
     mounts = _mounts(settings, root, generator, preset, data)
     static = tuple(
@@ -214,6 +221,44 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         checked=checked,
         languages=_languages(generator, data),
     )
+
+
+def site_root(settings: Settings, cwd: Path) -> Path:
+    """The folder whose site the posts belong to: the working directory, unless it has no
+    generator configuration and every path to check lies in one folder below it that has
+    one (the nearest above the path): then that folder. ``linkcheck run website/`` from the
+    top of a repository whose Docusaurus site is in ``website/`` (or ``run docs/`` for a
+    GitHub Pages site in ``docs/``) judges links as that site serves them. Not when the
+    generator, the content roots or the static folders are set: those speak of the
+    working directory."""
+    root = cwd.resolve()
+    if settings.generator != "auto" or settings.content_roots or settings.static_dirs:
+        return root
+    if _detect_generator(settings, root)[0] is not Generator.PLAIN:
+        return root
+    sites: set[Path | None] = set()
+    for given in settings.paths:
+        path = Path(given)
+        path = (path if path.is_absolute() else root / path).resolve()
+        folder = path if path.is_dir() else path.parent
+        sites.add(_site_above(settings, folder, root))
+    if len(sites) == 1:
+        found = sites.pop()
+        if found is not None:
+            return found
+    return root
+
+
+def _site_above(settings: Settings, folder: Path, root: Path) -> Path | None:
+    """The nearest folder from ``folder`` up to (not including) ``root`` with a generator's
+    configuration; None when there is none or ``folder`` is not below ``root``."""
+    if root not in folder.parents:
+        return None
+    while folder != root:
+        if _detect_generator(settings, folder)[0] is not Generator.PLAIN:
+            return folder
+        folder = folder.parent
+    return None
 
 
 def _detect_generator(settings: Settings, root: Path) -> tuple[Generator, Path | None]:
@@ -379,6 +424,7 @@ def _mounts(
         content_dir = data.get("contentDir") or data.get("contentdir")
         if isinstance(content_dir, str):
             pairs = [(content_dir, "/")]
+        pairs = _hugo_mounts(data, "content") or _hugo_language_dirs(data) or pairs
     elif generator is Generator.DOCUSAURUS:
         pairs = [*_docusaurus_content(str(data.get("", ""))), *pairs[2:]]
     elif generator is Generator.ASTRO:
@@ -432,8 +478,95 @@ def _absolute(root: Path, directory: str) -> Path:
     return (path if path.is_absolute() else root / path).resolve()
 
 
+HUGO_CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
+HUGO_ROOT_CONFIG_STEMS = frozenset({"hugo", "config"})
+
+
+def _with_config_directory(config: Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Hugo's configuration directory (``config/_default/``): beside ``hugo.*`` each file
+    holds the top-level key it is named after (``languages.yaml``, ``module.toml``...)."""
+    merged = dict(data)
+    folder = config.parent
+    if folder.name != "_default" or folder.parent.name != "config":
+        return merged
+    try:
+        files = sorted(folder.iterdir())
+    except OSError:
+        return merged
+    for file in files:
+        key = file.stem
+        if file.suffix in HUGO_CONFIG_SUFFIXES and key not in HUGO_ROOT_CONFIG_STEMS | {*merged}:
+            merged[key] = _read_config(file) if file.is_file() else {}
+    return merged
+
+
+def _default_language(data: Mapping[str, Any]) -> str:
+    return str(data.get("defaultContentLanguage", data.get("defaultcontentlanguage", "en")))
+
+
+def _language_prefix(languages: Sequence[str], default: str) -> str:
+    """The URL prefix of content published in ``languages``: ``/`` when the default language
+    is one of them (or none is named), else ``/<language>/``."""
+    names = [str(name).lower() for name in languages]
+    if not names or default.lower() in names:
+        return "/"
+    return f"/{names[0]}/"
+
+
+def _hugo_mounts(data: Mapping[str, Any], component: str) -> list[tuple[str, str]]:
+    """Folders mounted on ``component`` (``content``, ``static``) by the project's
+    ``module.mounts``, with their URL prefixes (a mount of a single file is not a folder)."""
+    module = data.get("module")
+    mounts = module.get("mounts") if isinstance(module, dict) else None
+    if not isinstance(mounts, list):
+        return []
+    default = _default_language(data)
+    found: list[tuple[str, str]] = []
+    for mount in mounts:
+        if not isinstance(mount, dict):
+            continue
+        source, target = mount.get("source"), mount.get("target")
+        if not isinstance(source, str) or not isinstance(target, str):
+            continue
+        target = posixpath.normpath(target.replace("\\", "/")).strip("/")
+        if target != component and not target.startswith(component + "/"):
+            continue
+        below = target[len(component) :].strip("/")
+        prefix = _language_prefix(_mount_languages(mount), default)
+        found.append((source, posixpath.join(prefix, below, "") if below else prefix))
+    return found
+
+
+def _mount_languages(mount: Mapping[str, Any]) -> list[str]:
+    """The languages a mount is for: ``lang``, or ``sites.matrix.languages`` (Hugo 0.150+)."""
+    lang = mount.get("lang")
+    if isinstance(lang, str) and lang:
+        return [lang]
+    sites = mount.get("sites")
+    matrix = sites.get("matrix") if isinstance(sites, dict) else None
+    languages = matrix.get("languages") if isinstance(matrix, dict) else None
+    return [str(x) for x in languages] if isinstance(languages, list) else []
+
+
+def _hugo_language_dirs(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Each language's own ``contentDir``, published under its prefix."""
+    languages = data.get("languages")
+    if not isinstance(languages, dict):
+        return []
+    default = _default_language(data)
+    found: list[tuple[str, str]] = []
+    for name, options in languages.items():
+        folder = options.get("contentDir") if isinstance(options, dict) else None
+        if isinstance(folder, str) and folder:
+            found.append((folder, _language_prefix([str(name)], default)))
+    return found
+
+
 def _static_dirs(generator: Generator, preset: Preset, data: Mapping[str, Any]) -> tuple[str, ...]:
     if generator is Generator.HUGO:
+        mounted = _hugo_mounts(data, "static")
+        if mounted:
+            return (*(source for source, prefix in mounted if prefix == "/"), "assets")
         value = data.get("staticDir") or data.get("staticdir")
         if isinstance(value, str):
             return (value, "assets")
@@ -467,7 +600,7 @@ def _languages(generator: Generator, data: Mapping[str, Any]) -> tuple[str, ...]
     languages = data.get("languages") if generator is Generator.HUGO else None
     if not isinstance(languages, dict):
         return ()
-    default = str(data.get("defaultContentLanguage", data.get("defaultcontentlanguage", "en")))
+    default = _default_language(data)
     return tuple(str(name).lower() for name in languages if str(name).lower() != default.lower())
 
 

@@ -100,11 +100,20 @@ def post_urls(layout: Layout, file: Path, metadata: Mapping[str, Any]) -> tuple[
     source = _source(file, layout.mounts, layout.languages)
     if source is None:
         return ()
-    urls = [_permalink(layout, source, metadata)]
+    permalink = _permalink(layout, source, metadata)
+    urls = [permalink]
+    # Hugo reads an alias that does not start with ``/`` from the page's folder.
+    folder = posixpath.dirname(permalink.rstrip("/")) if layout.generator is Generator.HUGO else ""
     for key in ("aliases", "redirect_from"):
         value = metadata.get(key)
         values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-        urls.extend(str(alias) for alias in values if isinstance(alias, str | int))
+        for alias in values:
+            if not isinstance(alias, str | int):
+                continue
+            alias = str(alias)
+            if folder and not alias.startswith("/"):
+                alias = posixpath.normpath(posixpath.join(folder, alias))
+            urls.append(alias)
     return tuple(dict.fromkeys(urls))
 
 
