@@ -481,6 +481,52 @@ def test_hugo_configuration_directory_and_module_mounts(tmp_path: Path) -> None:
     ]
 
 
+def test_hugo_default_language_in_a_subfolder(tmp_path: Path) -> None:
+    # As the Learn theme's site: every language under its prefix, ``x.en.md`` files, and a
+    # page's images served under the language's prefix too. Hugo's keys in any case.
+    write(
+        tmp_path,
+        {
+            "hugo.toml": (
+                "defaultContentLanguage = 'en'\ndefaultContentLanguageInSubdir = true\n"
+                "[Languages.en]\nweight = 1\n[Languages.fr]\nweight = 2\n"
+            ),
+            "content/basics/_index.en.md": "# Basics\n",
+            "content/basics/_index.fr.md": "# Bases\n",
+            "content/basics/page.en.md": "## Two\n",
+            "content/basics/images/a.png": "png",
+            "content/credits.en.md": (
+                "[a](/en/basics/page/#two) [b](/fr/basics/) ![c](/en/basics/images/a.png) "
+                "[d](/en/basics/nope/) ![e](/fr/basics/images/gone.png)\n"
+            ),
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert (layout.languages, layout.default_language, layout.default_in_subdir) == (
+        ("fr",),
+        "en",
+        True,
+    )
+    assert [(f[0], f[3].split(" or ")[0]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "no post at /en/basics/nope"),
+        ("broken-internal-link", "no file content/fr/basics/images/gone.png"),
+    ]
+
+
+def test_hugo_theme_files_are_served(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "hugo.toml": "theme = 'plain'\n",
+            "themes/plain/static/favicon.png": "png",
+            "content/posts/a.md": "![a](/favicon.png) ![b](/gone.png)\n",
+        },
+    )
+    assert [(f[0], f[3].split(" or ")[0]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "no file themes/plain/static/gone.png"),
+    ]
+
+
 def test_hugo_languages_with_their_own_content_folders(tmp_path: Path) -> None:
     write(
         tmp_path,

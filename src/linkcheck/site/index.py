@@ -250,6 +250,12 @@ class Site:
         tails = [relative]
         if base_path and relative.startswith(base_path + "/"):
             tails.append(relative[len(base_path) + 1 :])
+        # Hugo publishes a page's files under each language's prefix (/fr/post/img.png).
+        languages = {*self.layout.languages, self.layout.default_language} - {""}
+        for tail in list(tails):
+            first, _, rest = tail.partition("/")
+            if rest and first.lower() in languages:
+                tails.append(rest)
         roots = [*self.layout.static, *self.layout.roots]
         if self.layout.generator in SERVES_PROJECT:
             roots.append(self.layout.root)
@@ -261,10 +267,14 @@ class Site:
         return found
 
     def _inside(self, path: Path) -> bool:
-        """Whether ``path`` is in the project: a site serves nothing from outside it, and a
-        post must not make the checker look at other files of the machine."""
+        """Whether ``path`` is in the project or in a folder the site serves (a theme's, or
+        docs beside the site's folder): nothing else is served, and a post must not make the
+        checker look at other files of the machine."""
         key = self._key(path)
-        return key == str(self.layout.root) or key.startswith(os.path.join(self.layout.root, ""))
+        return any(
+            key == str(folder) or key.startswith(os.path.join(folder, ""))
+            for folder in (self.layout.root, *self.layout.static, *self.layout.roots)
+        )
 
     def _shown(self, path: Path) -> str:
         absolute = Path(posixpath.normpath(str(path)))

@@ -153,6 +153,10 @@ class Layout:
     languages: tuple[str, ...] = ()
     """Hugo's languages other than the default one, each published under ``/<lang>/``: a
     post ``x.fr.md`` is the French page of ``x``."""
+    default_language: str = ""
+    """Hugo's default language on a site with ``languages`` (``x.en.md`` is ``x``)."""
+    default_in_subdir: bool = False
+    """Hugo's ``defaultContentLanguageInSubdir``: the default language under ``/<lang>/`` too."""
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -203,6 +207,8 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         )
         if path.is_dir()
     )
+    if generator is Generator.HUGO and not settings.static_dirs:
+        static = (*static, *_theme_of_example_site(root))
     checked_dirs = preset.checked
     if generator is Generator.DOCUSAURUS:
         checked_dirs = tuple(d for d, _ in _docusaurus_content(str(data.get("", ""))))
@@ -220,6 +226,9 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         anchor_style=_anchor_style(settings, generator, data),
         checked=checked,
         languages=_languages(generator, data),
+        default_language=_multilingual_default(generator, data),
+        default_in_subdir=generator is Generator.HUGO
+        and _key(data, "defaultContentLanguageInSubdir") is True,
     )
 
 
@@ -421,7 +430,7 @@ def _mounts(
         )
     pairs = list(preset.mounts)
     if generator is Generator.HUGO:
-        content_dir = data.get("contentDir") or data.get("contentdir")
+        content_dir = _key(data, "contentDir")
         if isinstance(content_dir, str):
             pairs = [(content_dir, "/")]
         pairs = _hugo_mounts(data, "content") or _hugo_language_dirs(data) or pairs
@@ -500,8 +509,22 @@ def _with_config_directory(config: Path, data: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
+def _key(data: Mapping[str, Any], name: str) -> Any:
+    """``data[name]``, the name's case aside (Hugo's configuration keys are read so)."""
+    if name in data:
+        return data[name]
+    wanted = name.lower()
+    return next((value for key, value in data.items() if str(key).lower() == wanted), None)
+
+
 def _default_language(data: Mapping[str, Any]) -> str:
-    return str(data.get("defaultContentLanguage", data.get("defaultcontentlanguage", "en")))
+    return str(_key(data, "defaultContentLanguage") or "en")
+
+
+def _multilingual_default(generator: Generator, data: Mapping[str, Any]) -> str:
+    """Hugo's default language, lower case, on a site that names its languages; else ``""``."""
+    languages = _key(data, "languages") if generator is Generator.HUGO else None
+    return _default_language(data).lower() if isinstance(languages, dict) and languages else ""
 
 
 def _language_prefix(languages: Sequence[str], default: str) -> str:
@@ -516,8 +539,8 @@ def _language_prefix(languages: Sequence[str], default: str) -> str:
 def _hugo_mounts(data: Mapping[str, Any], component: str) -> list[tuple[str, str]]:
     """Folders mounted on ``component`` (``content``, ``static``) by the project's
     ``module.mounts``, with their URL prefixes (a mount of a single file is not a folder)."""
-    module = data.get("module")
-    mounts = module.get("mounts") if isinstance(module, dict) else None
+    module = _key(data, "module")
+    mounts = _key(module, "mounts") if isinstance(module, dict) else None
     if not isinstance(mounts, list):
         return []
     default = _default_language(data)
@@ -550,33 +573,62 @@ def _mount_languages(mount: Mapping[str, Any]) -> list[str]:
 
 def _hugo_language_dirs(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Each language's own ``contentDir``, published under its prefix."""
-    languages = data.get("languages")
+    languages = _key(data, "languages")
     if not isinstance(languages, dict):
         return []
     default = _default_language(data)
     found: list[tuple[str, str]] = []
     for name, options in languages.items():
-        folder = options.get("contentDir") if isinstance(options, dict) else None
+        folder = _key(options, "contentDir") if isinstance(options, dict) else None
         if isinstance(folder, str) and folder:
             found.append((folder, _language_prefix([str(name)], default)))
     return found
 
 
 def _static_dirs(generator: Generator, preset: Preset, data: Mapping[str, Any]) -> tuple[str, ...]:
-    if generator is Generator.HUGO:
-        mounted = _hugo_mounts(data, "static")
-        if mounted:
-            return (*(source for source, prefix in mounted if prefix == "/"), "assets")
-        value = data.get("staticDir") or data.get("staticdir")
-        if isinstance(value, str):
-            return (value, "assets")
-        if isinstance(value, list):
-            return (*(str(v) for v in value), "assets")
-    return preset.static
+    if generator is not Generator.HUGO:
+        return preset.static
+    mounted = _hugo_mounts(data, "static")
+    value = _key(data, "staticDir")
+    if mounted:
+        own: tuple[str, ...] = tuple(source for source, prefix in mounted if prefix == "/")
+    elif isinstance(value, str):
+        own = (value,)
+    elif isinstance(value, list):
+        own = tuple(str(v) for v in value)
+    else:
+        own = ("static",)
+    return (*own, "assets", *_theme_dirs(data))
+
+
+def _theme_of_example_site(root: Path) -> tuple[Path, ...]:
+    """A theme's example site (``exampleSite/`` of a theme's repository, built with the
+    repository as its theme): the theme's ``static/`` and ``assets/`` are served too."""
+    theme = root.parent
+    if not (theme / "theme.toml").is_file():
+        return ()
+    return tuple(path for path in (theme / "static", theme / "assets") if path.is_dir())
+
+
+def _theme_dirs(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The folders Hugo's themes (``theme``, in ``themesDir``) serve files from: a theme's
+    ``static/`` and ``assets/`` are the site's too (a theme's favicon, say). A theme that is a
+    Hugo module (``github.com/...``) is not on the disk: folders that do not exist are left
+    out by the caller."""
+    theme = _key(data, "theme")
+    names = [theme] if isinstance(theme, str) else theme if isinstance(theme, list) else []
+    folder = _key(data, "themesDir")
+    themes = folder if isinstance(folder, str) and folder else "themes"
+    return tuple(
+        posixpath.join(themes, str(name), kind)
+        for name in names
+        if isinstance(name, str) and name
+        for kind in ("static", "assets")
+    )
 
 
 def _permalinks(generator: Generator, data: Mapping[str, Any]) -> dict[str, str]:
-    value = data.get("permalinks") if generator is Generator.HUGO else None
+    value = _key(data, "permalinks") if generator is Generator.HUGO else None
     if isinstance(value, dict):
         found = {str(k): str(v) for k, v in value.items() if isinstance(v, str)}
         page = value.get("page")  # Hugo >= 0.123: [permalinks.page]
@@ -597,7 +649,7 @@ def _permalinks(generator: Generator, data: Mapping[str, Any]) -> dict[str, str]
 
 
 def _languages(generator: Generator, data: Mapping[str, Any]) -> tuple[str, ...]:
-    languages = data.get("languages") if generator is Generator.HUGO else None
+    languages = _key(data, "languages") if generator is Generator.HUGO else None
     if not isinstance(languages, dict):
         return ()
     default = _default_language(data)

@@ -74,7 +74,16 @@ class _Source:
     """Hugo's ``_index.md``: a list page, not a post (a permalink pattern does not apply)."""
 
 
-def _source(file: Path, mounts: Sequence[Mount], languages: Sequence[str] = ()) -> _Source | None:
+def _source(
+    file: Path,
+    mounts: Sequence[Mount],
+    languages: Sequence[str] = (),
+    default: str = "",
+    default_in_subdir: bool = False,
+) -> _Source | None:
+    """``file`` seen from the deepest content root that holds it. Hugo's translations
+    (``post.fr.md``) are under ``/<lang>/``; the default language's (``post.en.md``, or no
+    suffix) too when ``default_in_subdir``."""
     for mount in sorted(mounts, key=lambda m: len(m.directory.parts), reverse=True):
         try:
             relative = file.relative_to(mount.directory)
@@ -82,10 +91,12 @@ def _source(file: Path, mounts: Sequence[Mount], languages: Sequence[str] = ()) 
             continue
         parts = relative.parts[:-1]
         stem = relative.stem
-        base, dot, language = stem.rpartition(".")
-        if dot and base and language.lower() in languages:  # Hugo: ``post.fr.md``
-            stem = base
-            parts = (language.lower(), *parts)
+        base, dot, suffix = stem.rpartition(".")
+        language = default  # a post without a language suffix is in the default language
+        if dot and base and (suffix.lower() in languages or suffix.lower() == default):
+            stem, language = base, suffix.lower()  # Hugo: ``post.fr.md``
+        if language and (language != default or (default_in_subdir and mount.prefix == "/")):
+            parts = (language, *parts)
         is_section = stem == "_index"
         is_index = stem.lower() in INDEX_STEMS
         if is_index:
@@ -97,7 +108,9 @@ def _source(file: Path, mounts: Sequence[Mount], languages: Sequence[str] = ()) 
 
 def post_urls(layout: Layout, file: Path, metadata: Mapping[str, Any]) -> tuple[str, ...]:
     """Every URL path a post is published at: its permalink first, then its aliases."""
-    source = _source(file, layout.mounts, layout.languages)
+    source = _source(
+        file, layout.mounts, layout.languages, layout.default_language, layout.default_in_subdir
+    )
     if source is None:
         return ()
     permalink = _permalink(layout, source, metadata)
