@@ -549,6 +549,38 @@ def test_hugo_languages_with_their_own_content_folders(tmp_path: Path) -> None:
     ]
 
 
+def test_mdbook(tmp_path: Path) -> None:
+    # An mdBook: chapters in [book] src, published as .html, README.md as index.html, every
+    # file beside them copied; a run without paths checks the chapters only.
+    write(
+        tmp_path,
+        {
+            "book.toml": "[book]\ntitle = 'B'\nsrc = 'text'\n",
+            "text/SUMMARY.md": "- [A](a.md)\n  - [Sub](sub/README.md)\n",
+            "text/a.md": (
+                "[b](b.html#x-y) [c](sub/index.html) ![d](/img/x.png) [e](gone.html) "
+                "[f](b.html#nope) [g](../std/index.html)\n"
+            ),
+            "text/b.md": "## X y\n",
+            "text/sub/README.md": "[a](../a.html)\n",
+            "text/img/x.png": "png",
+            "notes/draft.md": "[x](/nowhere.html)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert (layout.generator, [m.prefix for m in layout.mounts]) == (Generator.MDBOOK, ["/"])
+    assert layout.checked == ((tmp_path / "text").resolve(),)
+    assert [(f[0], f[1], f[3]) for f in findings(tmp_path) if f[0] != "empty-post"] == [
+        ("broken-internal-link", "text/a.md", "no post at /gone"),
+        ("missing-anchor", "text/a.md", "no heading or id '#nope' in text/b.md"),
+    ]
+
+
+def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path: Path) -> None:
+    write(tmp_path, {"book.toml": "[book]\ntitle = 'B'\n", "text/a.md": "# A\n"})
+    assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN
+
+
 # ---------------------------------------------------------------------------
 # A site in a folder of the repository
 # ---------------------------------------------------------------------------

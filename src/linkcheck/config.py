@@ -62,7 +62,15 @@ DEFAULT_FLAP_CHANCE = 0.00001
 DEFAULT_HISTORY_KEEP = 52
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif", "github", "junit")
-GENERATORS: tuple[str, ...] = ("auto", "hugo", "jekyll", "astro", "docusaurus", "plain")
+GENERATORS: tuple[str, ...] = (
+    "auto",
+    "hugo",
+    "jekyll",
+    "astro",
+    "docusaurus",
+    "mdbook",
+    "plain",
+)
 DEFAULT_GENERATOR = "auto"
 ANCHOR_STYLES: tuple[str, ...] = ("auto", "github", "kramdown")
 DEFAULT_ANCHOR_STYLE = "auto"

@@ -37,6 +37,8 @@ PAGE_EXTENSIONS: frozenset[str] = frozenset({".html", ".htm", ""})
 SOURCE_EXTENSIONS: frozenset[str] = frozenset({".md", ".markdown", ".mdx"})
 TEMPLATE_MARKS: tuple[str, ...] = ("{{", "{%", "}}", "%}")
 """Template code in a link (``{{ site.baseurl }}/x``, ``{% post_url %}``): not judged."""
+MDBOOK_PAGES: frozenset[str] = frozenset({"/print", "/toc", "/404", "/index"})
+"""Pages mdBook makes itself (the whole book on one page, the table of contents...)."""
 SERVES_PROJECT: frozenset[Generator] = frozenset({Generator.JEKYLL, Generator.PLAIN})
 """Generators that publish the project's other files as they are (GitHub renders a
 repository's files; Jekyll copies every file not in an ``_`` folder)."""
@@ -107,8 +109,8 @@ class Site:
             key = url_key(url)
             self.by_url.setdefault(key, page)
             parent = posixpath.dirname(key)
-            if parent != "/":
-                self.sections.add(parent)
+            if parent != "/" or self.layout.generator is Generator.MDBOOK:
+                self.sections.add(parent)  # a book's every page is a chapter: its root too
             if re.search(r"/\d{4}/\d{2}/\d{2}/[^/]+$", key):
                 self.dated = True
 
@@ -180,6 +182,8 @@ class Site:
         return Target(TargetKind.MISSING, description=f"no file {looked}")
 
     def _page(self, post: Post, path: str) -> Target:
+        if not path.startswith("/") and self._leaves_site(post, path):
+            return UNKNOWN  # ``../std/`` from a book at /book/: another site's page
         key = self._page_key(post, path)
         page = self.by_url.get(key)
         if page is None and not path.startswith("/"):
@@ -192,6 +196,8 @@ class Site:
         if page is not None:
             return Target(TargetKind.PAGE, page)
         parent = posixpath.dirname(key)
+        if self.layout.generator is Generator.MDBOOK and key in MDBOOK_PAGES:
+            return UNKNOWN
         if parent in self.sections or (self.dated and re.search(r"/\d{4}/\d{2}/\d{2}/[^/]+$", key)):
             if self._served_as_is(post, path):
                 return FILE
@@ -218,6 +224,23 @@ class Site:
             return url_key("/" + path)
         directory = base if base.endswith("/") else posixpath.dirname(base) + "/"
         return url_key(posixpath.join(directory, path))
+
+    def _leaves_site(self, post: Post, path: str) -> bool:
+        """Whether a relative ``path`` climbs above the site's root from the post's URL (the
+        site may be published below another one's address)."""
+        page = self.page_of(post)
+        if page is None or not page.urls:
+            return False
+        base = page.urls[0]
+        depth = len([part for part in base.split("/")[:-1] if part])  # the folder's depth
+        for part in path.split("/"):
+            if part == "..":
+                depth -= 1
+                if depth < 0:
+                    return True
+            elif part not in ("", "."):
+                depth += 1
+        return False
 
     def _folder_key(self, post: Post, path: str) -> str | None:
         """The URL key of a relative ``path`` read from the folder of the post's file (the

@@ -27,6 +27,7 @@ class Generator(StrEnum):
     JEKYLL = "jekyll"
     ASTRO = "astro"
     DOCUSAURUS = "docusaurus"
+    MDBOOK = "mdbook"
     PLAIN = "plain"
 
 
@@ -90,6 +91,7 @@ PRESETS: Mapping[Generator, Preset] = {
         ("docs", "blog"),
         ("static",),
     ),
+    Generator.MDBOOK: Preset(("book.toml",), (("src", "/"),), ("src",), ("src",), pretty=False),
     Generator.PLAIN: Preset((), (), (), ("static", "public", "assets"), pretty=False),
 }  # fmt: skip
 """The generators' defaults, in the order they are detected."""
@@ -210,6 +212,8 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
     if generator is Generator.HUGO and not settings.static_dirs:
         static = (*static, *_theme_of_example_site(root))
     checked_dirs = preset.checked
+    if generator is Generator.MDBOOK:
+        checked_dirs = (_mdbook_src(data),)
     if generator is Generator.DOCUSAURUS:
         checked_dirs = tuple(d for d, _ in _docusaurus_content(str(data.get("", ""))))
     checked = tuple(p.resolve() for p in (root / d for d in checked_dirs) if p.is_dir())
@@ -280,6 +284,8 @@ def _detect_generator(settings: Settings, root: Path) -> tuple[Generator, Path |
             continue
         if config.name.startswith("config.") and not _looks_like_hugo(config):
             continue
+        if generator is Generator.MDBOOK and not _has_chapters(root, config):
+            continue  # its chapters are made at build time (from other files): not a book here
         return generator, config
     return Generator.PLAIN, None
 
@@ -438,6 +444,8 @@ def _mounts(
         pairs = [*_docusaurus_content(str(data.get("", ""))), *pairs[2:]]
     elif generator is Generator.ASTRO:
         pairs = [*_astro_collections(root), *pairs]
+    elif generator is Generator.MDBOOK:
+        pairs = [(_mdbook_src(data), "/")]
     found = [Mount((root / d).resolve(), prefix) for d, prefix in pairs if (root / d).is_dir()]
     if found:
         return tuple(found)
@@ -585,7 +593,20 @@ def _hugo_language_dirs(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+def _has_chapters(root: Path, config: Path) -> bool:
+    return (root / _mdbook_src(_read_config(config))).is_dir()
+
+
+def _mdbook_src(data: Mapping[str, Any]) -> str:
+    """The folder of an mdBook's chapters: ``[book] src`` in ``book.toml`` (``src``)."""
+    book = data.get("book")
+    folder = book.get("src") if isinstance(book, dict) else None
+    return folder if isinstance(folder, str) and folder.strip() else "src"
+
+
 def _static_dirs(generator: Generator, preset: Preset, data: Mapping[str, Any]) -> tuple[str, ...]:
+    if generator is Generator.MDBOOK:
+        return (_mdbook_src(data),)  # every file beside the chapters is copied to the book
     if generator is not Generator.HUGO:
         return preset.static
     mounted = _hugo_mounts(data, "static")
