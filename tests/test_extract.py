@@ -763,6 +763,21 @@ def test_mdx_code_is_not_markdown() -> None:
         assert MDX_POST[link.start : link.end] == link.url
 
 
+def test_mdx_code_blocks_one_after_another() -> None:
+    # A closing fence is a whole line: its backticks open no code span that would run to
+    # the next block's opening fence and leave that block's code read as Markdown and
+    # expressions (the heading after it was lost).
+    text = (
+        "1. One\n\n   ```css\n   :root { a: b; }\n   ```\n\n"
+        "2. Two\n\n   ```js\n   export default defineConfig({\n"
+        "   \turl: 'https://code.example/'\n   });\n   ```\n\n"
+        "### After the code\n\n[a](#after-the-code)\n"
+    )
+    post = extract_post(Document(Path("p.mdx"), "p.mdx", text, {}, 0))
+    assert post.headings == ("After the code",)
+    assert [(k.kind.value, k.url) for k in post.links] == [("inline", "#after-the-code")]
+
+
 def test_mdx_rules_apply_only_to_mdx() -> None:
     post = post_of("export const a = {u: 'https://x.example'}\n")
     # in Markdown, GFM's bare link runs to the blank: `'` is trimmed from its end, `}` is not

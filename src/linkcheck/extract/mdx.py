@@ -159,8 +159,11 @@ def _expressions(raw: str, chars: list[str], found: list[Found]) -> None:
         if position == line_start:
             opening = FENCE_RE.match(text, position)
             if in_fence is not None and text[position:].lstrip(" ").startswith(in_fence):
-                in_fence = None
-            elif in_fence is None and opening is not None:
+                in_fence = None  # the closing fence: the whole line (no code span opens there)
+                end = text.find("\n", position)
+                position = len(text) if end < 0 else end
+                continue
+            if in_fence is None and opening is not None:
                 in_fence = opening.group(1)
         if ch == "\n":
             line_start = position + 1
