@@ -819,3 +819,30 @@ def test_an_offline_run_reports_links_to_private_addresses_too() -> None:
         ("private-address", 4, "private address, not fetched (private network)"),
     ]
     assert judge([post], None, allow_private=True) == []
+
+
+@pytest.mark.parametrize("online", [False, True])
+def test_a_private_address_shown_to_the_reader_is_no_finding(online: bool) -> None:
+    # A tutorial's "open http://localhost:4000": the address is the text, the reader's own
+    # machine is meant. Behind other text it is a link copied from a preview.
+    from dataclasses import replace
+
+    from linkcheck.check.netpolicy import private_url
+
+    shown = [
+        make_link("http://localhost:4000", line=1, kind=LinkKind.BARE),
+        make_link("http://127.0.0.1:7878/sleep", line=2, kind=LinkKind.AUTOLINK),
+        replace(make_link("http://localhost:1313/", line=3), text="localhost:1313"),
+        replace(
+            make_link("http://localhost:4000/about.html", line=4, kind=LinkKind.HTML),
+            text="HTTP://localhost:4000/about.html",
+        ),
+    ]
+    copied = replace(make_link("http://localhost:1313/posts/x/", line=5), text="my post")
+    post = make_post([*shown, copied])
+    results = (
+        results_of(*(result(k.url, Verdict.SKIPPED, reason=private_url(k.url)) for k in post.links))
+        if online
+        else None
+    )
+    assert [f[:2] for f in brief(judge([post], results))] == [("private-address", 5)]

@@ -278,10 +278,31 @@ def _link_findings(
         )
     if results is not None:
         yield from _network_findings(judge_, link, results)
-    elif not judge_.allow_private:
+    elif not judge_.allow_private and not shows_its_address(link):
         private = private_url(link.target)
         if private is not None:
             yield judge_.finding(PRIVATE_ADDRESS, link, private)
+
+
+SHOWN_ADDRESS_KINDS: frozenset[LinkKind] = frozenset({LinkKind.BARE, LinkKind.AUTOLINK})
+
+
+def shows_its_address(link: Link) -> bool:
+    """Whether a link shows the reader its own address (a bare URL, an autolink, or text
+    that is the address, scheme and final ``/`` aside): ``open http://localhost:4000`` in a
+    tutorial names a place on the reader's machine, which a private address rightly is. A
+    private address behind other text (``[my post](http://localhost:1313/posts/x/)``) is a
+    link copied from a preview: a finding."""
+    if link.kind in SHOWN_ADDRESS_KINDS:
+        return True
+    return bool(link.text) and _address(link.text) == _address(link.url)
+
+
+def _address(text: str) -> str:
+    text = text.strip().lower()
+    for scheme in ("https://", "http://"):
+        text = text.removeprefix(scheme)
+    return text.rstrip("/")
 
 
 def _scheme_rule(link: Link) -> tuple[str, str] | None:
@@ -340,7 +361,8 @@ def _network_findings(
 def _verdict_findings(judge_: _Judge, link: Link, result: CheckResult) -> Iterator[Finding]:
     verdict = result.verdict
     if verdict is Verdict.SKIPPED and is_private_reason(result.reason):
-        yield judge_.finding(PRIVATE_ADDRESS, link, result.reason)
+        if not shows_its_address(link):
+            yield judge_.finding(PRIVATE_ADDRESS, link, result.reason)
         return
     persistence = judge_.history.get(result.url)
     since = f"; {persistence.description}" if persistence is not None else ""

@@ -160,8 +160,8 @@ def _expressions(raw: str, chars: list[str], found: list[Found]) -> None:
             opening = FENCE_RE.match(text, position)
             if in_fence is not None and text[position:].lstrip(" ").startswith(in_fence):
                 in_fence = None  # the closing fence: the whole line (no code span opens there)
-                end = text.find("\n", position)
-                position = len(text) if end < 0 else end
+                line_end = text.find("\n", position)
+                position = len(text) if line_end < 0 else line_end
                 continue
             if in_fence is None and opening is not None:
                 in_fence = opening.group(1)
