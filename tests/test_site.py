@@ -614,6 +614,36 @@ def test_paths_inside_a_site_folder_are_judged_as_that_site(tmp_path: Path) -> N
         ]
 
 
+def test_a_site_in_a_folder_is_not_judged_as_the_plain_folder_around_it(tmp_path: Path) -> None:
+    # ``linkcheck run`` at the top of a repository whose site is in website/: the site's
+    # absolute paths and page names mean what the site makes of them, not folders of the
+    # repository; its files beside the posts and its anchors are still checked.
+    write(
+        tmp_path,
+        {
+            **NESTED_DOCUSAURUS,
+            "website/blog/2024-01-03-more.md": (
+                "[p](other-page) ![f](./gone.png) [a](#nope) [r](/docs/nowhere)\n"
+            ),
+            "notes/a.md": "[x](/notes/nowhere)\n",
+        },
+    )
+    assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN
+    assert [(f[0], f[1], f[3]) for f in findings(tmp_path, ".")] == [
+        ("broken-internal-link", "notes/a.md", "no post at /notes/nowhere"),
+        (
+            "broken-internal-link",
+            "website/blog/2024-01-03-more.md",
+            "no file website/blog/gone.png",
+        ),
+        (
+            "missing-anchor",
+            "website/blog/2024-01-03-more.md",
+            "no heading or id '#nope' in this post",
+        ),
+    ]
+
+
 def test_a_jekyll_site_in_docs_is_judged_as_github_pages_serves_it(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -27,6 +27,7 @@ from linkcheck.site.layout import (
     Generator,
     Layout,
     Mount,
+    is_site_folder,
 )
 from linkcheck.site.urls import decoded, post_urls, url_key
 from linkcheck.slugs import kramdown_slug, numbered_slugs
@@ -97,6 +98,8 @@ class Site:
     """Posts are published under dated folders (``/2024/01/31/``)."""
     pages: dict[int, Page | None] = field(default_factory=dict)
     """Each checked post's page, by the post's identity (looked up once per post)."""
+    site_folders: dict[str, bool] = field(default_factory=dict)
+    """Folders below the root: whether each holds another site (``Layout.nested_sites``)."""
 
     def _key(self, path: Path | str) -> str:
         return os.path.normpath(os.path.join(self.cwd, path))
@@ -148,6 +151,8 @@ class Site:
             page = self.page_of(post)
             return Target(TargetKind.PAGE, page or _page_of_post(post, self.cwd))
         extension = file_extension(path)
+        if (path.startswith("/") or extension in PAGE_EXTENSIONS) and self._in_another_site(post):
+            return UNKNOWN  # /docs/x or a page's name in website/ of a repository: its site's
         if extension in SOURCE_EXTENSIONS:
             return self._source_file(post, path)
         if extension not in PAGE_EXTENSIONS:
@@ -224,6 +229,30 @@ class Site:
             return url_key("/" + path)
         directory = base if base.endswith("/") else posixpath.dirname(base) + "/"
         return url_key(posixpath.join(directory, path))
+
+    def _in_another_site(self, post: Post) -> bool:
+        """Whether the post lies in a folder below the root that is a site of its own (a
+        Docusaurus site in ``website/`` of a repository checked as a plain folder)."""
+        if not self.layout.nested_sites:
+            return False
+        folder = Path(self._key(post.document.path)).parent
+        root = self.layout.root
+        seen: list[str] = []
+        found = False
+        while folder != root and root in folder.parents:
+            key = str(folder)
+            known = self.site_folders.get(key)
+            if known is not None:
+                found = known
+                break
+            seen.append(key)
+            if is_site_folder(folder):
+                found = True
+                break
+            folder = folder.parent
+        for key in seen:
+            self.site_folders[key] = found
+        return found
 
     def _leaves_site(self, post: Post, path: str) -> bool:
         """Whether a relative ``path`` climbs above the site's root from the post's URL (the

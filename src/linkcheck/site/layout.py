@@ -159,6 +159,9 @@ class Layout:
     """Hugo's default language on a site with ``languages`` (``x.en.md`` is ``x``)."""
     default_in_subdir: bool = False
     """Hugo's ``defaultContentLanguageInSubdir``: the default language under ``/<lang>/`` too."""
+    nested_sites: bool = False
+    """A plain folder whose generator was detected (not chosen): a folder below it with a
+    generator's configuration is another site, whose absolute paths it cannot judge."""
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -233,6 +236,7 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         default_language=_multilingual_default(generator, data),
         default_in_subdir=generator is Generator.HUGO
         and _key(data, "defaultContentLanguageInSubdir") is True,
+        nested_sites=generator is Generator.PLAIN and settings.generator == "auto",
     )
 
 
@@ -260,6 +264,11 @@ def site_root(settings: Settings, cwd: Path) -> Path:
         if found is not None:
             return found
     return root
+
+
+def is_site_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a generator's configuration (it is a site of its own)."""
+    return _detect_generator(Settings(), folder)[0] is not Generator.PLAIN
 
 
 def _site_above(settings: Settings, folder: Path, root: Path) -> Path | None:
