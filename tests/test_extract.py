@@ -820,3 +820,23 @@ def test_attribute_values_over_several_lines() -> None:
         ("/c.png", 5, "/c.png"),
         ("https://d.example/x", 9, "https://d.example/x"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("heading", "text", "anchor"),
+    [
+        ("Title {#custom-id}", "Title", "custom-id"),
+        ("Title {: #custom-id .wide}", "Title", "custom-id"),
+        ("Title {.wide #custom-id}", "Title", "custom-id"),
+        ('9.7.0 <small>Nov</small> { id="9.7.0" }', "9.7.0 <small>Nov</small>", "9.7.0"),
+        ("Title {id=plain}", "Title", "plain"),
+        ("Title {.wide}", "Title", None),
+        ("Sets {a, b} and {c}", "Sets {a, b} and {c}", None),
+    ],
+)
+def test_heading_attribute_blocks(heading: str, text: str, anchor: str | None) -> None:
+    # goldmark (Hugo), kramdown (Jekyll) and Python-Markdown (MkDocs) read an attribute block
+    # at a heading's end: ``#id``, ``.class`` and ``key=value`` in any order, ``id=`` too.
+    from linkcheck.extract.sections import split_heading_id
+
+    assert split_heading_id(heading) == (text, anchor)

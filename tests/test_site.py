@@ -581,6 +581,32 @@ def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN
 
 
+@pytest.mark.parametrize(
+    "include",
+    [
+        '--8<-- "CONTRIBUTING.md"',
+        "::: mkdocs-click",
+        "{{#include ../listings/a.md}}",
+        "{% include_relative part.md %}",
+        '{{% include "/_common/settings.md" %}}',
+        "import Part from './_part.mdx';",
+    ],
+)
+def test_a_page_that_takes_in_other_text_has_any_anchor(tmp_path: Path, include: str) -> None:
+    # The included text's headings are the page's too: its anchors are not all in its file.
+    write(
+        tmp_path,
+        {
+            "content/a.md": f"# A\n\n{include}\n\n[x](#from-the-part)\n",
+            "content/b.md": "[y](a.md#also-from-the-part) [z](c.md#nope)\n",
+            "content/c.md": "# C\n",
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("missing-anchor", "no heading or id '#nope' in content/c.md"),
+    ]
+
+
 # ---------------------------------------------------------------------------
 # A site in a folder of the repository
 # ---------------------------------------------------------------------------

@@ -265,6 +265,10 @@ class Post:
     """Explicit anchors: HTML ``id``/``name`` attributes and ``{#id}`` heading attributes."""
     empty: bool = False
     """Whether the post has no body (an empty file, or frontmatter alone)."""
+    includes: bool = False
+    """Whether the post takes in other text when the site is built (``--8<--``, ``{{#include
+    x}}``, ``{% include_relative %}``, ``{{% include %}}``, an MDX partial...): its page may
+    have headings and ids its file does not show."""
 
     @property
     def path(self) -> str:

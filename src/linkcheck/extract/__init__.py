@@ -26,6 +26,7 @@ markdown-it does; any other post is read by markdown-it).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 
 from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
@@ -101,7 +102,19 @@ def extract_post(
         headings=tuple(texts),
         ids=frozenset(ids),
         empty=not raw.strip(),
+        includes=INCLUDE_RE.search(raw) is not None,
     )
+
+
+INCLUDE_RE = re.compile(
+    r"""^[ \t]*(?:;?--8<--|:::[ \t]+\S)"""  # Python-Markdown snippets; mkdocstrings blocks
+    r"""|\{\{\#(?:include|rustdoc_include)\b"""  # mdBook
+    r"""|\{%-?[ \t]*include(?:_relative)?[ \t]"""  # Jekyll (Liquid)
+    r"""|\{\{[<%][ \t]*(?:include|readfile|remote-include)\b"""  # Hugo shortcodes
+    r"""|^import[ \t]+\w+[ \t]+from[ \t]+['"][^'"\n]+\.mdx?['"]""",  # an MDX partial
+    re.MULTILINE,
+)
+"""Text that brings other text into a post when the site is built."""
 
 
 def _scan(mdx: bool, raw: str) -> Scan:

@@ -19,17 +19,28 @@ DIRECTIVE_RE = re.compile(r"<!--\s*linkcheck-(ignore|disable|enable)\s*-->", re.
 HEADING_TRAILING = ":"
 
 
-HEADING_ID_RE = re.compile(r"[ \t]*\{:?[ \t]*#([^\s}]+)(?:[ \t][^}]*)?\}[ \t]*\Z")
-"""A heading attribute block giving its id: ``## Title {#custom-id}`` (Hugo, Docusaurus,
-Pandoc, kramdown; kramdown also writes ``{: #id}``), other attributes allowed after the id."""
+_ATTRIBUTE = r"""#[^\s}]+|\.[^\s}]+|[\w:-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+)"""
+"""One attribute of a block: ``#id``, ``.class`` or ``key=value`` (value quoted or not)."""
+HEADING_ID_RE = re.compile(r"[ \t]*\{:?[ \t]*((?:(?:" + _ATTRIBUTE + r")[ \t]*)+)\}[ \t]*\Z")
+"""A heading's attribute block: ``## Title {#custom-id}`` (Hugo, Docusaurus, Pandoc,
+kramdown; kramdown and Python-Markdown also write ``{: #id}``), with classes and other
+attributes in any order; ``{ id="x" }`` gives the id too (goldmark, kramdown, MkDocs)."""
+_ATTRIBUTE_RE = re.compile(_ATTRIBUTE)
 
 
 def split_heading_id(text: str) -> tuple[str, str | None]:
-    """A heading's text without its ``{#id}`` attribute block, and that id (or None)."""
+    """A heading's text without its attribute block, and the id the block gives (or None;
+    a block without an id is still not text)."""
     match = HEADING_ID_RE.search(text)
     if match is None:
         return text, None
-    return text[: match.start()], match.group(1)
+    found: str | None = None
+    for attribute in _ATTRIBUTE_RE.findall(match.group(1)):
+        if attribute.startswith("#"):
+            found = attribute[1:]
+        elif attribute.startswith("id="):
+            found = attribute[3:].strip("\"'")
+    return text[: match.start()], found or None
 
 
 def heading_key(text: str) -> str:

@@ -149,7 +149,9 @@ class Site:
         path = decoded(url.partition("#")[0].partition("?")[0])
         if not path:
             page = self.page_of(post)
-            return Target(TargetKind.PAGE, page or _page_of_post(post, self.cwd))
+            return Target(
+                TargetKind.PAGE, page or _page_of_post(post, self.cwd, self.layout.anchor_style)
+            )
         extension = file_extension(path)
         if (path.startswith("/") or extension in PAGE_EXTENSIONS) and self._in_another_site(post):
             return UNKNOWN  # /docs/x or a page's name in website/ of a repository: its site's
@@ -356,8 +358,8 @@ def _resolved(path: Path, cwd: Path) -> Path:
     return Path(os.path.normpath(path if path.is_absolute() else cwd / path))
 
 
-def _page_of_post(post: Post, cwd: Path) -> Page:
-    return Page(post.path, _resolved(post.document.path, cwd), (), post.anchors)
+def _page_of_post(post: Post, cwd: Path, style: AnchorStyle) -> Page:
+    return Page(post.path, _resolved(post.document.path, cwd), (), post_anchors(post, style))
 
 
 def has_anchor(anchors: frozenset[str] | None, fragment: str) -> bool:
@@ -367,8 +369,11 @@ def has_anchor(anchors: frozenset[str] | None, fragment: str) -> bool:
     return fragment in anchors or unquote(fragment) in anchors
 
 
-def post_anchors(post: Post, style: AnchorStyle) -> frozenset[str]:
-    """A post's anchors as its generator renders them."""
+def post_anchors(post: Post, style: AnchorStyle) -> frozenset[str] | None:
+    """A post's anchors as its generator renders them; None (any fragment may be there) for
+    a post whose page takes in other text when it is built."""
+    if post.includes:
+        return None
     if style is AnchorStyle.GITHUB:
         return post.anchors
     return frozenset(numbered_slugs(list(post.headings), kramdown_slug)) | post.ids
