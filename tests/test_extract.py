@@ -840,3 +840,11 @@ def test_heading_attribute_blocks(heading: str, text: str, anchor: str | None) -
     from linkcheck.extract.sections import split_heading_id
 
     assert split_heading_id(heading) == (text, anchor)
+
+
+def test_attribute_blocks_give_ids_to_any_element() -> None:
+    # Python-Markdown's attr_list and kramdown's IAL give an id to what they follow.
+    post = post_of(
+        "*   **`locale`**{ #mkdocs-locale }: the locale.\n\nA paragraph.\n{: #para .x}\n"
+    )
+    assert {"mkdocs-locale", "para"} <= post.anchors

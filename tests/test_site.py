@@ -15,7 +15,7 @@ from linkcheck.app import run
 from linkcheck.cli import cli
 from linkcheck.config import Settings
 from linkcheck.models import Finding
-from linkcheck.site import Generator, detect_layout, post_urls, url_key
+from linkcheck.site import AnchorStyle, Generator, detect_layout, post_urls, url_key
 
 
 def write(root: Path, files: Mapping[str, str]) -> None:
@@ -573,6 +573,40 @@ def test_mdbook(tmp_path: Path) -> None:
     assert [(f[0], f[1], f[3]) for f in findings(tmp_path) if f[0] != "empty-post"] == [
         ("broken-internal-link", "text/a.md", "no post at /gone"),
         ("missing-anchor", "text/a.md", "no heading or id '#nope' in text/b.md"),
+    ]
+
+
+def test_mkdocs(tmp_path: Path) -> None:
+    # MkDocs: pages in docs_dir, Python-Markdown's anchors (GitHub's accepted too: a site may
+    # set its own rule), files beside the pages served; mkdocs.yml may hold Python tags.
+    write(
+        tmp_path,
+        {
+            "mkdocs.yml": (
+                "site_name: S\ndocs_dir: pages\nmarkdown_extensions:\n  - pymdownx.emoji:\n"
+                "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+            ),
+            "pages/index.md": "# Home\n",
+            "pages/guide.md": "## Caret, Mark & Tilde\n## Setup\n## Setup\n## Café\n",
+            "pages/a.md": (
+                "[a](guide.md#caret-mark-tilde) [b](guide.md#caret-mark--tilde) "
+                "[c](guide.md#setup_1) [d](guide.md#setup-1) [e](guide.md#cafe) "
+                "[f](guide.md#nope) ![g](img/x.png) ![h](img/gone.png)\n"
+            ),
+            "pages/img/x.png": "png",
+            "README.md": "[x](#nowhere)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert (layout.generator, layout.anchor_style) == (
+        Generator.MKDOCS,
+        AnchorStyle.PYTHON_MARKDOWN,
+    )
+    assert layout.checked == ((tmp_path / "pages").resolve(),)
+    first_place = {"broken-internal-link": lambda message: message.split(" or ")[0]}
+    assert [(f[0], first_place.get(f[0], str)(f[3])) for f in findings(tmp_path)] == [
+        ("missing-anchor", "no heading or id '#nope' in pages/guide.md"),
+        ("broken-internal-link", "no file pages/img/gone.png"),
     ]
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from linkcheck.slugs import github_slugs, heading_slug, kramdown_slug, numbered_slugs
+import pytest
+
+from linkcheck.slugs import (
+    github_slugs,
+    heading_slug,
+    kramdown_slug,
+    numbered_slugs,
+    python_markdown_slugs,
+)
 
 
 def test_github_and_kramdown_anchors() -> None:
@@ -29,3 +37,19 @@ def test_the_run_loads_no_markdown_parser() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("headings", "anchors"),
+    [
+        (["Caret, Mark & Tilde"], ["caret-mark-tilde"]),
+        (["Café au lait"], ["cafe-au-lait"]),
+        (["Setup", "Setup", "Setup"], ["setup", "setup_1", "setup_2"]),
+        (["日本語", "!!"], ["_1", "_2"]),
+        (["  a -- b  "], ["a-b"]),
+    ],
+)
+def test_python_markdown_anchors(headings: list[str], anchors: list[str]) -> None:
+    # Python-Markdown's toc extension (MkDocs): ASCII only, runs of blanks and dashes one
+    # dash, repeats and empty ones numbered with an underscore.
+    assert list(python_markdown_slugs(headings)) == anchors

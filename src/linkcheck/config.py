@@ -69,10 +69,11 @@ GENERATORS: tuple[str, ...] = (
     "astro",
     "docusaurus",
     "mdbook",
+    "mkdocs",
     "plain",
 )
 DEFAULT_GENERATOR = "auto"
-ANCHOR_STYLES: tuple[str, ...] = ("auto", "github", "kramdown")
+ANCHOR_STYLES: tuple[str, ...] = ("auto", "github", "kramdown", "python-markdown")
 DEFAULT_ANCHOR_STYLE = "auto"
 TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
 

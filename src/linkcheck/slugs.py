@@ -1,4 +1,5 @@
-"""The anchors headings make: GitHub's rule and kramdown's, repeats numbered.
+"""The anchors headings make: GitHub's rule, kramdown's and Python-Markdown's, repeats
+numbered.
 
 Pure functions that load no Markdown parser: the site model names every post's anchors
 with them in the process that checks the links, while worker processes extract the posts.
@@ -38,6 +39,33 @@ def kramdown_slug(text: str) -> str:
     letter dropped, the rest of the blanks made dashes, lower case; ``section`` when empty."""
     kept = KRAMDOWN_LEAD_RE.sub("", KRAMDOWN_DROP_RE.sub("", text))
     return KRAMDOWN_DASH_RE.sub("-", kept).lower() or KRAMDOWN_EMPTY
+
+
+PYTHON_MARKDOWN_DROP_RE = re.compile(r"[^\w\s-]")
+PYTHON_MARKDOWN_DASH_RE = re.compile(r"[-\s]+")
+PYTHON_MARKDOWN_REPEAT_RE = re.compile(r"^(.*)_([0-9]+)$")
+
+
+def python_markdown_slug(text: str) -> str:
+    """Python-Markdown's anchor (its ``toc`` extension, MkDocs' default): letters reduced to
+    ASCII (others dropped), punctuation dropped, lower case, each run of blanks and dashes
+    one ``-``: ``Caret, Mark & Tilde`` is ``caret-mark-tilde``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    kept = PYTHON_MARKDOWN_DROP_RE.sub("", ascii_text).strip().lower()
+    return PYTHON_MARKDOWN_DASH_RE.sub("-", kept)
+
+
+def python_markdown_slugs(texts: list[str]) -> Iterator[str]:
+    """Python-Markdown anchors for headings in order: a repeat (or an empty one) gets ``_1``,
+    ``_2``... as its ``toc`` extension numbers them."""
+    seen: set[str] = set()
+    for text in texts:
+        anchor = python_markdown_slug(text)
+        while anchor in seen or not anchor:
+            repeat = PYTHON_MARKDOWN_REPEAT_RE.match(anchor)
+            anchor = f"{repeat[1]}_{int(repeat[2]) + 1}" if repeat else f"{anchor}_1"
+        seen.add(anchor)
+        yield anchor
 
 
 def numbered_slugs(texts: list[str], slug: Callable[[str], str]) -> Iterator[str]:

@@ -87,6 +87,8 @@ def extract_post(
         )
     texts: list[str] = []
     ids = set(scan.anchors)
+    if "{" in raw:  # ids given to other elements than headings: ``**x**{ #id }``
+        ids.update(match[1] for match in ATTRIBUTE_ID_RE.finditer(raw))
     for heading in scan.headings:
         text, custom = split_heading_id(heading.text)
         texts.append(text)
@@ -106,6 +108,9 @@ def extract_post(
     )
 
 
+ATTRIBUTE_ID_RE = re.compile(r"\{:?[ \t]*(?:[.\w-]+[ \t]+)*#([A-Za-z_][\w.:-]*)[^{}\n]*\}")
+"""An attribute block giving an id to what it follows (Python-Markdown's and kramdown's
+``{: #id}``, ``**x**{ #id }``): the page has that id."""
 INCLUDE_RE = re.compile(
     r"""^[ \t]*(?:;?--8<--|:::[ \t]+\S)"""  # Python-Markdown snippets; mkdocstrings blocks
     r"""|\{\{\#(?:include|rustdoc_include)\b"""  # mdBook

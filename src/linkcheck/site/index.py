@@ -30,7 +30,7 @@ from linkcheck.site.layout import (
     is_site_folder,
 )
 from linkcheck.site.urls import decoded, post_urls, url_key
-from linkcheck.slugs import kramdown_slug, numbered_slugs
+from linkcheck.slugs import kramdown_slug, numbered_slugs, python_markdown_slugs
 
 GENERATED_EXTENSIONS: frozenset[str] = frozenset({".xml", ".json", ".txt", ".webmanifest"})
 """Files generators make themselves (feeds, sitemaps, search indexes): never judged."""
@@ -376,6 +376,8 @@ def post_anchors(post: Post, style: AnchorStyle) -> frozenset[str] | None:
         return None
     if style is AnchorStyle.GITHUB:
         return post.anchors
+    if style is AnchorStyle.PYTHON_MARKDOWN:
+        return frozenset(python_markdown_slugs(list(post.headings))) | post.anchors
     return frozenset(numbered_slugs(list(post.headings), kramdown_slug)) | post.ids
 
 

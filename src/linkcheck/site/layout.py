@@ -28,6 +28,7 @@ class Generator(StrEnum):
     ASTRO = "astro"
     DOCUSAURUS = "docusaurus"
     MDBOOK = "mdbook"
+    MKDOCS = "mkdocs"
     PLAIN = "plain"
 
 
@@ -36,6 +37,9 @@ class AnchorStyle(StrEnum):
     """GitHub, goldmark (Hugo), github-slugger (Astro, Docusaurus), kramdown's GFM input."""
     KRAMDOWN = "kramdown"
     """kramdown with its own input (``kramdown: input: kramdown`` in Jekyll)."""
+    PYTHON_MARKDOWN = "python-markdown"
+    """Python-Markdown's ``toc`` (MkDocs). GitHub's anchors are accepted too: a site may set
+    its own rule (``slugify``), often GitHub's (``pymdownx.slugs``)."""
 
 
 # ---------------------------------------------------------------------------
@@ -92,6 +96,7 @@ PRESETS: Mapping[Generator, Preset] = {
         ("static",),
     ),
     Generator.MDBOOK: Preset(("book.toml",), (("src", "/"),), ("src",), ("src",), pretty=False),
+    Generator.MKDOCS: Preset(("mkdocs.yml", "mkdocs.yaml"), (("docs", "/"),), ("docs",), ("docs",)),
     Generator.PLAIN: Preset((), (), (), ("static", "public", "assets"), pretty=False),
 }  # fmt: skip
 """The generators' defaults, in the order they are detected."""
@@ -217,6 +222,8 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
     checked_dirs = preset.checked
     if generator is Generator.MDBOOK:
         checked_dirs = (_mdbook_src(data),)
+    if generator is Generator.MKDOCS:
+        checked_dirs = (_mkdocs_dir(data),)
     if generator is Generator.DOCUSAURUS:
         checked_dirs = tuple(d for d, _ in _docusaurus_content(str(data.get("", ""))))
     checked = tuple(p.resolve() for p in (root / d for d in checked_dirs) if p.is_dir())
@@ -334,9 +341,7 @@ def _read_config(path: Path) -> dict[str, Any]:
         if path.suffix == ".toml":
             loaded = tomllib.loads(text)
         elif path.suffix in (".yml", ".yaml"):
-            import yaml
-
-            loaded = yaml.safe_load(text)
+            loaded = _load_yaml_config(text)
         elif path.suffix == ".json":
             loaded = json.loads(text)
         else:
@@ -404,6 +409,22 @@ def _docusaurus_content(text: str) -> list[tuple[str, str]]:
     return found
 
 
+def _load_yaml_config(text: str) -> Any:
+    """A YAML configuration, its tags for other programs (MkDocs' ``!!python/name:...``,
+    ``!ENV``) read as null: what linkcheck reads is plain values."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def unknown(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> None:
+        return None
+
+    Loader.add_multi_constructor("!", unknown)
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", unknown)
+    return yaml.load(text, Loader=Loader)  # noqa: S506 (a SafeLoader: no object is built)
+
+
 def _js_value(text: str, key: str) -> str:
     """A string written literally for ``key`` in a JavaScript config (``""`` when it is
     computed: a variable, or a template with ``${...}``)."""
@@ -455,6 +476,8 @@ def _mounts(
         pairs = [*_astro_collections(root), *pairs]
     elif generator is Generator.MDBOOK:
         pairs = [(_mdbook_src(data), "/")]
+    elif generator is Generator.MKDOCS:
+        pairs = [(_mkdocs_dir(data), "/")]
     found = [Mount((root / d).resolve(), prefix) for d, prefix in pairs if (root / d).is_dir()]
     if found:
         return tuple(found)
@@ -606,6 +629,12 @@ def _has_chapters(root: Path, config: Path) -> bool:
     return (root / _mdbook_src(_read_config(config))).is_dir()
 
 
+def _mkdocs_dir(data: Mapping[str, Any]) -> str:
+    """The folder of an MkDocs site's pages: ``docs_dir`` (``docs``)."""
+    folder = data.get("docs_dir")
+    return folder if isinstance(folder, str) and folder.strip() else "docs"
+
+
 def _mdbook_src(data: Mapping[str, Any]) -> str:
     """The folder of an mdBook's chapters: ``[book] src`` in ``book.toml`` (``src``)."""
     book = data.get("book")
@@ -616,6 +645,8 @@ def _mdbook_src(data: Mapping[str, Any]) -> str:
 def _static_dirs(generator: Generator, preset: Preset, data: Mapping[str, Any]) -> tuple[str, ...]:
     if generator is Generator.MDBOOK:
         return (_mdbook_src(data),)  # every file beside the chapters is copied to the book
+    if generator is Generator.MKDOCS:
+        return (_mkdocs_dir(data),)  # so is every file beside the pages
     if generator is not Generator.HUGO:
         return preset.static
     mounted = _hugo_mounts(data, "static")
@@ -689,6 +720,8 @@ def _languages(generator: Generator, data: Mapping[str, Any]) -> tuple[str, ...]
 def _anchor_style(settings: Settings, generator: Generator, data: Mapping[str, Any]) -> AnchorStyle:
     if settings.anchor_style != "auto":
         return AnchorStyle(settings.anchor_style)
+    if generator is Generator.MKDOCS:
+        return AnchorStyle.PYTHON_MARKDOWN
     if generator is Generator.JEKYLL:
         kramdown = data.get("kramdown")
         markdown = str(data.get("markdown", "kramdown")).lower()
