@@ -27,7 +27,7 @@ from linkcheck.site.layout import (
     Generator,
     Layout,
     Mount,
-    is_site_folder,
+    site_above,
 )
 from linkcheck.site.urls import decoded, post_urls, url_key
 from linkcheck.slugs import kramdown_slug, numbered_slugs, python_markdown_slugs
@@ -99,7 +99,7 @@ class Site:
     pages: dict[int, Page | None] = field(default_factory=dict)
     """Each checked post's page, by the post's identity (looked up once per post)."""
     site_folders: dict[str, bool] = field(default_factory=dict)
-    """Folders below the root: whether each holds another site (``Layout.nested_sites``)."""
+    """Folders of posts: whether each is in another site (``Layout.nested_sites``)."""
 
     def _key(self, path: Path | str) -> str:
         return os.path.normpath(os.path.join(self.cwd, path))
@@ -238,22 +238,11 @@ class Site:
         if not self.layout.nested_sites:
             return False
         folder = Path(self._key(post.document.path)).parent
-        root = self.layout.root
-        seen: list[str] = []
-        found = False
-        while folder != root and root in folder.parents:
-            key = str(folder)
-            known = self.site_folders.get(key)
-            if known is not None:
-                found = known
-                break
-            seen.append(key)
-            if is_site_folder(folder):
-                found = True
-                break
-            folder = folder.parent
-        for key in seen:
-            self.site_folders[key] = found
+        found = self.site_folders.get(str(folder))
+        if found is None:
+            found = self.site_folders[str(folder)] = (
+                site_above(folder, self.layout.root) is not None
+            )
         return found
 
     def _leaves_site(self, post: Post, path: str) -> bool:

@@ -7,6 +7,7 @@ address; the settings override each. The generators' defaults are one table, ``P
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import posixpath
@@ -264,8 +265,7 @@ def site_root(settings: Settings, cwd: Path) -> Path:
     for given in settings.paths:
         path = Path(given)
         path = (path if path.is_absolute() else root / path).resolve()
-        folder = path if path.is_dir() else path.parent
-        sites.add(_site_above(settings, folder, root))
+        sites.add(site_above(path if path.is_dir() else path.parent, root))
     if len(sites) == 1:
         found = sites.pop()
         if found is not None:
@@ -273,18 +273,15 @@ def site_root(settings: Settings, cwd: Path) -> Path:
     return root
 
 
-def is_site_folder(folder: Path) -> bool:
-    """Whether ``folder`` holds a generator's configuration (it is a site of its own)."""
-    return _detect_generator(Settings(), folder)[0] is not Generator.PLAIN
-
-
-def _site_above(settings: Settings, folder: Path, root: Path) -> Path | None:
+def site_above(folder: Path, root: Path) -> Path | None:
     """The nearest folder from ``folder`` up to (not including) ``root`` with a generator's
-    configuration; None when there is none or ``folder`` is not below ``root``."""
+    configuration (a site of its own); None when there is none or ``folder`` is not below
+    ``root``."""
     if root not in folder.parents:
         return None
+    auto = Settings()
     while folder != root:
-        if _detect_generator(settings, folder)[0] is not Generator.PLAIN:
+        if _detect_generator(auto, folder)[0] is not Generator.PLAIN:
             return folder
         folder = folder.parent
     return None
@@ -414,15 +411,22 @@ def _load_yaml_config(text: str) -> Any:
     ``!ENV``) read as null: what linkcheck reads is plain values."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
-        pass
+    return yaml.load(text, Loader=_config_loader())  # noqa: S506 (a SafeLoader: builds no object)
+
+
+@functools.cache
+def _config_loader() -> Any:
+    import yaml
+
+    class ConfigLoader(yaml.SafeLoader):
+        """PyYAML's safe loader, with any tag it does not know read as null."""
 
     def unknown(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> None:
         return None
 
-    Loader.add_multi_constructor("!", unknown)
-    Loader.add_multi_constructor("tag:yaml.org,2002:python/", unknown)
-    return yaml.load(text, Loader=Loader)  # noqa: S506 (a SafeLoader: no object is built)
+    ConfigLoader.add_multi_constructor("!", unknown)
+    ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", unknown)
+    return ConfigLoader
 
 
 def _js_value(text: str, key: str) -> str:
