@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkcheck.discover import read_document
 from linkcheck.extract import extract_post, heading_slug
@@ -848,3 +850,35 @@ def test_attribute_blocks_give_ids_to_any_element() -> None:
         "*   **`locale`**{ #mkdocs-locale }: the locale.\n\nA paragraph.\n{: #para .x}\n"
     )
     assert {"mkdocs-locale", "para"} <= post.anchors
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "--8<-- ",
+                '"x.md"',
+                "::: ",
+                "mod",
+                "{{#include ",
+                "{% include ",
+                "{%- include_relative ",
+                "{{< include ",
+                "{{% readfile ",
+                "import X from './p.mdx'",
+                "\n",
+                " ",
+                "text",
+                "{",
+                "%",
+                "<",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_the_quick_include_test_agrees_with_the_pattern(body: str) -> None:
+    from linkcheck.extract import INCLUDE_RE, takes_in_other_text
+
+    assert takes_in_other_text(body) is (INCLUDE_RE.search(body) is not None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -21,7 +20,6 @@ from linkcheck.collect import (
     collected,
 )
 from linkcheck.config import DEFAULT_PATHS, Settings
-from linkcheck.discover import find_posts
 from linkcheck.evidence import Policy, Threshold, assess, current_streak
 from linkcheck.models import (
     CheckRequest,
@@ -33,7 +31,6 @@ from linkcheck.models import (
     PostSummary,
     Report,
     RunTrend,
-    UsageError,
     Verdict,
 )
 from linkcheck.rules import judge
@@ -204,6 +201,8 @@ def run(
             ) as extraction,
             open_state(settings, cwd=cwd, warn=warn or _quiet) as store,
         ):
+            import asyncio  # here: ``extract`` and offline runs need no event loop
+
             checked = asyncio.run(
                 check_posts(
                     extraction,
@@ -264,20 +263,12 @@ def run(
 
 def with_site(settings: Settings, cwd: Path) -> tuple[Settings, Layout]:
     """The site's layout, and the settings with the posts to check: without paths given
-    (the default ``content/`` missing), the generator's content directories. Raises
-    ``UsageError`` when there is no post to check, unless ``allow-empty`` is set."""
+    (the default ``content/`` missing), the generator's content directories. (Finding no
+    post there is a ``UsageError`` raised where the posts are found, unless ``allow-empty``
+    is set: see :class:`linkcheck.collect.Extraction`.)"""
     layout = detect_layout(settings, cwd)
     if settings.paths == DEFAULT_PATHS and not (cwd / DEFAULT_PATHS[0]).exists() and layout.checked:
         settings = replace(settings, paths=tuple(str(path) for path in layout.checked))
-    if not settings.allow_empty:
-        paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
-        if not find_posts(paths, settings.extensions):
-            where = ", ".join(settings.paths) or "(no path)"
-            endings = ", ".join(settings.extensions)
-            raise UsageError(
-                f"no posts found in {where} (files ending in {endings}); "
-                "pass --allow-empty to accept a run that checks nothing"
-            )
     return settings, layout
 
 
@@ -522,6 +513,8 @@ def suggest_archived_copies(
     if not queries:
         return list(findings)
     failed: set[tuple[str, str | None]] = set()
+    import asyncio
+
     archives = asyncio.run(suggest_archives(queries, user_agent=settings.user_agent, failed=failed))
     if failed:
         warn(

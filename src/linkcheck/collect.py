@@ -9,7 +9,6 @@ also what happens when workers cannot start).
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing
 import os
 import pickle
@@ -40,6 +39,7 @@ from linkcheck.models import (
     Post,
     Source,
     SourceKind,
+    UsageError,
 )
 from linkcheck.worker import end_with, leave_interrupts_to_the_main_process, usable_cpus
 
@@ -128,6 +128,13 @@ class Extraction:
             max_bytes=settings.max_post_bytes,
             cwd=cwd,
         )
+        if not discovered.posts and not settings.allow_empty:
+            where = ", ".join(settings.paths) or "(no path)"
+            endings = ", ".join(settings.extensions)
+            raise UsageError(
+                f"no posts found in {where} (files ending in {endings}); "
+                "pass --allow-empty to accept a run that checks nothing"
+            )
         found = without_excluded(discovered.posts, paths, cwd, settings.exclude_paths)
         self._found_problems: list[Outcome] = list(discovered.problems)
         """Files the search skipped or found odd: handed out before the first batch."""
@@ -233,6 +240,8 @@ class Extraction:
     async def batches_async(self) -> AsyncIterator[list[Outcome]]:
         """``batches`` for an event loop: waiting for a worker lets other tasks run, and a
         batch extracted here is followed by a turn of the loop."""
+        import asyncio  # here: ``extract`` needs no event loop
+
         if self._found_problems:
             yield self._found_problems
         for index in range(len(self._batches)):

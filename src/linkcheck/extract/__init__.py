@@ -104,7 +104,7 @@ def extract_post(
         headings=tuple(texts),
         ids=frozenset(ids),
         empty=not raw.strip(),
-        includes=INCLUDE_RE.search(raw) is not None,
+        includes=takes_in_other_text(raw),
     )
 
 
@@ -120,6 +120,13 @@ INCLUDE_RE = re.compile(
     re.MULTILINE,
 )
 """Text that brings other text into a post when the site is built."""
+INCLUDE_MARKS = ("--8<--", ":::", "{{#", "{%", "{{<", "{{%", "import")
+"""What each form of ``INCLUDE_RE`` holds: a post without any is not searched (most posts)."""
+
+
+def takes_in_other_text(body: str) -> bool:
+    """Whether a post's body brings in other text when the site is built (``INCLUDE_RE``)."""
+    return any(mark in body for mark in INCLUDE_MARKS) and INCLUDE_RE.search(body) is not None
 
 
 def _scan(mdx: bool, raw: str) -> Scan:
