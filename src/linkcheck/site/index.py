@@ -36,9 +36,8 @@ GENERATED_EXTENSIONS: frozenset[str] = frozenset({".xml", ".json", ".txt", ".web
 """Files generators make themselves (feeds, sitemaps, search indexes): never judged."""
 PAGE_EXTENSIONS: frozenset[str] = frozenset({".html", ".htm", ""})
 SOURCE_EXTENSIONS: frozenset[str] = frozenset({".md", ".markdown", ".mdx"})
-TEMPLATE_MARKS: tuple[str, ...] = ("{{", "{%", "}}", "%}", "%%")
-"""Template code in a link (``{{ site.baseurl }}/x``, ``{% post_url %}``, a placeholder
-``%%BASE_URL%%/x``, never a valid escape): not judged."""
+TEMPLATE_MARKS: tuple[str, ...] = ("{{", "{%", "}}", "%}")
+"""Template code in a link (``{{ site.baseurl }}/x``, ``{% post_url %}``): not judged."""
 MDBOOK_PAGES: frozenset[str] = frozenset({"/print", "/toc", "/404", "/index"})
 """Pages mdBook makes itself (the whole book on one page, the table of contents...)."""
 SERVES_PROJECT: frozenset[Generator] = frozenset({Generator.JEKYLL, Generator.PLAIN})
