@@ -641,6 +641,23 @@ def test_a_page_that_takes_in_other_text_has_any_anchor(tmp_path: Path, include:
     ]
 
 
+def test_links_holding_template_code_are_not_judged(tmp_path: Path) -> None:
+    # Jekyll and Hugo fill ``{{ }}`` and ``{% %}`` when they build. No generator fills a
+    # ``%%NAME%%`` placeholder (another checker's own): that one stays a finding
+    # (test_a_placeholder_is_shown_as_written).
+    write(
+        tmp_path,
+        {
+            "content/a.md": (
+                "[a]({{ site.baseurl }}/x) [b]({% post_url 2024-01-01-x %}) [d](/gone.png)\n"
+            ),
+        },
+    )
+    assert [(f[0], f[3].split(" or ")[0]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "no file content/gone.png"),
+    ]
+
+
 # ---------------------------------------------------------------------------
 # A site in a folder of the repository
 # ---------------------------------------------------------------------------
