@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -882,3 +883,20 @@ def test_the_quick_include_test_agrees_with_the_pattern(body: str) -> None:
     from linkcheck.extract import INCLUDE_RE, takes_in_other_text
 
     assert takes_in_other_text(body) is (INCLUDE_RE.search(body) is not None)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Title {" + "#a" * 5000 + " x",  # was read in 2**n ways: 20 of them took 0.4 s
+        "Title {" + " " * 100_000 + "#",
+        " \t" * 50_000 + "{#a}",
+        "T {" + "k=v" * 5000,
+    ],
+)
+def test_hostile_heading_attribute_blocks_are_read_in_linear_time(heading: str) -> None:
+    from linkcheck.extract.sections import split_heading_id
+
+    started = time.process_time()
+    split_heading_id(heading)
+    assert time.process_time() - started < 1.0  # milliseconds; exponential would be hours
