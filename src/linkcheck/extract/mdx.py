@@ -82,6 +82,19 @@ def mdx_body(raw: str) -> tuple[str, list[Found]]:
     return "".join(chars), found
 
 
+TAG_SPAN_RE = re.compile(
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(?:script|style|textarea)\b.*?(?:</(?:script|style|textarea)\s*>|\Z)"
+    r"|<([A-Za-z][A-Za-z0-9-]*)(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>",
+    re.DOTALL | re.IGNORECASE,
+)
+"""Where a tag may be (group 1: its name), skipping comments and scripts: a tag ends at the
+first ``>`` outside quotes and holds no ``<`` outside them. Every span is found in one pass
+(linear in the post's length); ``HTML_SCAN_RE`` then reads each tag within its span (alone
+over a whole post, it went to the end of the post from every ``<`` of a tag never closed:
+quadratic)."""
+
+
 def _multiline_tags(raw: str, chars: list[str], found: list[Found]) -> None:
     """Components written over several lines (``<Card\n  href="..."\n>``): MDX reads them as
     JSX before any Markdown, so a line of the tag that starts with ``>`` is no blockquote.
@@ -92,10 +105,14 @@ def _multiline_tags(raw: str, chars: list[str], found: list[Found]) -> None:
     if "<" not in text:
         return
     fenced = _fenced_ranges(text)
-    for match in HTML_SCAN_RE.finditer(text):
-        if match.group(2) is None or "\n" not in match.group(0):
+    for candidate in TAG_SPAN_RE.finditer(text):
+        if candidate.group(1) is None or "\n" not in candidate.group(0):
+            continue  # a comment or a script (their tags are none), or a one-line tag
+        if any(a <= candidate.start() < b for a, b in fenced):
             continue
-        if any(a <= match.start() < b for a, b in fenced):
+        # The tag as the HTML reading sees it, within the span found: bounded work per tag.
+        match = HTML_SCAN_RE.fullmatch(text, candidate.start(), candidate.end())
+        if match is None or match.group(2) is None:
             continue
         local = Scan()
         positions = list(range(match.start(), match.end()))

@@ -19,7 +19,7 @@ DIRECTIVE_RE = re.compile(r"<!--\s*linkcheck-(ignore|disable|enable)\s*-->", re.
 HEADING_TRAILING = ":"
 
 
-_ATTRIBUTE = r"""#[^\s}]+|\.[^\s}]+|[\w:-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+)"""
+_ATTRIBUTE = r"""#[^\s{}]+|\.[^\s{}]+|[\w:-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+)"""
 """One attribute of a block: ``#id``, ``.class`` or ``key=value`` (value quoted or not)."""
 HEADING_ID_RE = re.compile(
     r"\{:?[ \t]*((?:" + _ATTRIBUTE + r")(?:[ \t]+(?:" + _ATTRIBUTE + r"))*)[ \t]*\}[ \t]*\Z"
