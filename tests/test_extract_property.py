@@ -42,18 +42,29 @@ TEMPLATES = [
     "| [{t}]() | <a href> |\n|-|-|",
 ]  # fmt: skip
 small = st.text(alphabet=st.sampled_from(list("ab \\[]()<>*_`&;#|\"'\n\té")), max_size=6)
-urls = st.tuples(
-    st.sampled_from(["http://a.example/", "https://b.example/p", "www.c.example/", "/rel", "#x",
-                     "mailto:m@x.example", "u@h.example", "https://d.example/(x)"]),
-    small,
-).map("".join)  # fmt: skip
-links = st.builds(
-    lambda template, t, u, label: template.format(t=t, u=u, l=label),
-    st.sampled_from(TEMPLATES),
-    small,
-    urls,
-    st.sampled_from(["r", "R", "r ", "a b", "A  B", "x"]),
-)
+
+
+def url_strategy(starts: list[str]) -> st.SearchStrategy[str]:
+    """URLs: one of ``starts`` followed by a few awkward characters."""
+    return st.tuples(st.sampled_from(starts), small).map("".join)
+
+
+def link_strategy(templates: list[str], urls: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Links written from ``templates``: ``{t}`` a text, ``{u}`` a URL, ``{l}`` a label."""
+    return st.builds(
+        lambda template, t, u, label: template.format(t=t, u=u, l=label),
+        st.sampled_from(templates),
+        small,
+        urls,
+        st.sampled_from(["r", "R", "r ", "a b", "A  B", "x"]),
+    )
+
+
+urls = url_strategy(
+    ["http://a.example/", "https://b.example/p", "www.c.example/", "/rel", "#x",
+     "mailto:m@x.example", "u@h.example", "https://d.example/(x)"]
+)  # fmt: skip
+links = link_strategy(TEMPLATES, urls)
 text_pieces = st.one_of(
     st.sampled_from(FRAGMENTS),
     links,

@@ -21,7 +21,13 @@ from linkcheck.extract.positions import markdown_source
 from linkcheck.extract.pulldown import fast_scan
 from linkcheck.extract.walk import scan_markdown
 from linkcheck.models import Document
-from tests.test_extract_property import FRAGMENTS, TEMPLATES, bodies, small
+from tests.test_extract_property import (
+    FRAGMENTS,
+    TEMPLATES,
+    bodies,
+    link_strategy,
+    url_strategy,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES: list[dict[str, Any]] = json.loads(
@@ -76,18 +82,11 @@ FAST_FRAGMENTS = [f for f in FRAGMENTS if not any(piece in f for piece in DECLIN
 FAST_TEMPLATES = [
     t for t in TEMPLATES if not any(piece in t for piece in ("<a", "<img", "<v", "<!", "|"))
 ]
-fast_urls = st.tuples(
-    st.sampled_from(["http://a.example/", "https://b.example/p", "www.c.example/", "/rel", "#x",
-                     "https://d.example/(x)", "HTTP://E.example/a_b", "ftp://f.example/~x"]),
-    small,
-).map("".join)  # fmt: skip
-fast_links = st.builds(
-    lambda template, t, u, label: template.format(t=t, u=u, l=label),
-    st.sampled_from(FAST_TEMPLATES),
-    small,
-    fast_urls,
-    st.sampled_from(["r", "R", "r ", "a b", "A  B", "x"]),
-)
+fast_urls = url_strategy(
+    ["http://a.example/", "https://b.example/p", "www.c.example/", "/rel", "#x",
+     "https://d.example/(x)", "HTTP://E.example/a_b", "ftp://f.example/~x"]
+)  # fmt: skip
+fast_links = link_strategy(FAST_TEMPLATES, fast_urls)
 AT_SIGNS = ["@user ", "a@b ", "@", "x_y@z", "a@b.c", "_a@b.example_", "mailto:a@b.example"]
 """``@`` in text: a handle or an address without a period is text; an e-mail address sends
 the post to the reference."""
