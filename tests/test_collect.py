@@ -259,3 +259,26 @@ def test_a_batch_taken_from_a_worker_is_not_kept(
         assert asyncio.run(take_all(extraction)) >= POSTS
         # the packed batches (rows of every link) go once their posts are unpacked
         assert all(future is collection._TAKEN for future in extraction._futures)
+
+
+SLOW_POST = "<div>\n\n" + "[" * 400_000 + "\n"
+"""A post the fast path leaves to markdown-it, which reads it in about 10 s of CPU."""
+
+
+@pytest.mark.parametrize("workers", [False, pytest.param(True, marks=NEEDS_FORK)])
+def test_a_post_over_its_cpu_budget_is_a_problem_and_the_others_are_read(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, workers: bool
+) -> None:
+    expected = sequential(corpus, monkeypatch)
+    (corpus / "0" / "slow.md").write_text(SLOW_POST, encoding="utf-8")
+    if workers:
+        monkeypatch.setattr(collection, "PARALLEL_MIN_POSTS", 4)
+        monkeypatch.setattr(collection, "_worker_count", lambda posts, background=False: 2)
+    settings = Settings(paths=(str(corpus),), max_post_seconds=0.2)
+    got = collect(settings, cwd=corpus)
+    assert got.posts == expected.posts
+    slow = [p for p in got.problems if p.path.endswith("slow.md")]
+    assert [p.reason for p in slow] == [
+        "needs more than 0.2 s of CPU to read, more than max-post-seconds; skipped"
+    ]
+    assert len(got.problems) == len(expected.problems) + 1

@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Mapping
+from typing import Any
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from linkcheck import collect as collect_module
+from linkcheck import discover as discover_module
 from linkcheck.app import run
 from linkcheck.cli import cli
 from linkcheck.config import Settings
-from linkcheck.models import Finding
+from linkcheck.models import Document, Finding
 from linkcheck.site import AnchorStyle, Generator, detect_layout, post_urls, url_key
 
 
@@ -813,6 +816,27 @@ def test_an_unreadable_post_that_is_not_checked_is_still_a_page(tmp_path: Path) 
         ("broken-internal-link", "no post at /blog/c"),
     ]
     assert report.problems == ()
+
+
+def test_a_checked_post_that_could_not_be_read_is_not_read_again_for_the_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"content/blog/a.md": "[b](/blog/b#any) [c](/blog/c)\n"})
+    (tmp_path / "content/blog/b.md").write_bytes(b"binary\x00")
+    reads: list[str] = []
+    real = discover_module.read_document
+
+    def counted(path: Path, **options: Any) -> Document:
+        reads.append(path.name)
+        return real(path, **options)
+
+    monkeypatch.setattr(collect_module, "read_document", counted)
+    report = run(Settings(offline=True), cwd=tmp_path)
+    assert sorted(reads) == ["a.md", "b.md"]
+    assert [(f.rule, f.message) for f in report.findings] == [
+        ("broken-internal-link", "no post at /blog/c"),
+    ]
+    assert [p.path for p in report.problems] == ["content/blog/b.md"]
 
 
 def test_jekyll_collections_and_kramdown_block_ids(tmp_path: Path) -> None:

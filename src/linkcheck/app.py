@@ -219,7 +219,8 @@ def run(
         collected, results, history = checked.collected, checked.results, checked.history
         network_down, unique = checked.network_down, checked.unique
     posts = collected.posts
-    site = build_site(layout, posts, settings, cwd)
+    unread = {problem.path for problem in collected.problems}
+    site = build_site(layout, posts, settings, cwd, unread=unread)
     findings = judge(
         posts,
         None if settings.offline or network_down else results,

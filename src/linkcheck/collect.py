@@ -22,14 +22,16 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol, get_type_hints
 
+from linkcheck.budget import OverBudget, cpu_budget
 from linkcheck.config import (
     DEFAULT_MAX_POST_BYTES,
     DEFAULT_MAX_POST_LINES,
     DEFAULT_MAX_POST_LINKS,
+    DEFAULT_MAX_POST_SECONDS,
     DEFAULT_MAX_POST_TAGS,
     Settings,
 )
-from linkcheck.discover import discover, read_document, without_excluded
+from linkcheck.discover import discover, display_path, read_document, without_excluded
 from linkcheck.models import (
     Document,
     InputError,
@@ -142,6 +144,7 @@ class Extraction:
         self._max_links = settings.max_post_links
         self._max_lines = settings.max_post_lines
         self._max_tags = settings.max_post_tags
+        self._max_seconds = settings.max_post_seconds
         self._cwd = cwd
         self._headings = tuple(settings.resources_headings)
         self._keep_text = keep_text
@@ -176,6 +179,7 @@ class Extraction:
                 max_links=self._max_links,
                 max_lines=self._max_lines,
                 max_tags=self._max_tags,
+                max_seconds=self._max_seconds,
             )
             self._futures = [self._pool.submit(extract, batch) for batch in self._batches]
         except POOL_ERRORS:
@@ -209,6 +213,7 @@ class Extraction:
             max_links=self._max_links,
             max_lines=self._max_lines,
             max_tags=self._max_tags,
+            max_seconds=self._max_seconds,
         )
 
     def _shared_batch(self, outcomes: list[Outcome | PackedPost]) -> list[Outcome]:
@@ -291,6 +296,7 @@ def _extract_batch(
     max_links: int = DEFAULT_MAX_POST_LINKS,
     max_lines: int = DEFAULT_MAX_POST_LINES,
     max_tags: int = DEFAULT_MAX_POST_TAGS,
+    max_seconds: float = DEFAULT_MAX_POST_SECONDS,
 ) -> list[Outcome]:
     """Read and extract ``paths`` in order: a post, or the problem that stopped it, for each.
 
@@ -302,24 +308,32 @@ def _extract_batch(
 
     outcomes: list[Outcome] = []
     for path in paths:
+        document: Document | None = None
         try:
-            document = read_document(
-                path,
-                cwd=cwd,
-                max_bytes=max_bytes,
-                max_links=max_links,
-                max_lines=max_lines,
-                max_tags=max_tags,
-            )
+            with cpu_budget(max_seconds):
+                document = read_document(
+                    path,
+                    cwd=cwd,
+                    max_bytes=max_bytes,
+                    max_links=max_links,
+                    max_lines=max_lines,
+                    max_tags=max_tags,
+                )
+                post = extract_post(document, resources_headings=headings)
         except InputError as exc:
             outcomes.append(InputProblem(exc.path, exc.reason, exc.line))
             continue
-        try:
-            post = extract_post(document, resources_headings=headings)
-        except (RecursionError, MemoryError, ValueError) as exc:
-            # One post whose structure defeats the parser costs that post, not the run.
-            reason = f"cannot extract links ({type(exc).__name__})"
-            outcomes.append(InputProblem(document.display_path, reason))
+        except (OverBudget, RecursionError, MemoryError, ValueError) as exc:
+            # One post whose text defeats the parser costs that post, not the run.
+            where = document.display_path if document is not None else display_path(path, cwd)
+            if isinstance(exc, OverBudget):
+                reason = (
+                    f"needs more than {max_seconds:g} s of CPU to read, more than "
+                    "max-post-seconds; skipped"
+                )
+            else:
+                reason = f"cannot extract links ({type(exc).__name__})"
+            outcomes.append(InputProblem(where, reason))
             continue
         if shared is not None:
             post = shared.post(post, keep_text=keep_text)

@@ -45,6 +45,7 @@ DEFAULT_MAX_POST_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_POST_LINKS = 20_000
 DEFAULT_MAX_POST_LINES = 50_000
 DEFAULT_MAX_POST_TAGS = 100_000
+DEFAULT_MAX_POST_SECONDS = 5.0
 DEFAULT_TRANSPORT = "aiohttp"
 DEFAULT_FORMAT = "text"
 DEFAULT_FAIL_ON = Severity.ERROR
@@ -111,6 +112,10 @@ class Settings:
     max_post_tags: int = DEFAULT_MAX_POST_TAGS
     """Posts writing more ``<`` (HTML tags) than this are a problem, not parsed: each inline
     tag is a token of about 0.8 KB, and 2 MB of ``<b>x</b>`` took 412 MB."""
+    max_post_seconds: float = DEFAULT_MAX_POST_SECONDS
+    """CPU seconds to read one post and extract its links; a post that needs more is a
+    problem, not parsed (0: no bound). Text written to defeat the parser can cost ~25 µs a
+    character: 8 MiB of ``[`` took minutes."""
     follow_external_symlinks: bool = False
     """Follow symbolic links to files outside the directory being checked."""
     resources_headings: tuple[str, ...] = DEFAULT_RESOURCES_HEADINGS
@@ -467,6 +472,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_post_links", "Posts writing more URLs than this are skipped.", _int(1)),
     Option("max_post_lines", "Posts longer than this many lines are skipped.", _int(1)),
     Option("max_post_tags", "Posts writing more HTML tags than this are skipped.", _int(1)),
+    Option(
+        "max_post_seconds",
+        "CPU seconds to extract one post's links; slower posts are skipped (0: no bound).",
+        _float,
+    ),
     Option(
         "follow_external_symlinks",
         "Follow symbolic links to posts outside the checked directory.",

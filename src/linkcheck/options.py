@@ -42,6 +42,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "max_post_links",
             "max_post_lines",
             "max_post_tags",
+            "max_post_seconds",
             "follow_external_symlinks",
         ),
     ),

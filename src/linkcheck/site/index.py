@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -400,10 +400,13 @@ def build_site(
     posts: Sequence[Post],
     settings: Settings,
     cwd: Path,
+    *,
+    unread: Collection[str] = (),
 ) -> Site:
     """The site: ``posts`` (those being checked) and every other post under the content
     roots, read here (their problems are not this run's: an unreadable one is indexed by
-    its path, and any fragment of it is accepted)."""
+    its path, and any fragment of it is accepted). Files this run could not read (their
+    display paths in ``unread``) are indexed so without being read again."""
     here = cwd.resolve()  # paths of posts and messages are the working directory's
     site = Site(layout, here)
     seen: set[Path] = set()
@@ -412,11 +415,14 @@ def build_site(
         file = _resolved(post.document.path, here)
         seen.add(file)
         site.add(post, post_urls(layout, file, post.document.metadata), post_anchors(post, style))
-    others = [
-        path
-        for path in site_files(layout, settings.extensions)
-        if _resolved(path, here) not in seen
-    ]
+    others: list[Path] = []
+    for path in site_files(layout, settings.extensions):
+        if _resolved(path, here) in seen:
+            continue
+        if unread and display_path(path, cwd) in unread:
+            _add_unread(site, layout, path, here)
+        else:
+            others.append(path)
     if not others:
         return site
     # The other posts are read like the checked ones (by worker processes when they are
@@ -430,12 +436,17 @@ def build_site(
         metadata = other.document.metadata
         site.add(other, post_urls(layout, file, metadata), post_anchors(other, style))
     if collected.problems:
-        unread = {problem.path for problem in collected.problems}
+        problems = {problem.path for problem in collected.problems}
         for path in others:
-            if display_path(path, cwd) in unread:
-                stub = Post(Document(path, str(path), "", {}, 0), (), frozenset(), False)
-                site.add(stub, post_urls(layout, _resolved(path, here), {}), None)
+            if display_path(path, cwd) in problems:
+                _add_unread(site, layout, path, here)
     return site
+
+
+def _add_unread(site: Site, layout: Layout, path: Path, here: Path) -> None:
+    """Index a file that could not be read by its path: any fragment of it is accepted."""
+    stub = Post(Document(path, str(path), "", {}, 0), (), frozenset(), False)
+    site.add(stub, post_urls(layout, _resolved(path, here), {}), None)
 
 
 def posts_site(posts: Sequence[Post], cwd: Path | None = None) -> Site:
