@@ -13,6 +13,7 @@ from pytest_httpx import HTTPXMock
 
 from linkcheck import github
 from linkcheck.github import (
+    REPORT_MARKER,
     GitHubError,
     SyncOutcome,
     body_fingerprint,
@@ -803,3 +804,17 @@ def test_a_body_that_differs_only_in_trend_and_counters_is_not_written() -> None
         ),
     )
     assert decide(worse, issue, Severity.ERROR).action == "edited"
+
+
+def test_the_issue_and_the_pull_request_markers_read_only_their_own() -> None:
+    from linkcheck.fix_pr import CLOSED_MARKER, FIX_MARKER
+
+    digest = "ab" * 32
+    issue, pull = REPORT_MARKER.line(digest), FIX_MARKER.line(digest)
+    assert issue == f"<!-- linkcheck-report fingerprint={digest} -->"
+    assert pull == f"<!-- linkcheck-fix fingerprint={digest} -->"
+    assert REPORT_MARKER.find(f"text\n{issue}\nmore") == digest
+    assert REPORT_MARKER.find(pull) is None
+    assert FIX_MARKER.find(issue) is None
+    assert FIX_MARKER.find("<!-- linkcheck-fix fingerprint=abc -->") is None
+    assert FIX_MARKER.replace(f"{pull}\nbody", CLOSED_MARKER) == f"{CLOSED_MARKER}\nbody"

@@ -46,6 +46,7 @@ from linkcheck.config import Settings
 from linkcheck.discover import UTF8_BOM
 from linkcheck.fix import Edit, apply_edits, plan_fixes
 from linkcheck.github import (
+    FingerprintMarker,
     GitHubApi,
     GitHubError,
     SyncOutcome,
@@ -58,8 +59,10 @@ from linkcheck.models import CheckResult, Post, Report, UsageError
 from linkcheck.report.escape import terminal_safe
 
 DEFAULT_BRANCH = "linkcheck/fix-moved-links"
-MARKER_PREFIX = "<!-- linkcheck-fix"
-CLOSED_MARKER = "<!-- linkcheck-fix closed -->"
+FIX_MARKER = FingerprintMarker("linkcheck-fix")
+"""The pull request's marker: the fingerprint of the changes it carries."""
+MARKER_PREFIX = FIX_MARKER.prefix
+CLOSED_MARKER = f"{MARKER_PREFIX} closed -->"
 COMMIT_MESSAGE = "Point moved links at their new address"
 PR_TITLE_ONE = "Fix 1 moved link"
 PR_TITLE_MANY = "Fix {count} moved links"
@@ -78,7 +81,6 @@ EXECUTABLE_MODE = "100755"
 PR_LABEL_CHECK = "linkcheck"
 """The pull request has no label; a valid one lets the issue sync's target check be reused."""
 
-_FINGERPRINT = re.compile(r"<!-- linkcheck-fix fingerprint=([0-9a-f]{64}) -->")
 _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}(?<![/.])$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -235,12 +237,13 @@ class Pulls:
 
 
 def marker_line(fingerprint: str) -> str:
-    return f"{MARKER_PREFIX} fingerprint={fingerprint} -->"
+    """The hidden line of the pull request's body."""
+    return FIX_MARKER.line(fingerprint)
 
 
 def body_fingerprint(body: str) -> str | None:
-    match = _FINGERPRINT.search(body)
-    return match.group(1) if match else None
+    """The fingerprint recorded in a pull request's body, if any."""
+    return FIX_MARKER.find(body)
 
 
 def pr_title(fixes: FixSet) -> str:
@@ -291,7 +294,7 @@ def pr_body(fixes: FixSet) -> str:
 
 def closed_body(body: str) -> str:
     """The body of a pull request linkcheck closes: its fingerprint replaced."""
-    return _FINGERPRINT.sub(CLOSED_MARKER, body)
+    return FIX_MARKER.replace(body, CLOSED_MARKER)
 
 
 def decide(report: Report, fixes: FixSet, pulls: Pulls) -> PullAction:

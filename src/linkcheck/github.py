@@ -76,7 +76,35 @@ MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 MAX_MESSAGE_CHARS = 300
 """Longest excerpt of a GitHub error message repeated in our own messages."""
 
-MARKER_PREFIX = "<!-- linkcheck-report"
+
+class FingerprintMarker:
+    """A hidden line in a GitHub body that records what the body stands for: the HTML
+    comment ``<!-- NAME fingerprint=SHA256 -->`` (invisible on GitHub, found again by the
+    next run). The tracking issue and the fix pull request each have one, by their name."""
+
+    __slots__ = ("_pattern", "prefix")
+
+    def __init__(self, name: str) -> None:
+        self.prefix = f"<!-- {name}"
+        self._pattern = re.compile(re.escape(self.prefix) + r" fingerprint=([0-9a-f]{64}) -->")
+
+    def line(self, digest: str) -> str:
+        """The marker for ``digest`` (a SHA-256 in hex)."""
+        return f"{self.prefix} fingerprint={digest} -->"
+
+    def find(self, body: str) -> str | None:
+        """The fingerprint a body records, if any."""
+        match = self._pattern.search(body)
+        return match.group(1) if match else None
+
+    def replace(self, body: str, text: str) -> str:
+        """``body`` with every marker replaced by ``text``."""
+        return self._pattern.sub(text, body)
+
+
+REPORT_MARKER = FingerprintMarker("linkcheck-report")
+"""The tracking issue's marker: the fingerprint of the failing set it reports."""
+MARKER_PREFIX = REPORT_MARKER.prefix
 """Every tracking issue body contains this (the report's hidden marker, or ours)."""
 FINGERPRINT_VERSION = "2"
 MAX_BODY_CHARS = markdown.DEFAULT_MAX_CHARS
@@ -85,7 +113,6 @@ HEALTHY_COMMENT = (
     "Closing this issue."
 )
 
-_FINGERPRINT = re.compile(r"<!-- linkcheck-report fingerprint=([0-9a-f]{64}) -->")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"})
@@ -268,13 +295,12 @@ def fingerprint(report: Report, fail_on: Severity) -> str:
 
 def marker_line(digest: str) -> str:
     """The hidden first line of the issue body."""
-    return f"{MARKER_PREFIX} fingerprint={digest} -->"
+    return REPORT_MARKER.line(digest)
 
 
 def body_fingerprint(body: str) -> str | None:
     """The fingerprint recorded in an issue body, if any."""
-    match = _FINGERPRINT.search(body)
-    return match.group(1) if match else None
+    return REPORT_MARKER.find(body)
 
 
 def is_healthy(report: Report, fail_on: Severity) -> bool:
