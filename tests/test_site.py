@@ -613,6 +613,63 @@ def test_mkdocs(tmp_path: Path) -> None:
     ]
 
 
+def test_nextjs(tmp_path: Path) -> None:
+    # Next.js: `public/` served at the root, `pages/` routed by path; posts loaded by code
+    # (`_posts/`, `data/`) have routes the code decides: links to pages it may make are not
+    # judged, files are.
+    write(
+        tmp_path,
+        {
+            "next.config.mjs": "export default { pageExtensions: ['js', 'mdx'] }\n",
+            "pages/about.mdx": "# About\n\n## Team\n",
+            "pages/docs/index.mdx": "# Docs\n",
+            "pages/docs/setup.mdx": "# Setup\n",
+            "pages/guides/one.mdx": "# One\n",
+            "pages/guides/[slug].tsx": "export default function Guide() {}\n",
+            "_posts/hello.md": (
+                "---\ncoverImage: /assets/blog/hello/cover.jpg\n---\n"
+                "[a](/about#team) [b](/about#nope) [c](/docs) [d](/posts/other-post) "
+                "[g](/docs/gone) [h](/guides/made-by-code) "
+                "![e](/assets/blog/hello/cover.jpg) ![f](/assets/blog/hello/gone.jpg)\n"
+            ),
+            "public/assets/blog/hello/cover.jpg": "jpg",
+            "README.md": "[x](/nowhere.png)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.generator is Generator.NEXTJS
+    assert layout.static == ((tmp_path / "public").resolve(),)
+    assert layout.checked == ((tmp_path / "_posts").resolve(), (tmp_path / "pages").resolve())
+    assert post_urls(layout, tmp_path / "pages/about.mdx", {}) == ("/about",)
+    assert post_urls(layout, tmp_path / "pages/docs/index.mdx", {}) == ("/docs/",)
+    first_place = {"broken-internal-link": lambda message: message.split(" or ")[0]}
+    assert [(f[0], f[1], first_place.get(f[0], str)(f[3])) for f in findings(tmp_path)] == [
+        ("missing-anchor", "_posts/hello.md", "no heading or id '#nope' in pages/about.mdx"),
+        ("broken-internal-link", "_posts/hello.md", "no post at /docs/gone"),
+        ("broken-internal-link", "_posts/hello.md", "no file public/assets/blog/hello/gone.jpg"),
+    ]
+
+
+def test_a_nextjs_site_in_a_repository_judges_its_own_paths(tmp_path: Path) -> None:
+    # At the top of a monorepo, the site's absolute paths are its own; `run apps/site`
+    # judges them as the site serves them.
+    write(
+        tmp_path,
+        {
+            "apps/site/next.config.mjs": "export default {}\n",
+            "apps/site/pages/en/about.mdx": (
+                "![logo](/static/logo.svg) ![old](/static/old.svg) [b](/en/blog/x)\n"
+            ),
+            "apps/site/public/static/logo.svg": "<svg/>",
+            "README.md": "See [the site](apps/site/pages/en/about.mdx).\n",
+        },
+    )
+    assert findings(tmp_path, ".") == []
+    assert [(f[0], f[3].split(" or ")[0]) for f in findings(tmp_path, "apps/site")] == [
+        ("broken-internal-link", "no file apps/site/public/static/old.svg"),
+    ]
+
+
 def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path: Path) -> None:
     write(tmp_path, {"book.toml": "[book]\ntitle = 'B'\n", "text/a.md": "# A\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN

@@ -71,6 +71,7 @@ GENERATORS: tuple[str, ...] = (
     "docusaurus",
     "mdbook",
     "mkdocs",
+    "nextjs",
     "plain",
 )
 DEFAULT_GENERATOR = "auto"

@@ -40,6 +40,10 @@ TEMPLATE_MARKS: tuple[str, ...] = ("{{", "{%", "}}", "%}")
 """Template code in a link (``{{ site.baseurl }}/x``, ``{% post_url %}``): not judged."""
 MDBOOK_PAGES: frozenset[str] = frozenset({"/print", "/toc", "/404", "/index"})
 """Pages mdBook makes itself (the whole book on one page, the table of contents...)."""
+ROUTE_FILE_RE = re.compile(r"\[[^\]/]+\]")
+"""A file or folder whose name is a dynamic route of a file-system router (``[slug].tsx``)."""
+FILE_ROUTERS: frozenset[Generator] = frozenset({Generator.ASTRO, Generator.NEXTJS})
+"""Generators whose pages folder may hold dynamic routes (``ROUTE_FILE_RE``)."""
 SERVES_PROJECT: frozenset[Generator] = frozenset({Generator.JEKYLL, Generator.PLAIN})
 """Generators that publish the project's other files as they are (GitHub renders a
 repository's files; Jekyll copies every file not in an ``_`` folder)."""
@@ -100,6 +104,8 @@ class Site:
     """Each checked post's page, by the post's identity (looked up once per post)."""
     site_folders: dict[str, bool] = field(default_factory=dict)
     """Folders of posts: whether each is in another site (``Layout.nested_sites``)."""
+    routed_folders: dict[str, bool] = field(default_factory=dict)
+    """Folders of posts: whether each holds a dynamic route (``ROUTE_FILE_RE``)."""
 
     def _key(self, path: Path | str) -> str:
         return os.path.normpath(os.path.join(self.cwd, path))
@@ -112,10 +118,27 @@ class Site:
             key = url_key(url)
             self.by_url.setdefault(key, page)
             parent = posixpath.dirname(key)
-            if parent != "/" or self.layout.generator is Generator.MDBOOK:
-                self.sections.add(parent)  # a book's every page is a chapter: its root too
+            if (parent != "/" or self.layout.generator is Generator.MDBOOK) and not (
+                self.layout.generator in FILE_ROUTERS and self._routes_by_code(page.file.parent)
+            ):
+                # A book's every page is a chapter: its root too. Beside ``[slug].tsx``, other
+                # pages of the folder are the code's: a missing one is not known to be missing.
+                self.sections.add(parent)
             if re.search(r"/\d{4}/\d{2}/\d{2}/[^/]+$", key):
                 self.dated = True
+
+    def _routes_by_code(self, folder: Path) -> bool:
+        """Whether ``folder`` holds a dynamic route (Next.js's and Astro's ``[slug].tsx``,
+        ``[...path].astro``): the pages of its URL folder are then not all posts."""
+        found = self.routed_folders.get(str(folder))
+        if found is None:
+            try:
+                with os.scandir(folder) as entries:
+                    found = any(ROUTE_FILE_RE.match(entry.name) for entry in entries)
+            except OSError:
+                found = False
+            self.routed_folders[str(folder)] = found
+        return found
 
     def page_of(self, post: Post) -> Page | None:
         found = self.pages.get(id(post), self)

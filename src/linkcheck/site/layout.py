@@ -30,6 +30,7 @@ class Generator(StrEnum):
     DOCUSAURUS = "docusaurus"
     MDBOOK = "mdbook"
     MKDOCS = "mkdocs"
+    NEXTJS = "nextjs"
     PLAIN = "plain"
 
 
@@ -98,6 +99,14 @@ PRESETS: Mapping[Generator, Preset] = {
     ),
     Generator.MDBOOK: Preset(("book.toml",), (("src", "/"),), ("src",), ("src",), pretty=False),
     Generator.MKDOCS: Preset(("mkdocs.yml", "mkdocs.yaml"), (("docs", "/"),), ("docs",), ("docs",)),
+    Generator.NEXTJS: Preset(
+        ("next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs",
+         "next.config.mts"),
+        (("pages", "/"), ("src/pages", "/")),
+        ("content", "data", "posts", "_posts", "pages", "src/pages", "app", "src/app"),
+        ("public",),
+        pretty=False,
+    ),
     Generator.PLAIN: Preset((), (), (), ("static", "public", "assets"), pretty=False),
 }  # fmt: skip
 """The generators' defaults, in the order they are detected."""
@@ -230,6 +239,8 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
     checked = tuple(p.resolve() for p in (root / d for d in checked_dirs) if p.is_dir())
     if generator is Generator.PLAIN and not settings.content_roots:
         checked = tuple(mount.directory for mount in mounts)
+    if generator is Generator.NEXTJS and not checked:
+        checked = (root,)  # posts where the site's code finds them: the project, as plain
     return Layout(
         generator=generator,
         root=root,
