@@ -670,6 +670,62 @@ def test_a_nextjs_site_in_a_repository_judges_its_own_paths(tmp_path: Path) -> N
     ]
 
 
+def test_eleventy(tmp_path: Path) -> None:
+    # Eleventy: pages below the input folder, every file there and folders copied to the root
+    # served; URLs also set by data files and code, so a missing page is not reported (a
+    # permalink of template code is the generator's); anchors by its slugify filter too.
+    write(
+        tmp_path,
+        {
+            "eleventy.config.js": (
+                "export default function (c) {\n"
+                '  c.addPassthroughCopy({ "./public/": "/" });\n'
+                '  c.addPassthroughCopy("src/img");\n}\n'
+                'export const config = { dir: { input: "src" } };\n'
+            ),
+            "src/docs/config.md": (
+                "# Configuration\n\n"
+                '## Using ESM plugins in CommonJS configuration {% addedin "3.0" %}\n'
+                "## Caf\u00e9 & Cr\u00e8me\n"
+            ),
+            "src/blog/2024-01-02-hello.md": (
+                "---\npermalink: /blog/{{ page.fileSlug }}/\n---\n"
+                "[a](/docs/config/#using-esm-plugins-in-common-js-configuration) "
+                "[b](/docs/config/#cafe-and-creme) [c](/docs/config.md#configuration) "
+                "[d](/docs/config/#nope) [e](/blog/made-by-data/) "
+                "![f](/img/a.png) ![g](/logo.svg) ![h](/img/gone.png)\n"
+            ),
+            "src/_includes/partial.md": "[x](/nowhere/)\n",
+            "src/img/a.png": "png",
+            "public/logo.svg": "<svg/>",
+            "README.md": "[y](#nowhere)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert (layout.generator, layout.anchor_style) == (Generator.ELEVENTY, AnchorStyle.ELEVENTY)
+    assert layout.checked == ((tmp_path / "src").resolve(),)
+    assert layout.static == ((tmp_path / "src").resolve(), (tmp_path / "public").resolve())
+    assert post_urls(layout, tmp_path / "src/docs/config.md", {}) == ("/docs/config/",)
+    templated = {"permalink": "/blog/{{ page.fileSlug }}/"}
+    hello = tmp_path / "src/blog/2024-01-02-hello.md"
+    assert post_urls(layout, hello, templated) == ("/blog/2024-01-02-hello/",)
+    report = run(Settings(offline=True), cwd=tmp_path)
+    assert [p.path for p in report.posts] == [
+        "src/blog/2024-01-02-hello.md",
+        "src/docs/config.md",
+    ]
+    first_place = {"broken-internal-link": lambda message: message.split(" or ")[0]}
+    got = [(f[0], f[1], first_place.get(f[0], str)(f[3])) for f in findings(tmp_path)]
+    assert got == [
+        (
+            "missing-anchor",
+            "src/blog/2024-01-02-hello.md",
+            "no heading or id '#nope' in src/docs/config.md",
+        ),
+        ("broken-internal-link", "src/blog/2024-01-02-hello.md", "no file src/img/gone.png"),
+    ]
+
+
 def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path: Path) -> None:
     write(tmp_path, {"book.toml": "[book]\ntitle = 'B'\n", "text/a.md": "# A\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN

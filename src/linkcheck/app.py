@@ -35,7 +35,8 @@ from linkcheck.models import (
 )
 from linkcheck.rules import judge
 from linkcheck.shard import SHARD_STAT, SHARDS_STAT, Shard
-from linkcheck.site import Layout, build_site, detect_layout
+from linkcheck.site import Generator, Layout, build_site, detect_layout
+from linkcheck.site.layout import ELEVENTY_SKIPPED
 from linkcheck.sources import is_checkable, strip_fragment
 from linkcheck.state import StateStore
 
@@ -270,6 +271,9 @@ def with_site(settings: Settings, cwd: Path) -> tuple[Settings, Layout]:
     layout = detect_layout(settings, cwd)
     if settings.paths == DEFAULT_PATHS and not (cwd / DEFAULT_PATHS[0]).exists() and layout.checked:
         settings = replace(settings, paths=tuple(str(path) for path in layout.checked))
+        if layout.generator is Generator.ELEVENTY:  # its layouts and data are no pages
+            unpublished = tuple(f"{folder}/**" for folder in sorted(ELEVENTY_SKIPPED))
+            settings = replace(settings, exclude_paths=(*settings.exclude_paths, *unpublished))
     return settings, layout
 
 

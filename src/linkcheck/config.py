@@ -72,10 +72,11 @@ GENERATORS: tuple[str, ...] = (
     "mdbook",
     "mkdocs",
     "nextjs",
+    "eleventy",
     "plain",
 )
 DEFAULT_GENERATOR = "auto"
-ANCHOR_STYLES: tuple[str, ...] = ("auto", "github", "kramdown", "python-markdown")
+ANCHOR_STYLES: tuple[str, ...] = ("auto", "github", "kramdown", "python-markdown", "eleventy")
 DEFAULT_ANCHOR_STYLE = "auto"
 TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
 

@@ -1,5 +1,5 @@
-"""The anchors headings make: GitHub's rule, kramdown's and Python-Markdown's, repeats
-numbered.
+"""The anchors headings make: GitHub's rule, kramdown's, Python-Markdown's and Eleventy's,
+repeats numbered.
 
 Pure functions that load no Markdown parser: the site model names every post's anchors
 with them in the process that checks the links, while worker processes extract the posts.
@@ -84,3 +84,37 @@ def numbered_slugs(texts: list[str], slug: Callable[[str], str]) -> Iterator[str
 def github_slugs(texts: list[str]) -> Iterator[str]:
     """GitHub anchors for headings in order: repeats get ``-1``, ``-2``... suffixes."""
     return numbered_slugs(texts, heading_slug)
+
+
+ELEVENTY_TEMPLATE_RE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")
+"""Template code in a heading (``{% addedin "2.0" %}``): its output is not known."""
+ELEVENTY_CAMEL_RE = (
+    (re.compile(r"([a-z\d]+)([A-Z]{2,})"), r"\1 \2"),
+    (re.compile(r"([a-z\d])([A-Z])"), r"\1 \2"),
+    (re.compile(r"([A-Z]+)([A-Z][a-rt-z\d]+)"), r"\1 \2"),
+)
+"""Where words join in camel case (``CommonJS``: ``Common JS``), split as @sindresorhus/slugify
+splits them."""
+ELEVENTY_DASH_RE = re.compile(r"[^a-z0-9]+")
+BLANKS_RE = re.compile(r"\s+")
+
+
+def eleventy_slug(text: str) -> str:
+    """Eleventy's ``slugify`` filter (@sindresorhus/slugify, which its ``IdAttributePlugin``
+    and most sites' markdown-it-anchor use): ASCII, words split at camel case, ``&`` as
+    ``and``, each run of other characters one ``-``, lower case; template code in the heading
+    left out."""
+    words = unicodedata.normalize("NFKD", _without_template(text).replace("&", " and "))
+    words = words.encode("ascii", "ignore").decode("ascii")
+    for pattern, replacement in ELEVENTY_CAMEL_RE:
+        words = pattern.sub(replacement, words)
+    return ELEVENTY_DASH_RE.sub("-", words.lower()).strip("-")
+
+
+def markdown_it_anchor_slug(text: str) -> str:
+    """markdown-it-anchor's default rule: lower case, each run of blanks one ``-``."""
+    return BLANKS_RE.sub("-", _without_template(text).lower())
+
+
+def _without_template(text: str) -> str:
+    return ELEVENTY_TEMPLATE_RE.sub("", text).strip()

@@ -21,6 +21,7 @@ from linkcheck.config import DEFAULT_PATHS, Settings
 from linkcheck.discover import display_path, find_posts
 from linkcheck.models import Document, Post
 from linkcheck.site.layout import (
+    ELEVENTY_SKIPPED,
     INDEX_STEMS,
     JEKYLL_SKIPPED,
     AnchorStyle,
@@ -29,15 +30,19 @@ from linkcheck.site.layout import (
     Mount,
     site_above,
 )
-from linkcheck.site.urls import decoded, post_urls, url_key
-from linkcheck.slugs import kramdown_slug, numbered_slugs, python_markdown_slugs
+from linkcheck.site.urls import TEMPLATE_MARKS, decoded, post_urls, url_key
+from linkcheck.slugs import (
+    eleventy_slug,
+    kramdown_slug,
+    markdown_it_anchor_slug,
+    numbered_slugs,
+    python_markdown_slugs,
+)
 
 GENERATED_EXTENSIONS: frozenset[str] = frozenset({".xml", ".json", ".txt", ".webmanifest"})
 """Files generators make themselves (feeds, sitemaps, search indexes): never judged."""
 PAGE_EXTENSIONS: frozenset[str] = frozenset({".html", ".htm", ""})
 SOURCE_EXTENSIONS: frozenset[str] = frozenset({".md", ".markdown", ".mdx"})
-TEMPLATE_MARKS: tuple[str, ...] = ("{{", "{%", "}}", "%}")
-"""Template code in a link (``{{ site.baseurl }}/x``, ``{% post_url %}``): not judged."""
 MDBOOK_PAGES: frozenset[str] = frozenset({"/print", "/toc", "/404", "/index"})
 """Pages mdBook makes itself (the whole book on one page, the table of contents...)."""
 ROUTE_FILE_RE = re.compile(r"\[[^\]/]+\]")
@@ -118,6 +123,8 @@ class Site:
             key = url_key(url)
             self.by_url.setdefault(key, page)
             parent = posixpath.dirname(key)
+            if self.layout.generator is Generator.ELEVENTY:
+                continue  # URLs set by data files and code too: a missing page is not known
             if (parent != "/" or self.layout.generator is Generator.MDBOOK) and not (
                 self.layout.generator in FILE_ROUTERS and self._routes_by_code(page.file.parent)
             ):
@@ -390,6 +397,11 @@ def post_anchors(post: Post, style: AnchorStyle) -> frozenset[str] | None:
         return post.anchors
     if style is AnchorStyle.PYTHON_MARKDOWN:
         return frozenset(python_markdown_slugs(list(post.headings))) | post.anchors
+    if style is AnchorStyle.ELEVENTY:
+        headings = list(post.headings)
+        made = {*numbered_slugs(headings, eleventy_slug)}
+        made.update(numbered_slugs(headings, markdown_it_anchor_slug))
+        return frozenset(made) | post.anchors
     return frozenset(numbered_slugs(list(post.headings), kramdown_slug)) | post.ids
 
 
@@ -405,17 +417,19 @@ def site_files(layout: Layout, extensions: Sequence[str]) -> list[Path]:
         return []
     files = find_posts(roots, extensions)
     if layout.generator is Generator.JEKYLL:
-        files = [f for f in files if not _jekyll_skipped(f, layout.root)]
+        files = [f for f in files if not _skipped(f, layout.root, JEKYLL_SKIPPED)]
+    if layout.generator is Generator.ELEVENTY:
+        files = [f for f in files if not _skipped(f, layout.root, ELEVENTY_SKIPPED)]
     return files
 
 
-def _jekyll_skipped(path: Path, root: Path) -> bool:
-    """Whether a file is in a folder Jekyll builds no page from (``_site``, ``vendor``...)."""
+def _skipped(path: Path, root: Path, skipped: frozenset[str]) -> bool:
+    """Whether a file is in a folder the generator builds no page from (``_site``...)."""
     try:
         folders = path.resolve().relative_to(root).parts[:-1]
     except ValueError:
         return False
-    return bool(set(folders) & JEKYLL_SKIPPED)
+    return bool(set(folders) & skipped)
 
 
 def build_site(

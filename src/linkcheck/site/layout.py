@@ -31,6 +31,7 @@ class Generator(StrEnum):
     MDBOOK = "mdbook"
     MKDOCS = "mkdocs"
     NEXTJS = "nextjs"
+    ELEVENTY = "eleventy"
     PLAIN = "plain"
 
 
@@ -42,6 +43,9 @@ class AnchorStyle(StrEnum):
     PYTHON_MARKDOWN = "python-markdown"
     """Python-Markdown's ``toc`` (MkDocs). GitHub's anchors are accepted too: a site may set
     its own rule (``slugify``), often GitHub's (``pymdownx.slugs``)."""
+    ELEVENTY = "eleventy"
+    """Eleventy's ``slugify`` filter and markdown-it-anchor's default; GitHub's accepted too
+    (the rule is chosen in the site's code)."""
 
 
 # ---------------------------------------------------------------------------
@@ -107,6 +111,13 @@ PRESETS: Mapping[Generator, Preset] = {
         ("public",),
         pretty=False,
     ),
+    Generator.ELEVENTY: Preset(
+        ("eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs", "eleventy.config.ts",
+         "eleventy.config.mts", "eleventy.config.cts", ".eleventy.js", ".eleventy.cjs"),
+        ((".", "/"),),
+        (".",),
+        (),
+    ),
     Generator.PLAIN: Preset((), (), (), ("static", "public", "assets"), pretty=False),
 }  # fmt: skip
 """The generators' defaults, in the order they are detected."""
@@ -123,6 +134,13 @@ JEKYLL_SKIPPED: frozenset[str] = frozenset(
     {"_site", "vendor", ".jekyll-cache", "_includes", "_layouts", "_sass", "node_modules"}
 )
 """Directories of a Jekyll site that hold no pages."""
+ELEVENTY_SKIPPED: frozenset[str] = frozenset({"_site", "_includes", "_data", "node_modules"})
+"""Directories of an Eleventy site that hold no pages (its output, layouts and data)."""
+PASSTHROUGH_TO_ROOT_RE = re.compile(
+    r"""addPassthroughCopy\(\s*\{[^{}]*?"""  # an object of copies: {"from": "to", ...}
+    r"""(['"])\.?/?([\w./-]*?)/?\1\s*:\s*(['"])/?\3"""  # a folder copied to "/"
+)
+"""Eleventy's ``addPassthroughCopy({ "./public/": "/" })``: a folder copied to the root."""
 INDEX_STEMS: frozenset[str] = frozenset({"index", "_index", "readme"})
 """File names (without extension) that are their folder's page."""
 DATED_NAME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
@@ -234,6 +252,8 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         checked_dirs = (_mdbook_src(data),)
     if generator is Generator.MKDOCS:
         checked_dirs = (_mkdocs_dir(data),)
+    if generator is Generator.ELEVENTY:
+        checked_dirs = (_eleventy_input(data),)
     if generator is Generator.DOCUSAURUS:
         checked_dirs = tuple(d for d, _ in _docusaurus_content(str(data.get("", ""))))
     checked = tuple(p.resolve() for p in (root / d for d in checked_dirs) if p.is_dir())
@@ -440,6 +460,20 @@ def _config_loader() -> Any:
     return ConfigLoader
 
 
+def _eleventy_input(data: Mapping[str, Any]) -> str:
+    """Eleventy's input folder (``dir: { input: "src" }``; the project by default)."""
+    return _js_value(str(data.get("", "")), "input").strip("/") or "."
+
+
+def _eleventy_static(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """Where an Eleventy site's files are served from: below its input folder (what
+    ``addPassthroughCopy("src/img")`` copies keeps its place there; copies are not all
+    written literally, so every file there counts), and folders copied to the root."""
+    text = str(data.get("", ""))
+    to_root = [match.group(2) or "." for match in PASSTHROUGH_TO_ROOT_RE.finditer(text)]
+    return tuple(dict.fromkeys([_eleventy_input(data), *to_root]))
+
+
 def _js_value(text: str, key: str) -> str:
     """A string written literally for ``key`` in a JavaScript config (``""`` when it is
     computed: a variable, or a template with ``${...}``)."""
@@ -493,6 +527,8 @@ def _mounts(
         pairs = [(_mdbook_src(data), "/")]
     elif generator is Generator.MKDOCS:
         pairs = [(_mkdocs_dir(data), "/")]
+    elif generator is Generator.ELEVENTY:
+        pairs = [(_eleventy_input(data), "/")]
     found = [Mount((root / d).resolve(), prefix) for d, prefix in pairs if (root / d).is_dir()]
     if found:
         return tuple(found)
@@ -662,6 +698,8 @@ def _static_dirs(generator: Generator, preset: Preset, data: Mapping[str, Any]) 
         return (_mdbook_src(data),)  # every file beside the chapters is copied to the book
     if generator is Generator.MKDOCS:
         return (_mkdocs_dir(data),)  # so is every file beside the pages
+    if generator is Generator.ELEVENTY:
+        return _eleventy_static(data)
     if generator is not Generator.HUGO:
         return preset.static
     mounted = _hugo_mounts(data, "static")
@@ -737,6 +775,8 @@ def _anchor_style(settings: Settings, generator: Generator, data: Mapping[str, A
         return AnchorStyle(settings.anchor_style)
     if generator is Generator.MKDOCS:
         return AnchorStyle.PYTHON_MARKDOWN
+    if generator is Generator.ELEVENTY:
+        return AnchorStyle.ELEVENTY
     if generator is Generator.JEKYLL:
         kramdown = data.get("kramdown")
         markdown = str(data.get("markdown", "kramdown")).lower()

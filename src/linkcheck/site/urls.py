@@ -24,6 +24,10 @@ from linkcheck.site.layout import (
     Mount,
 )
 
+TEMPLATE_MARKS: tuple[str, ...] = ("{{", "{%", "}}", "%}")
+"""Template code (``{{ site.baseurl }}/x``, ``{% post_url %}``, a permalink
+``/blog/{{ page.fileSlug }}/``): what it makes is the generator's to say, not judged."""
+
 
 @functools.lru_cache(maxsize=1 << 16)
 def url_key(path: str) -> str:
@@ -138,6 +142,8 @@ def _meta(metadata: Mapping[str, Any], key: str) -> str | None:
 def _permalink(layout: Layout, source: _Source, metadata: Mapping[str, Any]) -> str:
     prefix = source.mount.prefix
     explicit = _meta(metadata, "url") or _meta(metadata, "permalink")
+    if explicit is not None and any(mark in explicit for mark in TEMPLATE_MARKS):
+        explicit = None  # ``/blog/{{ page.fileSlug }}/``: the generator's code makes it
     if explicit is not None and layout.generator is not Generator.DOCUSAURUS:
         return explicit if explicit.startswith("/") else "/" + explicit
     slug = _meta(metadata, "slug")
