@@ -726,6 +726,87 @@ def test_eleventy(tmp_path: Path) -> None:
     ]
 
 
+def test_zola(tmp_path: Path) -> None:
+    # Zola: `config.toml` with `base_url` (Hugo's is `baseURL`); `@/path.md` links to a file
+    # below `content/`; URLs slugified, a leading date left out; its own anchor rule.
+    write(
+        tmp_path,
+        {
+            "config.toml": 'base_url = "https://blog.example"\ntitle = "B"\n',
+            "content/_index.md": "+++\ntitle = 'Home'\n+++\nHome.\n",
+            "content/blog/_index.md": "+++\ntitle = 'Blog'\n+++\nPosts.\n",
+            "content/blog/2024-01-02-First Post.md": (
+                "[a](@/blog/second.md#some-heading) [b](@/blog/second.md#cafe-ole) "
+                "[c](@/blog/second.md#nope) [d](@/blog/missing.md) [e](/blog/first-post/) "
+                "[f](/blog/gone/) [g](https://blog.example/blog/second/) ![h](/img/a.png)\n"
+            ),
+            "content/blog/second.md": "## Some Heading\n## Café Olé\n",
+            "static/img/a.png": "png",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert (layout.generator, layout.anchor_style) == (Generator.ZOLA, AnchorStyle.ZOLA)
+    assert layout.base_urls == ("https://blog.example",)
+    first = tmp_path / "content/blog/2024-01-02-First Post.md"
+    assert post_urls(layout, first, {}) == ("/blog/first-post/",)
+    assert post_urls(layout, first, {"slug": "hello"}) == ("/blog/hello/",)
+    assert post_urls(layout, first, {"path": "notes/one"}) == ("/notes/one/",)
+    assert post_urls(layout, tmp_path / "content/blog/_index.md", {}) == ("/blog/",)
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("missing-anchor", "no heading or id '#nope' in content/blog/second.md"),
+        ("broken-internal-link", "no file content/blog/missing.md"),
+        ("broken-internal-link", "no post at /blog/gone"),
+    ]
+
+
+def test_a_hugo_config_toml_is_not_zola(tmp_path: Path) -> None:
+    write(tmp_path, {"config.toml": 'baseURL = "https://x.example"\n', "content/a.md": "# A\n"})
+    assert detect_layout(Settings(), tmp_path).generator is Generator.HUGO
+
+
+def test_hexo(tmp_path: Path) -> None:
+    # Hexo: `_config.yml` (Jekyll's name too) beside `scaffolds/` and `source/`; posts in
+    # `source/_posts` by `permalink`, pages by path; anchors keep their case; `_` folders
+    # other than `_posts` hold no pages.
+    write(
+        tmp_path,
+        {
+            "_config.yml": "url: https://hexo.example\npermalink: news/:year/:month/:day/:title/\n",
+            "scaffolds/post.md": "---\ntitle: {{ title }}\n---\n",
+            "source/_posts/hello-world.md": (
+                "---\ntitle: Hello\ndate: 2024-03-05\n---\n"
+                "[a](/docs/setup#Install-Hexo) [b](/docs/setup.html#install-hexo) "
+                "[c](/docs/setup#nope) [d](/docs/gone) [e](/news/2024/03/05/other-post/) "
+                "[f](/news/2024/03/05/hello-world/#Hello-World)\n\n## Hello, World\n"
+            ),
+            "source/docs/setup.md": "## Install Hexo\n",
+            "source/docs/index.md": "Docs.\n",
+            "source/_drafts/draft.md": "[x](/nowhere)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert (layout.generator, layout.anchor_style) == (Generator.HEXO, AnchorStyle.HEXO)
+    assert layout.base_urls == ("https://hexo.example",)
+    hello = tmp_path / "source/_posts/hello-world.md"
+    assert post_urls(layout, hello, {"date": "2024-03-05"}) == ("/news/2024/03/05/hello-world/",)
+    assert post_urls(layout, tmp_path / "source/docs/setup.md", {}) == ("/docs/setup",)
+    report = run(Settings(offline=True), cwd=tmp_path)
+    assert [p.path for p in report.posts] == [
+        "source/_posts/hello-world.md",
+        "source/docs/index.md",
+        "source/docs/setup.md",
+    ]
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("missing-anchor", "no heading or id '#nope' in source/docs/setup.md"),
+        ("broken-internal-link", "no post at /docs/gone"),
+    ]
+
+
+def test_jekyll_keeps_its_config_name(tmp_path: Path) -> None:
+    write(tmp_path, {"_config.yml": "title: J\n", "source/a.md": "# A\n", "_posts/x.md": "x\n"})
+    assert detect_layout(Settings(), tmp_path).generator is Generator.JEKYLL
+
+
 def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path: Path) -> None:
     write(tmp_path, {"book.toml": "[book]\ntitle = 'B'\n", "text/a.md": "# A\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN

@@ -271,10 +271,30 @@ def with_site(settings: Settings, cwd: Path) -> tuple[Settings, Layout]:
     layout = detect_layout(settings, cwd)
     if settings.paths == DEFAULT_PATHS and not (cwd / DEFAULT_PATHS[0]).exists() and layout.checked:
         settings = replace(settings, paths=tuple(str(path) for path in layout.checked))
-        if layout.generator is Generator.ELEVENTY:  # its layouts and data are no pages
-            unpublished = tuple(f"{folder}/**" for folder in sorted(ELEVENTY_SKIPPED))
+        unpublished = tuple(f"{folder}/**" for folder in unpublished_folders(layout))
+        if unpublished:
             settings = replace(settings, exclude_paths=(*settings.exclude_paths, *unpublished))
     return settings, layout
+
+
+def unpublished_folders(layout: Layout) -> list[str]:
+    """Folders of a generator's content roots that hold no pages (checked no more than
+    they are published): Eleventy's layouts and data, Hexo's ``_`` folders but ``_posts``."""
+    if layout.generator is Generator.ELEVENTY:
+        return sorted(ELEVENTY_SKIPPED)
+    found: set[str] = set()
+    if layout.generator is Generator.HEXO:
+        for root in layout.checked:
+            try:
+                children = list(root.iterdir())
+            except OSError:  # unreadable: the search reports it
+                continue
+            found.update(
+                child.name
+                for child in children
+                if child.name.startswith("_") and child.name != "_posts" and child.is_dir()
+            )
+    return sorted(found)
 
 
 def _state_path(settings: Settings, cwd: Path) -> Path:

@@ -65,6 +65,8 @@ DEFAULT_HISTORY_KEEP = 52
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif", "github", "junit")
 GENERATORS: tuple[str, ...] = (
     "auto",
+    "zola",
+    "hexo",
     "hugo",
     "jekyll",
     "astro",
@@ -76,7 +78,15 @@ GENERATORS: tuple[str, ...] = (
     "plain",
 )
 DEFAULT_GENERATOR = "auto"
-ANCHOR_STYLES: tuple[str, ...] = ("auto", "github", "kramdown", "python-markdown", "eleventy")
+ANCHOR_STYLES: tuple[str, ...] = (
+    "auto",
+    "github",
+    "kramdown",
+    "python-markdown",
+    "eleventy",
+    "zola",
+    "hexo",
+)
 DEFAULT_ANCHOR_STYLE = "auto"
 TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
 

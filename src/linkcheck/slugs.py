@@ -118,3 +118,25 @@ def markdown_it_anchor_slug(text: str) -> str:
 
 def _without_template(text: str) -> str:
     return ELEVENTY_TEMPLATE_RE.sub("", text).strip()
+
+
+def zola_slug(text: str) -> str:
+    """Zola's rule for anchors and paths (``slugify = "on"``, the ``slug`` crate): ASCII,
+    lower case, each run of other characters one ``-``, none at either end."""
+    words = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return ELEVENTY_DASH_RE.sub("-", words.lower()).strip("-")
+
+
+HEXO_SPECIAL_RE = re.compile(r"""[\s~`!@#$%^&*()\-_+=\[\]{}|\\;:"'<>,.?/]+""")
+"""What hexo-util's ``slugize`` makes one ``-``: blanks and ASCII punctuation."""
+CONTROL_RE = re.compile(r"[\x00-\x1f]")
+
+
+def hexo_slug(text: str) -> str:
+    """Hexo's anchor (hexo-util's ``slugize``, as its Markdown renderers call it): accents
+    dropped, each run of blanks and ASCII punctuation one ``-``, none at either end; case
+    kept (``Install Hexo`` is ``Install-Hexo``), other scripts kept."""
+    stripped = "".join(
+        ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)
+    )
+    return HEXO_SPECIAL_RE.sub("-", CONTROL_RE.sub("", stripped)).strip("-")

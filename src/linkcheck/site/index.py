@@ -33,10 +33,12 @@ from linkcheck.site.layout import (
 from linkcheck.site.urls import TEMPLATE_MARKS, decoded, post_urls, url_key
 from linkcheck.slugs import (
     eleventy_slug,
+    hexo_slug,
     kramdown_slug,
     markdown_it_anchor_slug,
     numbered_slugs,
     python_markdown_slugs,
+    zola_slug,
 )
 
 GENERATED_EXTENSIONS: frozenset[str] = frozenset({".xml", ".json", ".txt", ".webmanifest"})
@@ -125,6 +127,8 @@ class Site:
             parent = posixpath.dirname(key)
             if self.layout.generator is Generator.ELEVENTY:
                 continue  # URLs set by data files and code too: a missing page is not known
+            if self.layout.generator is Generator.HEXO and "_posts" in page.file.parts:
+                continue  # a post's ``:title`` has rules of its own: a missing one is not known
             if (parent != "/" or self.layout.generator is Generator.MDBOOK) and not (
                 self.layout.generator in FILE_ROUTERS and self._routes_by_code(page.file.parent)
             ):
@@ -171,6 +175,8 @@ class Site:
         """What ``url``, written in ``post``, leads to on this site."""
         if any(mark in url for mark in TEMPLATE_MARKS):
             return UNKNOWN
+        if url.startswith("@/") and self.layout.generator is Generator.ZOLA:
+            return self._content_file(url[2:])
         own = self.own_path(url)
         if own is not None:
             url = own
@@ -190,6 +196,20 @@ class Site:
         if extension not in PAGE_EXTENSIONS:
             return self._file(post, path, extension)
         return self._page(post, path)
+
+    def _content_file(self, url: str) -> Target:
+        """Zola's ``@/blog/post.md#part``: a file below the content folder, by its path."""
+        path = decoded(url.partition("#")[0].partition("?")[0])
+        candidates = [mount.directory / path for mount in self.layout.mounts]
+        for candidate in candidates:
+            page = self.by_file.get(self._key(candidate))
+            if page is not None:
+                return Target(TargetKind.PAGE, page)
+        if any(self._inside(candidate) and candidate.is_file() for candidate in candidates):
+            return FILE
+        if not candidates:
+            return UNKNOWN
+        return Target(TargetKind.MISSING, description=f"no file {self._shown(candidates[0])}")
 
     # A link to a post's source file (``other.md``), as GitHub and Docusaurus resolve it.
     def _source_file(self, post: Post, path: str) -> Target:
@@ -397,6 +417,11 @@ def post_anchors(post: Post, style: AnchorStyle) -> frozenset[str] | None:
         return post.anchors
     if style is AnchorStyle.PYTHON_MARKDOWN:
         return frozenset(python_markdown_slugs(list(post.headings))) | post.anchors
+    if style is AnchorStyle.HEXO:
+        made = set(numbered_slugs(list(post.headings), hexo_slug))
+        return frozenset(made | {anchor.lower() for anchor in made}) | post.anchors
+    if style is AnchorStyle.ZOLA:
+        return frozenset(numbered_slugs(list(post.headings), zola_slug)) | post.anchors
     if style is AnchorStyle.ELEVENTY:
         headings = list(post.headings)
         made = {*numbered_slugs(headings, eleventy_slug)}
@@ -420,7 +445,17 @@ def site_files(layout: Layout, extensions: Sequence[str]) -> list[Path]:
         files = [f for f in files if not _skipped(f, layout.root, JEKYLL_SKIPPED)]
     if layout.generator is Generator.ELEVENTY:
         files = [f for f in files if not _skipped(f, layout.root, ELEVENTY_SKIPPED)]
+    if layout.generator is Generator.HEXO:  # files in ``_`` folders but ``_posts`` are no pages
+        files = [f for f in files if not _hexo_unpublished(f, layout.root)]
     return files
+
+
+def _hexo_unpublished(path: Path, root: Path) -> bool:
+    try:
+        folders = path.resolve().relative_to(root).parts[:-1]
+    except ValueError:
+        return False
+    return any(part.startswith("_") and part != "_posts" for part in folders)
 
 
 def _skipped(path: Path, root: Path, skipped: frozenset[str]) -> bool:

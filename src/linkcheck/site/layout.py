@@ -24,6 +24,8 @@ from linkcheck.config import DEFAULT_PATHS, Settings
 
 
 class Generator(StrEnum):
+    ZOLA = "zola"
+    HEXO = "hexo"
     HUGO = "hugo"
     JEKYLL = "jekyll"
     ASTRO = "astro"
@@ -43,6 +45,12 @@ class AnchorStyle(StrEnum):
     PYTHON_MARKDOWN = "python-markdown"
     """Python-Markdown's ``toc`` (MkDocs). GitHub's anchors are accepted too: a site may set
     its own rule (``slugify``), often GitHub's (``pymdownx.slugs``)."""
+    HEXO = "hexo"
+    """Hexo's (hexo-util's ``slugize``: case kept, each run of blanks and punctuation one
+    ``-``); in lower case and GitHub's accepted too."""
+    ZOLA = "zola"
+    """Zola's (``slugify.anchors = "on"``: ASCII, lower case, each run of other characters one
+    ``-``); GitHub's accepted too."""
     ELEVENTY = "eleventy"
     """Eleventy's ``slugify`` filter and markdown-it-anchor's default; GitHub's accepted too
     (the rule is chosen in the site's code)."""
@@ -70,6 +78,13 @@ class Preset:
 
 
 PRESETS: Mapping[Generator, Preset] = {
+    Generator.ZOLA: Preset(
+        ("zola.toml", "config.toml"), (("content", "/"),), ("content",), ("static",)
+    ),
+    Generator.HEXO: Preset(
+        ("_config.yml", "_config.yaml"), (("source", "/"),), ("source",), ("source",),
+        pretty=False,
+    ),
     Generator.HUGO: Preset(
         ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml",
          "config.yml", "config.json", "config/_default/hugo.toml", "config/_default/hugo.yaml",
@@ -134,6 +149,10 @@ JEKYLL_SKIPPED: frozenset[str] = frozenset(
     {"_site", "vendor", ".jekyll-cache", "_includes", "_layouts", "_sass", "node_modules"}
 )
 """Directories of a Jekyll site that hold no pages."""
+HEXO_DEPENDENCY_RE = re.compile(r'"hexo"\s*:')
+"""``"hexo": "^7.0.0"`` in a ``package.json``."""
+HEXO_PERMALINK = ":year/:month/:day/:title/"
+"""Hexo's default permalink for posts."""
 ELEVENTY_SKIPPED: frozenset[str] = frozenset({"_site", "_includes", "_data", "node_modules"})
 """Directories of an Eleventy site that hold no pages (its output, layouts and data)."""
 PASSTHROUGH_TO_ROOT_RE = re.compile(
@@ -254,6 +273,8 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         checked_dirs = (_mkdocs_dir(data),)
     if generator is Generator.ELEVENTY:
         checked_dirs = (_eleventy_input(data),)
+    if generator is Generator.HEXO:
+        checked_dirs = (_hexo_source(data),)
     if generator is Generator.DOCUSAURUS:
         checked_dirs = tuple(d for d, _ in _docusaurus_content(str(data.get("", ""))))
     checked = tuple(p.resolve() for p in (root / d for d in checked_dirs) if p.is_dir())
@@ -326,7 +347,13 @@ def _detect_generator(settings: Settings, root: Path) -> tuple[Generator, Path |
         config = _config_file(preset, root)
         if config is None:
             continue
-        if config.name.startswith("config.") and not _looks_like_hugo(config):
+        if generator is Generator.ZOLA and config.name == "config.toml":
+            if not _looks_like_zola(config):
+                continue
+        elif generator is Generator.HEXO:
+            if not _looks_like_hexo(root):
+                continue
+        elif config.name.startswith("config.") and not _looks_like_hugo(config):
             continue
         if generator is Generator.MDBOOK and not _has_chapters(root, config):
             continue  # its chapters are made at build time (from other files): not a book here
@@ -351,6 +378,25 @@ def _looks_like_hugo(config: Path) -> bool:
         bool(keys & {"baseurl", "theme", "contentdir", "languagecode", "title"})
         or (config.parent / "content").is_dir()
     )
+
+
+def _looks_like_zola(config: Path) -> bool:
+    """Zola's ``config.toml`` names its base URL ``base_url`` (Hugo's is ``baseURL``)."""
+    keys = {str(k).lower() for k in _read_config(config)}
+    return "base_url" in keys and "baseurl" not in keys
+
+
+def _looks_like_hexo(root: Path) -> bool:
+    """Hexo's ``_config.yml`` is also Jekyll's name: a Hexo site depends on ``hexo`` in its
+    ``package.json`` or has Hexo's ``scaffolds/`` beside its ``source/``."""
+    if (root / "scaffolds").is_dir() and (root / "source").is_dir():
+        return True
+    try:
+        with (root / "package.json").open("rb") as file:
+            text = file.read(MAX_CONFIG_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return HEXO_DEPENDENCY_RE.search(text) is not None
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -460,6 +506,12 @@ def _config_loader() -> Any:
     return ConfigLoader
 
 
+def _hexo_source(data: Mapping[str, Any]) -> str:
+    """Hexo's source folder (``source_dir``, ``source`` by default)."""
+    value = data.get("source_dir")
+    return value.strip("/") if isinstance(value, str) and value.strip("/") else "source"
+
+
 def _eleventy_input(data: Mapping[str, Any]) -> str:
     """Eleventy's input folder (``dir: { input: "src" }``; the project by default)."""
     return _js_value(str(data.get("", "")), "input").strip("/") or "."
@@ -489,6 +541,14 @@ def _generator_base_url(generator: Generator, data: Mapping[str, Any], config: P
             value = data.get(key)
             if isinstance(value, str) and value.startswith(("http://", "https://")):
                 return value
+    elif generator is Generator.HEXO:
+        url, path = data.get("url"), data.get("root")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return url.rstrip("/") + (path.rstrip("/") if isinstance(path, str) else "")
+    elif generator is Generator.ZOLA:
+        value = data.get("base_url")
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return value
     elif generator is Generator.JEKYLL:
         url, path = data.get("url"), data.get("baseurl")
         if isinstance(url, str) and url.startswith(("http://", "https://")):
@@ -529,6 +589,8 @@ def _mounts(
         pairs = [(_mkdocs_dir(data), "/")]
     elif generator is Generator.ELEVENTY:
         pairs = [(_eleventy_input(data), "/")]
+    elif generator is Generator.HEXO:
+        pairs = [(_hexo_source(data), "/")]
     found = [Mount((root / d).resolve(), prefix) for d, prefix in pairs if (root / d).is_dir()]
     if found:
         return tuple(found)
@@ -700,6 +762,10 @@ def _static_dirs(generator: Generator, preset: Preset, data: Mapping[str, Any]) 
         return (_mkdocs_dir(data),)  # so is every file beside the pages
     if generator is Generator.ELEVENTY:
         return _eleventy_static(data)
+    if generator is Generator.HEXO:  # every file of the source folder, and the theme's
+        theme = data.get("theme")
+        themed = (f"themes/{theme}/source",) if isinstance(theme, str) and theme else ()
+        return (_hexo_source(data), *themed)
     if generator is not Generator.HUGO:
         return preset.static
     mounted = _hugo_mounts(data, "static")
@@ -749,6 +815,10 @@ def _permalinks(generator: Generator, data: Mapping[str, Any]) -> dict[str, str]
         if isinstance(page, dict):
             found.update({str(k): str(v) for k, v in page.items() if isinstance(v, str)})
         return found
+    if generator is Generator.HEXO:
+        pattern = data.get("permalink")
+        written = pattern if isinstance(pattern, str) and pattern.strip("/") else HEXO_PERMALINK
+        return {"_posts": "/" + written.lstrip("/")}
     if generator is Generator.JEKYLL:
         style = data.get("permalink", "date")
         found = {"*": JEKYLL_PERMALINKS.get(str(style), str(style))}
@@ -777,6 +847,10 @@ def _anchor_style(settings: Settings, generator: Generator, data: Mapping[str, A
         return AnchorStyle.PYTHON_MARKDOWN
     if generator is Generator.ELEVENTY:
         return AnchorStyle.ELEVENTY
+    if generator is Generator.ZOLA:
+        return AnchorStyle.ZOLA
+    if generator is Generator.HEXO:
+        return AnchorStyle.HEXO
     if generator is Generator.JEKYLL:
         kramdown = data.get("kramdown")
         markdown = str(data.get("markdown", "kramdown")).lower()

@@ -23,6 +23,7 @@ from linkcheck.site.layout import (
     Layout,
     Mount,
 )
+from linkcheck.slugs import zola_slug
 
 TEMPLATE_MARKS: tuple[str, ...] = ("{{", "{%", "}}", "%}")
 """Template code (``{{ site.baseurl }}/x``, ``{% post_url %}``, a permalink
@@ -141,6 +142,8 @@ def _meta(metadata: Mapping[str, Any], key: str) -> str | None:
 
 def _permalink(layout: Layout, source: _Source, metadata: Mapping[str, Any]) -> str:
     prefix = source.mount.prefix
+    if layout.generator is Generator.ZOLA:
+        return _zola_url(source, metadata)
     explicit = _meta(metadata, "url") or _meta(metadata, "permalink")
     if explicit is not None and any(mark in explicit for mark in TEMPLATE_MARKS):
         explicit = None  # ``/blog/{{ page.fileSlug }}/``: the generator's code makes it
@@ -150,6 +153,10 @@ def _permalink(layout: Layout, source: _Source, metadata: Mapping[str, Any]) -> 
     if layout.generator is Generator.DOCUSAURUS:
         return _docusaurus_url(source, metadata, slug)
     section = source.parts[0] if source.parts else ""
+    if layout.generator is Generator.HEXO and "_posts" in source.parts:
+        parts = source.parts[source.parts.index("_posts") + 1 :]
+        within = _Source(source.mount, parts, source.stem, source.is_index, source.is_section)
+        return _pattern_url(layout.permalinks["_posts"], within, metadata, slug, jekyll=True)
     if layout.generator is Generator.JEKYLL and "_posts" in source.parts:
         pattern = layout.permalinks.get("_posts") or layout.permalinks.get("*", "")
         return _pattern_url(
@@ -167,6 +174,27 @@ def _permalink(layout: Layout, source: _Source, metadata: Mapping[str, Any]) -> 
     if layout.generator is Generator.JEKYLL and not source.is_index:
         return path + ".html"
     return path + "/" if source.is_index or PRESETS[layout.generator].pretty else path
+
+
+ZOLA_DATED_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:]+Z?)?[-_](.+)$")
+"""A Zola page's file name that starts with its date (``2024-01-31-title``,
+``2024-01-31_title``): the date is not part of its URL."""
+
+
+def _zola_url(source: _Source, metadata: Mapping[str, Any]) -> str:
+    """A Zola page's URL: its ``path`` front matter, else its section's folders and its
+    ``slug`` (or file name without a leading date), each slugified, ending in ``/``."""
+    path = _meta(metadata, "path")
+    if path is not None and not any(mark in path for mark in TEMPLATE_MARKS):
+        inner = path.strip("/")
+        return f"/{inner}/" if inner else "/"
+    parts = [zola_slug(part) or part for part in source.parts]
+    if source.stem:
+        dated = ZOLA_DATED_RE.match(source.stem)
+        name = _meta(metadata, "slug") or (dated.group(1) if dated else source.stem)
+        parts.append(zola_slug(name) or name)
+    inner = "/".join(parts)
+    return posixpath.join(source.mount.prefix, inner) + "/" if inner else source.mount.prefix
 
 
 def _date(metadata: Mapping[str, Any], source: _Source) -> dt.date | None:
