@@ -807,6 +807,40 @@ def test_jekyll_keeps_its_config_name(tmp_path: Path) -> None:
     assert detect_layout(Settings(), tmp_path).generator is Generator.JEKYLL
 
 
+def test_vitepress(tmp_path: Path) -> None:
+    # VitePress: `.vitepress/config.*` in the docs folder, `public/` at the root, a rewrite
+    # that moves a folder (`'en/:rest*': ':rest*'`), its own anchor rule (components in a
+    # heading are no text).
+    write(
+        tmp_path,
+        {
+            "docs/.vitepress/config.mts": (
+                "export default defineConfig({\n  rewrites: {\n    'en/:rest*': ':rest*'\n  },\n"
+                "  cleanUrls: true,\n})\n"
+            ),
+            "docs/en/guide/intro.md": (
+                "[a](../reference/api#usedata) [b](/reference/api#_2-0-changes) "
+                "[c](/reference/api#nope) [d](/guide/gone) ![e](/logo.svg)\n"
+            ),
+            "docs/en/reference/api.md": (
+                '## `useData` <Badge type="info" text="composable" />\n## 2.0 Changes\n'
+            ),
+            "docs/public/logo.svg": "<svg/>",
+            "README.md": "[x](docs/en/guide/intro.md)\n",
+        },
+    )
+    layout = detect_layout(Settings(paths=("docs",)), tmp_path)
+    assert (layout.generator, layout.anchor_style) == (Generator.VITEPRESS, AnchorStyle.VITEPRESS)
+    assert layout.static == ((tmp_path / "docs/public").resolve(),)
+    intro = tmp_path / "docs/en/guide/intro.md"
+    assert post_urls(layout, intro, {}) == ("/guide/intro",)
+    assert [(f[0], f[3]) for f in findings(tmp_path, "docs")] == [
+        ("missing-anchor", "no heading or id '#nope' in docs/en/reference/api.md"),
+        ("broken-internal-link", "no post at /guide/gone"),
+    ]
+    assert findings(tmp_path, ".") == []  # at the top, the site's paths are its own
+
+
 def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path: Path) -> None:
     write(tmp_path, {"book.toml": "[book]\ntitle = 'B'\n", "text/a.md": "# A\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN

@@ -75,6 +75,7 @@ GENERATORS: tuple[str, ...] = (
     "mkdocs",
     "nextjs",
     "eleventy",
+    "vitepress",
     "plain",
 )
 DEFAULT_GENERATOR = "auto"
@@ -86,6 +87,7 @@ ANCHOR_STYLES: tuple[str, ...] = (
     "eleventy",
     "zola",
     "hexo",
+    "vitepress",
 )
 DEFAULT_ANCHOR_STYLE = "auto"
 TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")

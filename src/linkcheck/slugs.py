@@ -140,3 +140,12 @@ def hexo_slug(text: str) -> str:
         ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)
     )
     return HEXO_SPECIAL_RE.sub("-", CONTROL_RE.sub("", stripped)).strip("-")
+
+
+LEADING_DIGIT_RE = re.compile(r"^(\d)")
+
+
+def vitepress_slug(text: str) -> str:
+    """VitePress's anchor (@mdit-vue's ``slugify``): hexo-util's rule in lower case, with
+    ``_`` before a leading digit (``2.0 Notes`` is ``_2-0-notes``)."""
+    return LEADING_DIGIT_RE.sub(r"_\1", hexo_slug(text)).lower()

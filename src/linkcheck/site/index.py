@@ -38,6 +38,7 @@ from linkcheck.slugs import (
     markdown_it_anchor_slug,
     numbered_slugs,
     python_markdown_slugs,
+    vitepress_slug,
     zola_slug,
 )
 
@@ -417,6 +418,8 @@ def post_anchors(post: Post, style: AnchorStyle) -> frozenset[str] | None:
         return post.anchors
     if style is AnchorStyle.PYTHON_MARKDOWN:
         return frozenset(python_markdown_slugs(list(post.headings))) | post.anchors
+    if style is AnchorStyle.VITEPRESS:
+        return frozenset(numbered_slugs(list(post.headings), vitepress_slug)) | post.anchors
     if style is AnchorStyle.HEXO:
         made = set(numbered_slugs(list(post.headings), hexo_slug))
         return frozenset(made | {anchor.lower() for anchor in made}) | post.anchors

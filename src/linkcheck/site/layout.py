@@ -34,6 +34,7 @@ class Generator(StrEnum):
     MKDOCS = "mkdocs"
     NEXTJS = "nextjs"
     ELEVENTY = "eleventy"
+    VITEPRESS = "vitepress"
     PLAIN = "plain"
 
 
@@ -45,6 +46,9 @@ class AnchorStyle(StrEnum):
     PYTHON_MARKDOWN = "python-markdown"
     """Python-Markdown's ``toc`` (MkDocs). GitHub's anchors are accepted too: a site may set
     its own rule (``slugify``), often GitHub's (``pymdownx.slugs``)."""
+    VITEPRESS = "vitepress"
+    """VitePress's (@mdit-vue's ``slugify``: accents dropped, runs of blanks and punctuation
+    one ``-``, lower case, ``_`` before a leading digit); GitHub's accepted too."""
     HEXO = "hexo"
     """Hexo's (hexo-util's ``slugize``: case kept, each run of blanks and punctuation one
     ``-``); in lower case and GitHub's accepted too."""
@@ -133,6 +137,14 @@ PRESETS: Mapping[Generator, Preset] = {
         (".",),
         (),
     ),
+    Generator.VITEPRESS: Preset(
+        (".vitepress/config.ts", ".vitepress/config.mts", ".vitepress/config.js",
+         ".vitepress/config.mjs", ".vitepress/config.cts", ".vitepress/config.cjs"),
+        ((".", "/"),),
+        (".",),
+        ("public",),
+        pretty=False,
+    ),
     Generator.PLAIN: Preset((), (), (), ("static", "public", "assets"), pretty=False),
 }  # fmt: skip
 """The generators' defaults, in the order they are detected."""
@@ -149,6 +161,10 @@ JEKYLL_SKIPPED: frozenset[str] = frozenset(
     {"_site", "vendor", ".jekyll-cache", "_includes", "_layouts", "_sass", "node_modules"}
 )
 """Directories of a Jekyll site that hold no pages."""
+VITEPRESS_REWRITE_RE = re.compile(
+    r"""(['"])([\w./-]*?)/?:rest\*\1\s*:\s*(['"])([\w./-]*?)/?:rest\*\3"""
+)
+"""A VitePress rewrite that moves a whole folder: ``'en/:rest*': ':rest*'``."""
 HEXO_DEPENDENCY_RE = re.compile(r'"hexo"\s*:')
 """``"hexo": "^7.0.0"`` in a ``package.json``."""
 HEXO_PERMALINK = ":year/:month/:day/:title/"
@@ -275,6 +291,8 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         checked_dirs = (_eleventy_input(data),)
     if generator is Generator.HEXO:
         checked_dirs = (_hexo_source(data),)
+    if generator is Generator.VITEPRESS:
+        checked_dirs = (_vitepress_source(data),)
     if generator is Generator.DOCUSAURUS:
         checked_dirs = tuple(d for d, _ in _docusaurus_content(str(data.get("", ""))))
     checked = tuple(p.resolve() for p in (root / d for d in checked_dirs) if p.is_dir())
@@ -353,7 +371,11 @@ def _detect_generator(settings: Settings, root: Path) -> tuple[Generator, Path |
         elif generator is Generator.HEXO:
             if not _looks_like_hexo(root):
                 continue
-        elif config.name.startswith("config.") and not _looks_like_hugo(config):
+        elif (
+            generator is Generator.HUGO
+            and config.name.startswith("config.")
+            and not _looks_like_hugo(config)
+        ):
             continue
         if generator is Generator.MDBOOK and not _has_chapters(root, config):
             continue  # its chapters are made at build time (from other files): not a book here
@@ -506,6 +528,23 @@ def _config_loader() -> Any:
     return ConfigLoader
 
 
+def _vitepress_source(data: Mapping[str, Any]) -> str:
+    """VitePress's pages folder (``srcDir``; the project's folder by default)."""
+    return posixpath.normpath(_js_value(str(data.get("", "")), "srcDir").strip("/") or ".")
+
+
+def _vitepress_rewrites(data: Mapping[str, Any], source: str) -> list[tuple[str, str]]:
+    """VitePress's ``rewrites`` that move a folder (``'en/:rest*': ':rest*'``) as content
+    roots: (the folder, the URL prefix it is published under)."""
+    text = str(data.get("", ""))
+    pairs: list[tuple[str, str]] = []
+    for match in VITEPRESS_REWRITE_RE.finditer(text):
+        folder, prefix = match.group(2).strip("/"), match.group(4).strip("/")
+        if folder:
+            pairs.append((posixpath.join(source, folder), f"/{prefix}/" if prefix else "/"))
+    return pairs
+
+
 def _hexo_source(data: Mapping[str, Any]) -> str:
     """Hexo's source folder (``source_dir``, ``source`` by default)."""
     value = data.get("source_dir")
@@ -591,6 +630,9 @@ def _mounts(
         pairs = [(_eleventy_input(data), "/")]
     elif generator is Generator.HEXO:
         pairs = [(_hexo_source(data), "/")]
+    elif generator is Generator.VITEPRESS:
+        source = _vitepress_source(data)
+        pairs = [*_vitepress_rewrites(data, source), (source, "/")]
     found = [Mount((root / d).resolve(), prefix) for d, prefix in pairs if (root / d).is_dir()]
     if found:
         return tuple(found)
@@ -762,6 +804,8 @@ def _static_dirs(generator: Generator, preset: Preset, data: Mapping[str, Any]) 
         return (_mkdocs_dir(data),)  # so is every file beside the pages
     if generator is Generator.ELEVENTY:
         return _eleventy_static(data)
+    if generator is Generator.VITEPRESS:
+        return (posixpath.join(_vitepress_source(data), "public"),)
     if generator is Generator.HEXO:  # every file of the source folder, and the theme's
         theme = data.get("theme")
         themed = (f"themes/{theme}/source",) if isinstance(theme, str) and theme else ()
@@ -851,6 +895,8 @@ def _anchor_style(settings: Settings, generator: Generator, data: Mapping[str, A
         return AnchorStyle.ZOLA
     if generator is Generator.HEXO:
         return AnchorStyle.HEXO
+    if generator is Generator.VITEPRESS:
+        return AnchorStyle.VITEPRESS
     if generator is Generator.JEKYLL:
         kramdown = data.get("kramdown")
         markdown = str(data.get("markdown", "kramdown")).lower()
