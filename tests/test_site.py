@@ -841,6 +841,29 @@ def test_vitepress(tmp_path: Path) -> None:
     assert findings(tmp_path, ".") == []  # at the top, the site's paths are its own
 
 
+def test_pelican_internal_links(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pelicanconf.py": "PATH = 'content'\n",
+            "content/posts/a.md": (
+                "Title: A\n\n[b]({filename}/posts/b.md) [b2]({filename}b.md) [o](|filename|b.md) "
+                "[h]({filename}/posts/b.md#part) [x]({filename}/posts/b.md#nope) "
+                "[c]({filename}/posts/gone.md) ![i]({static}/images/x.png) "
+                "![j]({attach}../images/gone.png) [t]({tag}python) [i]({index})\n"
+            ),
+            "content/posts/b.md": "Title: B\n\n## Part\n",
+            "content/images/x.png": "png",
+        },
+    )
+    first_place = {"broken-internal-link": lambda message: message.split(" or ")[0]}
+    assert [(f[0], first_place.get(f[0], str)(f[3])) for f in findings(tmp_path)] == [
+        ("missing-anchor", "no heading or id '#nope' in content/posts/b.md"),
+        ("broken-internal-link", "no file content/posts/gone.md"),
+        ("broken-internal-link", "no file content/images/gone.png"),
+    ]
+
+
 def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path: Path) -> None:
     write(tmp_path, {"book.toml": "[book]\ntitle = 'B'\n", "text/a.md": "# A\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN

@@ -50,6 +50,12 @@ MDBOOK_PAGES: frozenset[str] = frozenset({"/print", "/toc", "/404", "/index"})
 """Pages mdBook makes itself (the whole book on one page, the table of contents...)."""
 ROUTE_FILE_RE = re.compile(r"\[[^\]/]+\]")
 """A file or folder whose name is a dynamic route of a file-system router (``[slug].tsx``)."""
+PELICAN_LINK_RE = re.compile(r"([{|])(\w+)[}|]")
+"""Pelican's internal links: ``{filename}/a.md``, ``{static}/img.png``, ``|filename|a.md``
+(its old form), ``{tag}name``..."""
+PELICAN_FILE_LINKS: frozenset[str] = frozenset({"filename", "static", "attach"})
+"""The Pelican links that name a file (relative to the post, or to the content folder when
+the path starts with ``/``)."""
 FILE_ROUTERS: frozenset[Generator] = frozenset({Generator.ASTRO, Generator.NEXTJS})
 """Generators whose pages folder may hold dynamic routes (``ROUTE_FILE_RE``)."""
 SERVES_PROJECT: frozenset[Generator] = frozenset({Generator.JEKYLL, Generator.PLAIN})
@@ -178,6 +184,11 @@ class Site:
             return UNKNOWN
         if url.startswith("@/") and self.layout.generator is Generator.ZOLA:
             return self._content_file(url[2:])
+        pelican = PELICAN_LINK_RE.match(url)
+        if pelican is not None:  # ``{filename}/posts/a.md``: the file, by its path
+            if pelican.group(2) not in PELICAN_FILE_LINKS:
+                return UNKNOWN  # ``{tag}python``, ``{index}``: pages Pelican makes
+            url = url[pelican.end() :]
         own = self.own_path(url)
         if own is not None:
             url = own
