@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
 from linkcheck.slugs import (
+    eleventy_slug,
     github_slugs,
     heading_slug,
+    hexo_slug,
     kramdown_slug,
+    markdown_it_anchor_slug,
     numbered_slugs,
     python_markdown_slugs,
+    vitepress_slug,
+    zola_slug,
 )
 
 
@@ -53,3 +59,51 @@ def test_python_markdown_anchors(headings: list[str], anchors: list[str]) -> Non
     # Python-Markdown's toc extension (MkDocs): ASCII only, runs of blanks and dashes one
     # dash, repeats and empty ones numbered with an underscore.
     assert list(python_markdown_slugs(headings)) == anchors
+
+
+@pytest.mark.parametrize(
+    ("heading", "eleventy", "markdown_it_anchor", "hexo", "zola", "vitepress"),
+    [
+        (
+            "Using ESM plugins in CommonJS configuration",
+            "using-esm-plugins-in-common-js-configuration",
+            "using-esm-plugins-in-commonjs-configuration",
+            "Using-ESM-plugins-in-CommonJS-configuration",
+            "using-esm-plugins-in-commonjs-configuration",
+            "using-esm-plugins-in-commonjs-configuration",
+        ),
+        (
+            '`--serve` Mode {% addedin "2.0" %}',
+            "serve-mode",
+            "`--serve`-mode",
+            "serve-Mode-addedin-2-0",
+            "serve-mode-addedin-2-0",
+            "serve-mode-addedin-2-0",
+        ),
+        ("XMLHttpRequest & Café", "xml-http-request-and-cafe", "xmlhttprequest-&-café",
+         "XMLHttpRequest-Cafe", "xmlhttprequest-cafe", "xmlhttprequest-cafe"),
+        ("2.0 Notes", "2-0-notes", "2.0-notes", "2-0-Notes", "2-0-notes", "_2-0-notes"),
+    ],
+)  # fmt: skip
+def test_the_anchor_rules_of_other_generators(
+    heading: str, eleventy: str, markdown_it_anchor: str, hexo: str, zola: str, vitepress: str
+) -> None:
+    assert eleventy_slug(heading) == eleventy
+    assert markdown_it_anchor_slug(heading) == markdown_it_anchor
+    assert hexo_slug(heading) == hexo
+    assert zola_slug(heading) == zola
+    assert vitepress_slug(heading) == vitepress
+
+
+HOSTILE_HEADINGS = ["a" * 200_000, "A" * 200_000, "aB" * 100_000, "ABc" * 70_000, "{%" * 100_000]
+"""Runs of letters and openings never closed: patterns that backtrack take minutes on them."""
+
+
+@pytest.mark.parametrize(
+    "heading", HOSTILE_HEADINGS, ids=["lower", "upper", "camel", "caps", "open"]
+)
+def test_anchor_rules_take_linear_time(heading: str) -> None:
+    started = time.process_time()
+    for rule in (eleventy_slug, markdown_it_anchor_slug, hexo_slug, zola_slug, vitepress_slug):
+        rule(heading)
+    assert time.process_time() - started < 5  # about 0.3 s; the quadratic forms took minutes

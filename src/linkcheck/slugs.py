@@ -86,15 +86,16 @@ def github_slugs(texts: list[str]) -> Iterator[str]:
     return numbered_slugs(texts, heading_slug)
 
 
-ELEVENTY_TEMPLATE_RE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")
+TEMPLATE_PAIRS = (("{%", "%}"), ("{{", "}}"))
 """Template code in a heading (``{% addedin "2.0" %}``): its output is not known."""
 ELEVENTY_CAMEL_RE = (
-    (re.compile(r"([a-z\d]+)([A-Z]{2,})"), r"\1 \2"),
-    (re.compile(r"([a-z\d])([A-Z])"), r"\1 \2"),
-    (re.compile(r"([A-Z]+)([A-Z][a-rt-z\d]+)"), r"\1 \2"),
+    (re.compile(r"([a-z\d])(?=[A-Z]{2})"), r"\1 "),
+    (re.compile(r"([a-z\d])(?=[A-Z])"), r"\1 "),
+    (re.compile(r"([A-Z])(?=[A-Z][a-rt-z\d])"), r"\1 "),
 )
 """Where words join in camel case (``CommonJS``: ``Common JS``), split as @sindresorhus/slugify
-splits them."""
+splits them (its patterns, written to look ahead one boundary at a time: theirs take time
+that grows with the square of a run of letters)."""
 ELEVENTY_DASH_RE = re.compile(r"[^a-z0-9]+")
 BLANKS_RE = re.compile(r"\s+")
 
@@ -117,7 +118,22 @@ def markdown_it_anchor_slug(text: str) -> str:
 
 
 def _without_template(text: str) -> str:
-    return ELEVENTY_TEMPLATE_RE.sub("", text).strip()
+    """``text`` without its ``{% ... %}`` and ``{{ ... }}`` (in one pass: an opening never
+    closed ends the search)."""
+    for opening, closing in TEMPLATE_PAIRS:
+        if opening not in text:
+            continue
+        kept: list[str] = []
+        at = 0
+        while (start := text.find(opening, at)) >= 0:
+            end = text.find(closing, start + len(opening))
+            if end < 0:
+                break
+            kept.append(text[at:start])
+            at = end + len(closing)
+        kept.append(text[at:])
+        text = "".join(kept)
+    return text.strip()
 
 
 def zola_slug(text: str) -> str:
