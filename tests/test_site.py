@@ -864,6 +864,63 @@ def test_pelican_internal_links(tmp_path: Path) -> None:
     ]
 
 
+def test_nuxt_content(tmp_path: Path) -> None:
+    # Nuxt Content: pages below `content/` without their number prefixes, `public/` at the root.
+    write(
+        tmp_path,
+        {
+            "nuxt.config.ts": "export default defineNuxtConfig({ modules: ['@nuxt/content'] })\n",
+            "content/docs/1.getting-started/1.index.md": "# Start\n\n## Install\n",
+            "content/docs/1.getting-started/2.installation.md": "# Installation\n",
+            "content/blog/launch.md": (
+                "[a](/docs/getting-started#install) [b](/docs/getting-started/installation) "
+                "[c](/docs/getting-started/gone) ![d](/blog/cover.webp) ![e](/blog/lost.webp)\n"
+            ),
+            "public/blog/cover.webp": "webp",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.generator is Generator.NUXT
+    index = tmp_path / "content/docs/1.getting-started/1.index.md"
+    assert post_urls(layout, index, {}) == ("/docs/getting-started",)
+    first_place = {"broken-internal-link": lambda message: message.split(" or ")[0]}
+    assert [(f[0], first_place.get(f[0], str)(f[3])) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "no post at /docs/getting-started/gone"),
+        ("broken-internal-link", "no file public/blog/lost.webp"),
+    ]
+
+
+def test_bridgetown(tmp_path: Path) -> None:
+    # Bridgetown: `src/` is the site (its files served at the root); collections and
+    # permalinks set the URLs, so a missing page is not reported; layouts hold no pages.
+    write(
+        tmp_path,
+        {
+            "bridgetown.config.yml": "url: https://bt.example\npermalink: simple\n",
+            "src/_posts/2024/2024-01-02-hello.md": (
+                "![a](/images/a.png) ![b](/images/gone.png) [c](/docs/anything/) [d](#nope)\n"
+            ),
+            "src/_layouts/default.md": "[x](/nowhere.png)\n",
+            "src/images/a.png": "png",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.generator is Generator.BRIDGETOWN
+    first_place = {"broken-internal-link": lambda message: message.split(" or ")[0]}
+    assert [(f[0], f[1], first_place.get(f[0], str)(f[3])) for f in findings(tmp_path)] == [
+        (
+            "broken-internal-link",
+            "src/_posts/2024/2024-01-02-hello.md",
+            "no file src/images/gone.png",
+        ),
+        (
+            "missing-anchor",
+            "src/_posts/2024/2024-01-02-hello.md",
+            "no heading or id '#nope' in this post",
+        ),
+    ]
+
+
 def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path: Path) -> None:
     write(tmp_path, {"book.toml": "[book]\ntitle = 'B'\n", "text/a.md": "# A\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN

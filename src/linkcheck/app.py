@@ -36,7 +36,7 @@ from linkcheck.models import (
 from linkcheck.rules import judge
 from linkcheck.shard import SHARD_STAT, SHARDS_STAT, Shard
 from linkcheck.site import Generator, Layout, build_site, detect_layout
-from linkcheck.site.layout import ELEVENTY_SKIPPED
+from linkcheck.site.layout import UNPUBLISHED
 from linkcheck.sources import is_checkable, strip_fragment
 from linkcheck.state import StateStore
 
@@ -279,9 +279,9 @@ def with_site(settings: Settings, cwd: Path) -> tuple[Settings, Layout]:
 
 def unpublished_folders(layout: Layout) -> list[str]:
     """Folders of a generator's content roots that hold no pages (checked no more than
-    they are published): Eleventy's layouts and data, Hexo's ``_`` folders but ``_posts``."""
-    if layout.generator is Generator.ELEVENTY:
-        return sorted(ELEVENTY_SKIPPED)
+    they are published): ``UNPUBLISHED``, and Hexo's ``_`` folders but ``_posts``."""
+    if layout.generator in UNPUBLISHED:
+        return sorted(UNPUBLISHED[layout.generator])
     found: set[str] = set()
     if layout.generator is Generator.HEXO:
         for root in layout.checked:

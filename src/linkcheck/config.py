@@ -74,7 +74,9 @@ GENERATORS: tuple[str, ...] = (
     "mdbook",
     "mkdocs",
     "nextjs",
+    "nuxt",
     "eleventy",
+    "bridgetown",
     "vitepress",
     "plain",
 )

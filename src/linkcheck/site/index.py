@@ -21,9 +21,10 @@ from linkcheck.config import DEFAULT_PATHS, Settings
 from linkcheck.discover import display_path, find_posts
 from linkcheck.models import Document, Post
 from linkcheck.site.layout import (
-    ELEVENTY_SKIPPED,
     INDEX_STEMS,
     JEKYLL_SKIPPED,
+    ROUTES_BY_CODE,
+    UNPUBLISHED,
     AnchorStyle,
     Generator,
     Layout,
@@ -132,7 +133,7 @@ class Site:
             key = url_key(url)
             self.by_url.setdefault(key, page)
             parent = posixpath.dirname(key)
-            if self.layout.generator is Generator.ELEVENTY:
+            if self.layout.generator in ROUTES_BY_CODE:
                 continue  # URLs set by data files and code too: a missing page is not known
             if self.layout.generator is Generator.HEXO and "_posts" in page.file.parts:
                 continue  # a post's ``:title`` has rules of its own: a missing one is not known
@@ -457,8 +458,9 @@ def site_files(layout: Layout, extensions: Sequence[str]) -> list[Path]:
     files = find_posts(roots, extensions)
     if layout.generator is Generator.JEKYLL:
         files = [f for f in files if not _skipped(f, layout.root, JEKYLL_SKIPPED)]
-    if layout.generator is Generator.ELEVENTY:
-        files = [f for f in files if not _skipped(f, layout.root, ELEVENTY_SKIPPED)]
+    unpublished = UNPUBLISHED.get(layout.generator)
+    if unpublished:
+        files = [f for f in files if not _skipped(f, layout.root, unpublished)]
     if layout.generator is Generator.HEXO:  # files in ``_`` folders but ``_posts`` are no pages
         files = [f for f in files if not _hexo_unpublished(f, layout.root)]
     return files

@@ -33,7 +33,9 @@ class Generator(StrEnum):
     MDBOOK = "mdbook"
     MKDOCS = "mkdocs"
     NEXTJS = "nextjs"
+    NUXT = "nuxt"
     ELEVENTY = "eleventy"
+    BRIDGETOWN = "bridgetown"
     VITEPRESS = "vitepress"
     PLAIN = "plain"
 
@@ -130,12 +132,22 @@ PRESETS: Mapping[Generator, Preset] = {
         ("public",),
         pretty=False,
     ),
+    Generator.NUXT: Preset(
+        ("nuxt.config.ts", "nuxt.config.js", "nuxt.config.mjs", "nuxt.config.mts"),
+        (("content", "/"),),
+        ("content",),
+        ("public",),
+        pretty=False,
+    ),
     Generator.ELEVENTY: Preset(
         ("eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs", "eleventy.config.ts",
          "eleventy.config.mts", "eleventy.config.cts", ".eleventy.js", ".eleventy.cjs"),
         ((".", "/"),),
         (".",),
         (),
+    ),
+    Generator.BRIDGETOWN: Preset(
+        ("bridgetown.config.yml", "bridgetown.config.yaml"), (("src", "/"),), ("src",), ("src",)
     ),
     Generator.VITEPRESS: Preset(
         (".vitepress/config.ts", ".vitepress/config.mts", ".vitepress/config.js",
@@ -171,6 +183,18 @@ HEXO_PERMALINK = ":year/:month/:day/:title/"
 """Hexo's default permalink for posts."""
 ELEVENTY_SKIPPED: frozenset[str] = frozenset({"_site", "_includes", "_data", "node_modules"})
 """Directories of an Eleventy site that hold no pages (its output, layouts and data)."""
+BRIDGETOWN_SKIPPED: frozenset[str] = frozenset(
+    {"_components", "_data", "_layouts", "_partials", "_locales"}
+)
+"""Directories of a Bridgetown site that hold no pages."""
+UNPUBLISHED: Mapping[Generator, frozenset[str]] = {
+    Generator.ELEVENTY: ELEVENTY_SKIPPED,
+    Generator.BRIDGETOWN: BRIDGETOWN_SKIPPED,
+}
+"""By generator, the folders of its content roots that hold no pages."""
+ROUTES_BY_CODE: frozenset[Generator] = frozenset({Generator.ELEVENTY, Generator.BRIDGETOWN})
+"""Generators whose URLs data files, collections and code set too: a missing page there is
+not known to be missing."""
 PASSTHROUGH_TO_ROOT_RE = re.compile(
     r"""addPassthroughCopy\(\s*\{[^{}]*?"""  # an object of copies: {"from": "to", ...}
     r"""(['"])\.?/?([\w./-]*?)/?\1\s*:\s*(['"])/?\3"""  # a folder copied to "/"

@@ -144,6 +144,8 @@ def _permalink(layout: Layout, source: _Source, metadata: Mapping[str, Any]) -> 
     prefix = source.mount.prefix
     if layout.generator is Generator.ZOLA:
         return _zola_url(source, metadata)
+    if layout.generator is Generator.NUXT:
+        return _nuxt_url(source)
     explicit = _meta(metadata, "url") or _meta(metadata, "permalink")
     if explicit is not None and any(mark in explicit for mark in TEMPLATE_MARKS):
         explicit = None  # ``/blog/{{ page.fileSlug }}/``: the generator's code makes it
@@ -174,6 +176,21 @@ def _permalink(layout: Layout, source: _Source, metadata: Mapping[str, Any]) -> 
     if layout.generator is Generator.JEKYLL and not source.is_index:
         return path + ".html"
     return path + "/" if source.is_index or PRESETS[layout.generator].pretty else path
+
+
+NUXT_ORDER_RE = re.compile(r"^\d+\.")
+"""Nuxt Content orders files and folders by a number prefix (``1.getting-started``), which
+is not part of their URL."""
+
+
+def _nuxt_url(source: _Source) -> str:
+    """A Nuxt Content page's URL: its path below ``content/``, number prefixes dropped,
+    ``index`` as its folder, no trailing slash."""
+    parts = [NUXT_ORDER_RE.sub("", part) for part in source.parts]
+    stem = NUXT_ORDER_RE.sub("", source.stem)
+    if stem.lower() not in INDEX_STEMS:
+        parts.append(stem)
+    return posixpath.join(source.mount.prefix, *parts)
 
 
 ZOLA_DATED_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:]+Z?)?[-_](.+)$")
