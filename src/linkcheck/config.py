@@ -65,8 +65,6 @@ DEFAULT_HISTORY_KEEP = 52
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif", "github", "junit")
 GENERATORS: tuple[str, ...] = (
     "auto",
-    "zola",
-    "hexo",
     "hugo",
     "jekyll",
     "astro",
@@ -78,6 +76,8 @@ GENERATORS: tuple[str, ...] = (
     "eleventy",
     "bridgetown",
     "vitepress",
+    "zola",
+    "hexo",
     "plain",
 )
 DEFAULT_GENERATOR = "auto"

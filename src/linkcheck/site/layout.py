@@ -13,7 +13,7 @@ import json
 import posixpath
 import re
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -24,8 +24,6 @@ from linkcheck.config import DEFAULT_PATHS, Settings
 
 
 class Generator(StrEnum):
-    ZOLA = "zola"
-    HEXO = "hexo"
     HUGO = "hugo"
     JEKYLL = "jekyll"
     ASTRO = "astro"
@@ -37,6 +35,8 @@ class Generator(StrEnum):
     ELEVENTY = "eleventy"
     BRIDGETOWN = "bridgetown"
     VITEPRESS = "vitepress"
+    ZOLA = "zola"
+    HEXO = "hexo"
     PLAIN = "plain"
 
 
@@ -307,16 +307,9 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
     if generator is Generator.HUGO and not settings.static_dirs:
         static = (*static, *_theme_of_example_site(root))
     checked_dirs = preset.checked
-    if generator is Generator.MDBOOK:
-        checked_dirs = (_mdbook_src(data),)
-    if generator is Generator.MKDOCS:
-        checked_dirs = (_mkdocs_dir(data),)
-    if generator is Generator.ELEVENTY:
-        checked_dirs = (_eleventy_input(data),)
-    if generator is Generator.HEXO:
-        checked_dirs = (_hexo_source(data),)
-    if generator is Generator.VITEPRESS:
-        checked_dirs = (_vitepress_source(data),)
+    folder = CONTENT_FOLDER.get(generator)
+    if folder is not None:
+        checked_dirs = (folder(data),)
     if generator is Generator.DOCUSAURUS:
         checked_dirs = tuple(d for d, _ in _docusaurus_content(str(data.get("", ""))))
     checked = tuple(p.resolve() for p in (root / d for d in checked_dirs) if p.is_dir())
@@ -646,17 +639,11 @@ def _mounts(
         pairs = [*_docusaurus_content(str(data.get("", ""))), *pairs[2:]]
     elif generator is Generator.ASTRO:
         pairs = [*_astro_collections(root), *pairs]
-    elif generator is Generator.MDBOOK:
-        pairs = [(_mdbook_src(data), "/")]
-    elif generator is Generator.MKDOCS:
-        pairs = [(_mkdocs_dir(data), "/")]
-    elif generator is Generator.ELEVENTY:
-        pairs = [(_eleventy_input(data), "/")]
-    elif generator is Generator.HEXO:
-        pairs = [(_hexo_source(data), "/")]
     elif generator is Generator.VITEPRESS:
         source = _vitepress_source(data)
         pairs = [*_vitepress_rewrites(data, source), (source, "/")]
+    elif generator in CONTENT_FOLDER:
+        pairs = [(CONTENT_FOLDER[generator](data), "/")]
     found = [Mount((root / d).resolve(), prefix) for d, prefix in pairs if (root / d).is_dir()]
     if found:
         return tuple(found)
@@ -911,16 +898,8 @@ def _languages(generator: Generator, data: Mapping[str, Any]) -> tuple[str, ...]
 def _anchor_style(settings: Settings, generator: Generator, data: Mapping[str, Any]) -> AnchorStyle:
     if settings.anchor_style != "auto":
         return AnchorStyle(settings.anchor_style)
-    if generator is Generator.MKDOCS:
-        return AnchorStyle.PYTHON_MARKDOWN
-    if generator is Generator.ELEVENTY:
-        return AnchorStyle.ELEVENTY
-    if generator is Generator.ZOLA:
-        return AnchorStyle.ZOLA
-    if generator is Generator.HEXO:
-        return AnchorStyle.HEXO
-    if generator is Generator.VITEPRESS:
-        return AnchorStyle.VITEPRESS
+    if generator in OWN_ANCHOR_STYLES:
+        return OWN_ANCHOR_STYLES[generator]
     if generator is Generator.JEKYLL:
         kramdown = data.get("kramdown")
         markdown = str(data.get("markdown", "kramdown")).lower()
@@ -931,3 +910,22 @@ def _anchor_style(settings: Settings, generator: Generator, data: Mapping[str, A
         ):
             return AnchorStyle.KRAMDOWN
     return AnchorStyle.GITHUB
+
+
+CONTENT_FOLDER: Mapping[Generator, Callable[[Mapping[str, Any]], str]] = {
+    Generator.MDBOOK: _mdbook_src,
+    Generator.MKDOCS: _mkdocs_dir,
+    Generator.ELEVENTY: _eleventy_input,
+    Generator.HEXO: _hexo_source,
+    Generator.VITEPRESS: _vitepress_source,
+}
+"""Generators whose pages are the files of one folder their configuration names: that
+folder, published at ``/`` and checked when no path is given."""
+OWN_ANCHOR_STYLES: Mapping[Generator, AnchorStyle] = {
+    Generator.MKDOCS: AnchorStyle.PYTHON_MARKDOWN,
+    Generator.ELEVENTY: AnchorStyle.ELEVENTY,
+    Generator.ZOLA: AnchorStyle.ZOLA,
+    Generator.HEXO: AnchorStyle.HEXO,
+    Generator.VITEPRESS: AnchorStyle.VITEPRESS,
+}
+"""Generators whose headings make anchors by a rule of their own (others: GitHub's)."""
