@@ -853,6 +853,16 @@ def test_attribute_blocks_give_ids_to_any_element() -> None:
     assert {"mkdocs-locale", "para"} <= post.anchors
 
 
+def test_myst_targets_are_labels_and_ids() -> None:
+    post = post_of(
+        "(intro/start)=\n# Start\n\n```{figure} a.png\n:name: fig-a\n```\n\n"
+        ":::{code-block}\n:label: code:x\n:::\n\nText (not)= here and :name: inline.\n"
+    )
+    assert post.labels == {"intro/start", "fig-a", "code:x"}
+    assert post.labels <= post.ids <= post.anchors
+    assert post_of("# Plain\n").labels == frozenset()
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

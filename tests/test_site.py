@@ -921,6 +921,28 @@ def test_bridgetown(tmp_path: Path) -> None:
     ]
 
 
+def test_myst_targets_are_anchors_of_the_whole_project(tmp_path: Path) -> None:
+    # MyST (Sphinx, Jupyter Book): `(label)=` and a directive's `:label:`/`:name:` name
+    # targets that any page links to as `#label`, or as `label` alone.
+    write(
+        tmp_path,
+        {
+            "docs/intro.md": (
+                "[a](#syntax/referencing) [b](guide.md#code:config) [c](syntax/referencing) "
+                "[d](#nope) [e](nowhere)\n"
+            ),
+            "docs/guide.md": (
+                "(syntax/referencing)=\n# Referencing\n\n"
+                "```{code-block} yaml\n:label: code:config\n:name: other-name\na: 1\n```\n"
+            ),
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path, "docs")] == [
+        ("missing-anchor", "no heading or id '#nope' in this post"),
+        ("broken-internal-link", "no post at /docs/nowhere"),
+    ]
+
+
 def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path: Path) -> None:
     write(tmp_path, {"book.toml": "[book]\ntitle = 'B'\n", "text/a.md": "# A\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN

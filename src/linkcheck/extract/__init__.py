@@ -89,6 +89,8 @@ def extract_post(
     ids = set(scan.anchors)
     if "{" in raw:  # ids given to other elements than headings: ``**x**{ #id }``
         ids.update(match[1] for match in ATTRIBUTE_ID_RE.finditer(raw))
+    labels = myst_labels(raw)
+    ids.update(labels)
     for heading in scan.headings:
         text, custom = split_heading_id(heading.text)
         texts.append(text)
@@ -105,6 +107,7 @@ def extract_post(
         ids=frozenset(ids),
         empty=not raw.strip(),
         includes=takes_in_other_text(raw),
+        labels=labels,
     )
 
 
@@ -122,6 +125,22 @@ INCLUDE_RE = re.compile(
 """Text that brings other text into a post when the site is built."""
 INCLUDE_MARKS = ("--8<--", ":::", "{{#", "{%", "{{<", "{{%", "import")
 """What each form of ``INCLUDE_RE`` holds: a post without any is not searched (most posts)."""
+
+
+MYST_TARGET_RE = re.compile(r"^[ \t]*\(([^()\s]+)\)=[ \t]*$", re.MULTILINE)
+"""A MyST target before a block: ``(label)=`` on a line of its own."""
+MYST_OPTION_RE = re.compile(r"^[ \t]*:(?:label|name):[ \t]*(\S+)[ \t]*$", re.MULTILINE)
+"""A MyST directive's ``:label: x`` or ``:name: x`` option (in its fenced block)."""
+
+
+def myst_labels(body: str) -> frozenset[str]:
+    """The MyST targets a body names (most posts have no ``)=`` nor option: not searched)."""
+    found: set[str] = set()
+    if ")=" in body:
+        found.update(MYST_TARGET_RE.findall(body))
+    if ":label:" in body or ":name:" in body:
+        found.update(MYST_OPTION_RE.findall(body))
+    return frozenset(found)
 
 
 def takes_in_other_text(body: str) -> bool:

@@ -121,11 +121,14 @@ class Site:
     """Folders of posts: whether each is in another site (``Layout.nested_sites``)."""
     routed_folders: dict[str, bool] = field(default_factory=dict)
     """Folders of posts: whether each holds a dynamic route (``ROUTE_FILE_RE``)."""
+    labels: set[str] = field(default_factory=set)
+    """MyST targets named anywhere on the site (``Post.labels``): any page may link to one."""
 
     def _key(self, path: Path | str) -> str:
         return os.path.normpath(os.path.join(self.cwd, path))
 
     def add(self, post: Post, urls: Sequence[str], anchors: frozenset[str] | None) -> None:
+        self.labels.update(post.labels)
         key = self._key(post.document.path)
         page = Page(post.path, Path(key), tuple(urls), anchors)
         self.by_file.setdefault(key, page)
@@ -174,6 +177,8 @@ class Site:
         which renders plain Markdown folders, finds a heading's anchor in any case."""
         if has_anchor(page.anchors, fragment):
             return True
+        if self.labels and decoded(fragment) in self.labels:
+            return True  # a MyST cross-reference: ``#label`` names a target on any page
         if self.layout.generator is not Generator.PLAIN or page.anchors is None:
             return False
         wanted = decoded(fragment).casefold()
@@ -196,6 +201,8 @@ class Site:
         if ":" in url.split("/", 1)[0] or url.startswith("//"):
             return UNKNOWN  # a scheme or a host: not a path on this site
         path = decoded(url.partition("#")[0].partition("?")[0])
+        if path in self.labels:
+            return FILE  # ``[text](label)``: MyST links to the target of that name
         if not path:
             page = self.page_of(post)
             return Target(
