@@ -10,8 +10,9 @@ sensitive to other work on the machine than wall time) and its peak RSS. The net
 ``urls / concurrency * latency`` (1.95 s for the defaults).
 
 Options: ``--urls``, ``--hosts``, ``--latency``, ``--concurrency``, ``--per-host 8 128``,
-``--transports aiohttp httpx floor`` (``floor``: the same requests through aiohttp alone, a
-GET and a title found by a regular expression, without the checker), ``--repeat``,
+``--transports aiohttp httpx floor curl-floor`` (``floor``: the same requests through aiohttp
+alone, a GET and a title found by a regular expression, without the checker; ``curl-floor``:
+the same through libcurl's multi interface, when pycurl is installed), ``--repeat``,
 ``--uvloop`` (run the client on uvloop, when installed), ``--profile FILE`` (cProfile of one
 aiohttp run).
 """
@@ -44,6 +45,10 @@ DEFAULT_PER_HOST = (8, 128)
 DEFAULT_TRANSPORTS = ("aiohttp", "httpx")
 FLOOR = "floor"
 """Not a transport: aiohttp alone, without the checker (``--transports aiohttp floor``)."""
+CURL_FLOOR = "curl-floor"
+"""Not a transport either: libcurl's multi interface alone (through pycurl, when installed),
+the same requests without asyncio nor the checker: what a transport over libcurl could reach."""
+FLOORS = (FLOOR, CURL_FLOOR)
 FIRST_ADDRESS = 2
 CLIENT_TIMEOUT = 300.0
 START_TIMEOUT = 10.0
@@ -140,7 +145,7 @@ def client(args: argparse.Namespace) -> None:
         for i in range(args.urls)
     ]
     settings = CheckOptions(
-        transport="aiohttp" if args.transport == FLOOR else args.transport,
+        transport="aiohttp" if args.transport in FLOORS else args.transport,
         concurrency=args.concurrency,
         per_host_concurrency=args.per_host_one,
         timeout=10.0,
@@ -173,9 +178,54 @@ def client(args: argparse.Namespace) -> None:
         wall = time.perf_counter() - started
         return wall, time.process_time() - cpu_started, verdicts, titled
 
+    def curl_floor() -> tuple[float, float, Counter[str], int]:
+        """The same requests through libcurl's multi interface (pycurl) in a plain loop: a
+        GET, the body, a title found by a regular expression."""
+        import io
+        import re
+
+        import pycurl  # type: ignore[import-not-found]  # optional: not a dependency
+
+        title = re.compile(rb"<title[^>]*>([^<]*)", re.IGNORECASE)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        multi = pycurl.CurlMulti()
+        multi.setopt(pycurl.M_MAX_HOST_CONNECTIONS, args.per_host_one)
+        waiting = [r.url for r in reversed(requests)]
+        bodies: dict[Any, io.BytesIO] = {}
+        verdicts: Counter[str] = Counter()
+        titled = 0
+
+        def start(handle: Any) -> None:
+            bodies[handle] = io.BytesIO()
+            handle.setopt(pycurl.URL, waiting.pop())
+            handle.setopt(pycurl.WRITEDATA, bodies[handle])
+            multi.add_handle(handle)
+
+        for _ in range(min(args.concurrency, len(waiting))):
+            start(pycurl.Curl())
+        while bodies:
+            while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+                pass
+            while True:
+                queued, done, failed = multi.info_read()
+                for handle in [*done, *(entry[0] for entry in failed)]:
+                    multi.remove_handle(handle)
+                    ok = handle in done and handle.getinfo(pycurl.RESPONSE_CODE) == 200
+                    verdicts["ok" if ok else "other"] += 1
+                    titled += title.search(bodies.pop(handle).getvalue()) is not None
+                    if waiting:
+                        start(handle)
+                if not queued:
+                    break
+            multi.select(1.0)
+        wall = time.perf_counter() - started
+        return wall, time.process_time() - cpu_started, verdicts, titled
+
     async def run() -> tuple[float, float, Counter[str], int]:
         if args.transport == FLOOR:
             return await floor()
+        if args.transport == CURL_FLOOR:
+            return curl_floor()
         started, cpu_started = time.perf_counter(), time.process_time()
         results = await check_urls(requests, settings)
         wall = time.perf_counter() - started
