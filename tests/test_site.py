@@ -943,6 +943,38 @@ def test_myst_targets_are_anchors_of_the_whole_project(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("aliases", [False, True])
+def test_docsify(tmp_path: Path, aliases: bool) -> None:
+    # docsify: `index.html` configures `window.$docsify`; the folder is the site; `?id=x`
+    # and `#/page` are its anchors and routes; `## T :id=x` gives an id; with `alias`,
+    # missing pages may be served from elsewhere.
+    config = "alias: { '/changelog': 'https://x.example/CHANGELOG.md' }," if aliases else ""
+    write(
+        tmp_path,
+        {
+            "docs/index.html": f"<script>window.$docsify = {{ {config} name: 'd' }}</script>\n",
+            "docs/README.md": "# Home\n",
+            "docs/guide.md": "## Theme Color :id=themecolor\n## Setup\n",
+            "docs/intro.md": (
+                "[a](guide?id=themecolor) [b](guide.md?id=setup) [c](#/guide?id=nope) "
+                "[d](changelog.md) ![e](/_media/logo.svg) ![f](/_media/gone.svg)\n"
+            ),
+            "docs/_media/logo.svg": "<svg/>",
+        },
+    )
+    layout = detect_layout(Settings(paths=("docs",)), tmp_path)
+    assert (layout.generator, layout.routes_by_code) == (Generator.DOCSIFY, aliases)
+    first_place = {"broken-internal-link": lambda message: message.split(" or ")[0]}
+    expected = [
+        ("missing-anchor", "no heading or id '#nope' in docs/guide.md"),
+        *([] if aliases else [("broken-internal-link", "no file docs/changelog.md")]),
+        ("broken-internal-link", "no file docs/_media/gone.svg"),
+    ]
+    assert [(f[0], first_place.get(f[0], str)(f[3])) for f in findings(tmp_path, "docs")] == (
+        expected
+    )
+
+
 def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path: Path) -> None:
     write(tmp_path, {"book.toml": "[book]\ntitle = 'B'\n", "text/a.md": "# A\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN

@@ -78,6 +78,7 @@ GENERATORS: tuple[str, ...] = (
     "vitepress",
     "zola",
     "hexo",
+    "docsify",
     "plain",
 )
 DEFAULT_GENERATOR = "auto"

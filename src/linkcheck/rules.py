@@ -330,6 +330,7 @@ def _is_citation(link: Link) -> bool:
 def _internal_findings(
     judge_: _Judge, post: Post, link: Link, site: Site, url: str
 ) -> Iterator[Finding]:
+    url = site.as_path(url)
     target = site.resolve(post, url)
     if target.kind is TargetKind.MISSING:
         yield judge_.finding(BROKEN_INTERNAL_LINK, link, target.description)

@@ -32,11 +32,19 @@ is linear in the heading's length whatever it holds."""
 _ATTRIBUTE_RE = re.compile(_ATTRIBUTE)
 
 
+DOCSIFY_ID_RE = re.compile(r"[ \t]:id=([^\s:]+)[ \t]*$")
+"""docsify's heading id, written last: ``## themeColor :id=themecolor``."""
+
+
 def split_heading_id(text: str) -> tuple[str, str | None]:
     """A heading's text without its attribute block, and the id the block gives (or None;
     a block without an id is still not text)."""
     match = HEADING_ID_RE.search(text)
     if match is None:
+        if ":id=" in text:  # docsify's ``## Title :id=custom``
+            docsify = DOCSIFY_ID_RE.search(text)
+            if docsify is not None:
+                return text[: docsify.start()].rstrip(" \t"), docsify.group(1)
         return text, None
     found: str | None = None
     for attribute in _ATTRIBUTE_RE.findall(match.group(1)):

@@ -23,7 +23,6 @@ from linkcheck.models import Document, Post
 from linkcheck.site.layout import (
     INDEX_STEMS,
     JEKYLL_SKIPPED,
-    ROUTES_BY_CODE,
     UNPUBLISHED,
     AnchorStyle,
     Generator,
@@ -57,6 +56,8 @@ PELICAN_LINK_RE = re.compile(r"([{|])(\w+)[}|]")
 PELICAN_FILE_LINKS: frozenset[str] = frozenset({"filename", "static", "attach"})
 """The Pelican links that name a file (relative to the post, or to the content folder when
 the path starts with ``/``)."""
+DOCSIFY_ID_RE = re.compile(r"(?:^|&)id=([^&]+)")
+"""docsify's anchor in a link's query: ``guide?id=setup``."""
 FILE_ROUTERS: frozenset[Generator] = frozenset({Generator.ASTRO, Generator.NEXTJS})
 """Generators whose pages folder may hold dynamic routes (``ROUTE_FILE_RE``)."""
 SERVES_PROJECT: frozenset[Generator] = frozenset({Generator.JEKYLL, Generator.PLAIN})
@@ -136,7 +137,7 @@ class Site:
             key = url_key(url)
             self.by_url.setdefault(key, page)
             parent = posixpath.dirname(key)
-            if self.layout.generator in ROUTES_BY_CODE:
+            if self.layout.routes_by_code:
                 continue  # URLs set by data files and code too: a missing page is not known
             if self.layout.generator is Generator.HEXO and "_posts" in page.file.parts:
                 continue  # a post's ``:title`` has rules of its own: a missing one is not known
@@ -183,6 +184,19 @@ class Site:
             return False
         wanted = decoded(fragment).casefold()
         return any(anchor.casefold() == wanted for anchor in page.anchors)
+
+    def as_path(self, url: str) -> str:
+        """``url`` in the form ``resolve`` reads: docsify's routes (``#/guide``) and anchors
+        (``guide?id=setup``) as a path and a fragment (``guide#setup``); others unchanged."""
+        if self.layout.generator is not Generator.DOCSIFY:
+            return url
+        if url.startswith("#/"):
+            url = url[1:]
+        path, mark, query = url.partition("?")
+        if not mark:
+            return url
+        anchor = DOCSIFY_ID_RE.search(query.partition("#")[0])
+        return f"{path}#{anchor[1]}" if anchor is not None else path
 
     def resolve(self, post: Post, url: str) -> Target:
         """What ``url``, written in ``post``, leads to on this site."""
@@ -245,6 +259,8 @@ class Site:
                 return Target(TargetKind.PAGE, page)
         if any(self._inside(candidate) and candidate.is_file() for candidate in candidates):
             return FILE
+        if self.layout.generator is Generator.DOCSIFY and self.layout.routes_by_code:
+            return UNKNOWN  # docsify's ``alias`` may serve it from elsewhere
         return Target(TargetKind.MISSING, description=f"no file {self._shown(candidates[0])}")
 
     def _file(self, post: Post, path: str, extension: str) -> Target:

@@ -37,6 +37,7 @@ class Generator(StrEnum):
     VITEPRESS = "vitepress"
     ZOLA = "zola"
     HEXO = "hexo"
+    DOCSIFY = "docsify"
     PLAIN = "plain"
 
 
@@ -157,6 +158,7 @@ PRESETS: Mapping[Generator, Preset] = {
         ("public",),
         pretty=False,
     ),
+    Generator.DOCSIFY: Preset(("index.html",), ((".", "/"),), (".",), (".",), pretty=False),
     Generator.PLAIN: Preset((), (), (), ("static", "public", "assets"), pretty=False),
 }  # fmt: skip
 """The generators' defaults, in the order they are detected."""
@@ -195,6 +197,8 @@ UNPUBLISHED: Mapping[Generator, frozenset[str]] = {
 ROUTES_BY_CODE: frozenset[Generator] = frozenset({Generator.ELEVENTY, Generator.BRIDGETOWN})
 """Generators whose URLs data files, collections and code set too: a missing page there is
 not known to be missing."""
+DOCSIFY_ALIAS_RE = re.compile(r"\balias\s*:\s*\{")
+"""docsify's ``alias: { '/changelog': 'https://...' }``: routes served from elsewhere."""
 PASSTHROUGH_TO_ROOT_RE = re.compile(
     r"""addPassthroughCopy\(\s*\{[^{}]*?"""  # an object of copies: {"from": "to", ...}
     r"""(['"])\.?/?([\w./-]*?)/?\1\s*:\s*(['"])/?\3"""  # a folder copied to "/"
@@ -254,6 +258,10 @@ class Layout:
     nested_sites: bool = False
     """A plain folder whose generator was detected (not chosen): a folder below it with a
     generator's configuration is another site, whose absolute paths it cannot judge."""
+    routes_by_code: bool = False
+    """Pages are also served at URLs that data files, collections, aliases or code decide
+    (``ROUTES_BY_CODE``, a docsify ``alias``): a missing page or post file is not known to be
+    missing."""
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -332,6 +340,11 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         default_in_subdir=generator is Generator.HUGO
         and _key(data, "defaultContentLanguageInSubdir") is True,
         nested_sites=generator is Generator.PLAIN and settings.generator == "auto",
+        routes_by_code=generator in ROUTES_BY_CODE
+        or (
+            generator is Generator.DOCSIFY
+            and DOCSIFY_ALIAS_RE.search(str(data.get("", ""))) is not None
+        ),
     )
 
 
@@ -388,6 +401,9 @@ def _detect_generator(settings: Settings, root: Path) -> tuple[Generator, Path |
         elif generator is Generator.HEXO:
             if not _looks_like_hexo(root):
                 continue
+        elif generator is Generator.DOCSIFY:
+            if not _looks_like_docsify(config):
+                continue
         elif (
             generator is Generator.HUGO
             and config.name.startswith("config.")
@@ -436,6 +452,16 @@ def _looks_like_hexo(root: Path) -> bool:
     except OSError:
         return False
     return HEXO_DEPENDENCY_RE.search(text) is not None
+
+
+def _looks_like_docsify(page: Path) -> bool:
+    """A docsify site is an ``index.html`` that configures ``window.$docsify``."""
+    try:
+        with page.open("rb") as file:
+            text = file.read(MAX_CONFIG_BYTES)
+    except OSError:
+        return False
+    return b"$docsify" in text
 
 
 def _read_config(path: Path) -> dict[str, Any]:
