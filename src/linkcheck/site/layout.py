@@ -448,7 +448,7 @@ def _looks_like_hexo(root: Path) -> bool:
         return True
     try:
         with (root / "package.json").open("rb") as file:
-            text = file.read(MAX_CONFIG_BYTES).decode("utf-8", errors="replace")
+            text = file.read(SNIFF_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return False
     return HEXO_DEPENDENCY_RE.search(text) is not None
@@ -458,7 +458,7 @@ def _looks_like_docsify(page: Path) -> bool:
     """A docsify site is an ``index.html`` that configures ``window.$docsify``."""
     try:
         with page.open("rb") as file:
-            text = file.read(MAX_CONFIG_BYTES)
+            text = file.read(SNIFF_BYTES)
     except OSError:
         return False
     return b"$docsify" in text
@@ -496,6 +496,9 @@ def _read_config(path: Path) -> dict[str, Any]:
 _JS_OBJECT_RE = r"""\b{key}\s*:\s*\{{"""
 MAX_CONFIG_BYTES = 1024 * 1024
 """Largest generator configuration read (real ones are a few KB)."""
+SNIFF_BYTES = 64 * 1024
+"""Bytes read of a file that may tell a generator (a ``package.json``, an ``index.html``):
+every folder above a post may be asked."""
 MAX_JS_OBJECTS = 4
 """Most ``key: {...}`` objects read for one key of a JavaScript config."""
 
