@@ -235,15 +235,23 @@ class Site:
         """Zola's ``@/blog/post.md#part``: a file below the content folder, by its path."""
         path = decoded(url.partition("#")[0].partition("?")[0])
         candidates = [mount.directory / path for mount in self.layout.mounts]
+        found = self._found(candidates)
+        if found is not None:
+            return found
+        if not candidates:
+            return UNKNOWN
+        return Target(TargetKind.MISSING, description=f"no file {self._shown(candidates[0])}")
+
+    def _found(self, candidates: Sequence[Path]) -> Target | None:
+        """The first of ``candidates`` that is a post of the site, else a file that exists
+        there, else None."""
         for candidate in candidates:
             page = self.by_file.get(self._key(candidate))
             if page is not None:
                 return Target(TargetKind.PAGE, page)
         if any(self._inside(candidate) and candidate.is_file() for candidate in candidates):
             return FILE
-        if not candidates:
-            return UNKNOWN
-        return Target(TargetKind.MISSING, description=f"no file {self._shown(candidates[0])}")
+        return None
 
     # A link to a post's source file (``other.md``), as GitHub and Docusaurus resolve it.
     def _source_file(self, post: Post, path: str) -> Target:
@@ -253,12 +261,9 @@ class Site:
             if page is not None:
                 return Target(TargetKind.PAGE, page)
         candidates = self._file_candidates(post, path, source=True)
-        for candidate in candidates:
-            page = self.by_file.get(self._key(candidate))
-            if page is not None:
-                return Target(TargetKind.PAGE, page)
-        if any(self._inside(candidate) and candidate.is_file() for candidate in candidates):
-            return FILE
+        found = self._found(candidates)
+        if found is not None:
+            return found
         if self.layout.generator is Generator.DOCSIFY and self.layout.routes_by_code:
             return UNKNOWN  # docsify's ``alias`` may serve it from elsewhere
         return Target(TargetKind.MISSING, description=f"no file {self._shown(candidates[0])}")
