@@ -853,6 +853,24 @@ def test_attribute_blocks_give_ids_to_any_element() -> None:
     assert {"mkdocs-locale", "para"} <= post.anchors
 
 
+def test_definition_terms_outside_code() -> None:
+    post = post_of(
+        "`confirm`\n: Whether to ask.\n\nTerm two\n:   Its definition.\n\n"
+        "```yaml\nkey\n: value in code\n```\n\n~~~\nalso\n: code\n~~~\n\n- item\n: not a term\n"
+    )
+    assert post.terms == ("`confirm`", "Term two")
+    assert post_of("No terms: here\n").terms == ()
+
+
+def test_definition_terms_take_linear_time() -> None:
+    from linkcheck.extract import definition_terms
+
+    started = time.process_time()
+    assert len(definition_terms(("```\n```\n" + "a\n: b\n") * 50_000)) == 50_000
+    definition_terms("\n: " * 200_000 + "```\n" * 100_000)
+    assert time.process_time() - started < 5  # about 0.3 s; each term against each block: minutes
+
+
 def test_myst_targets_are_labels_and_ids() -> None:
     post = post_of(
         "(intro/start)=\n# Start\n\n```{figure} a.png\n:name: fig-a\n```\n\n"

@@ -975,6 +975,31 @@ def test_docsify(tmp_path: Path, aliases: bool) -> None:
     )
 
 
+@pytest.mark.parametrize("ids", [True, False])
+def test_hugo_definition_terms_have_ids_when_configured(tmp_path: Path, ids: bool) -> None:
+    setting = f"[markup.goldmark.parser]\nautoDefinitionTermID = {str(ids).lower()}\n"
+    write(
+        tmp_path,
+        {
+            "hugo.toml": f'baseURL = "https://h.example/"\n{setting}',
+            "content/docs/deploy.md": (
+                "`confirm`\n: Whether to ask.\n\n"
+                "`matchers`\n: A slice of [matchers](#matchers-1).\n\n"
+                "## Matchers\n\n```text\nnot-a-term\n: inside code\n```\n"
+            ),
+            "content/docs/other.md": "[a](/docs/deploy/#confirm) [b](/docs/deploy/#not-a-term)\n",
+        },
+    )
+    expected = [("missing-anchor", "no heading or id '#not-a-term' in content/docs/deploy.md")]
+    if not ids:
+        expected = [
+            ("missing-anchor", "no heading or id '#matchers-1' in this post"),
+            ("missing-anchor", "no heading or id '#confirm' in content/docs/deploy.md"),
+            *expected,
+        ]
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == expected
+
+
 def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path: Path) -> None:
     write(tmp_path, {"book.toml": "[book]\ntitle = 'B'\n", "text/a.md": "# A\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN

@@ -269,6 +269,9 @@ class Post:
     """Whether the post takes in other text when the site is built (``--8<--``, ``{{#include
     x}}``, ``{% include_relative %}``, ``{{% include %}}``, an MDX partial...): its page may
     have headings and ids its file does not show."""
+    terms: tuple[str, ...] = ()
+    """The terms of its definition lists (``Term`` followed by a line ``: definition``), in
+    order: Hugo gives them ids with ``autoDefinitionTermID``."""
     labels: frozenset[str] = frozenset()
     """MyST targets it names (``(label)=``, a directive's ``:label:`` or ``:name:``): ids of
     its page (in ``ids`` too), and names any page of a MyST project may link to (``#label``,

@@ -25,6 +25,7 @@ markdown-it does; any other post is read by markdown-it).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Sequence
@@ -108,6 +109,7 @@ def extract_post(
         empty=not raw.strip(),
         includes=takes_in_other_text(raw),
         labels=labels,
+        terms=definition_terms(raw),
     )
 
 
@@ -131,6 +133,38 @@ MYST_TARGET_RE = re.compile(r"^[ \t]*\(([^()\s]+)\)=[ \t]*$", re.MULTILINE)
 """A MyST target before a block: ``(label)=`` on a line of its own."""
 MYST_OPTION_RE = re.compile(r"^[ \t]*:(?:label|name):[ \t]*(\S+)[ \t]*$", re.MULTILINE)
 """A MyST directive's ``:label: x`` or ``:name: x`` option (in its fenced block)."""
+
+
+DEFINITION_RE = re.compile(r"^([^\s:>|#-][^\n]*)\n:[ \t]+\S", re.MULTILINE)
+"""A definition list's term: a line of text, then a line ``: definition``."""
+FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})", re.MULTILINE)
+"""A line that opens or closes a fenced code block."""
+
+
+def definition_terms(body: str) -> tuple[str, ...]:
+    """The terms of a body's definition lists, outside fenced code (most posts have no line
+    starting with ``: ``: not searched)."""
+    if "\n: " not in body and "\n:\t" not in body:
+        return ()
+    fences = [(m.start(), m.group(1)) for m in FENCE_RE.finditer(body)]
+    code: list[tuple[int, int]] = []
+    opened: tuple[int, str] | None = None
+    for at, marks in fences:
+        if opened is None:
+            opened = (at, marks)
+        elif marks[0] == opened[1][0] and len(marks) >= len(opened[1]):
+            code.append((opened[0], at))
+            opened = None
+    if opened is not None:
+        code.append((opened[0], len(body)))
+    starts = [start for start, _ in code]  # in order, not overlapping
+    terms: list[str] = []
+    for match in DEFINITION_RE.finditer(body):
+        at = match.start()
+        inside = bisect.bisect_right(starts, at) - 1
+        if inside < 0 or at > code[inside][1]:
+            terms.append(match.group(1).strip())
+    return tuple(terms)
 
 
 def myst_labels(body: str) -> frozenset[str]:

@@ -33,6 +33,7 @@ from linkcheck.site.layout import (
 from linkcheck.site.urls import TEMPLATE_MARKS, decoded, post_urls, url_key
 from linkcheck.slugs import (
     eleventy_slug,
+    heading_slug,
     hexo_slug,
     kramdown_slug,
     markdown_it_anchor_slug,
@@ -449,11 +450,24 @@ def has_anchor(anchors: frozenset[str] | None, fragment: str) -> bool:
     return fragment in anchors or unquote(fragment) in anchors
 
 
-def post_anchors(post: Post, style: AnchorStyle) -> frozenset[str] | None:
-    """A post's anchors as its generator renders them; None (any fragment may be there) for
-    a post whose page takes in other text when it is built."""
+def post_anchors(
+    post: Post, style: AnchorStyle, *, definition_ids: bool = False
+) -> frozenset[str] | None:
+    """A post's anchors as its generator renders them (with ``definition_ids``, its
+    definition terms' too); None (any fragment may be there) for a post whose page takes in
+    other text when it is built."""
     if post.includes:
         return None
+    anchors = _heading_anchors(post, style)
+    if definition_ids and post.terms:
+        # Numbered with the headings' anchors in the page's order: either may come first.
+        headings, terms = list(post.headings), list(post.terms)
+        anchors |= frozenset(numbered_slugs(headings + terms, heading_slug))
+        anchors |= frozenset(numbered_slugs(terms + headings, heading_slug))
+    return anchors
+
+
+def _heading_anchors(post: Post, style: AnchorStyle) -> frozenset[str]:
     if style is AnchorStyle.GITHUB:
         return post.anchors
     if style is AnchorStyle.PYTHON_MARKDOWN:
@@ -530,7 +544,8 @@ def build_site(
     for post in posts:
         file = _resolved(post.document.path, here)
         seen.add(file)
-        site.add(post, post_urls(layout, file, post.document.metadata), post_anchors(post, style))
+        anchors = post_anchors(post, style, definition_ids=layout.definition_ids)
+        site.add(post, post_urls(layout, file, post.document.metadata), anchors)
     others: list[Path] = []
     for path in site_files(layout, settings.extensions):
         if _resolved(path, here) in seen:
@@ -550,7 +565,8 @@ def build_site(
     for other in collected.posts:
         file = _resolved(other.document.path, here)
         metadata = other.document.metadata
-        site.add(other, post_urls(layout, file, metadata), post_anchors(other, style))
+        anchors = post_anchors(other, style, definition_ids=layout.definition_ids)
+        site.add(other, post_urls(layout, file, metadata), anchors)
     if collected.problems:
         problems = {problem.path for problem in collected.problems}
         for path in others:

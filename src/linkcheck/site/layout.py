@@ -258,6 +258,8 @@ class Layout:
     nested_sites: bool = False
     """A plain folder whose generator was detected (not chosen): a folder below it with a
     generator's configuration is another site, whose absolute paths it cannot judge."""
+    definition_ids: bool = False
+    """Hugo's ``markup.goldmark.parser.autoDefinitionTermID``: definition terms have ids."""
     routes_by_code: bool = False
     """Pages are also served at URLs that data files, collections, aliases or code decide
     (``ROUTES_BY_CODE``, a docsify ``alias``): a missing page or post file is not known to be
@@ -340,6 +342,7 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
         default_in_subdir=generator is Generator.HUGO
         and _key(data, "defaultContentLanguageInSubdir") is True,
         nested_sites=generator is Generator.PLAIN and settings.generator == "auto",
+        definition_ids=generator is Generator.HUGO and _definition_ids(data),
         routes_by_code=generator in ROUTES_BY_CODE
         or (
             generator is Generator.DOCSIFY
@@ -750,6 +753,14 @@ def _key(data: Mapping[str, Any], name: str) -> Any:
         return data[name]
     wanted = name.lower()
     return next((value for key, value in data.items() if str(key).lower() == wanted), None)
+
+
+def _definition_ids(data: Mapping[str, Any]) -> bool:
+    """Whether Hugo's goldmark gives definition terms ids (``autoDefinitionTermID``)."""
+    value: Any = data
+    for name in ("markup", "goldmark", "parser", "autoDefinitionTermID"):
+        value = _key(value, name) if isinstance(value, Mapping) else None
+    return value is True
 
 
 def _default_language(data: Mapping[str, Any]) -> str:
