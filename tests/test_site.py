@@ -394,6 +394,12 @@ def test_docusaurus_docs_and_blog_folders_from_the_plugins_options(tmp_path: Pat
         ("broken-internal-link", "no post at /guide/nope"),
         ("broken-internal-link", "no post at /updates/nope"),
     ]
+    # At the top of the repository (a plain folder), docs/ is the site's too: its absolute
+    # paths are that site's to judge, its files beside it are judged.
+    (tmp_path / "docs/more.md").write_text("![x](gone.png) [y](/guide/nope)\n", encoding="utf-8")
+    assert [(f[1], f[3]) for f in findings(tmp_path, ".")] == [
+        ("docs/more.md", "no file docs/gone.png"),
+    ]
 
 
 def test_docusaurus_theme_docs_options_are_not_the_plugins(tmp_path: Path) -> None:

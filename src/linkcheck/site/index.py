@@ -28,6 +28,7 @@ from linkcheck.site.layout import (
     Generator,
     Layout,
     Mount,
+    borrowed_folders,
     site_above,
 )
 from linkcheck.site.urls import TEMPLATE_MARKS, decoded, post_urls, url_key
@@ -123,6 +124,9 @@ class Site:
     """Folders of posts: whether each is in another site (``Layout.nested_sites``)."""
     routed_folders: dict[str, bool] = field(default_factory=dict)
     """Folders of posts: whether each holds a dynamic route (``ROUTE_FILE_RE``)."""
+    borrowed: tuple[Path, ...] | None = None
+    """Folders that sites below the root publish from outside their own (``borrowed_folders``),
+    found on first need."""
     labels: set[str] = field(default_factory=set)
     """MyST targets named anywhere on the site (``Post.labels``): any page may link to one."""
 
@@ -326,14 +330,19 @@ class Site:
 
     def _in_another_site(self, post: Post) -> bool:
         """Whether the post lies in a folder below the root that is a site of its own (a
-        Docusaurus site in ``website/`` of a repository checked as a plain folder)."""
+        Docusaurus site in ``website/`` of a repository checked as a plain folder), or that
+        such a site publishes (its ``path: '../docs'``)."""
         if not self.layout.nested_sites:
             return False
         folder = Path(self._key(post.document.path)).parent
         found = self.site_folders.get(str(folder))
         if found is None:
-            found = self.site_folders[str(folder)] = (
-                site_above(folder, self.layout.root) is not None
+            if self.borrowed is None:
+                self.borrowed = borrowed_folders(self.layout.root)
+            found = self.site_folders[str(folder)] = site_above(
+                folder, self.layout.root
+            ) is not None or any(
+                folder == borrowed or borrowed in folder.parents for borrowed in self.borrowed
             )
         return found
 

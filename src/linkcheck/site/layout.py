@@ -390,6 +390,35 @@ def site_above(folder: Path, root: Path) -> Path | None:
     return None
 
 
+MAX_SITE_FOLDERS = 200
+"""Folders directly below a plain folder asked whether they are sites (``borrowed_folders``)."""
+
+
+def borrowed_folders(root: Path) -> tuple[Path, ...]:
+    """Folders of a plain folder ``root`` that a site in a folder directly below it
+    publishes from outside its own folder (a Docusaurus site in ``website/`` whose docs are
+    ``path: '../docs'``): their posts are that site's, as those in its folder are."""
+    try:
+        children = sorted(
+            child
+            for child in root.iterdir()
+            if child.is_dir() and not child.name.startswith(".") and child.name != "node_modules"
+        )
+    except OSError:
+        return ()
+    auto = Settings()
+    found: list[Path] = []
+    for child in children[:MAX_SITE_FOLDERS]:
+        if _detect_generator(auto, child)[0] is Generator.PLAIN:
+            continue
+        for mount in detect_layout(auto, child).mounts:
+            folder = mount.directory
+            outside = folder != child and child not in folder.parents
+            if outside and root in folder.parents:
+                found.append(folder)
+    return tuple(dict.fromkeys(found))
+
+
 def _detect_generator(settings: Settings, root: Path) -> tuple[Generator, Path | None]:
     if settings.generator != "auto":
         chosen = Generator(settings.generator)
