@@ -35,8 +35,8 @@ from linkcheck.models import (
 )
 from linkcheck.rules import judge
 from linkcheck.shard import SHARD_STAT, SHARDS_STAT, Shard
-from linkcheck.site import Generator, Layout, build_site, detect_layout
-from linkcheck.site.layout import UNPUBLISHED
+from linkcheck.site import Layout, build_site, detect_layout
+from linkcheck.site.layout import unpublished_folders
 from linkcheck.sources import is_checkable, strip_fragment
 from linkcheck.state import StateStore
 
@@ -275,26 +275,6 @@ def with_site(settings: Settings, cwd: Path) -> tuple[Settings, Layout]:
         if unpublished:
             settings = replace(settings, exclude_paths=(*settings.exclude_paths, *unpublished))
     return settings, layout
-
-
-def unpublished_folders(layout: Layout) -> list[str]:
-    """Folders of a generator's content roots that hold no pages (checked no more than
-    they are published): ``UNPUBLISHED``, and Hexo's ``_`` folders but ``_posts``."""
-    if layout.generator in UNPUBLISHED:
-        return sorted(UNPUBLISHED[layout.generator])
-    found: set[str] = set()
-    if layout.generator is Generator.HEXO:
-        for root in layout.checked:
-            try:
-                children = list(root.iterdir())
-            except OSError:  # unreadable: the search reports it
-                continue
-            found.update(
-                child.name
-                for child in children
-                if child.name.startswith("_") and child.name != "_posts" and child.is_dir()
-            )
-    return sorted(found)
 
 
 def _state_path(settings: Settings, cwd: Path) -> Path:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -22,13 +22,13 @@ from linkcheck.discover import display_path, find_posts
 from linkcheck.models import Document, Post
 from linkcheck.site.layout import (
     INDEX_STEMS,
-    JEKYLL_SKIPPED,
-    UNPUBLISHED,
+    UNPUBLISHING,
     AnchorStyle,
     Generator,
     Layout,
     Mount,
     borrowed_folders,
+    holds_no_pages,
     site_above,
 )
 from linkcheck.site.urls import TEMPLATE_MARKS, decoded, post_urls, url_key
@@ -481,19 +481,22 @@ def _heading_anchors(post: Post, style: AnchorStyle) -> frozenset[str]:
         return post.anchors
     if style is AnchorStyle.PYTHON_MARKDOWN:
         return frozenset(python_markdown_slugs(list(post.headings))) | post.anchors
-    if style is AnchorStyle.VITEPRESS:
-        return frozenset(numbered_slugs(list(post.headings), vitepress_slug)) | post.anchors
+    if style is AnchorStyle.KRAMDOWN:
+        return frozenset(numbered_slugs(list(post.headings), kramdown_slug)) | post.ids
+    headings = list(post.headings)
+    made = {anchor for rule in SLUG_RULES[style] for anchor in numbered_slugs(headings, rule)}
     if style is AnchorStyle.HEXO:
-        made = set(numbered_slugs(list(post.headings), hexo_slug))
-        return frozenset(made | {anchor.lower() for anchor in made}) | post.anchors
-    if style is AnchorStyle.ZOLA:
-        return frozenset(numbered_slugs(list(post.headings), zola_slug)) | post.anchors
-    if style is AnchorStyle.ELEVENTY:
-        headings = list(post.headings)
-        made = {*numbered_slugs(headings, eleventy_slug)}
-        made.update(numbered_slugs(headings, markdown_it_anchor_slug))
-        return frozenset(made) | post.anchors
-    return frozenset(numbered_slugs(list(post.headings), kramdown_slug)) | post.ids
+        made.update(anchor.lower() for anchor in list(made))
+    return frozenset(made) | post.anchors
+
+
+SLUG_RULES: Mapping[AnchorStyle, tuple[Callable[[str], str], ...]] = {
+    AnchorStyle.VITEPRESS: (vitepress_slug,),
+    AnchorStyle.HEXO: (hexo_slug,),  # and each in lower case
+    AnchorStyle.ZOLA: (zola_slug,),
+    AnchorStyle.ELEVENTY: (eleventy_slug, markdown_it_anchor_slug),
+}
+"""The slug rules of the anchor styles that accept GitHub's anchors too (``post.anchors``)."""
 
 
 # ---------------------------------------------------------------------------
@@ -507,31 +510,18 @@ def site_files(layout: Layout, extensions: Sequence[str]) -> list[Path]:
     if not roots:
         return []
     files = find_posts(roots, extensions)
-    if layout.generator is Generator.JEKYLL:
-        files = [f for f in files if not _skipped(f, layout.root, JEKYLL_SKIPPED)]
-    unpublished = UNPUBLISHED.get(layout.generator)
-    if unpublished:
-        files = [f for f in files if not _skipped(f, layout.root, unpublished)]
-    if layout.generator is Generator.HEXO:  # files in ``_`` folders but ``_posts`` are no pages
-        files = [f for f in files if not _hexo_unpublished(f, layout.root)]
-    return files
+    if layout.generator not in UNPUBLISHING:
+        return files
+    return [f for f in files if not _unpublished(f, layout)]
 
 
-def _hexo_unpublished(path: Path, root: Path) -> bool:
+def _unpublished(path: Path, layout: Layout) -> bool:
+    """Whether a file is in a folder its generator builds no page from (``_site``...)."""
     try:
-        folders = path.resolve().relative_to(root).parts[:-1]
+        folders = path.resolve().relative_to(layout.root).parts[:-1]
     except ValueError:
         return False
-    return any(part.startswith("_") and part != "_posts" for part in folders)
-
-
-def _skipped(path: Path, root: Path, skipped: frozenset[str]) -> bool:
-    """Whether a file is in a folder the generator builds no page from (``_site``...)."""
-    try:
-        folders = path.resolve().relative_to(root).parts[:-1]
-    except ValueError:
-        return False
-    return bool(set(folders) & skipped)
+    return any(holds_no_pages(layout.generator, folder) for folder in folders)
 
 
 def build_site(

@@ -190,10 +190,11 @@ BRIDGETOWN_SKIPPED: frozenset[str] = frozenset(
 )
 """Directories of a Bridgetown site that hold no pages."""
 UNPUBLISHED: Mapping[Generator, frozenset[str]] = {
+    Generator.JEKYLL: JEKYLL_SKIPPED,
     Generator.ELEVENTY: ELEVENTY_SKIPPED,
     Generator.BRIDGETOWN: BRIDGETOWN_SKIPPED,
 }
-"""By generator, the folders of its content roots that hold no pages."""
+"""By generator, the names of folders that hold no pages (Hexo's: ``holds_no_pages``)."""
 ROUTES_BY_CODE: frozenset[Generator] = frozenset({Generator.ELEVENTY, Generator.BRIDGETOWN})
 """Generators whose URLs data files, collections and code set too: a missing page there is
 not known to be missing."""
@@ -388,6 +389,35 @@ def site_above(folder: Path, root: Path) -> Path | None:
             return folder
         folder = folder.parent
     return None
+
+
+UNPUBLISHING: frozenset[Generator] = frozenset({*UNPUBLISHED, Generator.HEXO})
+"""Generators with folders that hold no pages (``holds_no_pages``)."""
+
+
+def holds_no_pages(generator: Generator, folder: str) -> bool:
+    """Whether a folder of this name, in a generator's site, holds no pages: ``UNPUBLISHED``,
+    and Hexo's ``_`` folders but ``_posts``."""
+    if generator is Generator.HEXO:
+        return folder.startswith("_") and folder != "_posts"
+    return folder in UNPUBLISHED.get(generator, ())
+
+
+def unpublished_folders(layout: Layout) -> list[str]:
+    """The folders directly below the checked folders that hold no pages (``holds_no_pages``):
+    they are checked no more than they are published."""
+    found: set[str] = set()
+    for root in layout.checked if layout.generator in UNPUBLISHING else ():
+        try:
+            children = list(root.iterdir())
+        except OSError:  # unreadable: the search for posts reports it
+            continue
+        found.update(
+            child.name
+            for child in children
+            if holds_no_pages(layout.generator, child.name) and child.is_dir()
+        )
+    return sorted(found)
 
 
 MAX_SITE_FOLDERS = 200
