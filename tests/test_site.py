@@ -808,6 +808,25 @@ def test_hexo(tmp_path: Path) -> None:
     ]
 
 
+def test_a_jekyll_site_of_pages_alone_is_checked_whole(tmp_path: Path) -> None:
+    # No `_posts/`: `linkcheck run` checks the project's pages (it stopped: "content: no
+    # such file"), not the folders Jekyll builds no page from.
+    write(
+        tmp_path,
+        {
+            "_config.yml": "title: Docs\n",
+            "index.md": "[a](/docs/guide.html) [b](/docs/gone.html)\n",
+            "docs/guide.md": "# Guide\n",
+            "_includes/note.md": "[x](/nowhere.png)\n",
+        },
+    )
+    report = run(Settings(offline=True), cwd=tmp_path)
+    assert [p.path for p in report.posts] == ["docs/guide.md", "index.md"]
+    assert [(f.rule, f.message) for f in report.findings] == [
+        ("broken-internal-link", "no post at /docs/gone"),
+    ]
+
+
 def test_jekyll_keeps_its_config_name(tmp_path: Path) -> None:
     write(tmp_path, {"_config.yml": "title: J\n", "source/a.md": "# A\n", "_posts/x.md": "x\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.JEKYLL

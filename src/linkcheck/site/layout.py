@@ -326,8 +326,10 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
     checked = tuple(p.resolve() for p in (root / d for d in checked_dirs) if p.is_dir())
     if generator is Generator.PLAIN and not settings.content_roots:
         checked = tuple(mount.directory for mount in mounts)
-    if generator is Generator.NEXTJS and not checked:
-        checked = (root,)  # posts where the site's code finds them: the project, as plain
+    if generator in (Generator.NEXTJS, Generator.JEKYLL) and not checked:
+        # Posts where the site's code finds them (Next.js), or a Jekyll site of pages alone
+        # (no ``_posts/``): the project, as a plain folder, less what holds no pages.
+        checked = (root,)
     return Layout(
         generator=generator,
         root=root,
