@@ -137,6 +137,22 @@ def test_errors_name_the_file_line(text: str, line: int, words: str, tmp_path: P
     assert words in caught.value.reason
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '+++\ntitle = {{ replace .Name "-" " " | title }}\n+++\n[a](https://a.example/)\n',
+        "---\ntitle: {{ title }}\ndate: {{ date }}\n---\n[a](https://a.example/)\n",
+    ],
+    ids=["hugo-archetype", "hexo-scaffold"],
+)
+def test_a_templates_frontmatter_is_not_read_and_its_body_is(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "p.md"
+    path.write_text(text)
+    document = read_document(path, cwd=tmp_path)
+    assert (document.metadata, document.frontmatter) == ({}, None)
+    assert document.text[document.body_offset :] == "[a](https://a.example/)\n"
+
+
 def test_frontmatter_error_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="not closed"):
         find_frontmatter("---\na: 1\n")

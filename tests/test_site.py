@@ -765,6 +765,32 @@ def test_zola(tmp_path: Path) -> None:
     ]
 
 
+def test_a_hugo_themes_repository_is_a_plain_folder_with_a_site_in_example_site(
+    tmp_path: Path,
+) -> None:
+    # theme.toml and the theme's hugo.toml, no content/: `linkcheck run` at the top stopped
+    # ("content: no such file"); archetypes are templates, not posts with broken frontmatter.
+    write(
+        tmp_path,
+        {
+            "theme.toml": 'name = "T"\n',
+            "hugo.toml": "[module]\n",
+            "archetypes/default.md": '+++\ntitle = {{ replace .Name "-" " " }}\n+++\n',
+            "README.md": "[demo](exampleSite/content/posts/a.md)\n",
+            "exampleSite/hugo.toml": 'baseURL = "https://demo.example/"\ntheme = "T"\n',
+            "exampleSite/content/posts/a.md": "[b](/posts/b/) [c](/posts/nope/)\n",
+            "exampleSite/content/posts/b.md": "# B\n",
+        },
+    )
+    assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN
+    report = run(Settings(offline=True), cwd=tmp_path)
+    assert report.problems == ()
+    assert [f.rule for f in report.findings if f.severity.value != "info"] == []
+    assert [(f[0], f[3]) for f in findings(tmp_path, "exampleSite")] == [
+        ("broken-internal-link", "no post at /posts/nope"),
+    ]
+
+
 def test_a_hugo_config_toml_is_not_zola(tmp_path: Path) -> None:
     write(tmp_path, {"config.toml": 'baseURL = "https://x.example"\n', "content/a.md": "# A\n"})
     assert detect_layout(Settings(), tmp_path).generator is Generator.HUGO

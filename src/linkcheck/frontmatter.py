@@ -86,6 +86,11 @@ HANDLERS: tuple[tuple[FrontmatterFormat, BaseHandler], ...] = (
 """python-frontmatter handlers, in the order they are tried on a post's first line."""
 
 
+TEMPLATE_OPENINGS = ("{{", "{%")
+"""Template code: frontmatter that does not parse and holds some is a template's (Hugo's
+archetypes, Hexo's scaffolds): it is not read, and the body is still a post's."""
+
+
 class FrontmatterError(ValueError):
     """Frontmatter that cannot be used; ``offset`` is where in the text the problem is."""
 
@@ -176,11 +181,16 @@ def parse_frontmatter(text: str) -> tuple[Mapping[str, Any], Frontmatter | None,
                 "parts; not read",
                 span.yaml_start + deep.start(),
             )
-    if span.format is FrontmatterFormat.YAML:
-        loaded, strings = _load_yaml(source, span.yaml_start)
-    else:
-        loaded = _load_other(dict(HANDLERS)[span.format], source, span)
-        strings = ()
+    try:
+        if span.format is FrontmatterFormat.YAML:
+            loaded, strings = _load_yaml(source, span.yaml_start)
+        else:
+            loaded = _load_other(dict(HANDLERS)[span.format], source, span)
+            strings = ()
+    except FrontmatterError:
+        if any(mark in source for mark in TEMPLATE_OPENINGS):
+            return {}, None, span.body_offset  # a template's (an archetype, a scaffold)
+        raise
     if nesting_depth(loaded) > MAX_FRONTMATTER_DEPTH:
         raise FrontmatterError(
             f"{name} frontmatter nested more than {MAX_FRONTMATTER_DEPTH} levels deep",

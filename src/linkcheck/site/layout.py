@@ -468,10 +468,9 @@ def _detect_generator(settings: Settings, root: Path) -> tuple[Generator, Path |
         elif generator is Generator.DOCSIFY:
             if not _looks_like_docsify(config):
                 continue
-        elif (
-            generator is Generator.HUGO
-            and config.name.startswith("config.")
-            and not _looks_like_hugo(config)
+        elif generator is Generator.HUGO and (
+            (config.name.startswith("config.") and not _looks_like_hugo(config))
+            or _is_hugo_theme(root)
         ):
             continue
         if generator is Generator.MDBOOK and not _has_chapters(root, config):
@@ -497,6 +496,12 @@ def _looks_like_hugo(config: Path) -> bool:
         bool(keys & {"baseurl", "theme", "contentdir", "languagecode", "title"})
         or (config.parent / "content").is_dir()
     )
+
+
+def _is_hugo_theme(root: Path) -> bool:
+    """A Hugo theme's repository (``theme.toml``, no ``content/``): its configuration is the
+    theme's, its site is its ``exampleSite/`` (a site of its own below a plain folder)."""
+    return (root / "theme.toml").is_file() and not (root / "content").is_dir()
 
 
 def _looks_like_zola(config: Path) -> bool:
