@@ -44,6 +44,17 @@ class NameResolutionError(httpx.ConnectError):
     the resolver's own error: ``socket.gaierror`` or a message)."""
 
 
+class ResponseHeadTimeout(httpx.ReadTimeout):
+    """The server kept the connection busy without completing a response head (the status
+    line and headers of a final response) in time: informational responses without end,
+    headers a byte at a time. Bytes kept arriving, so no read timed out."""
+
+
+HEAD_TIMEOUTS = 2
+"""A response head must be complete within this many timeouts of sending its request: one
+for the connection (name lookup, TCP, TLS), one for the head itself."""
+
+
 MAX_CONTENT_TYPE_CHARS = 100
 """A media type is cut here (real ones are a few dozen characters)."""
 

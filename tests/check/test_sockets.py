@@ -86,6 +86,30 @@ async def drip(request: Request, writer: Any, server: Server) -> None:
         await asyncio.sleep(DRIP_INTERVAL)
 
 
+FLOOD_SECONDS = 5.0
+"""How long the hostile routes below keep sending (a bound of their own: far past the
+client's limit in these tests)."""
+
+
+async def informational_flood(request: Request, writer: Any, server: Server) -> None:
+    """``100 Continue`` after ``100 Continue``, never a final response."""
+    loop = asyncio.get_running_loop()
+    stop = loop.time() + FLOOD_SECONDS
+    while loop.time() < stop:
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n" * 100)
+        await writer.drain()
+        await asyncio.sleep(0)
+
+
+async def header_drip(request: Request, writer: Any, server: Server) -> None:
+    """A status line, then one byte of headers at a time, never the blank line."""
+    writer.write(b"HTTP/1.1 200 OK\r\n")
+    for _ in range(int(FLOOD_SECONDS / DRIP_INTERVAL)):
+        writer.write(b"X")
+        await writer.drain()
+        await asyncio.sleep(DRIP_INTERVAL)
+
+
 async def big(request: Request, writer: Any, server: Server) -> None:
     head = [*HTML_HEADERS, ("Content-Length", str(BIG_BYTES))]
     data = response_head(200, head) + b"<!doctype html><html><head><title>Big</title></head>"
@@ -133,6 +157,8 @@ ROUTES = {
     "retry-after": retry_after,
     "hang": hang,
     "drip": drip,
+    "informational-flood": informational_flood,
+    "header-drip": header_drip,
     "big": big,
     "bomb": bomb,
     "loop": loop,
@@ -236,6 +262,22 @@ async def test_slow_drip_body_hits_the_deadline(transport: str) -> None:
     assert (result.verdict, result.reason) == (Verdict.TIMEOUT, "deadline exceeded")
     assert result.reached
     assert 0.45 <= result.elapsed < 1.5
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("route", ["/informational-flood", "/header-drip"])
+async def test_a_response_head_that_never_ends_times_out_once(transport: str, route: str) -> None:
+    # Bytes keep coming, so no read times out: the head's own limit (two timeouts) ends it,
+    # long before the deadline, and it is not asked again.
+    settings = make_settings(transport=transport, timeout=0.3, retries=2, deadline=4.0)
+    async with serving(ROUTES) as server:
+        result = await check_one(server.url(route), settings)
+    assert result.verdict is Verdict.TIMEOUT
+    assert result.reason == "no complete response head within 0.6 s"
+    assert result.attempts == 1
+    assert result.reached  # the server answered: its host is up
+    assert server.stats.served[route] == 1
+    assert 0.55 <= result.elapsed < 2.0
 
 
 # ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import httpx
 
 from linkcheck.check.netpolicy import PrivateAddressError
 from linkcheck.check.quirks import NONSTANDARD_BLOCKED_STATUSES, NONSTANDARD_STATUSES
-from linkcheck.http import NameResolutionError
+from linkcheck.http import NameResolutionError, ResponseHeadTimeout
 from linkcheck.models import DNS_FAILED_REASON, DNS_TEMPORARY_REASON, REFUSED_REASON, Verdict
 
 # ---------------------------------------------------------------------------
@@ -273,6 +273,9 @@ def _classify_specific(exc: BaseException, host: str | None) -> ErrorInfo | None
         return ErrorInfo(Verdict.ERROR, _tls_verify_reason(exc, host), False, False)
     if isinstance(exc, ssl.SSLError):
         return ErrorInfo(Verdict.ERROR, _tls_reason(exc), False, False)
+    if isinstance(exc, ResponseHeadTimeout):
+        # The server answers, but never completes a response: asking again gets the same.
+        return ErrorInfo(Verdict.TIMEOUT, str(exc), retryable=False, reached=True)
     if isinstance(exc, TimeoutError):
         return None  # decided with the other timeouts, which may know the phase
     known = _ERRNO_REASONS.get(exc.errno) if isinstance(exc, OSError) and exc.errno else None

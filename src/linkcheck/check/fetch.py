@@ -73,9 +73,11 @@ from linkcheck.check.soft404 import Soft404
 from linkcheck.check.soft404 import detect as detect_soft_404
 from linkcheck.check.transport import Clients, proxy_configured
 from linkcheck.http import (
+    HEAD_TIMEOUTS,
     RETRY_STATUSES,
     Body,
     BodyReader,
+    ResponseHeadTimeout,
     RetryPolicy,
     media_type,
     parse_retry_after,
@@ -311,6 +313,7 @@ class Fetcher:
             progress.current = current
             outcome = await self._hop(current, method, request.fragments, progress)
             if isinstance(outcome, ErrorInfo):
+                progress.reached = progress.reached or outcome.reached
                 return self._result(progress, outcome.verdict, outcome.reason)
             reply, note = outcome
             location = reply.location if reply.status in REDIRECT_STATUSES else None
@@ -429,6 +432,21 @@ class Fetcher:
             timeouts = self._timeouts[id(client)] = client.timeout.as_dict()
         return httpx.Request(method, target, headers=headers, extensions={"timeout": timeouts})
 
+    async def _send(self, host: str, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and wait for its response's head, at most ``HEAD_TIMEOUTS``
+        timeouts: a server that keeps sending bytes (informational responses without end,
+        headers a byte at a time) never lets a read time out."""
+        limit = HEAD_TIMEOUTS * self.options.timeout
+        scope = asyncio.timeout(limit)
+        try:
+            async with scope:
+                return await self.clients.send(host, request)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            reason = f"no complete response head within {limit:g} s"
+            raise ResponseHeadTimeout(reason, request=request) from None
+
     def _start_clock(self, progress: _Progress) -> None:
         """The deadline runs from the first moment a request of this URL holds a slot."""
         progress.started = self.timing.clock()
@@ -452,7 +470,7 @@ class Fetcher:
                 self._start_clock(progress)
             client = self.clients.client_for(host)
             request = self._request_for(client, method, target, host, progress.browser)
-            response = await self.clients.send(host, request)
+            response = await self._send(host, request)
             try:
                 progress.reached = True
                 progress.last_status = response.status_code
