@@ -16,9 +16,11 @@ import httpcore
 import httpx
 import pytest
 import trustme
-from aiohttp.client_reqrep import ConnectionKey
+from aiohttp.client_reqrep import ConnectionKey, RequestInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 from linkcheck.check import classify as classify_module
 from linkcheck.check.classify import (
@@ -172,6 +174,10 @@ def aiohttp_connector(os_error: OSError) -> BaseException:
     return chain(lambda inner: aiohttp.ClientConnectorError(conn_key(), os_error), root=os_error)
 
 
+REQUEST_INFO = RequestInfo(
+    URL(f"https://{HOST}/"), "GET", CIMultiDictProxy(CIMultiDict()), URL(f"https://{HOST}/")
+)
+
 NXDOMAIN = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 NODATA = socket.gaierror(getattr(socket, "EAI_NODATA", socket.EAI_NONAME), "No address")
 EAI_AGAIN = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
@@ -320,6 +326,20 @@ CASES: list[tuple[str, Callable[[], BaseException], ErrorInfo]] = [
         lambda: httpx.RemoteProtocolError("illegal status line: bytearray(b'garbage')"),
         ErrorInfo(
             Verdict.ERROR, "protocol error: illegal status line: bytearray(b'garbage')", True, False
+        ),
+    ),
+    (
+        "malformed response (aiohttp): the parser's words, not its status 400 nor the bytes",
+        lambda: via_transport(
+            aiohttp.ClientResponseError(
+                REQUEST_INFO,
+                (),
+                status=400,
+                message="Bad status line:\n  Invalid status code:\n\n  b'2000'\n  ^",
+            )
+        ),
+        ErrorInfo(
+            Verdict.ERROR, "protocol error: Bad status line: Invalid status code", True, False
         ),
     ),
     (

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -307,6 +308,33 @@ async def test_reset_retried_then_ok(httpx_mock: HTTPXMock) -> None:
     assert (result.verdict, result.attempts) == (Verdict.OK, 2)
 
 
+async def test_a_failure_whose_retry_waits_past_the_deadline_is_reported(
+    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The host is held back after the first attempt (another URL's 429s, say): the retry
+    # never gets a slot, and the URL is what its own attempt found, not a bare timeout.
+    error = httpx.ReadError("reset")
+    error.__cause__ = ConnectionResetError(104, "Connection reset by peer")
+    httpx_mock.add_exception(error, url=URL)
+    original = engine_module.Scheduler.slot
+    slots: list[str] = []
+
+    @asynccontextmanager
+    async def held_back() -> AsyncIterator[None]:
+        await asyncio.Event().wait()
+        yield
+
+    def slot(self: engine_module.Scheduler, host: str) -> AbstractAsyncContextManager[None]:
+        slots.append(host)
+        return original(self, host) if len(slots) == 1 else held_back()
+
+    monkeypatch.setattr(engine_module.Scheduler, "slot", slot)
+    result = await check_one(URL, make_settings(retries=2, deadline=0.3))
+    assert result.verdict is Verdict.ERROR
+    assert result.reason == "connection reset by peer (the deadline came before a retry)"
+    assert (result.attempts, len(slots)) == (1, 2)
+
+
 async def test_unknown_host_is_dead_from_root_cause(httpx_mock: HTTPXMock) -> None:
     url = "https://no-such-host.invalid/"
     error = httpx.ConnectError("[Errno -2] Name or service not known")
@@ -450,6 +478,15 @@ async def test_redirect_to_other_scheme_is_error(httpx_mock: HTTPXMock) -> None:
     result = await check_one(URL)
     assert result.verdict is Verdict.ERROR
     assert "unsupported URL" in result.reason
+
+
+async def test_redirect_to_a_malformed_url_is_error(httpx_mock: HTTPXMock) -> None:
+    # httpx accepts a port past 65535; the request could never be made.
+    httpx_mock.add_response(url=URL, status_code=301, headers={"Location": "http://e.org:99999/"})
+    result = await check_one(URL)
+    assert result.verdict is Verdict.ERROR
+    assert result.reason == "301 Moved Permanently: redirect to a malformed URL (bad port '99999')"
+    assert [hop.status for hop in result.redirects] == [301]
 
 
 def test_resolve_location() -> None:

@@ -83,6 +83,7 @@ from linkcheck.http import (
     parse_retry_after,
 )
 from linkcheck.models import CheckRequest, CheckResult, Hop, Verdict
+from linkcheck.sources import malformed_reason
 
 REDIRECT_STATUSES: frozenset[int] = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS: frozenset[int] = frozenset({301, 308})
@@ -130,6 +131,8 @@ SHARED_TEXT_MAX_CHARS = 100
 carry them ("200 OK", "text/html")."""
 
 DEADLINE_REASON = "deadline exceeded"
+DEADLINE_BEFORE_RETRY = "the deadline came before a retry"
+"""Added to the reason of a failure whose retry was still waiting at the deadline."""
 
 OFF_LOOP_BYTES = 64 * 1024
 """Bodies at least this large are parsed on a worker thread, off the event loop."""
@@ -260,6 +263,9 @@ class _Progress:
     hops: list[Hop] = field(default_factory=list)
     last_status: int | None = None
     bytes_read: int = 0
+    failure: ErrorInfo | None = None
+    """The failure of the last attempt while the next one waits (for a retry's delay, or for
+    a slot of a held-back host): what the URL is reported as if the deadline comes first."""
 
 
 class Fetcher:
@@ -298,6 +304,10 @@ class Fetcher:
         except TimeoutError:
             if not scope.expired():
                 raise
+            failure = progress.failure
+            if failure is not None:  # the URL's own failure, not the wait for its retry
+                reason = f"{failure.reason} ({DEADLINE_BEFORE_RETRY})"
+                return self._result(progress, failure.verdict, reason)
             return self._result(progress, Verdict.TIMEOUT, DEADLINE_REASON)
 
     # -- redirects --------------------------------------------------------
@@ -323,6 +333,11 @@ class Fetcher:
             target = resolve_location(current, location)
             if target is None:
                 reason = f"{describe_status(reply.status)}: redirect to an unsupported URL"
+                return self._result(progress, Verdict.ERROR, reason)
+            malformed = malformed_reason(target)
+            if malformed is not None:  # ``http://host:99999/``: no request can be made
+                status = describe_status(reply.status)
+                reason = f"{status}: redirect to a malformed URL ({malformed})"
                 return self._result(progress, Verdict.ERROR, reason)
             progress.current = target
             private = None if self.options.allow_private else private_url(target)
@@ -362,6 +377,7 @@ class Fetcher:
                 if not self._fits(delay, progress):
                     return info
                 retries_left -= 1
+                progress.failure = info
                 await self.timing.sleep(delay)
                 continue
             status = reply.status
@@ -464,8 +480,9 @@ class Fetcher:
         fragments: frozenset[str],
         progress: _Progress,
     ) -> Answer:
-        progress.attempts += 1
         async with self.gate.slot(host):
+            progress.attempts += 1  # a request is made now (not while the host is held back)
+            progress.failure = None  # asking again: a deadline now is this attempt's
             if progress.started is None:
                 self._start_clock(progress)
             client = self.clients.client_for(host)

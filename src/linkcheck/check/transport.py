@@ -28,6 +28,7 @@ No credential is ever stored or sent by the clients: cookies are neither kept no
 from __future__ import annotations
 
 import os
+import re
 import socket
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -109,7 +110,7 @@ def aiohttp_error_to_httpx(
             kind = target
             break
     try:
-        message = str(exc)
+        message = _parser_words(exc) if isinstance(exc, aiohttp.ClientResponseError) else str(exc)
     except Exception:  # a broken __str__ must not hide the failure
         message = ""
     if exc.__cause__ is None:
@@ -120,6 +121,19 @@ def aiohttp_error_to_httpx(
     error = kind(message or type(exc).__name__, request=request)
     error.__cause__ = exc
     return error
+
+
+QUOTED_BYTES_RE = re.compile(r"""\s*\b(?:b['"]|bytearray\().*""")
+"""Where aiohttp's parser quotes the bytes it refused (``b'HTTP/1.1 2000 OK'``)."""
+
+
+def _parser_words(exc: aiohttp.ClientResponseError) -> str:
+    """What aiohttp's parser says of a response it refused, in one line: its words without the
+    bytes it quotes nor the status 400 it wraps them in (``400, message="Bad status line:...``
+    reads as if the server had answered 400)."""
+    lines = (QUOTED_BYTES_RE.sub("", line).strip() for line in str(exc.message).splitlines())
+    words = [line for line in lines if line and not line.startswith("^")]
+    return " ".join(words).rstrip(" :")
 
 
 BODY_CHUNK_BYTES = 64 * 1024
