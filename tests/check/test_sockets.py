@@ -110,6 +110,13 @@ async def header_drip(request: Request, writer: Any, server: Server) -> None:
         await asyncio.sleep(DRIP_INTERVAL)
 
 
+async def head_body(request: Request, writer: Any, server: Server) -> None:
+    """A body after every response's head, HEAD's too (a server bug)."""
+    body = html_page("A file")
+    writer.write(response_head(200, [*HTML_HEADERS, ("Content-Length", str(len(body)))]) + body)
+    await writer.drain()
+
+
 async def big(request: Request, writer: Any, server: Server) -> None:
     head = [*HTML_HEADERS, ("Content-Length", str(BIG_BYTES))]
     data = response_head(200, head) + b"<!doctype html><html><head><title>Big</title></head>"
@@ -158,6 +165,7 @@ ROUTES = {
     "hang": hang,
     "drip": drip,
     "informational-flood": informational_flood,
+    "head-body": head_body,
     "header-drip": header_drip,
     "big": big,
     "bomb": bomb,
@@ -363,6 +371,18 @@ async def test_30_hop_chain(transport: str) -> None:
     assert limited.verdict is Verdict.ERROR
     assert limited.reason == "too many redirects (more than 10)"
     assert len(limited.redirects) == 11
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_body_sent_after_a_head_response_is_asked_again_with_get(transport: str) -> None:
+    # aiohttp refuses the bytes that follow a HEAD response's head; the file is there.
+    settings = make_settings(transport=transport, retries=0)
+    async with serving(ROUTES) as server:
+        result = await check_one(server.url("/head-body/report.zip"), settings)
+        after = await check_one(server.url("/ok/next"), settings)
+    assert (result.verdict, result.status) == (Verdict.OK, 200)
+    assert server.stats.requests[0].method == "HEAD"
+    assert after.verdict is Verdict.OK
 
 
 # ---------------------------------------------------------------------------

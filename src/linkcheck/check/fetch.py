@@ -369,6 +369,11 @@ class Fetcher:
             try:
                 reply = await self._attempt(url, target, host, method, fragments, progress)
             except Exception as exc:
+                if method == HEAD and isinstance(exc, httpx.RemoteProtocolError):
+                    # A body sent after the head of a HEAD response garbles what follows
+                    # (aiohttp refuses the response): ask again with GET.
+                    method = GET
+                    continue
                 info = classify_exception(exc)
                 if not info.retryable or retries_left <= 0:
                     return info
