@@ -308,14 +308,10 @@ async def test_reset_retried_then_ok(httpx_mock: HTTPXMock) -> None:
     assert (result.verdict, result.attempts) == (Verdict.OK, 2)
 
 
-async def test_a_failure_whose_retry_waits_past_the_deadline_is_reported(
-    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The host is held back after the first attempt (another URL's 429s, say): the retry
-    # never gets a slot, and the URL is what its own attempt found, not a bare timeout.
-    error = httpx.ReadError("reset")
-    error.__cause__ = ConnectionResetError(104, "Connection reset by peer")
-    httpx_mock.add_exception(error, url=URL)
+@pytest.fixture
+def held_back_after_first(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The host is held back after the first attempt (other URLs' 429s, say): no retry ever
+    gets a slot. Gives the hosts slots were asked for."""
     original = engine_module.Scheduler.slot
     slots: list[str] = []
 
@@ -329,10 +325,30 @@ async def test_a_failure_whose_retry_waits_past_the_deadline_is_reported(
         return original(self, host) if len(slots) == 1 else held_back()
 
     monkeypatch.setattr(engine_module.Scheduler, "slot", slot)
+    return slots
+
+
+async def test_a_failure_whose_retry_waits_past_the_deadline_is_reported(
+    httpx_mock: HTTPXMock, held_back_after_first: list[str]
+) -> None:
+    # The URL is what its own attempt found, not a bare timeout.
+    error = httpx.ReadError("reset")
+    error.__cause__ = ConnectionResetError(104, "Connection reset by peer")
+    httpx_mock.add_exception(error, url=URL)
     result = await check_one(URL, make_settings(retries=2, deadline=0.3))
     assert result.verdict is Verdict.ERROR
     assert result.reason == "connection reset by peer (the deadline came before a retry)"
-    assert (result.attempts, len(slots)) == (1, 2)
+    assert (result.attempts, len(held_back_after_first)) == (1, 2)
+
+
+async def test_a_status_whose_retry_waits_past_the_deadline_is_reported(
+    httpx_mock: HTTPXMock, held_back_after_first: list[str]
+) -> None:
+    httpx_mock.add_response(url=URL, status_code=503)
+    result = await check_one(URL, make_settings(retries=2, deadline=0.3))
+    assert (result.verdict, result.status) == (Verdict.ERROR, 503)
+    assert result.reason == "503 Service Unavailable (the deadline came before a retry)"
+    assert result.attempts == 1
 
 
 async def test_unknown_host_is_dead_from_root_cause(httpx_mock: HTTPXMock) -> None:

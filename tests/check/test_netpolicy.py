@@ -8,6 +8,7 @@ import socket
 from typing import Any
 
 import aiohttp
+import httpcore
 import pytest
 from check_server import Request, Server, send, serving
 from check_support import check_one, make_settings
@@ -21,7 +22,13 @@ from linkcheck.check.netpolicy import (
     private_host,
     private_url,
 )
-from linkcheck.check.transport import PublicResolver, aiohttp_error_to_httpx
+from linkcheck.check.transport import (
+    PublicResolver,
+    ResolvedBackend,
+    aiohttp_error_to_httpx,
+    build_ssl_context,
+    garbled_transport,
+)
 from linkcheck.models import Verdict
 
 
@@ -149,6 +156,30 @@ async def test_public_resolver_keeps_public_addresses() -> None:
     assert [entry["host"] for entry in found] == ["93.184.216.34"]
     with pytest.raises(PrivateAddressError):
         await PublicResolver(_FakeResolver("10.0.0.7")).resolve("intranet.example", 80)
+
+
+async def test_httpx_connections_for_garbled_responses_keep_the_policy() -> None:
+    # The transport that reads the responses aiohttp refuses resolves through the same
+    # resolver: a name with only private addresses is refused there too.
+    backend = ResolvedBackend(PublicResolver(_FakeResolver("10.0.0.7")), httpcore.AnyIOBackend())
+    with pytest.raises(PrivateAddressError):
+        await backend.connect_tcp("intranet.example", 80, timeout=5)
+    transport = garbled_transport(build_ssl_context(insecure=False, environ={}), PublicResolver())
+    assert isinstance(transport._pool._network_backend, ResolvedBackend)
+    await transport.aclose()
+
+
+async def test_a_failed_name_lookup_keeps_its_cause_for_the_verdict() -> None:
+    class Unknown(_FakeResolver):
+        async def resolve(
+            self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+        ) -> Any:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    backend = ResolvedBackend(PublicResolver(Unknown("")), httpcore.AnyIOBackend())
+    with pytest.raises(httpcore.ConnectError) as raised:
+        await backend.connect_tcp("no-such-host.example", 80, timeout=5)
+    assert isinstance(raised.value.__cause__, socket.gaierror)
 
 
 def test_a_private_address_error_anywhere_in_the_chain_is_skipped() -> None:

@@ -117,6 +117,15 @@ async def head_body(request: Request, writer: Any, server: Server) -> None:
     await writer.drain()
 
 
+async def extra(request: Request, writer: Any, server: Server) -> None:
+    """A complete response, then bytes past its ``Content-Length`` (a length counted in
+    characters, not bytes, say)."""
+    body = html_page("Read anyway")
+    head = response_head(200, [*HTML_HEADERS, ("Content-Length", str(len(body)))])
+    writer.write(head + body + b"\r\n\r\nextra")
+    await writer.drain()
+
+
 async def big(request: Request, writer: Any, server: Server) -> None:
     head = [*HTML_HEADERS, ("Content-Length", str(BIG_BYTES))]
     data = response_head(200, head) + b"<!doctype html><html><head><title>Big</title></head>"
@@ -166,6 +175,7 @@ ROUTES = {
     "drip": drip,
     "informational-flood": informational_flood,
     "head-body": head_body,
+    "extra": extra,
     "header-drip": header_drip,
     "big": big,
     "bomb": bomb,
@@ -383,6 +393,20 @@ async def test_a_body_sent_after_a_head_response_is_asked_again_with_get(transpo
     assert (result.verdict, result.status) == (Verdict.OK, 200)
     assert server.stats.requests[0].method == "HEAD"
     assert after.verdict is Verdict.OK
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_bytes_past_a_complete_response_lose_neither_it_nor_the_next(transport: str) -> None:
+    # aiohttp's parser loses the response to the extra bytes' parse error: it is read again
+    # by httpx's transport on a connection of its own. With httpx's transport the next
+    # request on that connection reads the extra bytes first: it is asked again.
+    settings = make_settings(transport=transport, retries=1, per_host_concurrency=1)
+    async with serving(ROUTES) as server:
+        urls = [server.url("/extra/page"), server.url("/ok/next")]
+        results = await check(urls, settings)
+    first, after = (results[url] for url in urls)
+    assert (first.verdict, first.title) == (Verdict.OK, "Read anyway")
+    assert (after.verdict, after.title) == (Verdict.OK, "Page /ok/next")
 
 
 # ---------------------------------------------------------------------------

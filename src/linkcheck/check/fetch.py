@@ -263,9 +263,10 @@ class _Progress:
     hops: list[Hop] = field(default_factory=list)
     last_status: int | None = None
     bytes_read: int = 0
-    failure: ErrorInfo | None = None
-    """The failure of the last attempt while the next one waits (for a retry's delay, or for
-    a slot of a held-back host): what the URL is reported as if the deadline comes first."""
+    failure: ErrorInfo | Answer | None = None
+    """What the last attempt found (an error, or a status to retry) while the next one waits
+    for its delay or for a slot of a held-back host: what the URL is reported as if the
+    deadline comes first."""
 
 
 class Fetcher:
@@ -304,10 +305,12 @@ class Fetcher:
         except TimeoutError:
             if not scope.expired():
                 raise
-            failure = progress.failure
-            if failure is not None:  # the URL's own failure, not the wait for its retry
+            failure = progress.failure  # the URL's own failure, not the wait for its retry
+            if isinstance(failure, ErrorInfo):
                 reason = f"{failure.reason} ({DEADLINE_BEFORE_RETRY})"
                 return self._result(progress, failure.verdict, reason)
+            if failure is not None:
+                return await self._final(request, progress, failure, DEADLINE_BEFORE_RETRY)
             return self._result(progress, Verdict.TIMEOUT, DEADLINE_REASON)
 
     # -- redirects --------------------------------------------------------
@@ -412,6 +415,7 @@ class Fetcher:
             retries_left -= 1
             if status in BROWSER_RETRY_STATUSES:
                 progress.browser = True
+            progress.failure = reply
             await self.timing.sleep(wait)
 
     def _retry_wait(self, reply: Answer, retry: int) -> tuple[float, str]:

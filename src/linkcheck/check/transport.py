@@ -27,18 +27,20 @@ No credential is ever stored or sent by the clients: cookies are neither kept no
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
 import ssl
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from http.cookiejar import Cookie, CookieJar
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.request import Request as UrllibRequest
 
 import aiohttp
 import aiohttp.abc
+import httpcore
 import httpx
 from yarl import URL
 
@@ -172,10 +174,18 @@ class _AiohttpBody(httpx.AsyncByteStream):
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
-    """Sends httpx requests through one aiohttp ``ClientSession`` (which it closes)."""
+    """Sends httpx requests through one aiohttp ``ClientSession`` (which it closes).
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
+    A response aiohttp's parser refuses is asked for again through ``garbled``, when given
+    (an httpx transport: h11 reads a complete response followed by extra bytes, such as a
+    body longer than its ``Content-Length``, where aiohttp loses the response to the extra
+    bytes' parse error)."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, garbled: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self._session = session
+        self._garbled = garbled
         self._timeouts: dict[tuple[object, ...], aiohttp.ClientTimeout] = {}
 
     def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
@@ -206,6 +216,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 compress=False,
                 timeout=self._timeout(request),
             )
+        except aiohttp.ClientResponseError as exc:  # a response the parser refused
+            if self._garbled is None:
+                raise aiohttp_error_to_httpx(exc, request) from exc
+            return await self._garbled.handle_async_request(request)
         except (aiohttp.ClientError, OSError) as exc:
             raise aiohttp_error_to_httpx(exc, request) from exc
         extensions: dict[str, object] = {"http_version": HTTP_VERSION}
@@ -222,6 +236,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         """Close the session and its connections."""
         await self._session.close()
+        if self._garbled is not None:
+            await self._garbled.aclose()
 
 
 class Clients(Protocol):
@@ -392,6 +408,71 @@ class PublicResolver(aiohttp.abc.AbstractResolver):
         await self._inner.close()
 
 
+class ResolvedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting to the addresses an aiohttp resolver gives:
+    the same names and the same private-address policy (``PublicResolver``) for httpx's
+    connections as for aiohttp's."""
+
+    def __init__(
+        self, resolver: aiohttp.abc.AbstractResolver, inner: httpcore.AsyncNetworkBackend
+    ) -> None:
+        self._resolver = resolver
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                found = await self._resolver.resolve(host, port, socket.AF_UNSPEC)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"name lookup of {host} timed out") from exc
+        except PrivateAddressError:
+            raise
+        except OSError as exc:  # socket.gaierror: the verdict's reason comes from it
+            raise httpcore.ConnectError(str(exc)) from exc
+        failure: Exception = httpcore.ConnectError(f"no address for {host}")
+        for entry in found:
+            try:
+                return await self._inner.connect_tcp(
+                    entry["host"],
+                    entry["port"] or port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        raise failure
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("no Unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def garbled_transport(
+    context: ssl.SSLContext, resolver: aiohttp.abc.AbstractResolver
+) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport for the responses aiohttp's parser refuses: a connection of its
+    own for each (none kept: what follows such a response is not trusted), made to the
+    addresses ``resolver`` gives."""
+    transport = httpx.AsyncHTTPTransport(
+        verify=context, trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)
+    )
+    pool = transport._pool  # httpx builds the pool; its backend is the one place to connect
+    pool._network_backend = ResolvedBackend(resolver, pool._network_backend)
+    return transport
+
+
 def aiohttp_client(
     options: CheckOptions,
     context: ssl.SSLContext,
@@ -415,7 +496,9 @@ def aiohttp_client(
         trust_env=False,
         auto_decompress=False,
     )
-    transport = AiohttpTransport(session)
+    transport = AiohttpTransport(
+        session, garbled_transport(context, resolver or aiohttp.DefaultResolver())
+    )
     client = CookielessClient(
         transport=transport,
         headers=_headers(options),
