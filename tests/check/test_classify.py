@@ -8,6 +8,7 @@ import datetime as dt
 import errno
 import socket
 import ssl
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -43,6 +44,15 @@ HOST = "example.invalid"
 # ---------------------------------------------------------------------------
 # Statuses
 # ---------------------------------------------------------------------------
+
+
+def test_a_parser_message_of_hostile_length_is_read_in_linear_time() -> None:
+    message = "Bad status line:\n" + " " * 1_000_000 + "x\n  b'" + "a" * 1_000_000 + "'"
+    error = aiohttp.ClientResponseError(REQUEST_INFO, (), status=400, message=message)
+    started = time.process_time()
+    mapped = aiohttp_error_to_httpx(error)
+    assert time.process_time() - started < 1.0
+    assert str(mapped).startswith("Bad status line: x")
 
 
 def test_status_sets() -> None:

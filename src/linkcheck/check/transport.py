@@ -125,7 +125,7 @@ def aiohttp_error_to_httpx(
     return error
 
 
-QUOTED_BYTES_RE = re.compile(r"""\s*\b(?:b['"]|bytearray\().*""")
+QUOTED_BYTES_RE = re.compile(r"""\b(?:b['"]|bytearray\().*""")
 """Where aiohttp's parser quotes the bytes it refused (``b'HTTP/1.1 2000 OK'``)."""
 
 
