@@ -631,6 +631,20 @@ def test_bare_links_end_where_gfm_ends_them() -> None:
     ]
 
 
+def test_a_bare_link_opened_by_a_double_quote_ends_at_the_next_one() -> None:
+    # An attribute's value (MDC, kramdown), not a link running on into ``"}``; an
+    # apostrophe, which URLs may hold, is left to GFM's rules.
+    text = (
+        '::tip{to="https://a.example/guide#start"}\nRead it.\n::\n\n'
+        ":video{controls src=\"https://a.example/v.mp4\"} and 'https://a.example/it's'\n"
+    )
+    assert summary(text) == [
+        (B, "https://a.example/guide#start", 1, 11),
+        (B, "https://a.example/v.mp4", 5, 22),
+        (B, "https://a.example/it's", 5, 53),
+    ]
+
+
 def test_www_links_take_any_top_level_domain() -> None:
     assert summary("www.site.dev/p, www.a.example/b! www.bad.under_score") == [
         (B, "www.site.dev/p", 1, 1),

@@ -154,6 +154,7 @@ def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
         "\\*\\http://a.example/",
         "![a ![b ](c) d](e)",
         "\n# ;\t#\n",
+        '::tip{to="https://a.example/x"}\n:a{href="http://a.example/y"} "http://a.example/z',
     ],
 )
 def test_posts_where_the_two_readings_once_differed(raw: str) -> None:

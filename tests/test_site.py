@@ -19,6 +19,7 @@ from linkcheck.cli import cli
 from linkcheck.config import Settings
 from linkcheck.models import Document, Finding
 from linkcheck.site import AnchorStyle, Generator, detect_layout, post_urls, url_key
+from linkcheck.sources import is_checkable
 
 
 def write(root: Path, files: Mapping[str, str]) -> None:
@@ -1097,6 +1098,27 @@ def test_links_holding_template_code_are_not_judged(tmp_path: Path) -> None:
     assert [(f[0], f[3].split(" or ")[0]) for f in findings(tmp_path)] == [
         ("broken-internal-link", "no file content/gone.png"),
     ]
+
+
+def test_web_addresses_holding_template_code_are_neither_judged_nor_fetched(
+    tmp_path: Path,
+) -> None:
+    # Eleventy's Nunjucks and Hugo's shortcodes fill them when the site is built: they were
+    # malformed URLs (a blank inside), or fetched as written.
+    write(
+        tmp_path,
+        {
+            "content/a.md": (
+                '<img src="https://shots.example/{{ url | urlencode }}/og/">\n'
+                "[v](https://github.com/o/r/releases/tag/v{{% param version %}})\n"
+                "[w](https://docs.example/{{page.slug}}/) <img src='https://bad.example/a b'>\n"
+            ),
+        },
+    )
+    assert [(f[0], f[2], f[3]) for f in findings(tmp_path)] == [
+        ("malformed-url", 3, "malformed URL: unescaped whitespace"),
+    ]
+    assert not is_checkable("https://docs.example/{{page.slug}}/")
 
 
 # ---------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from linkcheck.models import (
     Verdict,
 )
 from linkcheck.site import Site, TargetKind, posts_site
-from linkcheck.sources import is_checkable, malformed_reason, strip_fragment
+from linkcheck.sources import holds_template, is_checkable, malformed_reason, strip_fragment
 
 # ---------------------------------------------------------------------------
 # The rule table
@@ -249,6 +249,8 @@ def _link_findings(
     if not link.url.strip():
         yield judge_.finding(EMPTY_LINK, link, "empty link target")
         return
+    if holds_template(link.url):
+        return  # ``https://…/{{ page.url | urlencode }}``: the site's build makes the URL
     scheme = _scheme_rule(link)
     if scheme is not None:
         yield judge_.finding(scheme[0], link, scheme[1])

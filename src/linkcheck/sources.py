@@ -139,10 +139,21 @@ def strip_fragment(url: str) -> str:
     return url.partition("#")[0]
 
 
+TEMPLATE_MARKS: tuple[str, ...] = ("{{", "{%", "}}", "%}")
+"""Template code (``{{ site.baseurl }}/x``, ``{% post_url %}``, a permalink
+``/blog/{{ page.fileSlug }}/``, ``https://…/tag/v{{% param version %}}``): what it makes is
+the generator's to say, when it builds the site; such a link is neither judged nor fetched."""
+
+
+def holds_template(text: str) -> bool:
+    """Whether a URL or path holds template code (``TEMPLATE_MARKS``)."""
+    return any(mark in text for mark in TEMPLATE_MARKS)
+
+
 @functools.lru_cache(maxsize=URL_CACHE_SIZE)
 def is_checkable(url: str) -> bool:
     """Whether ``url`` is a well-formed http(s) URL with a host, i.e. one to fetch."""
-    if _scheme(url) not in WEB_SCHEMES:
+    if _scheme(url) not in WEB_SCHEMES or holds_template(url):
         return False
     parts = _split(url)
     if parts is None or not _split_netloc(parts.netloc)[0]:

@@ -22,6 +22,11 @@ BARE_TRAILING = "?!.,:*_~'\""
 BARE_ENTITY_TAIL_RE = re.compile(r"&[A-Za-z0-9]+;\Z")
 """A bare link ending like an entity reference (``&hl;``) ends before it (GFM)."""
 SCHEME_SEPARATOR = "://"
+ATTRIBUTE_QUOTE = '"'
+"""A bare link right after this character ends before the next one: it is an attribute's
+value (MDC's ``::tip{to="https://…"}``, kramdown's ``{: data-src="…"}``), not a link running
+on into ``"}``. No URL holds this character unescaped (an apostrophe, which URLs may hold,
+is left to GFM's rules)."""
 
 
 def is_host_char(ch: str) -> bool:
@@ -53,6 +58,9 @@ def autolink_end(src: str, begin: int, domain: int, limit: int, *, short: bool) 
         return None
     run = AUTOLINK_PATH_RE.match(src, end, limit)
     stop = run.end() if run else end
+    if begin > 0 and src[begin - 1] == ATTRIBUTE_QUOTE:
+        closing = src.find(ATTRIBUTE_QUOTE, end, stop)
+        stop = closing if closing >= 0 else stop
     url = bare_end(src[begin:stop])
     return begin + len(url) if len(url) > domain - begin else None
 

@@ -31,7 +31,7 @@ from linkcheck.site.layout import (
     holds_no_pages,
     site_above,
 )
-from linkcheck.site.urls import TEMPLATE_MARKS, decoded, post_urls, url_key
+from linkcheck.site.urls import decoded, post_urls, url_key
 from linkcheck.slugs import (
     eleventy_slug,
     heading_slug,
@@ -43,6 +43,7 @@ from linkcheck.slugs import (
     vitepress_slug,
     zola_slug,
 )
+from linkcheck.sources import holds_template
 
 GENERATED_EXTENSIONS: frozenset[str] = frozenset({".xml", ".json", ".txt", ".webmanifest"})
 """Files generators make themselves (feeds, sitemaps, search indexes): never judged."""
@@ -205,7 +206,7 @@ class Site:
 
     def resolve(self, post: Post, url: str) -> Target:
         """What ``url``, written in ``post``, leads to on this site."""
-        if any(mark in url for mark in TEMPLATE_MARKS):
+        if holds_template(url):
             return UNKNOWN
         if url.startswith("@/") and self.layout.generator is Generator.ZOLA:
             return self._content_file(url[2:])

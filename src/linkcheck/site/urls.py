@@ -24,10 +24,7 @@ from linkcheck.site.layout import (
     Mount,
 )
 from linkcheck.slugs import zola_slug
-
-TEMPLATE_MARKS: tuple[str, ...] = ("{{", "{%", "}}", "%}")
-"""Template code (``{{ site.baseurl }}/x``, ``{% post_url %}``, a permalink
-``/blog/{{ page.fileSlug }}/``): what it makes is the generator's to say, not judged."""
+from linkcheck.sources import holds_template
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -147,7 +144,7 @@ def _permalink(layout: Layout, source: _Source, metadata: Mapping[str, Any]) -> 
     if layout.generator is Generator.NUXT:
         return _nuxt_url(source)
     explicit = _meta(metadata, "url") or _meta(metadata, "permalink")
-    if explicit is not None and any(mark in explicit for mark in TEMPLATE_MARKS):
+    if explicit is not None and holds_template(explicit):
         explicit = None  # ``/blog/{{ page.fileSlug }}/``: the generator's code makes it
     if explicit is not None and layout.generator is not Generator.DOCUSAURUS:
         return explicit if explicit.startswith("/") else "/" + explicit
@@ -202,7 +199,7 @@ def _zola_url(source: _Source, metadata: Mapping[str, Any]) -> str:
     """A Zola page's URL: its ``path`` front matter, else its section's folders and its
     ``slug`` (or file name without a leading date), each slugified, ending in ``/``."""
     path = _meta(metadata, "path")
-    if path is not None and not any(mark in path for mark in TEMPLATE_MARKS):
+    if path is not None and not holds_template(path):
         inner = path.strip("/")
         return f"/{inner}/" if inner else "/"
     parts = [zola_slug(part) or part for part in source.parts]
