@@ -135,13 +135,14 @@ class _FakeResolver(aiohttp.abc.AbstractResolver):
         return None
 
 
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
 async def test_a_name_resolving_to_loopback_is_refused_at_connection_time(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, transport: str
 ) -> None:
     monkeypatch.setattr(aiohttp, "DefaultResolver", lambda: _FakeResolver("127.0.0.1"))
     async with serving(ROUTES) as server:
         url = f"http://internal.test:{server.port}/page"
-        settings = make_settings(allow_private=False, transport="aiohttp")
+        settings = make_settings(allow_private=False, transport=transport)
         result = await check_one(url, settings)
         assert server.stats.requests == []
         assert result.verdict is Verdict.SKIPPED

@@ -459,6 +459,16 @@ class ResolvedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+def connect_through(
+    transport: httpx.AsyncBaseTransport, resolver: aiohttp.abc.AbstractResolver
+) -> None:
+    """Make an httpx transport's direct connections to the addresses ``resolver`` gives."""
+    if not isinstance(transport, httpx.AsyncHTTPTransport):
+        raise TypeError(f"not httpx's own transport: {type(transport).__name__}")
+    pool = transport._pool  # httpx builds the pool; its backend is the one place to connect
+    pool._network_backend = ResolvedBackend(resolver, pool._network_backend)
+
+
 def garbled_transport(
     context: ssl.SSLContext, resolver: aiohttp.abc.AbstractResolver
 ) -> httpx.AsyncHTTPTransport:
@@ -468,8 +478,7 @@ def garbled_transport(
     transport = httpx.AsyncHTTPTransport(
         verify=context, trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)
     )
-    pool = transport._pool  # httpx builds the pool; its backend is the one place to connect
-    pool._network_backend = ResolvedBackend(resolver, pool._network_backend)
+    connect_through(transport, resolver)
     return transport
 
 
@@ -511,8 +520,11 @@ def aiohttp_client(
 
 
 def _httpx_client(options: CheckOptions, context: ssl.SSLContext) -> httpx.AsyncClient:
+    """A client of httpx's own transports: proxies as the environment says; the connections
+    it makes itself (no proxy, or a host in ``NO_PROXY``) under the private-address policy,
+    as aiohttp's are (a proxy's own connections are the proxy's)."""
     per_host = options.max_host_concurrency
-    return CookielessClient(
+    client = CookielessClient(
         verify=context,
         headers=_headers(options),
         cookies=NoCookieJar(),
@@ -525,6 +537,9 @@ def _httpx_client(options: CheckOptions, context: ssl.SSLContext) -> httpx.Async
         follow_redirects=False,
         trust_env=True,
     )
+    if not options.allow_private:
+        connect_through(client._transport, PublicResolver())
+    return client
 
 
 @asynccontextmanager
