@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from linkcheck.discover import read_document
 from linkcheck.extract import extract_post, heading_slug
+from linkcheck.extract.templates import code_spans
 from linkcheck.models import Document, Link, LinkKind, Post, SourceKind
 from linkcheck.sources import identify
 
@@ -643,6 +644,26 @@ def test_a_bare_link_opened_by_a_double_quote_ends_at_the_next_one() -> None:
         (B, "https://a.example/v.mp4", 5, 22),
         (B, "https://a.example/it's", 5, 53),
     ]
+
+
+def test_links_in_template_tags_that_show_code_are_not_links() -> None:
+    text = (
+        '{% highlight html %}\n<a href="sample.md">Home</a>\n{% endhighlight %}\n\n'
+        '{% codeblock lang:js %}\nfetch("https://api.example/v1")\n{% endcodeblock %}\n\n'
+        '{%- set sample %}\n<a href="other-sample.md">x</a>\n{%- endset %}\n'
+        '{{ sample | highlight("html") | safe }}\n\n'
+        '{%- set nav %}\n<a href="kept.md">Home</a>\n{%- endset %}\n{{ nav | safe }}\n\n'
+        "{% raw %}\n[raw is rendered](raw.md)\n{% endraw %}\n[after](after.md)\n"
+    )
+    assert [link.url for link in post_of(text).links] == ["kept.md", "raw.md", "after.md"]
+
+
+def test_template_tags_left_open_cost_linear_time() -> None:
+    text = "{% highlight x %}\n{% set a %}\n{{ a | highlight }}\n" * 50_000 + "[a](b.md)\n"
+    started = time.process_time()
+    spans = code_spans(text)
+    assert time.process_time() - started < 2.0
+    assert spans == []
 
 
 def test_www_links_take_any_top_level_domain() -> None:

@@ -18,7 +18,8 @@ the name of an attribute written without a value. The column reported is that pl
 The package's modules, one job each: ``markdown`` (the parser and its noting rules), ``walk``
 (the token stream), ``positions`` (offsets to lines and columns), ``html`` (raw HTML),
 ``frontmatter`` (URL values in the frontmatter), ``sections`` (Resources sections, anchors,
-ignore comments), ``mdx`` (what MDX writes that is not Markdown), ``autolinks`` (where a bare
+ignore comments), ``mdx`` (what MDX writes that is not Markdown), ``templates`` (template
+tags that show their content as code), ``autolinks`` (where a bare
 link ends), ``pulldown`` (the fast path: pulldown-cmark's events, for the posts it reads as
 markdown-it does; any other post is read by markdown-it).
 """
@@ -45,6 +46,7 @@ from linkcheck.extract.sections import (
     resources_sections,
     split_heading_id,
 )
+from linkcheck.extract.templates import code_spans, outside_code
 from linkcheck.models import Document, Link, LinkKind, Location, Post, link_target
 from linkcheck.sources import identify
 
@@ -58,7 +60,8 @@ def extract_post(
     body_offset = max(0, min(doc.body_offset, len(doc.text)))
     raw = doc.text[body_offset:]
     scan = _scan(doc.path.suffix.lower() == MDX_SUFFIX, raw)
-    found = [shift(item, body_offset) for item in scan.links]
+    written = outside_code(scan.links, code_spans(raw))  # not code samples of template tags
+    found = [shift(item, body_offset) for item in written]
     found.sort(key=lambda item: item.use)
     frontmatter = frontmatter_links(doc)
     wanted = _wanted(tuple(resources_headings))
