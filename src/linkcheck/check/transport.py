@@ -17,6 +17,11 @@ Two transports sit under the same httpx API:
     custom transport is given, so with proxies the clients are built with ``trust_env=True``
     and proxy selection is exactly httpx's (curl's rules, ``NO_PROXY`` included).
 
+Both connect only where the private-address policy allows (``linkcheck.check.netpolicy``):
+aiohttp through ``PublicResolver``, httpx's transports through ``ResolvedBackend`` over the
+same resolver (a proxy's own connections are the proxy's). A response aiohttp's parser
+refuses is read again by httpx's transport (``garbled_transport``).
+
 Both verify TLS against one ``ssl.SSLContext`` built here: certifi's bundle, plus
 ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` when set (so a corporate CA can be added without losing
 the public ones), or no verification at all with ``--insecure``.
