@@ -295,7 +295,7 @@ async def test_a_response_head_that_never_ends_times_out_once(transport: str, ro
     assert result.attempts == 1
     assert result.reached  # the server answered: its host is up
     assert server.stats.served[route] == 1
-    assert 0.55 <= result.elapsed < 2.0
+    assert 0.55 <= result.elapsed < 3.0  # long before the 4 s deadline
 
 
 # ---------------------------------------------------------------------------
