@@ -19,6 +19,7 @@ from linkcheck.cli import cli
 from linkcheck.config import Settings
 from linkcheck.models import Document, Finding
 from linkcheck.site import AnchorStyle, Generator, detect_layout, post_urls, url_key
+from linkcheck.site.layout import _eleventy_copies
 from linkcheck.sources import is_checkable
 
 
@@ -731,6 +732,41 @@ def test_eleventy(tmp_path: Path) -> None:
         ),
         ("broken-internal-link", "src/blog/2024-01-02-hello.md", "no file src/img/gone.png"),
     ]
+
+
+def test_eleventy_copies_renamed_or_from_node_modules_are_the_copies(tmp_path: Path) -> None:
+    # addPassthroughCopy({from: to}): the target is where the file is served, whatever the
+    # source (a glob, a package not installed, a computed key).
+    write(
+        tmp_path,
+        {
+            "eleventy.config.js": (
+                "export default function (c) {\n"
+                "  c.addPassthroughCopy({\n"
+                '    "src/_includes/throbber.css": "css/throbber.css",\n'
+                '    "node_modules/chart/chart.{css,js}": `static/`,\n'
+                '    [resolve("@x/logo.png")]: "img/logo.png",\n'
+                "  });\n}\n"
+                'export const config = { dir: { input: "src" } };\n'
+            ),
+            "src/docs/a.md": (
+                "[a](/css/throbber.css) [b](/static/chart.css) [c](/img/logo.png) "
+                "[d](/css/gone.css)\n"
+            ),
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.copied == ("css/throbber.css", "static/", "img/logo.png")
+    assert [(f[0], f[3].split(" or ")[0]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "no file src/css/gone.css"),
+    ]
+
+
+def test_eleventy_copy_objects_left_open_cost_linear_time() -> None:
+    text = 'c.addPassthroughCopy({ "a": "b" ' * 100_000
+    started = time.process_time()
+    assert _eleventy_copies({"": text}) == ()
+    assert time.process_time() - started < 1.0
 
 
 def test_zola(tmp_path: Path) -> None:

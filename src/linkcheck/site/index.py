@@ -280,7 +280,7 @@ class Site:
         candidates = self._file_candidates(post, path, source=False)
         if any(self._inside(candidate) and candidate.is_file() for candidate in candidates):
             return FILE
-        if not candidates:
+        if not candidates or self._copied(path):
             return UNKNOWN
         looked = " or ".join(dict.fromkeys(self._shown(c) for c in candidates[:3]))
         return Target(TargetKind.MISSING, description=f"no file {looked}")
@@ -307,6 +307,17 @@ class Site:
                 return FILE
             return Target(TargetKind.MISSING, description=f"no post at {key}")
         return UNKNOWN
+
+    def _copied(self, path: str) -> bool:
+        """Whether an absolute ``path`` lies where the site's copy rules write
+        (``Layout.copied``)."""
+        if not path.startswith("/") or not self.layout.copied:
+            return False
+        wanted = decoded(path).lstrip("/")
+        return any(
+            wanted == target or (target.endswith("/") and wanted.startswith(target))
+            for target in self.layout.copied
+        )
 
     def _served_as_is(self, post: Post, path: str) -> bool:
         """Whether a page link that names no post names a file or folder the site publishes

@@ -205,6 +205,12 @@ PASSTHROUGH_TO_ROOT_RE = re.compile(
     r"""(['"])\.?/?([\w./-]*?)/?\1\s*:\s*(['"])/?\3"""  # a folder copied to "/"
 )
 """Eleventy's ``addPassthroughCopy({ "./public/": "/" })``: a folder copied to the root."""
+PASSTHROUGH_OBJECT_RE = re.compile(r"addPassthroughCopy\(\s*\{")
+"""The start of an object of Eleventy's copies, ``{"from": "to", ...}``."""
+PASSTHROUGH_OBJECT_END_RE = re.compile(r"\}\s*\)")
+"""Its end (its keys may hold a glob's ``{a,b}``, never followed by ``)``)."""
+PASSTHROUGH_TARGET_RE = re.compile(r""":\s*(['"`])([^'"`\n]*)\1""")
+"""A copy's target in such an object: the value after a key."""
 INDEX_STEMS: frozenset[str] = frozenset({"index", "_index", "readme"})
 """File names (without extension) that are their folder's page."""
 DATED_NAME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
@@ -265,6 +271,10 @@ class Layout:
     """Pages are also served at URLs that data files, collections, aliases or code decide
     (``ROUTES_BY_CODE``, a docsify ``alias``): a missing page or post file is not known to be
     missing."""
+    copied: tuple[str, ...] = ()
+    """Paths of the site (no leading ``/``) that its copy rules write from elsewhere, a folder
+    ending in ``/`` (Eleventy's ``addPassthroughCopy({"node_modules/x.css": "css/x.css"})``):
+    what is there is the copy's, not judged against the project's files."""
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -351,6 +361,7 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
             generator is Generator.DOCSIFY
             and DOCSIFY_ALIAS_RE.search(str(data.get("", ""))) is not None
         ),
+        copied=_eleventy_copies(data) if generator is Generator.ELEVENTY else (),
     )
 
 
@@ -678,6 +689,26 @@ def _eleventy_static(data: Mapping[str, Any]) -> tuple[str, ...]:
     text = str(data.get("", ""))
     to_root = [match.group(2) or "." for match in PASSTHROUGH_TO_ROOT_RE.finditer(text)]
     return tuple(dict.fromkeys([_eleventy_input(data), *to_root]))
+
+
+def _eleventy_copies(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """Where Eleventy's ``addPassthroughCopy({...})`` objects write their copies (each
+    value; the sources may be globs, computed, or in ``node_modules``)."""
+    text = str(data.get("", ""))
+    found: list[str] = []
+    end = 0
+    for start in PASSTHROUGH_OBJECT_RE.finditer(text):
+        if start.end() < end:
+            continue
+        close = PASSTHROUGH_OBJECT_END_RE.search(text, start.end())
+        if close is None:
+            break  # no object ends after this one: none after a later one either (linear)
+        end = close.end()
+        for target in PASSTHROUGH_TARGET_RE.finditer(text, start.end(), close.start()):
+            path = target.group(2).strip()
+            if "${" not in path and path.strip("./"):
+                found.append(path.removeprefix("./").lstrip("/"))
+    return tuple(dict.fromkeys(found))
 
 
 def _js_value(text: str, key: str) -> str:
