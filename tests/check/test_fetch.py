@@ -227,6 +227,13 @@ async def test_retry_after_beyond_limit_stops_at_once(httpx_mock: HTTPXMock) -> 
     assert result.reason.startswith("429 Too Many Requests")
 
 
+async def test_a_retry_after_of_hostile_length_is_shown_short(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=URL, status_code=429, headers={"Retry-After": "9" * 30})
+    result = await check_one(URL, time=FakeTime())
+    assert result.verdict is Verdict.BLOCKED
+    assert "Retry-After 1.0e+30 s exceeds the 30 s limit" in result.reason
+
+
 async def test_retry_after_beyond_deadline_stops(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=URL, status_code=503, headers={"Retry-After": "20"})
     result = await check_one(URL, make_settings(deadline=5.0), time=FakeTime())

@@ -130,6 +130,9 @@ SHARED_TEXT_MAX_CHARS = 100
 """Reasons and content types up to this long are kept once per run, however many results
 carry them ("200 OK", "text/html")."""
 
+LONGEST_SHOWN_WAIT = 1e9
+"""A longer ``Retry-After`` (a hostile ``1e26``) is shown in scientific notation, not as a
+float's 27 digits."""
 DEADLINE_REASON = "deadline exceeded"
 DEADLINE_BEFORE_RETRY = "the deadline came before a retry"
 """Added to the reason of a failure whose retry was still waiting at the deadline."""
@@ -425,7 +428,8 @@ class Fetcher:
             return self._backoff(retry), ""
         limit = self.options.retry_after_max
         if asked > limit:
-            return asked, f"Retry-After {asked:.0f} s exceeds the {limit:.0f} s limit"
+            shown = f"{asked:.0f}" if asked < LONGEST_SHOWN_WAIT else f"{asked:.1e}"
+            return asked, f"Retry-After {shown} s exceeds the {limit:.0f} s limit"
         return asked, ""
 
     def _backoff(self, retry: int) -> float:
