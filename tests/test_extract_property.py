@@ -30,6 +30,8 @@ FRAGMENTS = [
     "[r]", "[r]: ", "[R]:\n", "](", "![", "<a href=\"", "<a href=", "<img src='", "\">", "</a>",
     "<!--", "-->", "<!-- linkcheck-ignore -->", "<!-- linkcheck-disable -->", "title: ",
     "url: https://fm.example/", "- ", "  ", "{", "}", "\x00",
+    "{% highlight x %}", "{% endhighlight %}", "{%- set s %}", "{%- endset %}",
+    "{{ s | highlight }}", "{% codeblock %}\n", "{{ x }}", "=\"",
 ]  # fmt: skip
 
 TEMPLATES = [
