@@ -6,12 +6,14 @@ import io
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfWriter
 
+from linkcheck.check import page as page_module
 from linkcheck.check.page import (
     CHALLENGE_ANCHORS,
     CHALLENGE_MARKERS,
@@ -699,3 +701,54 @@ def test_a_parser_that_raised_is_replaced() -> None:
     assert info.complete is False
     assert page._local.parser is None  # dropped: the next page gets a new one
     assert parse_html(_PAGES[3], content_type=HTML) == _fresh(_PAGES[3], want_anchors=True)
+
+
+# ---------------------------------------------------------------------------
+# Chunks fed to the parser
+# ---------------------------------------------------------------------------
+
+CHUNKED_PAGES = [
+    "<html><head><title>Short head</title></head><body>" + "<p>x</p>" * 5000 + "</body>",
+    "<html><head>" + "<meta name='x' content='y'>" * 3000 + "<title>Long head</title></head>",
+    "<title>No head</title><h1 id='a'>A</h1>" + "<div id='d{}'>t</div>" * 2000,
+    "<head><meta property='og:title' content='Og'></head><body><title>Late</title>",
+    "<html><body><h2 id='late'>x</h2><title>In body</title>" + "y" * 40000,
+    "<html><head><!-- " + "c" * 20000 + " --><title>After a comment</title></head>",
+]
+
+
+@pytest.mark.parametrize("want_anchors", [False, True])
+@pytest.mark.parametrize("text", CHUNKED_PAGES)
+def test_a_parse_reads_the_same_whatever_its_chunks(
+    monkeypatch: pytest.MonkeyPatch, text: str, want_anchors: bool
+) -> None:
+    reference = page_module._parse(text, want_anchors=want_anchors)
+    for first, most in ((1, 7), (100, 100), (16 * 1024, 16 * 1024), (2048, 1 << 20)):
+        monkeypatch.setattr(page_module, "FIRST_PARSE_CHUNK_CHARS", first)
+        monkeypatch.setattr(page_module, "PARSE_CHUNK_CHARS", most)
+        assert page_module._parse(text, want_anchors=want_anchors) == reference
+
+
+def test_a_title_read_stops_soon_after_a_short_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    fed: list[int] = []
+    real = page_module._thread_parser
+
+    class Counting:
+        def __init__(self, parser: Any) -> None:
+            self.parser = parser
+
+        def feed(self, data: str) -> None:
+            fed.append(len(data))
+            self.parser.feed(data)
+
+        def close(self) -> None:
+            self.parser.close()
+
+    def counting() -> tuple[Any, Any]:
+        parser, events = real()
+        return Counting(parser), events
+
+    monkeypatch.setattr(page_module, "_thread_parser", counting)
+    text = CHUNKED_PAGES[0]
+    assert page_module._parse(text, want_anchors=False).title == "Short head"
+    assert sum(fed) <= page_module.FIRST_PARSE_CHUNK_CHARS

