@@ -32,7 +32,7 @@ import re
 from collections.abc import Sequence
 
 from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
-from linkcheck.extract.found import Scan, shift
+from linkcheck.extract.found import Scan, outside_spans, shift
 from linkcheck.extract.frontmatter import frontmatter_links
 from linkcheck.extract.mdx import MDX_SUFFIX, mdx_body, outside_mdx_comments
 from linkcheck.extract.positions import LineIndex, markdown_source
@@ -46,7 +46,7 @@ from linkcheck.extract.sections import (
     resources_sections,
     split_heading_id,
 )
-from linkcheck.extract.templates import code_spans, outside_code
+from linkcheck.extract.templates import code_spans
 from linkcheck.models import Document, Link, LinkKind, Location, Post, link_target
 from linkcheck.sources import identify
 
@@ -60,7 +60,7 @@ def extract_post(
     body_offset = max(0, min(doc.body_offset, len(doc.text)))
     raw = doc.text[body_offset:]
     scan = _scan(doc.path.suffix.lower() == MDX_SUFFIX, raw)
-    written = outside_code(scan.links, code_spans(raw))  # not code samples of template tags
+    written = outside_spans(scan.links, code_spans(raw))  # not code samples of template tags
     found = [shift(item, body_offset) for item in written]
     found.sort(key=lambda item: item.use)
     frontmatter = frontmatter_links(doc)

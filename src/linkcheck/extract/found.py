@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from linkcheck.models import LinkKind
@@ -58,3 +60,20 @@ def shift(item: Found, by: int) -> Found:
     return Found(
         item.url, item.kind, item.text, item.use + by, item.start + by, item.end + by, item.key_path
     )
+
+
+def outside_spans(
+    links: list[Found], spans: Sequence[tuple[int, int]], *, by_start: bool = False
+) -> list[Found]:
+    """The links not written inside ``spans`` (in order, not overlapping): by where the reader
+    sees each (``use``), or by where it is written (``start``)."""
+    if not spans:
+        return links
+    starts = [start for start, _ in spans]
+    kept: list[Found] = []
+    for item in links:
+        at = item.start if by_start else item.use
+        index = bisect.bisect_right(starts, at) - 1
+        if index < 0 or at >= spans[index][1]:
+            kept.append(item)
+    return kept

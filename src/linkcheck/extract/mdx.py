@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from linkcheck.extract.found import Found, Scan
+from linkcheck.extract.found import Found, Scan, outside_spans
 from linkcheck.extract.html import HTML_SCAN_RE, scan_html
 from linkcheck.models import LinkKind
 
@@ -22,7 +22,7 @@ def outside_mdx_comments(links: list[Found], raw: str) -> list[Found]:
     if MDX_COMMENT_START not in raw:
         return links
     spans = [match.span() for match in MDX_COMMENT_RE.finditer(raw)]
-    return [item for item in links if not any(a <= item.start < b for a, b in spans)]
+    return outside_spans(links, spans, by_start=True)
 
 
 ESM_START_RE = re.compile(r"(?:import|export)(?=[\s{*])")

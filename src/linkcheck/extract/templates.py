@@ -4,16 +4,12 @@ Jekyll's and Eleventy's ``{% highlight lang %}...{% endhighlight %}``, Hexo's
 ``{% codeblock %}...{% endcodeblock %}`` (and ``{% code %}``), and Nunjucks' captured blocks
 ``{% set sample %}...{% endset %}`` when the post shows them highlighted
 (``{{ sample | highlight("html") }}``, as Eleventy's own docs do). Markdown reads the tags as
-text, so the content is parsed as it is; its links are then left out.
+text, so the content is parsed as it is; its links are then left out (``outside_spans``).
 """
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Sequence
-
-from linkcheck.extract.found import Found
 
 TAG_MARK = "{%"
 CODE_TAG_RE = re.compile(r"\{%-?[ \t]*(highlight|codeblock|code)\b[^%\n]{0,200}%\}")
@@ -24,8 +20,11 @@ HIGHLIGHTED_RE = re.compile(r"\{\{-?[ \t]*([A-Za-z_]\w*)[ \t]*\|[ \t]*highlight\
 """A captured block shown as code: ``{{ name | highlight("html") }}``."""
 
 
-def _closing(name: str) -> re.Pattern[str]:
-    return re.compile(r"\{%-?[ \t]*end" + name + r"[ \t]*-?%\}")
+CLOSING_TAGS: dict[str, re.Pattern[str]] = {
+    name: re.compile(r"\{%-?[ \t]*end" + name + r"[ \t]*-?%\}")
+    for name in ("highlight", "codeblock", "code", "set")
+}
+"""The closing tag of each block above."""
 
 
 def code_spans(raw: str) -> list[tuple[int, int]]:
@@ -51,22 +50,9 @@ def code_spans(raw: str) -> list[tuple[int, int]]:
     for start, end, name in openings:
         if name in unclosed or (spans and start < spans[-1][1]):
             continue
-        closing = _closing(name).search(raw, end)
+        closing = CLOSING_TAGS[name].search(raw, end)
         if closing is None:
             unclosed.add(name)  # none after this one: none after a later one either
             continue
         spans.append((end, closing.start()))
     return spans
-
-
-def outside_code(links: list[Found], spans: Sequence[tuple[int, int]]) -> list[Found]:
-    """The links not written inside ``spans`` (sorted, not overlapping)."""
-    if not spans:
-        return links
-    starts = [start for start, _ in spans]
-    kept: list[Found] = []
-    for item in links:
-        index = bisect.bisect_right(starts, item.use) - 1
-        if index < 0 or item.use >= spans[index][1]:
-            kept.append(item)
-    return kept

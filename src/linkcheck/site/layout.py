@@ -200,17 +200,16 @@ ROUTES_BY_CODE: frozenset[Generator] = frozenset({Generator.ELEVENTY, Generator.
 not known to be missing."""
 DOCSIFY_ALIAS_RE = re.compile(r"\balias\s*:\s*\{")
 """docsify's ``alias: { '/changelog': 'https://...' }``: routes served from elsewhere."""
-PASSTHROUGH_TO_ROOT_RE = re.compile(
-    r"""addPassthroughCopy\(\s*\{[^{}]*?"""  # an object of copies: {"from": "to", ...}
-    r"""(['"])\.?/?([\w./-]*?)/?\1\s*:\s*(['"])/?\3"""  # a folder copied to "/"
-)
-"""Eleventy's ``addPassthroughCopy({ "./public/": "/" })``: a folder copied to the root."""
 PASSTHROUGH_OBJECT_RE = re.compile(r"addPassthroughCopy\(\s*\{")
 """The start of an object of Eleventy's copies, ``{"from": "to", ...}``."""
 PASSTHROUGH_OBJECT_END_RE = re.compile(r"\}\s*\)")
 """Its end (its keys may hold a glob's ``{a,b}``, never followed by ``)``)."""
-PASSTHROUGH_TARGET_RE = re.compile(r""":\s*(['"`])([^'"`\n]*)\1""")
-"""A copy's target in such an object: the value after a key."""
+PASSTHROUGH_PAIR_RE = re.compile(
+    r"""(?:(['"`])([^'"`\n]*)\1|\[[^\]\n]*\])\s*:\s*(['"`])([^'"`\n]*)\3"""
+)
+"""A copy in such an object: its source (a string, or a computed ``[key]``) and target."""
+FOLDER_KEY_RE = re.compile(r"\.?/?([\w./-]*?)/?")
+"""A source that names a folder plainly (``./public/``): what a copy to the root serves."""
 INDEX_STEMS: frozenset[str] = frozenset({"index", "_index", "readme"})
 """File names (without extension) that are their folder's page."""
 DATED_NAME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
@@ -685,30 +684,41 @@ def _eleventy_input(data: Mapping[str, Any]) -> str:
 def _eleventy_static(data: Mapping[str, Any]) -> tuple[str, ...]:
     """Where an Eleventy site's files are served from: below its input folder (what
     ``addPassthroughCopy("src/img")`` copies keeps its place there; copies are not all
-    written literally, so every file there counts), and folders copied to the root."""
-    text = str(data.get("", ""))
-    to_root = [match.group(2) or "." for match in PASSTHROUGH_TO_ROOT_RE.finditer(text)]
+    written literally, so every file there counts), and folders copied to the root
+    (``addPassthroughCopy({ "./public/": "/" })``)."""
+    to_root = []
+    for source, target in _eleventy_copy_pairs(data):
+        folder = FOLDER_KEY_RE.fullmatch(source) if source is not None else None
+        if folder is not None and not target.strip("/"):
+            to_root.append(folder.group(1) or ".")
     return tuple(dict.fromkeys([_eleventy_input(data), *to_root]))
 
 
 def _eleventy_copies(data: Mapping[str, Any]) -> tuple[str, ...]:
-    """Where Eleventy's ``addPassthroughCopy({...})`` objects write their copies (each
-    value; the sources may be globs, computed, or in ``node_modules``)."""
+    """Where Eleventy's ``addPassthroughCopy({...})`` objects write their copies, other than
+    the root (the sources may be globs, computed, or in ``node_modules``)."""
+    found = [
+        target.removeprefix("./").lstrip("/")
+        for _, target in _eleventy_copy_pairs(data)
+        if "${" not in target and target.strip("./")
+    ]
+    return tuple(dict.fromkeys(found))
+
+
+def _eleventy_copy_pairs(data: Mapping[str, Any]) -> Iterator[tuple[str | None, str]]:
+    """Each copy of Eleventy's ``addPassthroughCopy({...})`` objects: its source (None when
+    computed) and its target, stripped. Linear in the config."""
     text = str(data.get("", ""))
-    found: list[str] = []
     end = 0
     for start in PASSTHROUGH_OBJECT_RE.finditer(text):
         if start.end() < end:
             continue
         close = PASSTHROUGH_OBJECT_END_RE.search(text, start.end())
         if close is None:
-            break  # no object ends after this one: none after a later one either (linear)
+            return  # no object ends after this one: none after a later one either
         end = close.end()
-        for target in PASSTHROUGH_TARGET_RE.finditer(text, start.end(), close.start()):
-            path = target.group(2).strip()
-            if "${" not in path and path.strip("./"):
-                found.append(path.removeprefix("./").lstrip("/"))
-    return tuple(dict.fromkeys(found))
+        for pair in PASSTHROUGH_PAIR_RE.finditer(text, start.end(), close.start()):
+            yield pair.group(2), pair.group(4).strip()
 
 
 def _js_value(text: str, key: str) -> str:
