@@ -25,8 +25,3 @@ def test_nonstandard_statuses() -> None:
 )
 def test_arxiv_papers(url: str, paper: tuple[str, bool] | None) -> None:
     assert quirks.arxiv_paper(url) == paper
-
-
-def test_challenge_markers_each_hold_an_anchor() -> None:
-    for marker in quirks.CHALLENGE_MARKERS:
-        assert any(anchor in marker for anchor in quirks.CHALLENGE_ANCHORS), marker

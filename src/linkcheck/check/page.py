@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
+from linkcheck.check.needles import Needles
 from linkcheck.check.pdfinfo import info_title
 from linkcheck.check.quirks import (
-    CHALLENGE_ANCHORS,
     CHALLENGE_MARKERS,
     CHALLENGE_SERVERS,
     CHALLENGE_STATUSES,
@@ -493,11 +493,11 @@ def _is_challenge_title(title: str | None) -> bool:
     return title is not None and title.casefold() in CHALLENGE_TITLES
 
 
+_CHALLENGE_NEEDLES = Needles(CHALLENGE_MARKERS)
+
+
 def _has_challenge_marker(body: bytes) -> bool:
-    window = body[:CHALLENGE_SNIFF_BYTES].lower()
-    if not any(anchor in window for anchor in CHALLENGE_ANCHORS):
-        return False
-    return any(marker in window for marker in CHALLENGE_MARKERS)
+    return _CHALLENGE_NEEDLES.in_bytes(body[:CHALLENGE_SNIFF_BYTES].lower())
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

@@ -98,16 +98,6 @@ CHALLENGE_MARKERS: tuple[bytes, ...] = (
     b"/_sec/cp_challenge/",  # Akamai
 )
 """Byte strings (lower case) found only in bot-wall pages, never in a real article."""
-CHALLENGE_ANCHORS: tuple[bytes, ...] = (
-    b"cf_",
-    b"cf-",
-    b"challenge",
-    b"captcha",
-    b"incapsula",
-    b"ddos-guard",
-)
-"""Each marker holds one of these: a page without any of them (almost every page) is
-searched six times, not once per marker."""
 
 CHALLENGE_STATUSES: frozenset[int] = frozenset({403, 429, 503})
 """Statuses with which walls usually answer."""

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from linkcheck.check.needles import Needles
 from linkcheck.models import CheckResult, Verdict
 
 SOFT_404_PREFIX = "soft 404: "
@@ -157,6 +158,7 @@ PARKING_SCRIPTS: tuple[str, ...] = (
 ``/lander``, where its parking page runs."""
 PARKING_GATE: tuple[str, ...] = (*PARKING_MARKERS, "/lander", "lander_system")
 """Without one of these a page is not searched for parking markers at all."""
+_PARKING_NEEDLES = Needles(PARKING_GATE)
 DOMAIN_MARKETS: tuple[str, ...] = (
     "hugedomains.com",
     "afternic.com",
@@ -431,7 +433,7 @@ def _parked(page: Page, lower: str) -> Soft404 | None:
         sale = re.compile("|".join(f"(?:{p.replace('{host}', own)})" for p in FOR_SALE_TITLES))
         if any(sale.fullmatch(part) for part in _parts(title)):
             return Soft404(Kind.PARKED, f"the domain is offered for sale: {_quote(page.title)}")
-    if any(marker in lower for marker in PARKING_GATE) and (
+    if _PARKING_NEEDLES.in_text(lower) and (
         _PARKING.search(lower) or _PARKING_SCRIPT.search(lower)
     ):
         return Soft404(Kind.PARKED, "the page is a domain parking service's placeholder")
