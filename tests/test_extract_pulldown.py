@@ -155,6 +155,9 @@ def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
         "![a ![b ](c) d](e)",
         "\n# ;\t#\n",
         '::tip{to="https://a.example/x"}\n:a{href="http://a.example/y"} "http://a.example/z',
+        '\n[r]: http://a.example/\n\n[r]: <>\n""[',
+        "[r]: http://b.example/\n> [s]: http://a.example/\n> '' [r]\n",
+        "[r]: http://a.example/\n() x [r]\n",
     ],
 )
 def test_posts_where_the_two_readings_once_differed(raw: str) -> None:

@@ -13,6 +13,7 @@ from linkcheck.check.soft404 import (
     ADDRESS_ANCHORS,
     ERROR_PATHS,
     ERROR_QUERY,
+    H1_OPENINGS,
     NOT_FOUND_TITLES,
     SOFT_404_PREFIX,
     STATUS_TITLES,
@@ -300,3 +301,9 @@ def test_every_error_address_holds_an_anchor(pattern: str, data: st.DataObject) 
 )
 def test_error_addresses_are_still_recognised(url: str, error: bool) -> None:
     assert is_error_address(url) is error
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("<hH1 \u0130\u212a\u1e96\u0048\u0068\u00df>", max_size=30))
+def test_the_heading_openings_are_found_as_in_the_lowered_text(text: str) -> None:
+    assert any(opening in text for opening in H1_OPENINGS) is ("<h1" in text.lower())

@@ -47,7 +47,9 @@ WINDOW_CHARS = 64 * 1024
 """Characters of a page's start searched for headings, phrases and parking markers."""
 MAX_HEADING_CHARS = 200
 """Longest first heading read; longer ones are not a not-found phrase anyway."""
-H1_OPEN = "<h1"
+H1_OPENINGS = ("<h1", "<H1")
+"""How a page's first heading opens, as ``H1_OPENINGS[0] in text.lower()`` finds it (no other
+character lowers to these), without lowering a page of 64 K characters."""
 H1_SPAN_CHARS = 4 * MAX_HEADING_CHARS + 1024
 """Characters after the first ``<h1`` that may hold the first heading."""
 PARKING_WINDOW_CHARS = 16 * 1024
@@ -288,8 +290,7 @@ def detect(page: Page) -> Soft404 | None:
     ):
         return None
     window = page.text[:WINDOW_CHARS]
-    lower = window.lower()
-    parked = _parked(page, lower[:PARKING_WINDOW_CHARS])
+    parked = _parked(page, window[:PARKING_WINDOW_CHARS].lower())
     if parked is not None:
         return parked
     title_says = _title_says_missing(page.title)
@@ -297,7 +298,7 @@ def detect(page: Page) -> Soft404 | None:
         return Soft404(Kind.NOT_FOUND, f"the title is {_quote(page.title)}{_was(page)}")
     if page.final_url != page.url and is_error_address(page.final_url):
         return Soft404(Kind.NOT_FOUND, f"redirected to the error page {page.final_url}")
-    if title_says is False and H1_OPEN not in lower:
+    if title_says is False and not any(opening in window for opening in H1_OPENINGS):
         return None  # most articles: a title of their own and no heading to read
     heading = first_heading(window)
     heading_says = _title_says_missing(heading)

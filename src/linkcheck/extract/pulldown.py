@@ -55,6 +55,10 @@ INDENTED_LINE_RE = re.compile(r"\n[ >]*(?: {4}|\t| {1,3}\t)[ \t]*\S")
 """A line indented as code. Right after a reference definition, markdown-it ends the
 definition's block there (the line is code) where pulldown-cmark reads on: a post with
 definitions and such a line after a line of text goes to the reference."""
+EMPTY_TITLE_THEN_TEXT_RE = re.compile(r"\n[ >]*(?:\"\"|''|\(\))[ \t]*[^ \t\n]")
+"""A line that opens with an empty title and goes on. After a reference definition's line,
+markdown-it drops the whole definition (the line reads as text); pulldown-cmark keeps the
+definition without a title, as CommonMark does."""
 DELIMITER_ROW_RE = re.compile(r"\n[ \t>|:\-]*-[ \t>|:\-]*(?=\n|\Z)")
 """A line that may be a table's delimiter row (``|---|:-:|``, or ``---`` under a row of cells)."""
 NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
@@ -122,6 +126,7 @@ def _declined(src: str) -> bool:
         or ("~~~" in src and TILDES_IN_LINE_RE.search(lines))
         or ("|" in src and _lines_after_text(DELIMITER_ROW_RE, lines, pipe=True))
         or ("]:" in src and _lines_after_text(INDENTED_LINE_RE, lines, pipe=False))
+        or ("]:" in src and EMPTY_TITLE_THEN_TEXT_RE.search(lines))
     )
 
 
