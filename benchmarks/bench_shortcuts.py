@@ -52,7 +52,7 @@ def _write(report, fp):
     json.dump(report_json.to_document(report), fp, indent=report_json.INDENT, ensure_ascii=False)
     fp.write("\\n")
 report_json.write = _write
-import linkcheck.report as report  # the registry holds the writer it was given at import
+import linkcheck.report.formats as report  # the registry holds the writer it was given
 report.FORMATS["json"] = report.Streamed(report_json.render, _write)
 """
 

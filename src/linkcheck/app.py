@@ -19,7 +19,7 @@ from linkcheck.collect import (
     collect,
     collected,
 )
-from linkcheck.config import DEFAULT_PATHS, Settings
+from linkcheck.config import Settings
 from linkcheck.evidence import Policy, Threshold, assess, current_streak
 from linkcheck.models import (
     CheckRequest,
@@ -35,8 +35,8 @@ from linkcheck.models import (
 )
 from linkcheck.rules import judge
 from linkcheck.shard import SHARD_STAT, SHARDS_STAT, Shard
-from linkcheck.site import Layout, build_site, detect_layout
-from linkcheck.site.layout import unpublished_folders
+from linkcheck.site import Layout, build_site
+from linkcheck.site.layout import with_site
 from linkcheck.sources import is_checkable, strip_fragment
 from linkcheck.state import StateStore
 
@@ -261,20 +261,6 @@ def run(
         },
         trend=trend,
     )
-
-
-def with_site(settings: Settings, cwd: Path) -> tuple[Settings, Layout]:
-    """The site's layout, and the settings with the posts to check: without paths given
-    (the default ``content/`` missing), the generator's content directories. (Finding no
-    post there is a ``UsageError`` raised where the posts are found, unless ``allow-empty``
-    is set: see :class:`linkcheck.collect.Extraction`.)"""
-    layout = detect_layout(settings, cwd)
-    if settings.paths == DEFAULT_PATHS and not (cwd / DEFAULT_PATHS[0]).exists() and layout.checked:
-        settings = replace(settings, paths=tuple(str(path) for path in layout.checked))
-        unpublished = tuple(f"{folder}/**" for folder in unpublished_folders(layout))
-        if unpublished:
-            settings = replace(settings, exclude_paths=(*settings.exclude_paths, *unpublished))
-    return settings, layout
 
 
 def _state_path(settings: Settings, cwd: Path) -> Path:
@@ -527,13 +513,6 @@ def suggest_archived_copies(
             "dead link(s): no archived copy is suggested for them"
         )
     return with_archive_suggestions(findings, posts, archives, failed)
-
-
-def extract(settings: Settings, *, cwd: Path) -> Collected:
-    """The posts' links, nothing checked: the posts are found as a run finds them (the
-    generator's content folders when no path is given). Raises ``UsageError`` like ``run``."""
-    settings, _ = with_site(settings, cwd)
-    return collect(settings, cwd=cwd, keep_text=False)
 
 
 def fix(report: Report, settings: Settings, *, cwd: Path, write: bool) -> FixOutcome | None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -27,7 +27,9 @@ from linkcheck.options import (
     settings_options,
 )
 from linkcheck.safewrite import check_output_paths
-from linkcheck.state import StateStore
+
+if TYPE_CHECKING:
+    from linkcheck.state import StateStore  # the commands that use it import it
 
 EXIT_USAGE = 2
 EXIT_GITHUB = 4
@@ -272,13 +274,13 @@ def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
     generator's content folders). Nothing is checked. Exits 2 when no post is found (unless
     --allow-empty) or a file cannot be read or parsed (the other files are still printed).
     """
-    from linkcheck.app import extract
+    from linkcheck.collect import extract_site
     from linkcheck.output import write_to
     from linkcheck.report.links import write_links
 
     with handle_errors():
         settings = build_settings(paths, params)
-        collected = extract(settings, cwd=Path.cwd())
+        collected = extract_site(settings, cwd=Path.cwd())
     for problem in collected.problems:
         say(str(problem))
     links = [link for post in collected.posts for link in post.links]

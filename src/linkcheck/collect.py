@@ -43,6 +43,7 @@ from linkcheck.models import (
     SourceKind,
     UsageError,
 )
+from linkcheck.site.layout import with_site
 from linkcheck.worker import end_with, leave_interrupts_to_the_main_process, usable_cpus
 
 
@@ -87,6 +88,14 @@ def collect(settings: Settings, *, cwd: Path, keep_text: bool = True) -> Collect
     with Extraction(settings, cwd=cwd, keep_text=keep_text) as extraction:
         outcomes = [o for batch in extraction.batches() for o in batch]
     return collected(outcomes)
+
+
+def extract_site(settings: Settings, *, cwd: Path) -> Collected:
+    """The posts' links, nothing checked (``linkcheck extract``): the posts are found as a
+    run finds them (the generator's content folders when no path is given), their text not
+    kept. Raises ``UsageError`` as a run does."""
+    settings, _ = with_site(settings, cwd)
+    return collect(settings, cwd=cwd, keep_text=False)
 
 
 def collected(outcomes: Iterable[Outcome]) -> Collected:

@@ -97,7 +97,7 @@ def write_text(text: str, path: str | None) -> None:
 
 def write_reports(report: Report, targets: Sequence[Target]) -> None:
     """Render the report once per target and write it."""
-    from linkcheck.report import ReportFormat, report_format
+    from linkcheck.report.formats import ReportFormat, report_format
 
     for target in targets:
         fmt = report_format(target.format)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from linkcheck.models import Finding, Location, Report, Severity
-from linkcheck.report import render
 from linkcheck.report.annotations import ANNOTATIONS_PER_KIND
 from linkcheck.report.annotations import render as render_github
+from linkcheck.report.formats import render
 
 EXPECTED = (
     "::error file=content/blog/broken.md,line=3,title=linkcheck input::not valid UTF-8 \n"

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from report_data import POST, make_report
 
 from linkcheck.models import CheckResult, Finding, Hop, InputProblem, Location, Severity, Verdict
-from linkcheck.report import FORMAT_NAMES, render
+from linkcheck.report.formats import FORMAT_NAMES, render
 
 HOSTILE: tuple[str, ...] = (
     "::set-output name=x::y",

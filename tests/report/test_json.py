@@ -14,7 +14,7 @@ from report_data import assert_golden
 
 from linkcheck.models import InputError, Report
 from linkcheck.report import json as json_module
-from linkcheck.report import render
+from linkcheck.report.formats import render
 from linkcheck.report.json import (
     link_from_dict,
     link_to_dict,

@@ -8,7 +8,7 @@ from dataclasses import replace
 from report_data import assert_golden
 
 from linkcheck.models import Finding, Location, Report, Severity
-from linkcheck.report import render
+from linkcheck.report.formats import render
 from linkcheck.report.junit import render as render_junit
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from report_data import POST, assert_golden
 
 from linkcheck.models import Finding, Location, Report, Severity
-from linkcheck.report import render
+from linkcheck.report.formats import render
 from linkcheck.report.markdown import MARKER
 from linkcheck.report.markdown import render as render_markdown
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from linkcheck.models import Report, UsageError
-from linkcheck.report import FORMAT_NAMES, FORMATS, render
+from linkcheck.report.formats import FORMAT_NAMES, FORMATS, render
 from linkcheck.rules import RULES
 
 

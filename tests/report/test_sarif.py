@@ -10,7 +10,7 @@ import pytest
 from report_data import assert_golden
 
 from linkcheck.models import Report, Severity
-from linkcheck.report import render
+from linkcheck.report.formats import render
 from linkcheck.report.sarif import RuleMeta, artifact_uri, rule_name, to_document
 from linkcheck.report.sarif import render as render_sarif
 from linkcheck.rules import RULES

@@ -8,7 +8,7 @@ from dataclasses import replace
 from report_data import make_report
 
 from linkcheck.models import Finding, Location, Report, Severity
-from linkcheck.report import render
+from linkcheck.report.formats import render
 from linkcheck.report.text import render as render_text
 from linkcheck.report.text import summary_line
 

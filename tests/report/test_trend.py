@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from linkcheck.models import Report, RunTrend
-from linkcheck.report import render
+from linkcheck.report.formats import render
 from linkcheck.report.json import load
 from linkcheck.report.trend import sparkline, trend_line, trend_markdown
 

@@ -14,7 +14,7 @@ import posixpath
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -1076,3 +1076,17 @@ OWN_ANCHOR_STYLES: Mapping[Generator, AnchorStyle] = {
     Generator.VITEPRESS: AnchorStyle.VITEPRESS,
 }
 """Generators whose headings make anchors by a rule of their own (others: GitHub's)."""
+
+
+def with_site(settings: Settings, cwd: Path) -> tuple[Settings, Layout]:
+    """The site's layout, and the settings with the posts to check: without paths given
+    (the default ``content/`` missing), the generator's content directories. (Finding no
+    post there is a ``UsageError`` raised where the posts are found, unless ``allow-empty``
+    is set: see :class:`linkcheck.collect.Extraction`.)"""
+    layout = detect_layout(settings, cwd)
+    if settings.paths == DEFAULT_PATHS and not (cwd / DEFAULT_PATHS[0]).exists() and layout.checked:
+        settings = replace(settings, paths=tuple(str(path) for path in layout.checked))
+        unpublished = tuple(f"{folder}/**" for folder in unpublished_folders(layout))
+        if unpublished:
+            settings = replace(settings, exclude_paths=(*settings.exclude_paths, *unpublished))
+    return settings, layout
