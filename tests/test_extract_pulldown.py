@@ -8,6 +8,7 @@ the CommonMark spec's link examples, on generated posts, and on the posts of the
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -158,10 +159,30 @@ def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
         '\n[r]: http://a.example/\n\n[r]: <>\n""[',
         "[r]: http://b.example/\n> [s]: http://a.example/\n> '' [r]\n",
         "[r]: http://a.example/\n() x [r]\n",
+        "[a](<http://a.example/ \\\n b>)\n",
+        "[a](<http://a.example/x \\ y>) \\\n",
+        "[a](\n\\ http://a.example/)\n",
+        "[a](http://a.example/x\\\t) \\\n",
+        "Installer: https://a.example/x.msi \\\nSource: https://a.example/y.tar.gz \\\n",
     ],
 )
 def test_posts_where_the_two_readings_once_differed(raw: str) -> None:
     assert_same(raw)
+
+
+def test_a_hard_line_break_after_a_blank_keeps_the_fast_path() -> None:
+    raw = "Installer: https://a.example/x.msi \\\nSource: [code](https://a.example/y) \\\n"
+    fast, reference = both(raw)
+    assert fast is not None
+    assert readings(fast) == readings(reference)
+
+
+def test_a_line_of_escaped_blanks_is_searched_in_linear_time() -> None:
+    started = time.process_time()
+    assert both("\\ " * 200_000)[0] is not None
+    assert both("x \\ y \\\n" * 50_000)[0] is not None
+    assert both("< " + "\\ " * 200_000)[0] is None
+    assert time.process_time() - started < 10
 
 
 def test_a_www_address_in_a_links_text_is_text() -> None:

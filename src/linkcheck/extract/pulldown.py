@@ -44,7 +44,7 @@ TAB_AT_LINE_END_RE = re.compile(r"\t[ \t]*(?:\n|\Z)")
 does not."""
 ESCAPED_BLANK_RE = re.compile(r"\\[\x00-\x20\x7f]")
 """A backslash before a blank or a control character: in a link destination markdown-it takes
-it as an escape, pulldown-cmark as the end."""
+it as an escape, pulldown-cmark as the end (see ``_escaped_blank_in_destination``)."""
 EMPTY_ITEM_RE = re.compile(r"\n[ >]*(?:[*+-]|[0-9]{1,9}[.)])[ \t]*(?=\n|\Z)")
 """An empty list item (on a line of its own): pulldown-cmark reads a reference definition
 after one as text."""
@@ -121,13 +121,35 @@ def _declined(src: str) -> bool:
     lines = "\n" + src  # each pattern starts at a line break: found by a fast scan for it
     return bool(
         ("\t" in src and TAB_AT_LINE_END_RE.search(src))
-        or ("\\" in src and ESCAPED_BLANK_RE.search(src))
+        or ("\\" in src and _escaped_blank_in_destination(src))
         or EMPTY_ITEM_RE.search(lines)
         or ("~~~" in src and TILDES_IN_LINE_RE.search(lines))
         or ("|" in src and _lines_after_text(DELIMITER_ROW_RE, lines, pipe=True))
         or ("]:" in src and _lines_after_text(INDENTED_LINE_RE, lines, pipe=False))
         or ("]:" in src and EMPTY_TITLE_THEN_TEXT_RE.search(lines))
     )
+
+
+def _escaped_blank_in_destination(src: str) -> bool:
+    """Whether a backslash before a blank may sit in a link destination: right after a
+    character that is not a blank (a destination holds no blank), or after a ``<`` on its
+    line (a destination in angle brackets holds spaces). A backslash after a blank, as in a
+    line ending with `` \\`` (a hard line break), is the same to both parsers. Linear: each
+    line is searched for a ``<`` once."""
+    line_end = -1
+    angle = -1
+    for match in ESCAPED_BLANK_RE.finditer(src):
+        at = match.start()
+        if at and src[at - 1] not in BLANKS:
+            return True
+        if at > line_end:
+            line_start = src.rfind("\n", 0, at) + 1
+            line_end = src.find("\n", at)
+            line_end = len(src) if line_end < 0 else line_end
+            angle = src.find("<", line_start, line_end)
+        if 0 <= angle < at:
+            return True
+    return False
 
 
 def _lines_after_text(pattern: re.Pattern[str], lines: str, *, pipe: bool) -> bool:
