@@ -105,6 +105,30 @@ def test_generated_posts_of_common_constructs(raw: str) -> None:
     assert_same(raw)
 
 
+HTML_BLOCK_PIECES = [
+    "\n<div>\n", "\n</div>\n", '\n<p align="center">\n', "\n  <div id=\"x\">\n", "\n<table>\n",
+    "\n<!-- linkcheck-ignore -->\n", "\n<!--\n", "-->\n", "\n<script>\n", "</script>\n",
+    "\n<pre>\n", "</pre>\n", "\n<details>\n", "<summary>", "\n<x-tag>\n", "\n<?php\n", "?>\n",
+    "\n<![CDATA[\n", "]]>\n", "\n<!DOCTYPE html>\n", "> ", "- ", "  ", "\t", "\n", "\n\n",
+]  # fmt: skip
+html_links = link_strategy(
+    [t for t in TEMPLATES if "<" in t] + ['<source srcset="{u} 1x, {u} 2x">', '<a name="{l}">'],
+    fast_urls,
+)
+html_bodies = st.lists(
+    st.one_of(
+        st.sampled_from(HTML_BLOCK_PIECES), html_links, fast_links, st.sampled_from(FAST_FRAGMENTS)
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=html_bodies)
+def test_generated_posts_with_html_blocks(raw: str) -> None:
+    assert_same(raw)
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=bodies)
 def test_generated_posts_of_anything(raw: str) -> None:
@@ -115,7 +139,6 @@ def test_generated_posts_of_anything(raw: str) -> None:
     "raw",
     [
         'Text <a href="https://a.example/">a</a>\n',
-        "<div>\nblock\n</div>\n",
         "| a | b |\n|---|---|\n| [c](https://c.example/) | d |\n",
         "A note[^1].\n\n[^1]: https://n.example/\n",
         "Para\n{: #custom}\n",
@@ -168,6 +191,24 @@ def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
 )
 def test_posts_where_the_two_readings_once_differed(raw: str) -> None:
     assert_same(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '<div>\n<a href="https://a.example/">A</a>\n</div>\n',
+        '  <p align="center">\n  <img src="https://a.example/i.png" alt="I">\n  </p>\n\nText\n',
+        '> <div id="top">\n> <a href="/b">B</a>\n',
+        '- item\n\n  <div>\n  <a href="c">c</a>\n  </div>\n',
+        "<!-- linkcheck-ignore -->\n[a](https://a.example/)\n",
+        '<picture>\n<source srcset="a.png 1x, b.png 2x">\n</picture>\n',
+        '<div>\n\t<a href="https://a.example/">tab</a>\n</div>\n',
+    ],
+)
+def test_html_blocks_are_read_on_the_fast_path(raw: str) -> None:
+    fast, reference = both(raw)
+    assert readings(fast or reference) == readings(reference)
+    assert fast is not None or "\t" in raw
 
 
 def test_a_hard_line_break_after_a_blank_keeps_the_fast_path() -> None:

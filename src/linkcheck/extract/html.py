@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import html
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from linkcheck.extract.found import Found, Scan
 from linkcheck.extract.sections import DIRECTIVE_RE
 from linkcheck.models import LinkKind
 
-if TYPE_CHECKING:  # the reference reading's mapping: markdown-it is loaded only when used
-    from linkcheck.extract.blocks import BlockMap
+
+class SourceMap(Protocol):
+    """Offsets in a block's text to offsets in the file: the reference reading's
+    ``blocks.BlockMap``, or the fast path's map of an HTML block's lines."""
+
+    def to_source(self, offset: int) -> int: ...
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The file's span of the text's span ``[start, end)``."""
+        ...
+
 
 HTML_URL_ATTRIBUTES: dict[str, LinkKind] = {
     "href": LinkKind.HTML,
@@ -49,7 +58,7 @@ HTML_CLOSE_A_EXACT_RE = re.compile(r"</a\s*>\Z", re.IGNORECASE)
 
 
 def scan_html(
-    content: str, mapping: BlockMap, src: str, raw: str, scan: Scan, *, inline: bool
+    content: str, mapping: SourceMap, src: str, raw: str, scan: Scan, *, inline: bool
 ) -> None:
     """Links, anchors and ignore directives in raw HTML (comments and scripts skipped)."""
     if "<" not in content:
@@ -93,7 +102,7 @@ def scan_html(
 
 
 def _srcset(
-    value: str, offset: int, mapping: BlockMap, src: str, raw: str, text: str
+    value: str, offset: int, mapping: SourceMap, src: str, raw: str, text: str
 ) -> list[Found]:
     """Each candidate URL of a ``srcset`` value (``a.png 1x, b.png 2x``), where it is written."""
     found: list[Found] = []

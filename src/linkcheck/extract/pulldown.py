@@ -30,6 +30,7 @@ from linkcheck.extract.autolinks import (
     autolink_end,
 )
 from linkcheck.extract.found import Found, Heading, Scan
+from linkcheck.extract.html import scan_html
 from linkcheck.models import WWW_PREFIX, LinkKind
 
 OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
@@ -77,7 +78,7 @@ LINK_TYPES: dict[str, LinkKind] = {
     "Email": LinkKind.AUTOLINK,
 }
 DECLINED_STARTS: frozenset[str] = frozenset(
-    {"HtmlBlock", "Table", "FootnoteDefinition", "MetadataBlock", "DefinitionList"}
+    {"Table", "FootnoteDefinition", "MetadataBlock", "DefinitionList"}
 )
 INLINE_STARTS: frozenset[str] = frozenset({"Emphasis", "Strong", "Strikethrough"})
 BARE_TRIGGER_RE = re.compile(r"://|[Ww]{3}\.")
@@ -185,6 +186,32 @@ class _Chars:
         return offset - (self.extra[index - 1] if index else 0)
 
 
+class _Lines:
+    """Offsets in an HTML block's text (its lines joined) to offsets in ``src``; the same
+    ``span`` and ``to_source`` as the reference's ``BlockMap``."""
+
+    __slots__ = ("places", "starts")
+
+    def __init__(self, lines: list[tuple[str, int]]) -> None:
+        self.starts: list[int] = []
+        self.places: list[int] = []
+        offset = 0
+        for text, place in lines:
+            self.starts.append(offset)
+            self.places.append(place)
+            offset += len(text)
+
+    def to_source(self, offset: int) -> int:
+        index = bisect_right(self.starts, offset) - 1
+        return self.places[max(index, 0)] + offset - self.starts[max(index, 0)]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        begin = self.to_source(start)
+        if end <= start:
+            return begin, begin
+        return begin, self.to_source(end - 1) + 1
+
+
 class _Open:
     """A link or image being read: its event, place and text so far."""
 
@@ -213,6 +240,8 @@ class _Walk:
         self.definitions: dict[str, tuple[int, int, str]] | None = None
         self.swallowed = 0
         """Up to here the text was taken by a bare link: nothing in it is anything else."""
+        self.html: list[tuple[str, int]] | None = None
+        """The lines of the HTML block being read (its text, where it starts in ``src``)."""
         self.block_start = False
         """The next text starts a paragraph's or a heading's text."""
         self.line_start = True
@@ -293,12 +322,24 @@ class _Walk:
                     self._inner(end)
                 self._text(value)
                 self.line_start = self.block_start = False
+            elif name == "Html" and self.html is not None:
+                if src[start:end] != value:
+                    raise Declined  # a line whose tabs the parser turned into spaces
+                self.html.append((value, start))
             else:
-                raise Declined  # raw HTML, footnotes, math...
+                raise Declined  # inline HTML, footnotes, math...
         if group_start >= 0:
             flush(group_start, previous_end)
 
     # -- events ---------------------------------------------------------------------
+
+    def _html_block(self) -> None:
+        """Links, anchors and directives of the HTML block just read: its lines joined, as
+        markdown-it gives the block's text, each line mapped back to its place."""
+        lines, self.html = self.html or [], None
+        if lines:
+            content = "".join(text for text, _ in lines)
+            scan_html(content, _Lines(lines), self.src, self.raw, self.scan, inline=False)
 
     def _plain(self, event: str) -> None:
         if event in ("SoftBreak", "HardBreak"):
@@ -327,6 +368,8 @@ class _Walk:
                 self.src.startswith("~~", start) and self.src.endswith("~~", 0, end)
             ):
                 raise Declined  # markdown-it strikes only ``~~`` through
+            if value == "HtmlBlock":
+                self.html = []
             self.line_start = value not in INLINE_STARTS
             self.block_start = value == "Paragraph"
             return
@@ -347,6 +390,9 @@ class _Walk:
 
     def _end(self, value: Any, end: int) -> None:
         name = value if isinstance(value, str) else next(iter(value))
+        if name == "HtmlBlock":
+            self._html_block()
+            return
         if name in ("Link", "Image"):
             link = self.links.pop()
             if link.image:
