@@ -187,6 +187,9 @@ def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
         "[a](\n\\ http://a.example/)\n",
         "[a](http://a.example/x\\\t) \\\n",
         "Installer: https://a.example/x.msi \\\nSource: https://a.example/y.tar.gz \\\n",
+        "<img src=http://a.example/\t; alt=''>",
+        "<search>\n[a](http://a.example/)\n",
+        "Text\n<x-tag>\n<a href=\"http://a.example/\">\n",
     ],
 )
 def test_posts_where_the_two_readings_once_differed(raw: str) -> None:

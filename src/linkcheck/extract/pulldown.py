@@ -60,6 +60,30 @@ EMPTY_TITLE_THEN_TEXT_RE = re.compile(r"\n[ >]*(?:\"\"|''|\(\))[ \t]*[^ \t\n]")
 """A line that opens with an empty title and goes on. After a reference definition's line,
 markdown-it drops the whole definition (the line reads as text); pulldown-cmark keeps the
 definition without a title, as CommonMark does."""
+HTML_BLOCK_NAMES = (
+    "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|"
+    "details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|"
+    "h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|"
+    "optgroup|option|p|param|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul"
+)
+"""CommonMark's block-level tag names, but ``search`` and ``source`` (on which releases of
+the specification, and so the two parsers, may differ)."""
+_ATTRIBUTE = (
+    r"[ \t]+[A-Za-z_:][A-Za-z0-9_.:-]*"
+    r"""(?:[ \t]*=[ \t]*(?:[^ \t\n\r\f\v"'=<>`]+|'[^'\n]*'|"[^"\n]*"))?"""
+)
+HTML_BLOCK_START_RE = re.compile(
+    r"(?:<(?:pre|script|style|textarea)(?:[ \t>]|\n|\Z)"
+    r"|<!--|<\?|<![A-Za-z]|<!\[CDATA\["
+    rf"|</?(?:{HTML_BLOCK_NAMES})(?:[ \t>]|/>|\n|\Z)"
+    rf"|(?:<[A-Za-z][A-Za-z0-9-]*(?:{_ATTRIBUTE})*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)"
+    r"[ \t]*(?:\n|\Z))",
+    re.IGNORECASE,
+)
+"""The first line of an HTML block as CommonMark starts one (kinds 1 to 7; the seventh, any
+other tag, only when the line holds a complete tag and nothing else, each attribute on that
+line): pulldown-cmark takes some lines markdown-it does not (``<img src=a ;>``), which are
+left to the reference."""
 DELIMITER_ROW_RE = re.compile(r"\n[ \t>|:\-]*-[ \t>|:\-]*(?=\n|\Z)")
 """A line that may be a table's delimiter row (``|---|:-:|``, or ``---`` under a row of cells)."""
 NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
@@ -325,6 +349,8 @@ class _Walk:
             elif name == "Html" and self.html is not None:
                 if src[start:end] != value:
                     raise Declined  # a line whose tabs the parser turned into spaces
+                if not self.html and not HTML_BLOCK_START_RE.match(value):
+                    raise Declined  # a start the two parsers may judge differently
                 self.html.append((value, start))
             else:
                 raise Declined  # inline HTML, footnotes, math...
