@@ -123,6 +123,23 @@ html_bodies = st.lists(
 ).map("".join)
 
 
+TABLE_PIECES = [
+    "\n| a | b |\n|---|---|\n", "\n|x|\n|:-:|\n", "\na | b\n--- | ---\n", "\n| h |\n| - |\n",
+    "| ", " |", "|", "\\|", "`|`", "`", "\n", "\n\n", "> ", "- ", "  ", "\t", "Text\n",
+    "\n|---|---|\n", ":-", "-:", "**", "_", "# ", "\n| a | b | c |\n|---|---|\n",
+]  # fmt: skip
+table_bodies = st.lists(
+    st.one_of(st.sampled_from(TABLE_PIECES), fast_links, st.sampled_from(FAST_FRAGMENTS)),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=table_bodies)
+def test_generated_posts_with_tables(raw: str) -> None:
+    assert_same(raw)
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=html_bodies)
 def test_generated_posts_with_html_blocks(raw: str) -> None:
@@ -139,7 +156,6 @@ def test_generated_posts_of_anything(raw: str) -> None:
     "raw",
     [
         'Text <a href="https://a.example/">a</a>\n',
-        "| a | b |\n|---|---|\n| [c](https://c.example/) | d |\n",
         "A note[^1].\n\n[^1]: https://n.example/\n",
         "Para\n{: #custom}\n",
         "Write to someone@example.com.\n",
@@ -189,7 +205,7 @@ def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
         "Installer: https://a.example/x.msi \\\nSource: https://a.example/y.tar.gz \\\n",
         "<img src=http://a.example/\t; alt=''>",
         "<search>\n[a](http://a.example/)\n",
-        "Text\n<x-tag>\n<a href=\"http://a.example/\">\n",
+        'Text\n<x-tag>\n<a href="http://a.example/">\n',
     ],
 )
 def test_posts_where_the_two_readings_once_differed(raw: str) -> None:
@@ -212,6 +228,20 @@ def test_html_blocks_are_read_on_the_fast_path(raw: str) -> None:
     fast, reference = both(raw)
     assert readings(fast or reference) == readings(reference)
     assert fast is not None or "\t" in raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "| a | [b](https://a.example/) |\n|---|:-:|\n| `c` | https://b.example/ |\n",
+        "Text\n\n> | a |\n> |---|\n> | [c](https://c.example/) |\n",
+        "a | b\n--- | ---\n[c](https://c.example/) | d\n\nAfter https://d.example/\n",
+    ],
+)
+def test_tables_are_read_on_the_fast_path(raw: str) -> None:
+    fast, reference = both(raw)
+    assert fast is not None
+    assert readings(fast) == readings(reference)
 
 
 def test_a_hard_line_break_after_a_blank_keeps_the_fast_path() -> None:

@@ -4,10 +4,11 @@ markdown-it-py (``markdown`` and ``walk``) is the reference: it knows every cons
 may hold and gives every link its exact place. pulldown-cmark, a Rust CommonMark parser, reads
 a post 25 times faster and gives each event its byte range in the file, so a post made only of
 the common constructs (paragraphs, headings, lists, quotes, code, emphasis, inline, reference
-and auto links, images, bare ``http(s)://`` and ``www.`` links) is scanned from its events.
+and auto links, images, bare ``http(s)://`` and ``www.`` links, tables, HTML blocks) is
+scanned from its events.
 
 A post is handed back to the reference (``fast_scan`` returns None) when it holds anything else
-(raw HTML, tables, footnotes, kramdown ids, e-mail addresses in text, single-tilde
+(inline HTML, footnotes, kramdown ids, e-mail addresses in text, single-tilde
 strikethrough), when a link's place cannot be found in the file, or when what is found there
 does not read as the URL pulldown-cmark decoded: every link reported here is checked against
 the parser's own reading of it. ``tests/test_extract_pulldown.py`` runs both paths over the
@@ -34,7 +35,7 @@ from linkcheck.extract.html import scan_html
 from linkcheck.models import WWW_PREFIX, LinkKind
 
 OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
-"""Tables are parsed so that a post holding one is recognised (and handed back)."""
+"""GFM's tables and strikethrough, as markdown-it reads them (``markdown.parser_for``)."""
 
 DECLINED_TEXTS: tuple[str, ...] = ("[^", "{:", "\x0b", "\x0c")
 """Footnotes (``[^1]``) and kramdown attribute lines (``{: #id}``), which the reference reads
@@ -60,6 +61,14 @@ EMPTY_TITLE_THEN_TEXT_RE = re.compile(r"\n[ >]*(?:\"\"|''|\(\))[ \t]*[^ \t\n]")
 """A line that opens with an empty title and goes on. After a reference definition's line,
 markdown-it drops the whole definition (the line reads as text); pulldown-cmark keeps the
 definition without a title, as CommonMark does."""
+DELIMITER_ROW_RE = re.compile(r"\n[ \t>|:\-]*-[ \t>|:\-]*(?=\n|\Z)")
+"""A line that may be a table's delimiter row (``|---|:-:|``, or ``---`` under a row of cells)."""
+BLOCK_START_RE = re.compile(r"[#>*+=`~<\t-]|[0-9]{1,9}[.)]")
+"""What may start another block than a paragraph (a heading, a quote, a list, code, HTML)."""
+RAW_TEXT_START_RE = re.compile(r"<(?:pre|script|style|textarea)(?:[ \t>]|\n|\Z)", re.IGNORECASE)
+RAW_TEXT_END_RE = re.compile(r"</(?:pre|script|style|textarea)>", re.IGNORECASE)
+"""An HTML block opened by one of these tags ends at the first line that closes any of them
+(CommonMark); pulldown-cmark reads on to the line that closes the one it opened with."""
 HTML_BLOCK_NAMES = (
     "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|"
     "details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|"
@@ -73,7 +82,7 @@ _ATTRIBUTE = (
     r"""(?:[ \t]*=[ \t]*(?:[^ \t\n\r\f\v"'=<>`]+|'[^'\n]*'|"[^"\n]*"))?"""
 )
 HTML_BLOCK_START_RE = re.compile(
-    r"(?:<(?:pre|script|style|textarea)(?:[ \t>]|\n|\Z)"
+    rf"(?:{RAW_TEXT_START_RE.pattern}"
     r"|<!--|<\?|<![A-Za-z]|<!\[CDATA\["
     rf"|</?(?:{HTML_BLOCK_NAMES})(?:[ \t>]|/>|\n|\Z)"
     rf"|(?:<[A-Za-z][A-Za-z0-9-]*(?:{_ATTRIBUTE})*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)"
@@ -84,8 +93,6 @@ HTML_BLOCK_START_RE = re.compile(
 other tag, only when the line holds a complete tag and nothing else, each attribute on that
 line): pulldown-cmark takes some lines markdown-it does not (``<img src=a ;>``), which are
 left to the reference."""
-DELIMITER_ROW_RE = re.compile(r"\n[ \t>|:\-]*-[ \t>|:\-]*(?=\n|\Z)")
-"""A line that may be a table's delimiter row (``|---|:-:|``, or ``---`` under a row of cells)."""
 NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 ANGLE_DESTINATION_RE = re.compile(r"<((?:[^<>\n\\]|\\.)*)>")
 PLAIN_DESTINATION_RE = re.compile(
@@ -102,7 +109,7 @@ LINK_TYPES: dict[str, LinkKind] = {
     "Email": LinkKind.AUTOLINK,
 }
 DECLINED_STARTS: frozenset[str] = frozenset(
-    {"Table", "FootnoteDefinition", "MetadataBlock", "DefinitionList"}
+    {"FootnoteDefinition", "MetadataBlock", "DefinitionList"}
 )
 INLINE_STARTS: frozenset[str] = frozenset({"Emphasis", "Strong", "Strikethrough"})
 BARE_TRIGGER_RE = re.compile(r"://|[Ww]{3}\.")
@@ -149,8 +156,8 @@ def _declined(src: str) -> bool:
         or ("\\" in src and _escaped_blank_in_destination(src))
         or EMPTY_ITEM_RE.search(lines)
         or ("~~~" in src and TILDES_IN_LINE_RE.search(lines))
-        or ("|" in src and _lines_after_text(DELIMITER_ROW_RE, lines, pipe=True))
-        or ("]:" in src and _lines_after_text(INDENTED_LINE_RE, lines, pipe=False))
+        or ("]:" in src and _line_after_text(INDENTED_LINE_RE, lines))
+        or ("|" in src and _table_read_differently(lines))
         or ("]:" in src and EMPTY_TITLE_THEN_TEXT_RE.search(lines))
     )
 
@@ -177,14 +184,55 @@ def _escaped_blank_in_destination(src: str) -> bool:
     return False
 
 
-def _lines_after_text(pattern: re.Pattern[str], lines: str, *, pipe: bool) -> bool:
-    """Whether a line matching ``pattern`` follows a line of text (holding a ``|`` when
-    ``pipe``, or holds one itself)."""
+def _table_read_differently(lines: str) -> bool:
+    """Whether a table may be read differently by the two parsers: one right under a line
+    of text (markdown-it ends the paragraph there and reads the table, pulldown-cmark reads
+    on), one whose delimiter row holds no ``|`` (``---`` under ``| a``: a heading's underline
+    to pulldown-cmark), or one whose header or rows start like another block (a heading, a
+    list, a quote, code, HTML: the parsers end a table at different ones)."""
+    for match in DELIMITER_ROW_RE.finditer(lines):
+        header_start = lines.rfind("\n", 0, match.start())
+        if header_start < 0:
+            continue  # the delimiter row is the post's first line: no table
+        header = lines[header_start + 1 : match.start()]
+        row = match.group()
+        if "|" not in row and "|" not in header:
+            continue  # a heading's underline or a rule
+        if "|" not in row:
+            return True
+        above = lines[lines.rfind("\n", 0, header_start) + 1 : header_start]
+        if above.strip(" \t>") or _starts_a_block(header) or "\\|" in header:
+            return True
+        at = match.end()
+        while at < len(lines):  # the table's rows, up to a blank line
+            end = lines.find("\n", at + 1)
+            end = len(lines) if end < 0 else end
+            line = lines[at + 1 : end]
+            if not line.strip(" \t>"):
+                break
+            if _starts_a_block(line) or "\\|" in line:
+                return True  # an escaped pipe: markdown-it reads its cell's text unescaped
+            at = end
+    return False
+
+
+def _starts_a_block(line: str) -> bool:
+    """Whether a line (in a quote or not) may start a block other than a paragraph."""
+    inner = line.lstrip(" ")
+    if inner.startswith(">"):
+        inner = inner[1:].removeprefix(" ")
+    return (
+        len(line) - len(line.lstrip(" \t")) >= 4
+        or "\t" in line[:4]
+        or (BLOCK_START_RE.match(inner.lstrip(" ")) is not None)
+    )
+
+
+def _line_after_text(pattern: re.Pattern[str], lines: str) -> bool:
+    """Whether a line matching ``pattern`` follows a line of text."""
     for match in pattern.finditer(lines):
         above = lines[lines.rfind("\n", 0, match.start()) + 1 : match.start()]
-        if pipe and ("|" in match.group() or "|" in above):
-            return True
-        if not pipe and above.strip():
+        if above.strip():
             return True
     return False
 
@@ -363,9 +411,14 @@ class _Walk:
         """Links, anchors and directives of the HTML block just read: its lines joined, as
         markdown-it gives the block's text, each line mapped back to its place."""
         lines, self.html = self.html or [], None
-        if lines:
-            content = "".join(text for text, _ in lines)
-            scan_html(content, _Lines(lines), self.src, self.raw, self.scan, inline=False)
+        if not lines:
+            return
+        if RAW_TEXT_START_RE.match(lines[0][0]) and any(
+            RAW_TEXT_END_RE.search(text) for text, _ in lines[:-1]
+        ):
+            raise Declined  # markdown-it ends the block at the first of them, whichever
+        content = "".join(text for text, _ in lines)
+        scan_html(content, _Lines(lines), self.src, self.raw, self.scan, inline=False)
 
     def _plain(self, event: str) -> None:
         if event in ("SoftBreak", "HardBreak"):
