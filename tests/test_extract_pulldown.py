@@ -244,6 +244,14 @@ def test_tables_are_read_on_the_fast_path(raw: str) -> None:
     assert readings(fast) == readings(reference)
 
 
+def test_long_tables_are_checked_in_linear_time() -> None:
+    started = time.process_time()
+    assert both("| a |\n|-|\n" + "| [x](http://a.example/) |\n" * 20_000)[0] is not None
+    assert both("\n\n| a |\n|-|\n| x |\n" * 10_000)[0] is not None
+    assert both("| a |\n" + "|-|\n" * 40_000)[0] is None
+    assert time.process_time() - started < 20
+
+
 def test_a_hard_line_break_after_a_blank_keeps_the_fast_path() -> None:
     raw = "Installer: https://a.example/x.msi \\\nSource: [code](https://a.example/y) \\\n"
     fast, reference = both(raw)
