@@ -155,7 +155,6 @@ def test_generated_posts_of_anything(raw: str) -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        'Text <a href="https://a.example/">a</a>\n',
         "A note[^1].\n\n[^1]: https://n.example/\n",
         "Para\n{: #custom}\n",
         "Write to someone@example.com.\n",
@@ -206,6 +205,16 @@ def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
         "<img src=http://a.example/\t; alt=''>",
         "<search>\n[a](http://a.example/)\n",
         'Text\n<x-tag>\n<a href="http://a.example/">\n',
+        "\n<pre>\n</script>\n[](<http://a.example/>)",
+        "\n| a | b |\n|---|---|\nhttp://a.example/\\|",
+        "\n| a | b |\n|---|---|\n\t[](http://a.example/)",
+        "| Sources\n---\n",
+        "\n[r]: http://a.example/\n\n# |\n---",
+        "[](http://a.example/)[)\na | b\n--- | ---\n[]](http://a.example/)",
+        "| \na | b\n--- | ---\n[|](http://a.example/)",
+        "[](<http://a.example/>())>)",
+        "\n[r]: http://a.example/\n</script>\n[](<http://a.example/>)",
+        "\n[r]:\n  <http://a.example/> ''\n<a href=\"\">\n</a>[](<http://a.example/>)",
     ],
 )
 def test_posts_where_the_two_readings_once_differed(raw: str) -> None:
@@ -239,6 +248,23 @@ def test_html_blocks_are_read_on_the_fast_path(raw: str) -> None:
     ],
 )
 def test_tables_are_read_on_the_fast_path(raw: str) -> None:
+    fast, reference = both(raw)
+    assert fast is not None
+    assert readings(fast) == readings(reference)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        'Text <a href="https://a.example/">the *report*</a> and https://b.example/\n',
+        'See <a href="https://a.example/">https://a.example/</a>.\n',
+        'An <img src="https://a.example/i.png" alt="chart"> and <br> `code`\n',
+        "Skip <!-- linkcheck-ignore --> [a](https://a.example/)\n",
+        '# <a name="top"></a>Title\n',
+        '| a |\n|---|\n| <a href="https://a.example/">x</a> |\n',
+    ],
+)
+def test_tags_in_text_are_read_on_the_fast_path(raw: str) -> None:
     fast, reference = both(raw)
     assert fast is not None
     assert readings(fast) == readings(reference)

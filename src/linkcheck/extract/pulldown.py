@@ -31,7 +31,7 @@ from linkcheck.extract.autolinks import (
     autolink_end,
 )
 from linkcheck.extract.found import Found, Heading, Scan
-from linkcheck.extract.html import scan_html
+from linkcheck.extract.html import HTML_CLOSE_A_EXACT_RE, HTML_OPEN_A_RE, scan_html
 from linkcheck.models import WWW_PREFIX, LinkKind
 
 OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
@@ -69,6 +69,28 @@ RAW_TEXT_START_RE = re.compile(r"<(?:pre|script|style|textarea)(?:[ \t>]|\n|\Z)"
 RAW_TEXT_END_RE = re.compile(r"</(?:pre|script|style|textarea)>", re.IGNORECASE)
 """An HTML block opened by one of these tags ends at the first line that closes any of them
 (CommonMark); pulldown-cmark reads on to the line that closes the one it opened with."""
+_TAG_BLANK = r"[ \t]*(?:\n[ \t]*)?"
+_TAG_SPACE = r"(?:[ \t]+(?:\n[ \t]*)?|\n[ \t]*)"
+_INLINE_ATTRIBUTE = (
+    rf"{_TAG_SPACE}[A-Za-z_:][A-Za-z0-9_.:-]*"
+    rf"""(?:{_TAG_BLANK}={_TAG_BLANK}(?:[^ \t\n\r\f\v"'=<>`]+|'[^']*'|"[^"]*"))?"""
+)
+INLINE_HTML_RE = re.compile(
+    rf"<[A-Za-z][A-Za-z0-9-]*(?:{_INLINE_ATTRIBUTE})*{_TAG_BLANK}/?>"
+    rf"|</[A-Za-z][A-Za-z0-9-]*{_TAG_BLANK}>"
+    r"|<!--(?!>|->)(?:[^-]|-(?!-))*(?<!-)-->"
+    r"|<\?.*?\?>|<![A-Za-z][^>]*>|<!\[CDATA\[.*?\]\]>",
+    re.DOTALL,
+)
+"""A tag in a line of text as CommonMark writes one (an attribute or the tag's end may follow
+a single line break), and a comment as both of its last two releases read one: pulldown-cmark
+takes some tags markdown-it reads as text, which are left to the reference."""
+LINE_MARKS = " \t>-*+0123456789.)"
+"""What may come before a block's first character on its line: indentation, quote and list
+markers."""
+LINK_OPEN_RE = re.compile(r"<a[>\s]", re.IGNORECASE)
+"""An ``<a`` that raises markdown-it's link level (no bare link is found until ``</a>``)."""
+INLINE_ENDS: frozenset[str] = frozenset({"Emphasis", "Strong", "Strikethrough"})
 HTML_BLOCK_NAMES = (
     "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|"
     "details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|"
@@ -314,6 +336,8 @@ class _Walk:
         """Up to here the text was taken by a bare link: nothing in it is anything else."""
         self.html: list[tuple[str, int]] | None = None
         """The lines of the HTML block being read (its text, where it starts in ``src``)."""
+        self.html_a: tuple[list[Found], list[str]] | None = None
+        """An inline ``<a ...>`` waiting for its ``</a>``: its links, and the text so far."""
         self.block_start = False
         """The next text starts a paragraph's or a heading's text."""
         self.line_start = True
@@ -351,7 +375,7 @@ class _Walk:
             if name == "Text":
                 if self.code:
                     continue
-                if self.links or self.heading is not None:
+                if self.links or self.heading is not None or self.html_a is not None:
                     self._inner(end)
                     self._text(value)
                 if start < self.swallowed:
@@ -359,7 +383,7 @@ class _Walk:
                     if end > self.swallowed or src[start:end] != value:
                         raise Declined
                     continue
-                if self.links or src[start:end] != value:
+                if self.links or self.html_a is not None or src[start:end] != value:
                     if group_start >= 0:
                         flush(group_start, previous_end)
                         group_start = -1
@@ -385,6 +409,8 @@ class _Walk:
                 else:
                     self._start(value, start, end)
             elif name == "End":
+                if self.html_a is not None and (type(value) is not str or value not in INLINE_ENDS):
+                    raise Declined  # an <a> left open: markdown-it gives its links no text
                 if value == "Paragraph" or value == "Item":
                     self.line_start = self.block_start = False
                 else:
@@ -400,12 +426,49 @@ class _Walk:
                 if not self.html and not HTML_BLOCK_START_RE.match(value):
                     raise Declined  # a start the two parsers may judge differently
                 self.html.append((value, start))
+            elif name == "InlineHtml":
+                self._inline_html(value, start, end)
             else:
-                raise Declined  # inline HTML, footnotes, math...
+                raise Declined  # footnotes, math...
         if group_start >= 0:
             flush(group_start, previous_end)
 
     # -- events ---------------------------------------------------------------------
+
+    def _inline_html(self, value: str, start: int, end: int) -> None:
+        """Links, anchors and directives of a tag in a line of text, as the reference scans
+        them; the links of an ``<a ...>`` take the text up to its ``</a>``, in which markdown-it
+        finds no bare link. Nested or stray ``<a>`` tags, links inside one, and tags the two
+        parsers may read differently send the post to the reference."""
+        src = self.src
+        if self.links or src[start:end] != value or not INLINE_HTML_RE.fullmatch(value):
+            raise Declined
+        line_end = src.find("\n", end)
+        if not src[src.rfind("\n", 0, start) + 1 : start].strip(LINE_MARKS) and not (
+            src[end : len(src) if line_end < 0 else line_end].strip()
+        ):
+            raise Declined  # a tag alone on its line: an HTML block to markdown-it after a
+            # reference definition, a line of a paragraph to pulldown-cmark
+        self.line_start = self.block_start = False
+        local = Scan()
+        scan_html(value, _Lines([(value, start)]), self.src, self.raw, local, inline=True)
+        self.scan.anchors.update(local.anchors)
+        self.scan.directives.extend(local.directives)
+        if HTML_CLOSE_A_EXACT_RE.match(value.strip()):
+            if self.html_a is None:
+                raise Declined  # a stray </a>: markdown-it's link level goes below zero
+            links, parts = self.html_a
+            self.html_a = None
+            text = " ".join("".join(parts).split())
+            self.scan.links.extend(
+                Found(f.url, f.kind, f.text or text, f.use, f.start, f.end) for f in links
+            )
+        elif HTML_OPEN_A_RE.match(value):
+            if self.html_a is not None or not LINK_OPEN_RE.match(value):
+                raise Declined  # nested, or <a/> (no link level to markdown-it)
+            self.html_a = (local.links, [])
+        else:
+            self.scan.links.extend(local.links)
 
     def _html_block(self) -> None:
         """Links, anchors and directives of the HTML block just read: its lines joined, as
@@ -431,6 +494,8 @@ class _Walk:
     def _text(self, text: str) -> None:
         if self.links:
             self.links[-1].parts.append(text)
+        if self.html_a is not None:
+            self.html_a[1].append(text)
         if self.heading is not None and not self.images:
             self.heading[2].append(text)
 
@@ -456,6 +521,8 @@ class _Walk:
         self.line_start = name not in ("Link", "Image")
         self.block_start = name == "Heading"
         if name in ("Link", "Image"):
+            if self.html_a is not None:
+                raise Declined  # a link inside an inline <a>
             self.links.append(_Open(info, start, end, image=name == "Image"))
             if name == "Image":
                 self.images += 1
@@ -561,8 +628,8 @@ class _Walk:
             raise Declined
         if src.startswith("<", pos):
             angle = ANGLE_DESTINATION_RE.match(src, pos, limit)
-            if angle is None:
-                raise Declined
+            if angle is None or (angle.end() < limit and src[angle.end()] not in BLANKS):
+                raise Declined  # ``(<url>())``: a title must follow a blank (markdown-it)
             begin, stop = pos + 1, angle.end() - 1
         else:
             plain = PLAIN_DESTINATION_RE.match(src, pos, limit)
