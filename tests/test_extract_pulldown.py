@@ -91,12 +91,16 @@ fast_links = link_strategy(FAST_TEMPLATES, fast_urls)
 AT_SIGNS = ["@user ", "a@b ", "@", "x_y@z", "a@b.c", "_a@b.example_", "mailto:a@b.example"]
 """``@`` in text: a handle or an address without a period is text; an e-mail address sends
 the post to the reference."""
-fast_bodies = st.lists(
-    st.one_of(
-        st.sampled_from(FAST_FRAGMENTS), fast_links, st.sampled_from(FAST_FRAGMENTS + AT_SIGNS)
-    ),
-    max_size=40,
-).map("".join)
+
+
+def posts_of(*pieces: st.SearchStrategy[str], size: int = 40) -> st.SearchStrategy[str]:
+    """Posts written as up to ``size`` pieces drawn from ``pieces``."""
+    return st.lists(st.one_of(*pieces), max_size=size).map("".join)
+
+
+fast_bodies = posts_of(
+    st.sampled_from(FAST_FRAGMENTS), fast_links, st.sampled_from(FAST_FRAGMENTS + AT_SIGNS)
+)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -115,12 +119,13 @@ html_links = link_strategy(
     [t for t in TEMPLATES if "<" in t] + ['<source srcset="{u} 1x, {u} 2x">', '<a name="{l}">'],
     fast_urls,
 )
-html_bodies = st.lists(
-    st.one_of(
-        st.sampled_from(HTML_BLOCK_PIECES), html_links, fast_links, st.sampled_from(FAST_FRAGMENTS)
-    ),
-    max_size=30,
-).map("".join)
+html_bodies = posts_of(
+    st.sampled_from(HTML_BLOCK_PIECES),
+    html_links,
+    fast_links,
+    st.sampled_from(FAST_FRAGMENTS),
+    size=30,
+)
 
 
 TABLE_PIECES = [
@@ -128,10 +133,9 @@ TABLE_PIECES = [
     "| ", " |", "|", "\\|", "`|`", "`", "\n", "\n\n", "> ", "- ", "  ", "\t", "Text\n",
     "\n|---|---|\n", ":-", "-:", "**", "_", "# ", "\n| a | b | c |\n|---|---|\n",
 ]  # fmt: skip
-table_bodies = st.lists(
-    st.one_of(st.sampled_from(TABLE_PIECES), fast_links, st.sampled_from(FAST_FRAGMENTS)),
-    max_size=30,
-).map("".join)
+table_bodies = posts_of(
+    st.sampled_from(TABLE_PIECES), fast_links, st.sampled_from(FAST_FRAGMENTS), size=30
+)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -224,6 +228,7 @@ def test_posts_where_the_two_readings_once_differed(raw: str) -> None:
 @pytest.mark.parametrize(
     "raw",
     [
+        # HTML blocks
         '<div>\n<a href="https://a.example/">A</a>\n</div>\n',
         '  <p align="center">\n  <img src="https://a.example/i.png" alt="I">\n  </p>\n\nText\n',
         '> <div id="top">\n> <a href="/b">B</a>\n',
@@ -231,31 +236,11 @@ def test_posts_where_the_two_readings_once_differed(raw: str) -> None:
         "<!-- linkcheck-ignore -->\n[a](https://a.example/)\n",
         '<picture>\n<source srcset="a.png 1x, b.png 2x">\n</picture>\n',
         '<div>\n\t<a href="https://a.example/">tab</a>\n</div>\n',
-    ],
-)
-def test_html_blocks_are_read_on_the_fast_path(raw: str) -> None:
-    fast, reference = both(raw)
-    assert readings(fast or reference) == readings(reference)
-    assert fast is not None or "\t" in raw
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
+        # tables
         "| a | [b](https://a.example/) |\n|---|:-:|\n| `c` | https://b.example/ |\n",
         "Text\n\n> | a |\n> |---|\n> | [c](https://c.example/) |\n",
         "a | b\n--- | ---\n[c](https://c.example/) | d\n\nAfter https://d.example/\n",
-    ],
-)
-def test_tables_are_read_on_the_fast_path(raw: str) -> None:
-    fast, reference = both(raw)
-    assert fast is not None
-    assert readings(fast) == readings(reference)
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
+        # tags in text
         'Text <a href="https://a.example/">the *report*</a> and https://b.example/\n',
         'See <a href="https://a.example/">https://a.example/</a>.\n',
         'An <img src="https://a.example/i.png" alt="chart"> and <br> `code`\n',
@@ -264,7 +249,7 @@ def test_tables_are_read_on_the_fast_path(raw: str) -> None:
         '| a |\n|---|\n| <a href="https://a.example/">x</a> |\n',
     ],
 )
-def test_tags_in_text_are_read_on_the_fast_path(raw: str) -> None:
+def test_html_and_tables_are_read_on_the_fast_path(raw: str) -> None:
     fast, reference = both(raw)
     assert fast is not None
     assert readings(fast) == readings(reference)
