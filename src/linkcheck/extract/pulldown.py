@@ -281,8 +281,9 @@ class _Chars:
 
 
 class _Lines:
-    """Offsets in an HTML block's text (its lines joined) to offsets in ``src``; the same
-    ``span`` and ``to_source`` as the reference's ``BlockMap``."""
+    """Offsets in raw HTML read by the reference's scan (an HTML block's lines joined, or one
+    tag in a line of text) to offsets in ``src``; the same ``span`` and ``to_source`` as the
+    reference's ``BlockMap``."""
 
     __slots__ = ("places", "starts")
 
