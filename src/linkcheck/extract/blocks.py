@@ -11,10 +11,10 @@ from bisect import bisect_right
 
 from markdown_it.common.utils import MD_TRIM_CHARS
 
-from linkcheck.extract.positions import LineIndex
+from linkcheck.extract.positions import LineIndex, SourceMap
 
 
-class BlockMap:
+class BlockMap(SourceMap):
     """Maps offsets in a block's inline text (``Token.content``) to offsets in the source.
 
     markdown-it builds the inline text of a paragraph from the tail of each source line (the
@@ -88,13 +88,6 @@ class BlockMap:
         index = bisect_right(self.starts, offset) - 1
         within = offset - self.starts[index] - self.leads[index]
         return self.anchors[index] + max(within, 0)
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        """Source span of the inline text span ``[start, end)``."""
-        begin = self.to_source(start)
-        if end <= start:
-            return begin, begin
-        return begin, self.to_source(end - 1) + 1
 
 
 def chars_in_line(content: str, lines: LineIndex, line: int, cursor: int) -> list[int]:

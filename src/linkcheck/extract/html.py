@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Protocol
 
 from linkcheck.extract.found import Found, Scan
+from linkcheck.extract.positions import SourceMap
 from linkcheck.extract.sections import DIRECTIVE_RE
 from linkcheck.models import LinkKind
-
-
-class SourceMap(Protocol):
-    """Offsets in a block's text to offsets in the file: the reference reading's
-    ``blocks.BlockMap``, or the fast path's map of an HTML block's lines."""
-
-    def to_source(self, offset: int) -> int: ...
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        """The file's span of the text's span ``[start, end)``."""
-        ...
-
 
 HTML_URL_ATTRIBUTES: dict[str, LinkKind] = {
     "href": LinkKind.HTML,

@@ -37,6 +37,23 @@ class LineIndex:
         return self.text[begin:end]
 
 
+class SourceMap:
+    """Offsets in a block's text, as a parser gives it, to offsets in the file: markdown-it's
+    blocks (``blocks.BlockMap``) and the fast path's raw HTML (``pulldown``) map them."""
+
+    __slots__ = ()
+
+    def to_source(self, offset: int) -> int:
+        raise NotImplementedError
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The file's span of the text's span ``[start, end)``."""
+        begin = self.to_source(start)
+        if end <= start:
+            return begin, begin
+        return begin, self.to_source(end - 1) + 1
+
+
 def markdown_source(body: str) -> str:
     """The body as handed to markdown-it: same length, every ``\\r`` made a space.
 

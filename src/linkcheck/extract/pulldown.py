@@ -32,6 +32,7 @@ from linkcheck.extract.autolinks import (
 )
 from linkcheck.extract.found import Found, Heading, Scan
 from linkcheck.extract.html import HTML_CLOSE_A_EXACT_RE, HTML_OPEN_A_RE, scan_html
+from linkcheck.extract.positions import SourceMap
 from linkcheck.models import WWW_PREFIX, LinkKind
 
 OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
@@ -69,16 +70,22 @@ RAW_TEXT_START_RE = re.compile(r"<(?:pre|script|style|textarea)(?:[ \t>]|\n|\Z)"
 RAW_TEXT_END_RE = re.compile(r"</(?:pre|script|style|textarea)>", re.IGNORECASE)
 """An HTML block opened by one of these tags ends at the first line that closes any of them
 (CommonMark); pulldown-cmark reads on to the line that closes the one it opened with."""
-_TAG_BLANK = r"[ \t]*(?:\n[ \t]*)?"
-_TAG_SPACE = r"(?:[ \t]+(?:\n[ \t]*)?|\n[ \t]*)"
-_INLINE_ATTRIBUTE = (
-    rf"{_TAG_SPACE}[A-Za-z_:][A-Za-z0-9_.:-]*"
-    rf"""(?:{_TAG_BLANK}={_TAG_BLANK}(?:[^ \t\n\r\f\v"'=<>`]+|'[^']*'|"[^"]*"))?"""
-)
+
+
+def _tags(space: str, blank: str, quoted: str) -> str:
+    """An open or a closing tag as CommonMark writes one: ``space`` before each attribute,
+    ``blank`` around ``=`` and before the end, ``quoted`` what a quoted value may not hold
+    besides its quote."""
+    attribute = (
+        rf"{space}[A-Za-z_:][A-Za-z0-9_.:-]*"
+        rf"""(?:{blank}={blank}(?:[^ \t\n\r\f\v"'=<>`]+|'[^'{quoted}]*'|"[^"{quoted}]*"))?"""
+    )
+    return rf"<[A-Za-z][A-Za-z0-9-]*(?:{attribute})*{blank}/?>|</[A-Za-z][A-Za-z0-9-]*{blank}>"
+
+
 INLINE_HTML_RE = re.compile(
-    rf"<[A-Za-z][A-Za-z0-9-]*(?:{_INLINE_ATTRIBUTE})*{_TAG_BLANK}/?>"
-    rf"|</[A-Za-z][A-Za-z0-9-]*{_TAG_BLANK}>"
-    r"|<!--(?!>|->)(?:[^-]|-(?!-))*(?<!-)-->"
+    _tags(r"(?:[ \t]+(?:\n[ \t]*)?|\n[ \t]*)", r"[ \t]*(?:\n[ \t]*)?", "")
+    + r"|<!--(?!>|->)(?:[^-]|-(?!-))*(?<!-)-->"
     r"|<\?.*?\?>|<![A-Za-z][^>]*>|<!\[CDATA\[.*?\]\]>",
     re.DOTALL,
 )
@@ -99,16 +106,13 @@ HTML_BLOCK_NAMES = (
 )
 """CommonMark's block-level tag names, but ``search`` and ``source`` (on which releases of
 the specification, and so the two parsers, may differ)."""
-_ATTRIBUTE = (
-    r"[ \t]+[A-Za-z_:][A-Za-z0-9_.:-]*"
-    r"""(?:[ \t]*=[ \t]*(?:[^ \t\n\r\f\v"'=<>`]+|'[^'\n]*'|"[^"\n]*"))?"""
-)
 HTML_BLOCK_START_RE = re.compile(
     rf"(?:{RAW_TEXT_START_RE.pattern}"
     r"|<!--|<\?|<![A-Za-z]|<!\[CDATA\["
     rf"|</?(?:{HTML_BLOCK_NAMES})(?:[ \t>]|/>|\n|\Z)"
-    rf"|(?:<[A-Za-z][A-Za-z0-9-]*(?:{_ATTRIBUTE})*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)"
-    r"[ \t]*(?:\n|\Z))",
+    + "|(?:"
+    + _tags(r"[ \t]+", r"[ \t]*", r"\n")
+    + r")[ \t]*(?:\n|\Z))",
     re.IGNORECASE,
 )
 """The first line of an HTML block as CommonMark starts one (kinds 1 to 7; the seventh, any
@@ -280,7 +284,7 @@ class _Chars:
         return offset - (self.extra[index - 1] if index else 0)
 
 
-class _Lines:
+class _Lines(SourceMap):
     """Offsets in raw HTML read by the reference's scan (an HTML block's lines joined, or one
     tag in a line of text) to offsets in ``src``; the same ``span`` and ``to_source`` as the
     reference's ``BlockMap``."""
@@ -299,12 +303,6 @@ class _Lines:
     def to_source(self, offset: int) -> int:
         index = bisect_right(self.starts, offset) - 1
         return self.places[max(index, 0)] + offset - self.starts[max(index, 0)]
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        begin = self.to_source(start)
-        if end <= start:
-            return begin, begin
-        return begin, self.to_source(end - 1) + 1
 
 
 class _Open:
@@ -452,7 +450,7 @@ class _Walk:
             # reference definition, a line of a paragraph to pulldown-cmark
         self.line_start = self.block_start = False
         local = Scan()
-        scan_html(value, _Lines([(value, start)]), self.src, self.raw, local, inline=True)
+        scan_html(value, _Lines([(value, start)]), src, self.raw, local, inline=True)
         self.scan.anchors.update(local.anchors)
         self.scan.directives.extend(local.directives)
         if HTML_CLOSE_A_EXACT_RE.match(value.strip()):
