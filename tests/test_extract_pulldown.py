@@ -219,6 +219,7 @@ def test_what_the_fast_path_leaves_to_the_reference(raw: str) -> None:
         "[](<http://a.example/>())>)",
         "\n[r]: http://a.example/\n</script>\n[](<http://a.example/>)",
         "\n[r]:\n  <http://a.example/> ''\n<a href=\"\">\n</a>[](<http://a.example/>)",
+        "\n[r]: http://a.example/\n    \n[a b]: http://a.example/\n",  # pyromark < 0.10.3
     ],
 )
 def test_posts_where_the_two_readings_once_differed(raw: str) -> None:
