@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import linkcheck.discover as discover_module
 from linkcheck.discover import (
     Discovered,
     discover,
@@ -319,6 +320,25 @@ def test_read_document_caps_size(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="larger than max-post-bytes"):
         read_document(post, cwd=tmp_path, max_bytes=100)
     assert read_document(post, cwd=tmp_path, max_bytes=101).text == "x" * 101
+
+
+@pytest.mark.parametrize("size", [0, 1, 70_000, 200_000])
+def test_a_file_that_grew_since_its_size_was_taken_is_read_whole_or_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    post = write(tmp_path / "growing.md", "y" * size)
+    real_fstat = os.fstat
+
+    def smaller(fd: int) -> os.stat_result:  # as if the file grew after it was measured
+        info = list(real_fstat(fd))
+        info[6] = 0  # st_size
+        return os.stat_result(info)
+
+    monkeypatch.setattr(discover_module.os, "fstat", smaller)
+    assert read_document(post, cwd=tmp_path, max_bytes=200_000).text == "y" * size
+    if size:
+        with pytest.raises(InputError, match="larger than max-post-bytes"):
+            read_document(post, cwd=tmp_path, max_bytes=size - 1)
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol, get_type_hints
 
-from linkcheck.budget import OverBudget, cpu_budget
+from linkcheck.budget import CpuBudget, OverBudget
 from linkcheck.config import (
     DEFAULT_MAX_POST_BYTES,
     DEFAULT_MAX_POST_LINES,
@@ -316,39 +316,40 @@ def _extract_batch(
     from linkcheck.extract import extract_post
 
     outcomes: list[Outcome] = []
-    for path in paths:
-        document: Document | None = None
-        try:
-            with cpu_budget(max_seconds):
-                document = read_document(
-                    path,
-                    cwd=cwd,
-                    max_bytes=max_bytes,
-                    max_links=max_links,
-                    max_lines=max_lines,
-                    max_tags=max_tags,
-                )
-                post = extract_post(document, resources_headings=headings)
-        except InputError as exc:
-            outcomes.append(InputProblem(exc.path, exc.reason, exc.line))
-            continue
-        except (OverBudget, RecursionError, MemoryError, ValueError) as exc:
-            # One post whose text defeats the parser costs that post, not the run.
-            where = document.display_path if document is not None else display_path(path, cwd)
-            if isinstance(exc, OverBudget):
-                reason = (
-                    f"needs more than {max_seconds:g} s of CPU to read, more than "
-                    "max-post-seconds; skipped"
-                )
-            else:
-                reason = f"cannot extract links ({type(exc).__name__})"
-            outcomes.append(InputProblem(where, reason))
-            continue
-        if shared is not None:
-            post = shared.post(post, keep_text=keep_text)
-        elif not keep_text:
-            post = replace(post, document=_without_text(document))
-        outcomes.append(post)
+    with CpuBudget(max_seconds) as budget:
+        for path in paths:
+            document: Document | None = None
+            try:
+                with budget.piece():
+                    document = read_document(
+                        path,
+                        cwd=cwd,
+                        max_bytes=max_bytes,
+                        max_links=max_links,
+                        max_lines=max_lines,
+                        max_tags=max_tags,
+                    )
+                    post = extract_post(document, resources_headings=headings)
+            except InputError as exc:
+                outcomes.append(InputProblem(exc.path, exc.reason, exc.line))
+                continue
+            except (OverBudget, RecursionError, MemoryError, ValueError) as exc:
+                # One post whose text defeats the parser costs that post, not the run.
+                where = document.display_path if document is not None else display_path(path, cwd)
+                if isinstance(exc, OverBudget):
+                    reason = (
+                        f"needs more than {max_seconds:g} s of CPU to read, more than "
+                        "max-post-seconds; skipped"
+                    )
+                else:
+                    reason = f"cannot extract links ({type(exc).__name__})"
+                outcomes.append(InputProblem(where, reason))
+                continue
+            if shared is not None:
+                post = shared.post(post, keep_text=keep_text)
+            elif not keep_text:
+                post = replace(post, document=_without_text(document))
+            outcomes.append(post)
     return outcomes
 
 
@@ -408,7 +409,19 @@ def _plan(schema: list[tuple[str, int, type | None]]) -> list[tuple[int, int, ty
     return plan
 
 
-_LINK_PLAN = _plan(LINK_ROW)
+def _runs(plan: list[tuple[int, int, type | None]]) -> list[tuple[int, int, type | None]]:
+    """``plan`` with each run of plain fields (no dataclass) as one entry: their values are
+    taken from the row in one slice."""
+    runs: list[tuple[int, int, type | None]] = []
+    for start, stop, kind in plan:
+        if kind is None and runs and runs[-1][2] is None and runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], stop, None)
+        else:
+            runs.append((start, stop, kind))
+    return runs
+
+
+_LINK_PLAN = _runs(_plan(LINK_ROW))
 SHARED_NESTED: frozenset[type] = frozenset({Source})
 """The values in a link that are one object for all equal ones: a source is cited by many
 links; a location is one link's own."""
@@ -509,7 +522,7 @@ class _Shared:
             values: list[Any] = []
             for start, stop, kind in _LINK_PLAN:
                 if kind is None:
-                    values.append(row[start])
+                    values += row[start:stop]
                 elif kind in SHARED_NESTED:
                     key = (kind, *row[start:stop])
                     shared = nested.get(key)

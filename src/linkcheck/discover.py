@@ -420,6 +420,10 @@ OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY"
 """A FIFO or terminal opened by mistake never blocks the run nor becomes its terminal."""
 
 
+READ_CHUNK_BYTES = 1 << 16
+"""After a file's size as ``fstat`` gave it, how much more is read at a time."""
+
+
 def _read_capped(path: Path, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most ``max_bytes`` (checked on the open file)."""
     fd = os.open(path, OPEN_FLAGS)
@@ -430,11 +434,19 @@ def _read_capped(path: Path, max_bytes: int) -> bytes:
             raise _NotAPost(f"not a regular file ({kind}); skipped")
         if info.st_size > max_bytes:
             raise _NotAPost(_too_large(info.st_size, max_bytes))
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            data = file.read(max_bytes + 1)
-        if len(data) > max_bytes:  # grew since fstat
-            raise _NotAPost(_too_large(len(data), max_bytes))
-        return data
+        parts: list[bytes] = []
+        size = 0
+        want = info.st_size + 1  # one more: a file that grew since fstat reads on
+        while size <= max_bytes:
+            part = os.read(fd, min(want, max_bytes + 1 - size))
+            if not part:
+                break
+            parts.append(part)
+            size += len(part)
+            want = READ_CHUNK_BYTES
+        if size > max_bytes:  # grew since fstat
+            raise _NotAPost(_too_large(size, max_bytes))
+        return parts[0] if len(parts) == 1 else b"".join(parts)
     finally:
         os.close(fd)
 

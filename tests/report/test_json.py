@@ -16,6 +16,7 @@ from linkcheck.models import InputError, Report
 from linkcheck.report import json as json_module
 from linkcheck.report.formats import render
 from linkcheck.report.json import (
+    WRITE_CHUNK_ITEMS,
     link_from_dict,
     link_to_dict,
     load,
@@ -152,7 +153,13 @@ def test_write_writes_piece_by_piece(report: Report) -> None:
 @pytest.mark.parametrize("depth", [0, 1, 3])
 @pytest.mark.parametrize(
     "items",
-    [[], [1], [{"a": [], "b": {}, "c": [1, {"d": "x\ny"}]}, "é\u2028", None, {"e": True}]],
+    [
+        [],
+        [1],
+        [{"a": [], "b": {}, "c": [1, {"d": "x\ny"}]}, "é\u2028", None, {"e": True}],
+        [{"n": n, "s": "é\n" * (n % 3)} for n in range(WRITE_CHUNK_ITEMS * 2 + 1)],
+        list(range(WRITE_CHUNK_ITEMS)),
+    ],
 )
 def test_write_list_indents_as_json_dumps(items: list[object], depth: int) -> None:
     buffer = io.StringIO()

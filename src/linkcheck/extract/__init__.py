@@ -65,7 +65,8 @@ def extract_post(
     found.sort(key=lambda item: item.use)
     frontmatter = frontmatter_links(doc)
     wanted = _wanted(tuple(resources_headings))
-    sections = resources_sections(scan.headings, wanted, body_offset)
+    marked = mark_resources(scan.headings, wanted)
+    sections = resources_sections(marked, body_offset)
     directives = [(offset + body_offset, word) for offset, word in scan.directives]
     lines = LineIndex(doc.text)
     ignored = ignored_flags(found, directives, lines)
@@ -74,14 +75,19 @@ def extract_post(
         zip(found, ignored, strict=True)
     ):
         line, column = lines.position(item.use)
+        in_resources = False
+        if item.kind is not LinkKind.FRONTMATTER:
+            for start, end in sections:
+                if start <= item.use < end:
+                    in_resources = True
+                    break
         links.append(
             Link(
                 url=item.url,
                 kind=item.kind,
                 text=item.text,
                 location=Location(doc.display_path, line, column),
-                in_resources=item.kind is not LinkKind.FRONTMATTER
-                and any(start <= item.use < end for start, end in sections),
+                in_resources=in_resources,
                 source=identify(link_target(item.url, item.kind)),
                 start=item.start,
                 end=item.end,
@@ -106,7 +112,7 @@ def extract_post(
         document=doc,
         links=tuple(links),
         anchors=frozenset(anchors),
-        has_resources=any(h.is_resources for h in mark_resources(scan.headings, wanted)),
+        has_resources=any(h.is_resources for h in marked),
         headings=tuple(texts),
         ids=frozenset(ids),
         empty=not raw.strip(),

@@ -63,14 +63,13 @@ def mark_resources(headings: list[Heading], wanted: Set[str]) -> list[Heading]:
     return [Heading(h.offset, h.level, h.text, heading_key(h.text) in wanted) for h in headings]
 
 
-def resources_sections(
-    headings: list[Heading], wanted: Set[str], base: int
-) -> list[tuple[int, int]]:
-    """[start, end) offsets of every Resources section."""
+def resources_sections(marked: list[Heading], base: int) -> list[tuple[int, int]]:
+    """[start, end) offsets of every Resources section, from headings ``mark_resources``
+    marked."""
     sections: list[tuple[int, int]] = []
     open_at: int | None = None
     open_level = 0
-    for heading in mark_resources(headings, wanted):
+    for heading in marked:
         if open_at is not None and heading.level <= open_level:
             sections.append((open_at, heading.offset + base))
             open_at = None

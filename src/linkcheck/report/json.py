@@ -220,15 +220,27 @@ def write(report: Report, fp: TextIO) -> None:
 def write_list(items: Iterable[Any], fp: TextIO, *, depth: int = 0) -> None:
     """Write ``items`` as the JSON array ``json.dumps`` would indent at ``depth``.
 
-    Items are encoded one by one, so only one of them is in memory as text at a time.
+    Items are encoded ``WRITE_CHUNK_ITEMS`` at a time (one encoder call each), so only that
+    many of them are in memory as text at once.
     """
-    opened = False
-    inner = _PAD * (depth + 1)
+    closing = f"\n{_PAD * depth}]"
+    opening = "["
+    chunk: list[Any] = []
     for item in items:
-        fp.write(f",\n{inner}" if opened else f"[\n{inner}")
-        fp.write(dumps(item, depth=depth + 1))
-        opened = True
-    fp.write(f"\n{_PAD * depth}]" if opened else "[]")
+        chunk.append(item)
+        if len(chunk) == WRITE_CHUNK_ITEMS:
+            text = dumps(chunk, depth=depth)  # "[", the items on their lines, closing
+            fp.write(opening + text[1 : len(text) - len(closing)])
+            opening, chunk = ",", []
+    if chunk:
+        text = dumps(chunk, depth=depth)
+        fp.write(opening + text[1 : len(text) - len(closing)])
+        opening = ","
+    fp.write(closing if opening == "," else "[]")
+
+
+WRITE_CHUNK_ITEMS = 256
+"""How many items of a list ``write_list`` encodes at a time."""
 
 
 _PAD = " " * INDENT
