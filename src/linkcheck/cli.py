@@ -17,7 +17,15 @@ import click
 from linkcheck import __version__
 from linkcheck.config import FORMATS, Settings, load_settings
 from linkcheck.interrupt import EXIT_INTERRUPTED, install_signal_handlers, interrupted_by
-from linkcheck.models import InputError, LinkcheckError, Report, Severity, UsageError
+from linkcheck.models import (
+    InputError,
+    InputProblem,
+    Link,
+    LinkcheckError,
+    Report,
+    Severity,
+    UsageError,
+)
 from linkcheck.options import (
     Commands,
     Sectioned,
@@ -280,12 +288,23 @@ def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
 
     with handle_errors():
         settings = build_settings(paths, params)
-        collected = extract_site(settings, cwd=Path.cwd())
-    for problem in collected.problems:
-        say(str(problem))
-    links = [link for post in collected.posts for link in post.links]
-    write_to(None, lambda stream, _color: write_links(links, fmt, stream))
-    sys.exit(EXIT_USAGE if collected.problems else 0)
+        extraction = extract_site(settings, cwd=Path.cwd())
+    problems = 0
+
+    def links() -> Iterator[Link]:
+        """Each post's links as its batch comes back; a problem is said when met."""
+        nonlocal problems
+        for batch in extraction.batches():
+            for outcome in batch:
+                if isinstance(outcome, InputProblem):
+                    problems += 1
+                    say(str(outcome))
+                else:
+                    yield from outcome.links
+
+    with extraction:
+        write_to(None, lambda stream, _color: write_links(links(), fmt, stream))
+    sys.exit(EXIT_USAGE if problems else 0)
 
 
 SOURCES_EXAMPLES = """

@@ -90,12 +90,13 @@ def collect(settings: Settings, *, cwd: Path, keep_text: bool = True) -> Collect
     return collected(outcomes)
 
 
-def extract_site(settings: Settings, *, cwd: Path) -> Collected:
-    """The posts' links, nothing checked (``linkcheck extract``): the posts are found as a
-    run finds them (the generator's content folders when no path is given), their text not
-    kept. Raises ``UsageError`` as a run does."""
+def extract_site(settings: Settings, *, cwd: Path) -> Extraction:
+    """The posts' extraction for ``linkcheck extract`` (nothing checked), started: the posts
+    are found as a run finds them (the generator's content folders when no path is given),
+    their text not kept. Its batches come in post order, so links can be written while
+    later posts are still being read. Raises ``UsageError`` as a run does."""
     settings, _ = with_site(settings, cwd)
-    return collect(settings, cwd=cwd, keep_text=False)
+    return Extraction(settings, cwd=cwd, keep_text=False)
 
 
 def collected(outcomes: Iterable[Outcome]) -> Collected:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -33,3 +34,19 @@ def test_text_ends_with_the_counts(report: Report) -> None:
     assert len(lines) == len(report.links) + 1
     sources = len({link.source.key for link in report.links})
     assert lines[-1] == f"{len(report.links)} links, {sources} sources"
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_links_still_arriving_are_written_as_they_come(report: Report, fmt: str) -> None:
+    buffer = io.StringIO()
+    seen: list[int] = []
+
+    def arriving() -> Iterator[Link]:
+        for link in report.links:
+            seen.append(len(buffer.getvalue()))
+            yield link
+
+    write_links(arriving(), fmt, buffer)
+    assert buffer.getvalue() == render_links(report.links, fmt) + "\n"
+    if fmt == "text":  # one line per link, written before the next link is asked for
+        assert seen == sorted(set(seen))
