@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from linkcheck.frontmatter import (
     find_frontmatter,
     nesting_depth,
     parse_frontmatter,
+    yaml_nesting_bound,
 )
 from linkcheck.models import Document, FrontmatterFormat, InputError, LinkKind
 
@@ -283,3 +285,55 @@ def test_fuzzed_frontmatter_is_read_in_bounded_time_and_memory(
     if metadata is not None:
         assert nesting_depth(metadata) <= MAX_FRONTMATTER_DEPTH
         str(metadata)  # every value can be shown
+
+
+YAML_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=YAML_VALUES, flow=st.sampled_from([None, True, False]))
+def test_the_yaml_bound_is_never_below_the_nesting_depth(value: object, flow: bool | None) -> None:
+    source = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True)
+    loaded = yaml.safe_load(source)
+    assert yaml_nesting_bound(source) >= nesting_depth(loaded)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a: &x [[[[1]]]]\nb: {c: {d: *x}}\n",  # an alias deeper than its anchor
+        "? a\n? b\n",  # a mapping without a colon
+        "- - - - x\n",
+        "!!pairs [a: 1, b: [2]]\n",
+        "!!omap [a: {b: 1}]\n",
+        "x: &a [*a]\n",
+        "plain scalar\n",
+        "a: [1, {b: [2, {c: 3}]}]\n",
+        "<<: {a: [1]}\nb: 2\n",
+    ],
+)
+def test_the_yaml_bound_holds_for_aliases_and_tags(source: str) -> None:
+    assert yaml_nesting_bound(source) >= nesting_depth(yaml.safe_load(source))
+
+
+def test_only_values_that_may_be_urls_are_kept_with_their_places() -> None:
+    text = (
+        "---\ntitle: A post\nimage: /img/a.png\ncanonical: https://a.example/p\n"
+        "refs: [ftp://b.example/x, 'see https://c.example']\n---\nBody.\n"
+    )
+    _, matter, _ = parse_frontmatter(text)
+    assert matter is not None
+    assert [(v.key_path, v.value, text[v.start : v.end]) for v in matter.strings] == [
+        ("canonical", "https://a.example/p", "https://a.example/p"),
+        ("refs.0", "ftp://b.example/x", "ftp://b.example/x"),
+        ("refs.1", "see https://c.example", "see https://c.example"),
+    ]
+    _, matter, _ = parse_frontmatter("---\ntitle: A post\ntags: [a, b]\n---\nBody.\n")
+    assert matter is not None
+    assert matter.strings == ()

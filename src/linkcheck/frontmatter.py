@@ -61,6 +61,8 @@ quantifiers keep the search linear."""
 
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_STRING_TAG = "tag:yaml.org,2002:str"
+URL_MARK = "://"
+"""What every string value that may be a link's URL holds (``Frontmatter.strings``)."""
 YAML_QUOTE_STYLES: frozenset[str] = frozenset({'"', "'"})
 
 
@@ -191,7 +193,10 @@ def parse_frontmatter(text: str) -> tuple[Mapping[str, Any], Frontmatter | None,
         if any(mark in source for mark in TEMPLATE_OPENINGS):
             return {}, None, span.body_offset  # a template's (an archetype, a scaffold)
         raise
-    if nesting_depth(loaded) > MAX_FRONTMATTER_DEPTH:
+    deep_enough = span.format is not FrontmatterFormat.YAML or (
+        yaml_nesting_bound(source) > MAX_FRONTMATTER_DEPTH
+    )
+    if deep_enough and nesting_depth(loaded) > MAX_FRONTMATTER_DEPTH:
         raise FrontmatterError(
             f"{name} frontmatter nested more than {MAX_FRONTMATTER_DEPTH} levels deep",
             span.yaml_start,
@@ -206,6 +211,19 @@ def parse_frontmatter(text: str) -> tuple[Mapping[str, Any], Frontmatter | None,
         strings = tuple(_literal_strings(loaded, source, span.yaml_start, span.format))
     matter = Frontmatter(span.format, span.yaml_start, span.yaml_end, span.body_offset, strings)
     return loaded, matter, span.body_offset
+
+
+YAML_COLLECTION_MARKS = ":-[{?"
+"""Characters one of which YAML writes for every mapping (``:``, ``?``, ``{``) and every
+sequence (``-``, ``[``) it makes."""
+
+
+def yaml_nesting_bound(source: str) -> int:
+    """At least the ``nesting_depth`` of what ``source`` loads as YAML: every list or
+    mapping along a path of nesting is a collection written with a mark of its own
+    (``YAML_COLLECTION_MARKS``; an alias repeats a collection, it makes none), so a source
+    with few marks needs no walk of its values."""
+    return sum(map(source.count, YAML_COLLECTION_MARKS))
 
 
 def nesting_depth(value: Any) -> int:
@@ -261,13 +279,15 @@ def _load_yaml(source: str, base: int) -> tuple[Any, tuple[FrontmatterValue, ...
         raise FrontmatterError(f"invalid YAML frontmatter: {exc}", base) from None
     finally:
         loader.dispose()
+    if URL_MARK not in source:  # no value written verbatim can be a URL
+        return loaded, ()
     return loaded, tuple(_yaml_values(node, source, base))
 
 
 def _yaml_values(root: yaml.Node | None, source: str, base: int) -> Iterator[FrontmatterValue]:
     for node, path in _yaml_strings(root):
         value = str(node.value).strip()
-        if not value:
+        if URL_MARK not in value:
             continue
         begin, end = node.start_mark.index, node.end_mark.index
         if node.style in YAML_QUOTE_STYLES and end - begin >= 2:
@@ -364,7 +384,7 @@ def _literal_strings(
     quotes = ('"',) if kind is FrontmatterFormat.JSON else ('"', "'")
     taken: dict[str, int] = {}
     for value, path in _strings(loaded):
-        if not value.strip() or "\n" in value:
+        if URL_MARK not in value or "\n" in value:
             continue
         where = _find_literal(source, value, quotes, taken.get(value, 0))
         if where is None:

@@ -93,7 +93,8 @@ class Frontmatter:
     body_offset: int
     """Offset just after the closing fence line."""
     strings: tuple[FrontmatterValue, ...] = ()
-    """Every non-empty one-line string value, in document order."""
+    """Every one-line string value that holds ``://`` (every absolute URL among them), with
+    its place, in document order."""
 
 
 @dataclass(frozen=True, slots=True)
