@@ -36,7 +36,7 @@ from markdown_it import MarkdownIt
 from benchmarks.farm import _filler, html_page
 from linkcheck.check.page import decode_body, parse_html
 from linkcheck.check.soft404 import WINDOW_CHARS, Page, Soft404, detect
-from linkcheck.discover import find_frontmatter
+from linkcheck.frontmatter import find_frontmatter
 
 SITE = "https://site.example"
 SITE_NAME = "Site"

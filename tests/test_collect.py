@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
+import os
 import pickle
+import subprocess
+import sys
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -282,3 +286,31 @@ def test_a_post_over_its_cpu_budget_is_a_problem_and_the_others_are_read(
         "needs more than 0.2 s of CPU to read, more than max-post-seconds; skipped"
     ]
     assert len(got.problems) == len(expected.problems) + 1
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2,
+    reason="posts are read by worker processes only where fork exists, on two CPUs or more",
+)
+def test_a_run_whose_workers_read_the_posts_loads_no_frontmatter_parser_nor_unused_format(
+    tmp_path: Path,
+) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for n in range(collection.PARALLEL_MIN_POSTS):
+        (posts / f"p{n}.md").write_text(
+            f"---\ntitle: Post {n}\ntags: [a, b]\n---\nSee [x](https://a.example/{n}).\n",
+            encoding="utf-8",
+        )
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(sorted(m for m in ('yaml', 'frontmatter', "
+        "'linkcheck.frontmatter', 'xml.etree', 'linkcheck.report.sarif') if m in sys.modules)))\n"
+        "from linkcheck.cli import main\n"
+        "main(['run', '--offline', '--format', 'json', '--output', 'report.json', 'posts'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr
+    assert json.loads((tmp_path / "report.json").read_text("utf-8"))["stats"]["links"] == 200

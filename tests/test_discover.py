@@ -14,13 +14,13 @@ from linkcheck.discover import (
     Discovered,
     discover,
     display_name,
-    find_frontmatter,
     find_posts,
     glob_pattern,
     read_document,
     without_excluded,
     written_urls,
 )
+from linkcheck.frontmatter import find_frontmatter
 from linkcheck.models import InputError, UsageError
 
 POST = "---\ntitle: Hello\ndate: 2025-03-14\n---\n\nBody [x](https://a.example/)\n"

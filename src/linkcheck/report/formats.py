@@ -6,15 +6,12 @@ does for large blogs).
 """
 
 # No ``from __future__ import annotations`` here: it would shadow the ``annotations`` module.
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol, TextIO
 
 from linkcheck.models import Report, UsageError
-from linkcheck.report import annotations, json, junit, markdown, sarif, text
-from linkcheck.report.sarif import RuleInfo, RuleMeta
-from linkcheck.rules import RULES
 
 
 class ReportFormat(Protocol):
@@ -62,14 +59,74 @@ class Streamed:
         self.write_text(report, out)
 
 
-FORMATS: Mapping[str, ReportFormat] = {
-    "text": Whole(text.render),
-    "json": Streamed(json.render, json.write),
-    "markdown": Whole(markdown.render),
-    "sarif": Whole(partial(sarif.render, rules=RULES)),
-    "github": Whole(annotations.render),
-    "junit": Whole(junit.render),
-}
+def _text() -> ReportFormat:
+    from linkcheck.report import text
+
+    return Whole(text.render)
+
+
+def _json() -> ReportFormat:
+    from linkcheck.report import json
+
+    return Streamed(json.render, json.write)
+
+
+def _markdown() -> ReportFormat:
+    from linkcheck.report import markdown
+
+    return Whole(markdown.render)
+
+
+def _sarif() -> ReportFormat:
+    from linkcheck.report import sarif
+    from linkcheck.rules import RULES
+
+    return Whole(partial(sarif.render, rules=RULES))
+
+
+def _github() -> ReportFormat:
+    from linkcheck.report import annotations
+
+    return Whole(annotations.render)
+
+
+def _junit() -> ReportFormat:
+    from linkcheck.report import junit
+
+    return Whole(junit.render)
+
+
+class _Formats(Mapping[str, ReportFormat]):
+    """The formats by name, each module loaded when its format is first asked for: a run
+    that writes JSON never loads the XML, SARIF or Markdown writers."""
+
+    def __init__(self, makers: Mapping[str, Callable[[], ReportFormat]]) -> None:
+        self._makers = makers
+        self._made: dict[str, ReportFormat] = {}
+
+    def __getitem__(self, name: str) -> ReportFormat:
+        made = self._made.get(name)
+        if made is None:
+            made = self._made[name] = self._makers[name]()
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
+FORMATS: Mapping[str, ReportFormat] = _Formats(
+    {
+        "text": _text,
+        "json": _json,
+        "markdown": _markdown,
+        "sarif": _sarif,
+        "github": _github,
+        "junit": _junit,
+    }
+)
 FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
 
 
@@ -91,8 +148,6 @@ __all__ = [
     "FORMATS",
     "FORMAT_NAMES",
     "ReportFormat",
-    "RuleInfo",
-    "RuleMeta",
     "render",
     "report_format",
 ]
