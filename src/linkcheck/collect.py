@@ -357,10 +357,12 @@ def _extract_batch(
 def _packed_batch(
     paths: Sequence[Path], cwd: Path, headings: tuple[str, ...], **options: Any
 ) -> list[Outcome | PackedPost]:
-    """``_extract_batch`` in a worker: each post packed for the trip back (``PackedPost``)."""
+    """``_extract_batch`` in a worker: each post packed for the trip back (``PackedPost``),
+    its text dropped then unless ``keep_text``."""
+    keep_text = options.pop("keep_text", True)
     return [
-        pack(outcome) if isinstance(outcome, Post) else outcome
-        for outcome in _extract_batch(paths, cwd, headings, **options)
+        pack(outcome, keep_text=keep_text) if isinstance(outcome, Post) else outcome
+        for outcome in _extract_batch(paths, cwd, headings, keep_text=True, **options)
     ]
 
 
@@ -441,9 +443,13 @@ class PackedPost:
     rows: tuple[tuple[Any, ...], ...]
 
 
-def pack(post: Post) -> PackedPost:
-    """``post`` with its links as rows; ``_Shared().unpack`` gives back an equal post."""
-    return PackedPost(replace(post, links=()), tuple(map(_link_row, post.links)))
+def pack(post: Post, *, keep_text: bool = True) -> PackedPost:
+    """``post`` with its links as rows (and without its text unless ``keep_text``);
+    ``_Shared().unpack`` gives back an equal post."""
+    rows = tuple(map(_link_row, post.links))
+    if keep_text:
+        return PackedPost(replace(post, links=()), rows)
+    return PackedPost(replace(post, links=(), document=_without_text(post.document)), rows)
 
 
 def _without_text(document: Document) -> Document:

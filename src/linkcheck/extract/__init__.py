@@ -42,7 +42,7 @@ from linkcheck.extract.sections import (
     heading_key,
     heading_slug,
     ignored_flags,
-    mark_resources,
+    resources_flags,
     resources_sections,
     split_heading_id,
 )
@@ -61,24 +61,27 @@ def extract_post(
     raw = doc.text[body_offset:]
     scan = _scan(doc.path.suffix.lower() == MDX_SUFFIX, raw)
     written = outside_spans(scan.links, code_spans(raw))  # not code samples of template tags
-    found = [shift(item, body_offset) for item in written]
-    found.sort(key=lambda item: item.use)
+    written.sort(key=lambda item: item.use)  # offsets into the body, not yet into the file
     frontmatter = frontmatter_links(doc)
     wanted = _wanted(tuple(resources_headings))
-    marked = mark_resources(scan.headings, wanted)
-    sections = resources_sections(marked, body_offset)
-    directives = [(offset + body_offset, word) for offset, word in scan.directives]
+    marked = resources_flags(scan.headings, wanted)
+    sections = resources_sections(scan.headings, marked, body_offset)
     lines = LineIndex(doc.text)
-    ignored = ignored_flags(found, directives, lines)
+    if scan.directives:
+        directives = [(offset + body_offset, word) for offset, word in scan.directives]
+        ignored = ignored_flags([shift(f, body_offset) for f in written], directives, lines)
+    else:
+        ignored = [False] * len(written)
     links: list[Link] = []
-    for item, is_ignored in [(f, False) for f in frontmatter] + list(
-        zip(found, ignored, strict=True)
-    ):
-        line, column = lines.position(item.use)
+    places = [(f, False, 0) for f in frontmatter]  # (what was found, ignored, its base)
+    places += [(f, i, body_offset) for f, i in zip(written, ignored, strict=True)]
+    for item, is_ignored, base in places:
+        use = item.use + base
+        line, column = lines.position(use)
         in_resources = False
         if item.kind is not LinkKind.FRONTMATTER:
             for start, end in sections:
-                if start <= item.use < end:
+                if start <= use < end:
                     in_resources = True
                     break
         links.append(
@@ -89,8 +92,8 @@ def extract_post(
                 location=Location(doc.display_path, line, column),
                 in_resources=in_resources,
                 source=identify(link_target(item.url, item.kind)),
-                start=item.start,
-                end=item.end,
+                start=item.start + base,
+                end=item.end + base,
                 key_path=item.key_path,
                 ignored=is_ignored,
             )
@@ -112,7 +115,7 @@ def extract_post(
         document=doc,
         links=tuple(links),
         anchors=frozenset(anchors),
-        has_resources=any(h.is_resources for h in marked),
+        has_resources=any(marked),
         headings=tuple(texts),
         ids=frozenset(ids),
         empty=not raw.strip(),

@@ -28,7 +28,6 @@ class Heading:
     offset: int
     level: int
     text: str
-    is_resources: bool = False
 
 
 @dataclass(slots=True)

@@ -59,21 +59,23 @@ def heading_key(text: str) -> str:
     return " ".join(text.split()).rstrip(HEADING_TRAILING).strip().casefold()
 
 
-def mark_resources(headings: list[Heading], wanted: Set[str]) -> list[Heading]:
-    return [Heading(h.offset, h.level, h.text, heading_key(h.text) in wanted) for h in headings]
+def resources_flags(headings: list[Heading], wanted: Set[str]) -> list[bool]:
+    """Whether each heading opens a Resources section (its text is one of ``wanted``)."""
+    return [heading_key(h.text) in wanted for h in headings]
 
 
-def resources_sections(marked: list[Heading], base: int) -> list[tuple[int, int]]:
-    """[start, end) offsets of every Resources section, from headings ``mark_resources``
-    marked."""
+def resources_sections(
+    headings: list[Heading], flags: list[bool], base: int
+) -> list[tuple[int, int]]:
+    """[start, end) offsets of every Resources section (``flags``: ``resources_flags``)."""
     sections: list[tuple[int, int]] = []
     open_at: int | None = None
     open_level = 0
-    for heading in marked:
+    for heading, is_resources in zip(headings, flags, strict=True):
         if open_at is not None and heading.level <= open_level:
             sections.append((open_at, heading.offset + base))
             open_at = None
-        if open_at is None and heading.is_resources:
+        if open_at is None and is_resources:
             open_at, open_level = heading.offset + base, heading.level
     if open_at is not None:
         sections.append((open_at, 1 << 62))
