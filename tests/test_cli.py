@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import subprocess
@@ -9,6 +10,9 @@ from click.testing import CliRunner
 
 from linkcheck import __version__
 from linkcheck.cli import cli
+from linkcheck.collect import PARALLEL_MIN_POSTS, collect
+from linkcheck.config import Settings
+from linkcheck.report.links import write_links
 
 ROOT = Path(__file__).resolve().parents[1]
 POST = ROOT / "content" / "blog" / "carbon-cost-of-ai-training.md"
@@ -92,6 +96,31 @@ def test_extract_finds_the_posts_as_run_does(
     assert "no posts found in empty" in err
     code, out, _ = invoke("extract", "--allow-empty", "empty")
     assert (code, out.strip()) == (0, "0 links, 0 sources")
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_extract_through_worker_processes_writes_what_the_links_make(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """Enough posts for worker processes (where fork exists), each rendering its posts'
+    links: the output is ``write_links`` of every link, in order, and a broken file is named
+    on stderr while the others are written."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for n in range(PARALLEL_MIN_POSTS + 13):
+        links = "".join(f"[s{k}](https://a.example/{n % 7}/{k}) " for k in range(n % 4))
+        (posts / f"p{n:03}.md").write_text(
+            f"---\ntitle: P{n}\n---\n# P{n}\n\n{links}\n", encoding="utf-8"
+        )
+    (posts / "p100.md").write_text("---\ntitle: [\n---\nx\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke("extract", "posts", "--format", fmt)
+    assert code == 2
+    assert "posts/p100.md:3: invalid YAML frontmatter" in err
+    collected = collect(Settings(paths=("posts",)), cwd=tmp_path, keep_text=False)
+    expected = io.StringIO()
+    write_links([link for post in collected.posts for link in post.links], fmt, expected)
+    assert out == expected.getvalue()
 
 
 def test_run_offline_on_the_real_post(blog: Path) -> None:

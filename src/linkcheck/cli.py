@@ -20,7 +20,6 @@ from linkcheck.interrupt import EXIT_INTERRUPTED, install_signal_handlers, inter
 from linkcheck.models import (
     InputError,
     InputProblem,
-    Link,
     LinkcheckError,
     Report,
     Severity,
@@ -282,28 +281,32 @@ def extract_command(paths: tuple[str, ...], fmt: str, **params: Any) -> None:
     generator's content folders). Nothing is checked. Exits 2 when no post is found (unless
     --allow-empty) or a file cannot be read or parsed (the other files are still printed).
     """
+    from functools import partial
+
     from linkcheck.collect import extract_site
     from linkcheck.output import write_to
-    from linkcheck.report.links import write_links
+    from linkcheck.report.links import RenderedLinks, render_post_links, write_rendered
 
     with handle_errors():
         settings = build_settings(paths, params)
-        extraction = extract_site(settings, cwd=Path.cwd())
+        extraction = extract_site(
+            settings, cwd=Path.cwd(), render=partial(render_post_links, fmt=fmt)
+        )
     problems = 0
 
-    def links() -> Iterator[Link]:
-        """Each post's links as its batch comes back; a problem is said when met."""
+    def rendered() -> Iterator[RenderedLinks]:
+        """Each post's rendered links as its batch comes back; a problem is said when met."""
         nonlocal problems
-        for batch in extraction.batches():
+        for batch in extraction.rendered_batches():
             for outcome in batch:
                 if isinstance(outcome, InputProblem):
                     problems += 1
                     say(str(outcome))
                 else:
-                    yield from outcome.links
+                    yield outcome
 
     with extraction:
-        write_to(None, lambda stream, _color: write_links(links(), fmt, stream))
+        write_to(None, lambda stream, _color: write_rendered(rendered(), fmt, stream))
     sys.exit(EXIT_USAGE if problems else 0)
 
 

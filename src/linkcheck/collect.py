@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import pickle
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -90,13 +90,15 @@ def collect(settings: Settings, *, cwd: Path, keep_text: bool = True) -> Collect
     return collected(outcomes)
 
 
-def extract_site(settings: Settings, *, cwd: Path) -> Extraction:
+def extract_site(settings: Settings, *, cwd: Path, render: Callable[[Post], Any]) -> Extraction:
     """The posts' extraction for ``linkcheck extract`` (nothing checked), started: the posts
     are found as a run finds them (the generator's content folders when no path is given),
-    their text not kept. Its batches come in post order, so links can be written while
-    later posts are still being read. Raises ``UsageError`` as a run does."""
+    and each is rendered where it is read (``render``; by a worker process when there are
+    workers, so only the rendered text comes back). Its ``rendered_batches`` come in post
+    order, so the output can be written while later posts are still being read. Raises
+    ``UsageError`` as a run does."""
     settings, _ = with_site(settings, cwd)
-    return Extraction(settings, cwd=cwd, keep_text=False)
+    return Extraction(settings, cwd=cwd, keep_text=False, render=render)
 
 
 def collected(outcomes: Iterable[Outcome]) -> Collected:
@@ -130,7 +132,13 @@ class Extraction:
     """
 
     def __init__(
-        self, settings: Settings, *, cwd: Path, keep_text: bool, background: bool = False
+        self,
+        settings: Settings,
+        *,
+        cwd: Path,
+        keep_text: bool,
+        background: bool = False,
+        render: Callable[[Post], Any] | None = None,
     ) -> None:
         paths = [Path(p) if Path(p).is_absolute() else cwd / p for p in settings.paths]
         discovered = discover(
@@ -159,10 +167,12 @@ class Extraction:
         self._headings = tuple(settings.resources_headings)
         self._keep_text = keep_text
         self._shared = _Shared()
+        self._render = render
+        """Made of each post where it is read (by a worker: only what it makes comes back)."""
         workers = _worker_count(len(found), background=background)
         self._batches = _split(found, workers)
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[list[Outcome | PackedPost]]] = []
+        self._futures: list[Future[list[Any]]] = []
         if workers:
             self._start(workers)
 
@@ -180,8 +190,13 @@ class Extraction:
                 initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
+            worker: Callable[..., list[Any]] = (
+                _packed_batch
+                if self._render is None
+                else partial(_rendered_batch, render=self._render)
+            )
             extract = partial(
-                _packed_batch,
+                worker,
                 cwd=self._cwd,
                 headings=self._headings,
                 keep_text=self._keep_text,
@@ -211,9 +226,9 @@ class Extraction:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def _here(self, index: int) -> list[Outcome]:
+    def _here(self, index: int) -> list[Any]:
         """A batch extracted in this process (its values shared with every other batch)."""
-        return _extract_batch(
+        outcomes = _extract_batch(
             self._batches[index],
             self._cwd,
             self._headings,
@@ -225,13 +240,17 @@ class Extraction:
             max_tags=self._max_tags,
             max_seconds=self._max_seconds,
         )
+        render = self._render
+        if render is None:
+            return outcomes
+        return [render(o) if isinstance(o, Post) else o for o in outcomes]
 
-    def _shared_batch(self, outcomes: list[Outcome | PackedPost]) -> list[Outcome]:
+    def _shared_batch(self, outcomes: list[Any]) -> list[Any]:
         """A worker's batch, its posts unpacked with values shared with the batches before."""
         unpack = self._shared.unpack
         return [unpack(o) if isinstance(o, PackedPost) else o for o in outcomes]
 
-    def _taken(self, index: int) -> Future[list[Outcome | PackedPost]]:
+    def _taken(self, index: int) -> Future[list[Any]]:
         """The future of batch ``index``, which this object lets go of: the packed batch it
         holds is no longer kept once its posts are unpacked (about 4 MB of rows for 20,000
         links)."""
@@ -241,6 +260,17 @@ class Extraction:
 
     def batches(self) -> Iterator[list[Outcome]]:
         """Each batch's outcomes, in order (waiting for the workers)."""
+        if self._render is not None:
+            raise TypeError("this extraction renders its posts: read rendered_batches()")
+        return self._outcomes()
+
+    def rendered_batches(self) -> Iterator[list[Any]]:
+        """Each batch's problems and what ``render`` made of each post, in order."""
+        if self._render is None:
+            raise TypeError("this extraction renders nothing: read batches()")
+        return self._outcomes()
+
+    def _outcomes(self) -> Iterator[list[Any]]:
         if self._found_problems:
             yield self._found_problems
         for index in range(len(self._batches)):
@@ -273,7 +303,7 @@ class Extraction:
             yield outcomes
 
 
-_TAKEN: Future[list[Outcome | PackedPost]] = Future()
+_TAKEN: Future[list[Any]] = Future()
 """Stands for a batch's future once its result was taken (done: cancelling it does nothing)."""
 _TAKEN.set_result([])
 
@@ -352,6 +382,23 @@ def _extract_batch(
                 post = replace(post, document=_without_text(document))
             outcomes.append(post)
     return outcomes
+
+
+def _rendered_batch(
+    paths: Sequence[Path],
+    cwd: Path,
+    headings: tuple[str, ...],
+    *,
+    render: Callable[[Post], Any],
+    **options: Any,
+) -> list[Any]:
+    """``_extract_batch`` in a worker whose posts are rendered there: what ``render`` made
+    of each post goes back, not the post."""
+    options["keep_text"] = False
+    return [
+        render(outcome) if isinstance(outcome, Post) else outcome
+        for outcome in _extract_batch(paths, cwd, headings, **options)
+    ]
 
 
 def _packed_batch(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from itertools import pairwise
+from pathlib import Path
 
 import pytest
 
-from linkcheck.models import Link, Report
+from linkcheck.models import Document, Link, Post, Report
 from linkcheck.report.json import link_to_dict
-from linkcheck.report.links import render_links, write_links
+from linkcheck.report.links import render_links, render_post_links, write_links, write_rendered
 
 
 @pytest.mark.parametrize("count", [0, 1, 6])
@@ -50,3 +52,24 @@ def test_links_still_arriving_are_written_as_they_come(report: Report, fmt: str)
     assert buffer.getvalue() == render_links(report.links, fmt) + "\n"
     if fmt == "text":  # one line per link, written before the next link is asked for
         assert seen == sorted(set(seen))
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+@pytest.mark.parametrize("cuts", [(), (0,), (0, 0, 3), (2, 5), (1, 2, 3, 4, 5, 6)])
+def test_posts_rendered_one_by_one_make_the_text_of_all_their_links(
+    report: Report, fmt: str, cuts: tuple[int, ...]
+) -> None:
+    # What worker processes render post by post, put together, is what write_links writes.
+    links = list(report.links)
+    bounds = [0, *cuts, len(links)]
+    posts = [
+        Post(
+            Document(Path(f"p{n}.md"), f"p{n}.md", "", {}, 0), tuple(links[a:b]), frozenset(), True
+        )
+        for n, (a, b) in enumerate(pairwise(bounds))
+    ]
+    buffer = io.StringIO()
+    write_rendered((render_post_links(post, fmt) for post in posts), fmt, buffer)
+    expected = io.StringIO()
+    write_links(links, fmt, expected)
+    assert buffer.getvalue() == expected.getvalue()

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any, TextIO, TypeVar
 
 import orjson
@@ -223,20 +224,30 @@ def write_list(items: Iterable[Any], fp: TextIO, *, depth: int = 0) -> None:
     Items are encoded ``WRITE_CHUNK_ITEMS`` at a time (one encoder call each), so only that
     many of them are in memory as text at once.
     """
-    closing = f"\n{_PAD * depth}]"
+    iterator = iter(items)
+    chunks = iter(lambda: list(islice(iterator, WRITE_CHUNK_ITEMS)), [])
+    write_encoded((encoded_items(chunk, depth=depth) for chunk in chunks), fp, depth=depth)
+
+
+def encoded_items(items: Sequence[Any], *, depth: int = 0) -> str:
+    """The inside of the JSON array of ``items`` that ``json.dumps`` would indent at
+    ``depth``: each item on its own lines after a line break, separated by commas ("" when
+    there is no item). ``write_encoded`` puts such texts together."""
+    if not items:
+        return ""
+    text = dumps(list(items), depth=depth)  # "[", the items on their lines, "\n", pad, "]"
+    return text[1 : len(text) - len(_PAD) * depth - 2]
+
+
+def write_encoded(pieces: Iterable[str], fp: TextIO, *, depth: int = 0) -> None:
+    """Write the JSON array (indented at ``depth``) whose items are those of the
+    ``encoded_items`` texts ``pieces``, in order."""
     opening = "["
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == WRITE_CHUNK_ITEMS:
-            text = dumps(chunk, depth=depth)  # "[", the items on their lines, closing
-            fp.write(opening + text[1 : len(text) - len(closing)])
-            opening, chunk = ",", []
-    if chunk:
-        text = dumps(chunk, depth=depth)
-        fp.write(opening + text[1 : len(text) - len(closing)])
-        opening = ","
-    fp.write(closing if opening == "," else "[]")
+    for piece in pieces:
+        if piece:
+            fp.write(opening + piece)
+            opening = ","
+    fp.write(f"\n{_PAD * depth}]" if opening == "," else "[]")
 
 
 WRITE_CHUNK_ITEMS = 256

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TextIO
 
-from linkcheck.models import Link
+from linkcheck.models import Link, Post
 from linkcheck.report.escape import terminal_safe
-from linkcheck.report.json import link_to_dict, write_list
+from linkcheck.report.json import encoded_items, link_to_dict, write_encoded, write_list
 from linkcheck.report.summary import plural
 
 
@@ -24,6 +25,49 @@ def write_links(links: Iterable[Link], fmt: str, fp: TextIO) -> None:
     (``links`` may still be arriving: each is written as it comes)."""
     _write(links, fmt, fp)
     fp.write("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedLinks:
+    """One post's links as the output holds them (``render_post_links``), made where the
+    post is read: a worker process sends back this text, not the post."""
+
+    text: str
+    """JSON: the link objects as ``encoded_items`` writes them; text: their lines."""
+    count: int
+    sources: frozenset[str]
+    """The source keys the links cite (the text format's last line counts them)."""
+
+
+def render_post_links(post: Post, fmt: str) -> RenderedLinks:
+    """``post``'s links in format ``fmt``; ``write_rendered`` puts the posts together into
+    the text ``write_links`` writes for all their links."""
+    links = post.links
+    if fmt == "json":
+        return RenderedLinks(
+            encoded_items([link_to_dict(link) for link in links]), len(links), NO_KEYS
+        )
+    text = "".join(_text_line(link) + "\n" for link in links)
+    return RenderedLinks(text, len(links), frozenset(link.source.key for link in links))
+
+
+NO_KEYS: frozenset[str] = frozenset()
+
+
+def write_rendered(posts: Iterable[RenderedLinks], fmt: str, fp: TextIO) -> None:
+    """Write the posts' rendered links as ``write_links`` writes all their links (``posts``
+    may still be arriving: each is written as it comes)."""
+    if fmt == "json":
+        write_encoded((post.text for post in posts), fp)
+        fp.write("\n")
+        return
+    count = 0
+    sources: set[str] = set()
+    for post in posts:
+        fp.write(post.text)
+        count += post.count
+        sources.update(post.sources)
+    fp.write(f"{plural(count, 'link')}, {plural(len(sources), 'source')}\n")
 
 
 def _write(links: Iterable[Link], fmt: str, fp: TextIO) -> None:
