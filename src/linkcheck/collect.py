@@ -127,8 +127,10 @@ class Extraction:
     With enough posts and CPUs, forked worker processes extract the batches (all are handed
     out at once, when this object is made, while the process still runs a single thread);
     otherwise, or when the workers fail, this process does. Either way the outcomes are
-    those of ``_extract_batch`` over all the posts, with equal values shared across batches.
-    In the ``background`` (this process checks URLs meanwhile) one CPU is left to it.
+    those of ``_extract_batch`` over all the posts, with equal values shared across batches
+    (``batches``), or, with ``render``, what it made of each post where the post was read
+    (``rendered_batches``). In the ``background`` (this process checks URLs meanwhile) one
+    CPU is left to it.
     """
 
     def __init__(
@@ -287,6 +289,8 @@ class Extraction:
         batch extracted here is followed by a turn of the loop."""
         import asyncio  # here: ``extract`` needs no event loop
 
+        if self._render is not None:
+            raise TypeError("this extraction renders its posts: read rendered_batches()")
         if self._found_problems:
             yield self._found_problems
         for index in range(len(self._batches)):
@@ -393,8 +397,8 @@ def _rendered_batch(
     **options: Any,
 ) -> list[Any]:
     """``_extract_batch`` in a worker whose posts are rendered there: what ``render`` made
-    of each post goes back, not the post."""
-    options["keep_text"] = False
+    of each post goes back, not the post (whose text then needs no dropping)."""
+    options["keep_text"] = True
     return [
         render(outcome) if isinstance(outcome, Post) else outcome
         for outcome in _extract_batch(paths, cwd, headings, **options)
@@ -459,19 +463,7 @@ def _plan(schema: list[tuple[str, int, type | None]]) -> list[tuple[int, int, ty
     return plan
 
 
-def _runs(plan: list[tuple[int, int, type | None]]) -> list[tuple[int, int, type | None]]:
-    """``plan`` with each run of plain fields (no dataclass) as one entry: their values are
-    taken from the row in one slice."""
-    runs: list[tuple[int, int, type | None]] = []
-    for start, stop, kind in plan:
-        if kind is None and runs and runs[-1][2] is None and runs[-1][1] == start:
-            runs[-1] = (runs[-1][0], stop, None)
-        else:
-            runs.append((start, stop, kind))
-    return runs
-
-
-_LINK_PLAN = _runs(_plan(LINK_ROW))
+_LINK_PLAN = _plan(LINK_ROW)
 SHARED_NESTED: frozenset[type] = frozenset({Source})
 """The values in a link that are one object for all equal ones: a source is cited by many
 links; a location is one link's own."""
@@ -576,7 +568,7 @@ class _Shared:
             values: list[Any] = []
             for start, stop, kind in _LINK_PLAN:
                 if kind is None:
-                    values += row[start:stop]
+                    values.append(row[start])
                 elif kind in SHARED_NESTED:
                     key = (kind, *row[start:stop])
                     shared = nested.get(key)
