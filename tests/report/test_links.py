@@ -12,7 +12,13 @@ import pytest
 
 from linkcheck.models import Document, Link, Post, Report
 from linkcheck.report.json import link_to_dict
-from linkcheck.report.links import render_links, render_post_links, write_links, write_rendered
+from linkcheck.report.links import (
+    LINKS_PER_PIECE,
+    render_links,
+    render_post_links,
+    write_links,
+    write_rendered,
+)
 
 
 @pytest.mark.parametrize("count", [0, 1, 6])
@@ -40,18 +46,19 @@ def test_text_ends_with_the_counts(report: Report) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "text"])
 def test_links_still_arriving_are_written_as_they_come(report: Report, fmt: str) -> None:
+    links = [report.links[n % len(report.links)] for n in range(LINKS_PER_PIECE * 3 + 5)]
     buffer = io.StringIO()
-    seen: list[int] = []
+    written: list[int] = []  # how much was written when each link was asked for
 
     def arriving() -> Iterator[Link]:
-        for link in report.links:
-            seen.append(len(buffer.getvalue()))
+        for link in links:
+            written.append(len(buffer.getvalue()))
             yield link
 
     write_links(arriving(), fmt, buffer)
-    assert buffer.getvalue() == render_links(report.links, fmt) + "\n"
-    if fmt == "text":  # one line per link, written before the next link is asked for
-        assert seen == sorted(set(seen))
+    assert buffer.getvalue() == render_links(links, fmt) + "\n"
+    assert written[LINKS_PER_PIECE - 1] == 0
+    assert 0 < written[LINKS_PER_PIECE] < written[-1]  # a piece out before the next is read
 
 
 @pytest.mark.parametrize("fmt", ["json", "text"])

@@ -3,33 +3,39 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import TextIO
 
 from linkcheck.models import Link, Post
 from linkcheck.report.escape import terminal_safe
-from linkcheck.report.json import encoded_items, link_to_dict, write_encoded, write_list
+from linkcheck.report.json import encoded_items, link_to_dict, write_encoded
 from linkcheck.report.summary import plural
 
 
 def render_links(links: Iterable[Link], fmt: str) -> str:
-    """``json``: a list of link objects (see README); ``text``: one aligned line per link."""
+    """``json``: a list of link objects (see README); ``text``: one aligned line per link,
+    then the counts of links and sources."""
     buffer = io.StringIO()
-    _write(links, fmt, buffer)
-    return buffer.getvalue()
+    write_links(links, fmt, buffer)
+    return buffer.getvalue()[:-1]
 
 
 def write_links(links: Iterable[Link], fmt: str, fp: TextIO) -> None:
     """Write ``render_links(links, fmt)`` and a final line break to ``fp``, piece by piece
-    (``links`` may still be arriving: each is written as it comes)."""
-    _write(links, fmt, fp)
-    fp.write("\n")
+    (``links`` may still be arriving: they are written ``LINKS_PER_PIECE`` at a time)."""
+    iterator = iter(links)
+    pieces = iter(lambda: tuple(islice(iterator, LINKS_PER_PIECE)), ())
+    write_rendered((_rendered(piece, fmt) for piece in pieces), fmt, fp)
+
+
+LINKS_PER_PIECE = 256
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedLinks:
-    """One post's links as the output holds them (``render_post_links``), made where the
+    """Links as the output holds them (one post's: ``render_post_links``), made where the
     post is read: a worker process sends back this text, not the post."""
 
     text: str
@@ -42,7 +48,10 @@ class RenderedLinks:
 def render_post_links(post: Post, fmt: str) -> RenderedLinks:
     """``post``'s links in format ``fmt``; ``write_rendered`` puts the posts together into
     the text ``write_links`` writes for all their links."""
-    links = post.links
+    return _rendered(post.links, fmt)
+
+
+def _rendered(links: Sequence[Link], fmt: str) -> RenderedLinks:
     if fmt == "json":
         return RenderedLinks(
             encoded_items([link_to_dict(link) for link in links]), len(links), NO_KEYS
@@ -55,8 +64,9 @@ NO_KEYS: frozenset[str] = frozenset()
 
 
 def write_rendered(posts: Iterable[RenderedLinks], fmt: str, fp: TextIO) -> None:
-    """Write the posts' rendered links as ``write_links`` writes all their links (``posts``
-    may still be arriving: each is written as it comes)."""
+    """Write rendered links in order, then a final line break: JSON, the list of every link
+    object; text, every link's line, then the counts of links and sources (``posts`` may
+    still be arriving: each is written as it comes)."""
     if fmt == "json":
         write_encoded((post.text for post in posts), fp)
         fp.write("\n")
@@ -68,20 +78,6 @@ def write_rendered(posts: Iterable[RenderedLinks], fmt: str, fp: TextIO) -> None
         count += post.count
         sources.update(post.sources)
     fp.write(f"{plural(count, 'link')}, {plural(len(sources), 'source')}\n")
-
-
-def _write(links: Iterable[Link], fmt: str, fp: TextIO) -> None:
-    if fmt == "json":
-        write_list(map(link_to_dict, links), fp)
-        return
-    count = 0
-    sources: set[str] = set()
-    for link in links:
-        fp.write(_text_line(link))
-        fp.write("\n")
-        count += 1
-        sources.add(link.source.key)
-    fp.write(f"{plural(count, 'link')}, {plural(len(sources), 'source')}")
 
 
 def _text_line(link: Link) -> str:
