@@ -498,6 +498,11 @@ def _without_text(document: Document) -> Document:
     return replace(document, text="", body_offset=0, frontmatter=None)
 
 
+NO_STRINGS: frozenset[str] = frozenset()
+"""One empty set for every post's empty ``ids``, ``labels`` or ``anchors`` (each empty set
+unpickled from a worker is an object of its own: 216 bytes, twice for most posts)."""
+
+
 class _Shared:
     """Makes equal values one object: many links citing one source share its strings.
 
@@ -578,7 +583,14 @@ class _Shared:
                 else:
                     values.append(kind(*row[start:stop]))
             links.append(Link(*values))
-        return replace(packed.post, links=tuple(links))
+        post = packed.post
+        return replace(
+            post,
+            links=tuple(links),
+            anchors=post.anchors or NO_STRINGS,
+            ids=post.ids or NO_STRINGS,
+            labels=post.labels or NO_STRINGS,
+        )
 
     def post(self, post: Post, *, keep_text: bool = True) -> Post:
         """``post`` with shared link values (and without its text unless ``keep_text``)."""
