@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
-import os
 import pickle
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from linkcheck import collect as collection
 from linkcheck.collect import Collected, collect
 from linkcheck.config import Settings
 from linkcheck.models import Link, Location, Post, Source
+from linkcheck.worker import usable_cpus
 
 POSTS = 24
 NEEDS_FORK = pytest.mark.skipif(
@@ -294,7 +294,7 @@ def test_a_post_over_its_cpu_budget_is_a_problem_and_the_others_are_read(
 
 
 @pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2,
+    "fork" not in multiprocessing.get_all_start_methods() or usable_cpus() < 2,
     reason="posts are read by worker processes only where fork exists, on two CPUs or more",
 )
 def test_a_run_whose_workers_read_the_posts_loads_no_frontmatter_parser_nor_unused_format(
