@@ -33,7 +33,6 @@ from linkcheck.options import (
     github_options,
     settings_options,
 )
-from linkcheck.safewrite import check_output_paths
 
 if TYPE_CHECKING:
     from linkcheck.state import StateStore  # the commands that use it import it
@@ -180,6 +179,7 @@ def run_command(
     """
     from linkcheck.app import exit_code
     from linkcheck.output import report_targets, stdout_holds_a_report, write_reports
+    from linkcheck.safewrite import check_output_paths
 
     with handle_errors():
         settings = build_settings(paths, params)

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from linkcheck import __version__
 from linkcheck.models import ConfigError, Severity
-from linkcheck.shard import Shard, ShardError
 
 PROJECT_URL = "https://github.com/linkcheck-citations/linkcheck"
 
@@ -462,6 +461,8 @@ def _glob_list(value: Any, key: str) -> tuple[str, ...]:
 
 
 def _shard(value: Any, key: str) -> str:
+    from linkcheck.shard import Shard, ShardError  # here: only a sharded run loads it
+
     try:
         return str(Shard.parse(_str(value, key)))
     except ShardError as exc:
