@@ -224,9 +224,14 @@ def write_list(items: Iterable[Any], fp: TextIO, *, depth: int = 0) -> None:
     Items are encoded ``WRITE_CHUNK_ITEMS`` at a time (one encoder call each), so only that
     many of them are in memory as text at once.
     """
+    pieces = (encoded_items(chunk, depth=depth) for chunk in chunked(items, WRITE_CHUNK_ITEMS))
+    write_encoded(pieces, fp, depth=depth)
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter), taken as they come."""
     iterator = iter(items)
-    chunks = iter(lambda: list(islice(iterator, WRITE_CHUNK_ITEMS)), [])
-    write_encoded((encoded_items(chunk, depth=depth) for chunk in chunks), fp, depth=depth)
+    return iter(lambda: list(islice(iterator, size)), [])
 
 
 def encoded_items(items: Sequence[Any], *, depth: int = 0) -> str:

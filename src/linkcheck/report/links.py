@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import TextIO
 
 from linkcheck.models import Link, Post
 from linkcheck.report.escape import terminal_safe
-from linkcheck.report.json import encoded_items, link_to_dict, write_encoded
+from linkcheck.report.json import chunked, encoded_items, link_to_dict, write_encoded
 from linkcheck.report.summary import plural
 
 
@@ -25,8 +24,7 @@ def render_links(links: Iterable[Link], fmt: str) -> str:
 def write_links(links: Iterable[Link], fmt: str, fp: TextIO) -> None:
     """Write ``render_links(links, fmt)`` and a final line break to ``fp``, piece by piece
     (``links`` may still be arriving: they are written ``LINKS_PER_PIECE`` at a time)."""
-    iterator = iter(links)
-    pieces = iter(lambda: tuple(islice(iterator, LINKS_PER_PIECE)), ())
+    pieces = chunked(links, LINKS_PER_PIECE)
     write_rendered((_rendered(piece, fmt) for piece in pieces), fmt, fp)
 
 
