@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import linkcheck.discover as discover_module
 from linkcheck.discover import (
@@ -16,6 +18,7 @@ from linkcheck.discover import (
     display_name,
     find_posts,
     glob_pattern,
+    path_order,
     read_document,
     without_excluded,
     written_urls,
@@ -53,6 +56,27 @@ def test_find_posts_recursive_sorted_and_filtered(tmp_path: Path) -> None:
         tmp_path / "b.md",
         tmp_path / "sub" / "c.MDX",
     ]
+
+
+def test_posts_sorted_by_name_then_directory_as_paths_compare(tmp_path: Path) -> None:
+    # "a-b.md" < "a/..." as text ("-" < "/"), but a directory's component "a" sorts first.
+    for name in ("a-b.md", "a/z.md", "a.md", "A.md", "a b.md", "é.md", "a0.md"):
+        write(tmp_path / name, "x")
+    found = find_posts([tmp_path])
+    assert found == sorted(found)
+    assert found.index(tmp_path / "a" / "z.md") < found.index(tmp_path / "a-b.md")
+
+
+_COMPONENT = st.sampled_from(["a", "A", "a-b", "a.b", "a b", "-", "..x", "é", "ab", "b", "0"])
+
+
+@given(
+    st.lists(st.lists(_COMPONENT, min_size=1, max_size=4), max_size=12),
+    st.booleans(),
+)
+def test_path_order_sorts_as_path_objects_do(parts: list[list[str]], absolute: bool) -> None:
+    paths = [Path("/" if absolute else ".", *components) for components in parts]
+    assert sorted(paths, key=path_order) == sorted(paths)
 
 
 def test_find_posts_explicit_file_any_extension_and_deduplicated(tmp_path: Path) -> None:

@@ -76,7 +76,8 @@ def discover(
     """
     here = cwd if cwd is not None else Path.cwd()
     endings = tuple(e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions)
-    found: dict[Path, Path] = {}
+    found: dict[str, Path | str] = {}
+    """Each post by its identity (resolved path) as text: the first path it was found by."""
     problems: list[InputProblem] = []
 
     def problem(path: Path, reason: str) -> None:
@@ -91,10 +92,21 @@ def discover(
         elif os.path.lexists(path):
             named = _check_file(path, None, max_bytes, problem)
             if named is not None:
-                found.setdefault(named, path)
+                found.setdefault(str(named), path)
         else:
             raise UsageError(f"{display_name(str(raw))}: no such file or directory")
-    return Discovered(sorted(found.values()), problems)
+    return Discovered(sorted(map(Path, found.values()), key=path_order), problems)
+
+
+_CASE_FOLDED = os.path.normcase("A") != "A"
+"""Whether paths compare case-insensitively here (Windows)."""
+
+
+def path_order(path: Path) -> tuple[str, ...]:
+    """The key that sorts paths as ``Path`` objects compare (component by component, case
+    folded where paths compare so), without a Python-level comparison per pair."""
+    parts = path.parts
+    return tuple(map(os.path.normcase, parts)) if _CASE_FOLDED else parts
 
 
 def _identity(path: Path) -> Path:
@@ -177,38 +189,39 @@ class _Walk:
         where = Path(error.filename) if error.filename else self.root
         self.problem(where, f"cannot read directory: {error.strerror or error}")
 
-    def posts(self) -> Iterator[tuple[Path, Path]]:
-        """Each post below the root with its identity (its resolved path).
+    def posts(self) -> Iterator[tuple[str, str]]:
+        """Each post below the root with its identity (its resolved path), as text.
 
         A directory is resolved once; a regular file (not a symbolic link) resolves to its
         resolved directory joined with its name, which saves resolving every file.
         Symbolic links to directories are not descended into.
         """
+        join = os.path.join
         for directory, subdirs, files in os.walk(self.root, onerror=self._unreadable):
             subdirs[:] = [
                 d for d in subdirs if not d.startswith(".") and d not in SKIPPED_DIRECTORIES
             ]
-            resolved: Path | None = None
+            resolved: str | None = None
             for name in files:
                 if name.startswith(".") or not name.lower().endswith(self.endings):
                     continue
-                post = Path(directory, name)
+                post = join(directory, name)
                 try:
                     info = os.lstat(post)
                 except OSError as exc:
-                    self.problem(post, f"cannot read: {exc.strerror or exc}")
+                    self.problem(Path(post), f"cannot read: {exc.strerror or exc}")
                     continue
                 if stat.S_ISREG(info.st_mode) and not _odd_name(name):
                     if info.st_size > self.max_bytes:
-                        self.problem(post, _too_large(info.st_size, self.max_bytes))
+                        self.problem(Path(post), _too_large(info.st_size, self.max_bytes))
                         continue
                     if resolved is None:
-                        resolved = _identity(Path(directory))
-                    yield post, resolved / name
+                        resolved = str(_identity(Path(directory)))
+                    yield post, join(resolved, name)
                     continue
-                identity = _check_file(post, self.inside, self.max_bytes, self.problem)
+                identity = _check_file(Path(post), self.inside, self.max_bytes, self.problem)
                 if identity is not None:
-                    yield post, identity
+                    yield post, str(identity)
 
 
 def _special_kind(mode: int) -> str | None:
