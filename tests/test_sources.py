@@ -12,6 +12,7 @@ from linkcheck.sources import (
     TRACKING_PARAMETERS,
     arxiv_id,
     doi,
+    host_of,
     identify,
     is_checkable,
     malformed_reason,
@@ -375,3 +376,21 @@ def test_is_checkable(url: str, expected: bool) -> None:
 )
 def test_malformed_reason(url: str, expected: str | None) -> None:
     assert malformed_reason(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://Example.org/a/b?c#d", "example.org"),
+        ("http://user:pw@Host.test:8080/x", "host.test"),
+        ("https://[::1]:8443/p", "[::1]"),
+        ("http://127.0.0.2:8080", "127.0.0.2"),
+        ("https://example.org?q=1", "example.org"),
+        ("not a url", ""),
+        ("https://[2001:DB8::1]/x", "[2001:db8::1]"),
+        ("https://a.example#x/y", "a.example"),
+        ("mailto:someone@example.org", ""),
+    ],
+)
+def test_host_of_is_the_lower_case_host_part_of_the_url(url: str, host: str) -> None:
+    assert host_of(url) == host

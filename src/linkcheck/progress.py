@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 from linkcheck.models import CheckResult
 from linkcheck.report.escape import shorten, terminal_safe
+from linkcheck.sources import host_of
 
 Clock = Callable[[], float]
 
@@ -61,13 +61,6 @@ def _short(url: str) -> str:
     return shorten(terminal_safe(url), URL_CHARS)
 
 
-def host_of(url: str) -> str:
-    try:
-        return urlsplit(url).hostname or url
-    except ValueError:
-        return url
-
-
 @dataclass(frozen=True, slots=True)
 class HostTime:
     """The longest check of one host's URLs, and how many of its URLs were checked."""
@@ -103,7 +96,7 @@ class Tracker:
             began = self._in_flight.pop(result.url, now)
             self.done += 1
             took = now - began
-            host = host_of(result.url)
+            host = host_of(result.url) or result.url
             known = self._hosts.get(host)
             if known is None:
                 self._hosts[host] = HostTime(host, took, 1)

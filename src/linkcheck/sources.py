@@ -134,6 +134,18 @@ def _split_netloc(netloc: str) -> tuple[str, str | None]:
     return host, port if colon else None
 
 
+def host_of(url: str) -> str:
+    """The host part of a URL, lower case (an IPv6 address in its brackets), without the
+    port or user; ``""`` when the text has no ``scheme://``. No validation: for taking turns
+    between hosts and for naming them, where a URL read oddly only changes its turn or its
+    label (the fetcher parses every URL properly)."""
+    _, sep, rest = url.partition("://")
+    if not sep:
+        return ""
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return _split_netloc(authority)[0].lower()
+
+
 def strip_fragment(url: str) -> str:
     """``url`` without its ``#fragment``: the URL the checker fetches and results are keyed by."""
     return url.partition("#")[0]

@@ -16,7 +16,6 @@ from check_server import Request, Server, send, serving
 from check_support import HTML, FakeTime, check, check_one, clean_env, html_page, make_settings
 from pytest_httpx import HTTPXMock
 
-from linkcheck.check import engine as engine_module
 from linkcheck.check.engine import ADMIT_FACTOR, Scheduler, check_stream, unique_requests
 from linkcheck.check.fetch import Timing
 from linkcheck.check.options import CheckOptions
@@ -374,18 +373,3 @@ async def test_an_empty_stream_checks_nothing() -> None:
 
     async with asyncio.timeout(5):
         assert await check_stream(batches(), options()) == {}
-
-
-@pytest.mark.parametrize(
-    ("url", "host"),
-    [
-        ("https://Example.org/a/b?c#d", "example.org"),
-        ("http://user:pw@Host.test:8080/x", "host.test"),
-        ("https://[::1]:8443/p", "[::1]"),
-        ("http://127.0.0.2:8080", "127.0.0.2"),
-        ("https://example.org?q=1", "example.org"),
-        ("not a url", ""),
-    ],
-)
-def test_hosts_take_turns_by_the_host_part_of_the_url(url: str, host: str) -> None:
-    assert engine_module.host_of(url) == host

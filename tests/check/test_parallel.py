@@ -18,9 +18,9 @@ from check_server import Request, Server, send, serving
 from check_support import HTML, TEST_TIMEOUT, check, clean_env, html_page, make_settings
 
 from linkcheck.check import parallel
-from linkcheck.check.engine import host_of
 from linkcheck.check.options import CheckOptions
 from linkcheck.models import CheckRequest, CheckResult, Verdict
+from linkcheck.sources import host_of
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
 HTML_HEADERS = list(HTML.items())

@@ -34,6 +34,7 @@ from linkcheck.check.options import CheckOptions
 from linkcheck.check.quirks import ARXIV_ABS_URL, arxiv_paper
 from linkcheck.check.transport import ClientFactory, Clients, open_clients
 from linkcheck.models import CheckRequest, CheckResult, Verdict
+from linkcheck.sources import host_of
 
 INTERNAL_ERROR_REASON = "internal error"
 HOST_PAUSE_STREAK = 2
@@ -139,17 +140,6 @@ class _Slot:
     async def __aexit__(self, *exc_info: object) -> None:
         self._scheduler._global.release()
         self._host.slots.release()
-
-
-def host_of(url: str) -> str:
-    """The host part of a URL, lower case, for taking turns between hosts (no validation:
-    the fetcher parses the URL properly; a URL read oddly here only changes its turn)."""
-    _, sep, rest = url.partition("://")
-    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0] if sep else ""
-    host = authority.rpartition("@")[2]
-    if host.startswith("["):
-        return host.split("]", 1)[0].lower() + "]"
-    return host.partition(":")[0].lower()
 
 
 class _Admission:

@@ -37,9 +37,10 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
-from linkcheck.check.engine import ResultCallback, StartCallback, check_stream, host_of
+from linkcheck.check.engine import ResultCallback, StartCallback, check_stream
 from linkcheck.check.options import CheckOptions
 from linkcheck.models import CheckRequest, CheckResult
+from linkcheck.sources import host_of
 from linkcheck.worker import end_with, usable_cpus
 
 if TYPE_CHECKING:
