@@ -802,6 +802,25 @@ def test_zola(tmp_path: Path) -> None:
     ]
 
 
+def test_zola_anchors_spell_emoji_and_other_scripts_in_ascii(tmp_path: Path) -> None:
+    # Zola's slug crate writes 🦀 as "crab" and Cyrillic by sound; dropping what is not ASCII
+    # made every link to such a heading a missing anchor.
+    write(
+        tmp_path,
+        {
+            "config.toml": 'base_url = "https://blog.example"\n',
+            "content/a.md": (
+                "## Async work (🦀, 👩\u200d💻)\n## Привет мир\n## 中文\n\n"
+                "[a](#async-work-crab-woman-computer) [b](#privet-mir) [c](#zhong-wen) "
+                "[d](#async-work)\n"
+            ),
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("missing-anchor", "no heading or id '#async-work' in this post"),
+    ]
+
+
 def test_a_hugo_themes_repository_is_a_plain_folder_with_a_site_in_example_site(
     tmp_path: Path,
 ) -> None:

@@ -137,10 +137,27 @@ def _without_template(text: str) -> str:
 
 
 def zola_slug(text: str) -> str:
-    """Zola's rule for anchors and paths (``slugify = "on"``, the ``slug`` crate): ASCII,
-    lower case, each run of other characters one ``-``, none at either end."""
-    words = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return ELEVENTY_DASH_RE.sub("-", words.lower()).strip("-")
+    """Zola's rule for anchors and paths (``slugify = "on"``, the ``slug`` crate): text
+    spelled in ASCII (see :func:`deunicode`), lower case, each run of other characters one
+    ``-``, none at either end: ``Async Rust (🦀)`` is ``async-rust-crab``."""
+    return ELEVENTY_DASH_RE.sub("-", deunicode(text).lower()).strip("-")
+
+
+CJK_IDEOGRAPH_RE = re.compile("([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f])")
+"""CJK ideographs (the unified blocks, their extensions and the compatibility block)."""
+
+
+def deunicode(text: str) -> str:
+    """``text`` spelled in ASCII as the Rust crate ``deunicode`` spells it (which the ``slug``
+    crate, and so Zola, uses), by the ``anyascii`` tables: letters of other scripts by
+    sound (``Привет`` is ``Privet``, ``Straße`` is ``Strasse``), emoji by name (🦀 is
+    ``:crab:``), each CJK ideograph's syllable a word of its own (``中文`` is
+    ``Zhong Wen``, where anyascii alone writes ``ZhongWen``)."""
+    if text.isascii():
+        return text
+    from anyascii import anyascii  # loaded only for text that needs it
+
+    return anyascii(CJK_IDEOGRAPH_RE.sub(r"\1 ", text))
 
 
 HEXO_SPECIAL_RE = re.compile(r"""[\s~`!@#$%^&*()\-_+=\[\]{}|\\;:"'<>,.?/]+""")
