@@ -931,6 +931,8 @@ def test_myst_targets_are_labels_and_ids() -> None:
                 "{{< include ",
                 "{{% readfile ",
                 "import X from './p.mdx'",
+                "<!--@include: ./p.md-->",
+                "<!-- @include:",
                 "\n",
                 " ",
                 "text",

@@ -1121,6 +1121,7 @@ def test_a_book_whose_chapters_are_made_at_build_time_is_a_plain_folder(tmp_path
         "{% include_relative part.md %}",
         '{{% include "/_common/settings.md" %}}',
         "import Part from './_part.mdx';",
+        "<!--@include: ./parts/basics.md-->",
     ],
 )
 def test_a_page_that_takes_in_other_text_has_any_anchor(tmp_path: Path, include: str) -> None:
@@ -1131,6 +1132,29 @@ def test_a_page_that_takes_in_other_text_has_any_anchor(tmp_path: Path, include:
             "content/a.md": f"# A\n\n{include}\n\n[x](#from-the-part)\n",
             "content/b.md": "[y](a.md#also-from-the-part) [z](c.md#nope)\n",
             "content/c.md": "# C\n",
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("missing-anchor", "no heading or id '#nope' in content/c.md"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<script setup>\nimport Examples from './Examples.vue'\n</script>\n\n<Examples />\n",
+        "import DocCardList from '@theme/DocCardList';\n\n<DocCardList/>\n",
+    ],
+)
+def test_a_page_drawn_by_code_has_any_anchor(tmp_path: Path, body: str) -> None:
+    # A page with no heading nor id of its own, drawn by a component or a script (a page of
+    # examples, an index of cards): its anchors are made when the site is built.
+    write(
+        tmp_path,
+        {
+            "content/examples.mdx": body,
+            "content/c.md": "# C\n\nSee <Note /> below.\n",
+            "content/b.md": "[x](examples.mdx#modal) [y](c.md#nope)\n",
         },
     )
     assert [(f[0], f[3]) for f in findings(tmp_path)] == [

@@ -268,8 +268,9 @@ class Post:
     """Whether the post has no body (an empty file, or frontmatter alone)."""
     includes: bool = False
     """Whether the post takes in other text when the site is built (``--8<--``, ``{{#include
-    x}}``, ``{% include_relative %}``, ``{{% include %}}``, an MDX partial...): its page may
-    have headings and ids its file does not show."""
+    x}}``, ``{% include_relative %}``, ``{{% include %}}``, an MDX partial, VitePress's
+    ``<!--@include: x-->``...), or shows no heading nor id and has its page drawn by a
+    script or a component: its page may have headings and ids its file does not show."""
     terms: tuple[str, ...] = ()
     """The terms of its definition lists (``Term`` followed by a line ``: definition``), in
     order: Hugo gives them ids with ``autoDefinitionTermID``."""

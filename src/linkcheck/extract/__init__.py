@@ -119,7 +119,7 @@ def extract_post(
         headings=tuple(texts),
         ids=frozenset(ids),
         empty=not raw.strip(),
-        includes=takes_in_other_text(raw),
+        includes=takes_in_other_text(raw) or (not texts and not ids and made_by_code(raw)),
         labels=labels,
         terms=definition_terms(raw),
     )
@@ -133,12 +133,16 @@ INCLUDE_RE = re.compile(
     r"""|\{\{\#(?:include|rustdoc_include)\b"""  # mdBook
     r"""|\{%-?[ \t]*include(?:_relative)?[ \t]"""  # Jekyll (Liquid)
     r"""|\{\{[<%][ \t]*(?:include|readfile|remote-include)\b"""  # Hugo shortcodes
-    r"""|^import[ \t]+\w+[ \t]+from[ \t]+['"][^'"\n]+\.mdx?['"]""",  # an MDX partial
+    r"""|^import[ \t]+\w+[ \t]+from[ \t]+['"][^'"\n]+\.mdx?['"]"""  # an MDX partial
+    r"""|<!--[ \t]*@include:""",  # VitePress
     re.MULTILINE,
 )
 """Text that brings other text into a post when the site is built."""
-INCLUDE_MARKS = ("--8<--", ":::", "{{#", "{%", "{{<", "{{%", "import")
+INCLUDE_MARKS = ("--8<--", ":::", "{{#", "{%", "{{<", "{{%", "import", "@include:")
 """What each form of ``INCLUDE_RE`` holds: a post without any is not searched (most posts)."""
+CODE_RENDERED_RE = re.compile(r"<script\b|<[A-Z][\w.]*[\s/>]")
+"""A ``<script>`` element or a component (``<ApiIndex />``, ``<DocCardList/>``): the page's
+content is made by code when the site is built."""
 
 
 MYST_TARGET_RE = re.compile(r"^[ \t]*\(([^()\s]+)\)=[ \t]*$", re.MULTILINE)
@@ -192,6 +196,12 @@ def myst_labels(body: str) -> frozenset[str]:
 def takes_in_other_text(body: str) -> bool:
     """Whether a post's body brings in other text when the site is built (``INCLUDE_RE``)."""
     return any(mark in body for mark in INCLUDE_MARKS) and INCLUDE_RE.search(body) is not None
+
+
+def made_by_code(body: str) -> bool:
+    """Whether a post's page is made by code (``CODE_RENDERED_RE``), for a post that shows no
+    heading nor id of its own: a page of examples or an index drawn by a component."""
+    return "<" in body and CODE_RENDERED_RE.search(body) is not None
 
 
 def _scan(mdx: bool, raw: str) -> Scan:
