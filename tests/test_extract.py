@@ -906,6 +906,14 @@ def test_definition_terms_take_linear_time() -> None:
     assert time.process_time() - started < 5  # about 0.3 s; each term against each block: minutes
 
 
+def test_an_empty_link_with_an_id_is_an_anchor_not_a_link() -> None:
+    # mkdocs-autorefs places anchors as `[](){#id}`: an attribute list on a link with no text
+    # nor destination. A link to nowhere with text, or without an id, is still one.
+    post = post_of("[](){#int}\n\n[](){ #float .x } [](){: #k} [a](){#b} [](){.c} []()\n")
+    assert {"int", "float", "k", "b"} <= post.ids
+    assert [(link.url, link.text) for link in post.links] == [("", "a"), ("", ""), ("", "")]
+
+
 def test_myst_targets_are_labels_and_ids() -> None:
     post = post_of(
         "(intro/start)=\n# Start\n\n```{figure} a.png\n:name: fig-a\n```\n\n"

@@ -74,7 +74,11 @@ def extract_post(
         ignored = [False] * len(written)
     links: list[Link] = []
     places = [(f, False, 0) for f in frontmatter]  # (what was found, ignored, its base)
-    places += [(f, i, body_offset) for f, i in zip(written, ignored, strict=True)]
+    places += [
+        (f, i, body_offset)
+        for f, i in zip(written, ignored, strict=True)
+        if f.url or f.text or not is_anchor(raw, f.end)
+    ]
     for item, is_ignored, base in places:
         use = item.use + base
         line, column = lines.position(use)
@@ -123,6 +127,13 @@ def extract_post(
         labels=labels,
         terms=definition_terms(raw),
     )
+
+
+def is_anchor(body: str, end: int) -> bool:
+    """Whether the empty link whose destination ends at ``end`` is an anchor: ``[](){#id}``
+    (Python-Markdown's attribute list on a link with no text nor destination, which
+    mkdocs-autorefs documents as the way to place an anchor), not a link to nowhere."""
+    return body.startswith(")", end) and ATTRIBUTE_ID_RE.match(body, end + 1) is not None
 
 
 ATTRIBUTE_ID_RE = re.compile(r"\{:?[ \t]*(?:[.\w-]+[ \t]+)*#([A-Za-z_][\w.:-]*)[^{}\n]*\}")
