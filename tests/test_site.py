@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -1399,6 +1400,41 @@ def test_jekyll_collections_and_kramdown_block_ids(tmp_path: Path) -> None:
     assert findings(tmp_path) == [
         ("broken-internal-link", "_posts/2016-05-18-two.md", 1, "no post at /news/2016/04/20/nope"),
     ]
+
+
+def test_jekyll_renders_html_pages_and_collection_documents_of_any_kind(tmp_path: Path) -> None:
+    # Jekyll renders every file that starts with front matter: a collection's `.txt`
+    # documents are pages at the collection's permalink, and so are HTML pages. Files in
+    # `_` folders (but a collection's), or without front matter, are no pages.
+    write(
+        tmp_path,
+        {
+            "_config.yml": (
+                "collections:\n  licenses:\n    output: true\n    permalink: /licenses/:path/\n"
+            ),
+            "_licenses/mit.txt": "---\ntitle: MIT\n---\nPermission is granted.\n",
+            "_licenses/notes.txt": "No front matter: copied as it is.\n",
+            "_includes/gpl.html": "---\npermalink: /licenses/gpl/\n---\n",
+            "people/team.html": "---\npermalink: /licenses/team/\n---\n<h1 id='x'>T</h1>\n",
+            "about.md": (
+                "---\npermalink: /licenses/none/\n---\n[a](/licenses/mit/) "
+                "[b](/licenses/gpl/) [c](/licenses/notes/) [d](/licenses/team/#anything)\n"
+            ),
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "no post at /licenses/gpl"),
+        ("broken-internal-link", "no post at /licenses/notes"),
+    ]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs are POSIX")
+def test_jekyll_pages_that_are_not_regular_files_are_never_opened(tmp_path: Path) -> None:
+    write(tmp_path, {"_config.yml": "title: x\n", "about.md": "[a](/x/y/)\n"})
+    os.mkfifo(tmp_path / "page.html")  # opening it for reading would wait for a writer
+    (tmp_path / "loop.html").symlink_to(tmp_path / "loop.html")
+    write(tmp_path, {"big.html": "---\ntitle: x\n" + "a: b\n" * 100_000})  # never closed
+    assert findings(tmp_path) == []
 
 
 def test_a_plain_folder_without_content_is_checked_whole(tmp_path: Path) -> None:

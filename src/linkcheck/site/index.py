@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import stat
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -134,7 +135,16 @@ class Site:
     def _key(self, path: Path | str) -> str:
         return os.path.normpath(os.path.join(self.cwd, path))
 
-    def add(self, post: Post, urls: Sequence[str], anchors: frozenset[str] | None) -> None:
+    def add(
+        self,
+        post: Post,
+        urls: Sequence[str],
+        anchors: frozenset[str] | None,
+        *,
+        sections: bool = True,
+    ) -> None:
+        """Index ``post``'s page at ``urls``; with ``sections``, the folders of its URLs are
+        sections, where a page that is not indexed is missing."""
         self.labels.update(post.labels)
         key = self._key(post.document.path)
         page = Page(post.path, Path(key), tuple(urls), anchors)
@@ -143,7 +153,7 @@ class Site:
             key = url_key(url)
             self.by_url.setdefault(key, page)
             parent = posixpath.dirname(key)
-            if self.layout.routes_by_code:
+            if not sections or self.layout.routes_by_code:
                 continue  # URLs set by data files and code too: a missing page is not known
             if self.layout.generator is Generator.HEXO and "_posts" in page.file.parts:
                 continue  # a post's ``:title`` has rules of its own: a missing one is not known
@@ -565,8 +575,20 @@ def build_site(
             _add_unread(site, layout, path, here)
         else:
             others.append(path)
-    if not others:
-        return site
+    if others:
+        _add_others(site, layout, others, settings, cwd)
+    if layout.generator is Generator.JEKYLL:  # last: a post's own URL is the post's
+        for path in rendered_pages(layout, settings.extensions):
+            _add_rendered(site, layout, path, here)
+    return site
+
+
+def _add_others(
+    site: Site, layout: Layout, others: list[Path], settings: Settings, cwd: Path
+) -> None:
+    """Index the posts of the site that this run does not check."""
+    here = site.cwd
+    style = layout.anchor_style
     # The other posts are read like the checked ones (by worker processes when they are
     # many); one that cannot be read is indexed by its path, any fragment of it accepted.
     from linkcheck.collect import collect
@@ -583,7 +605,79 @@ def build_site(
         for path in others:
             if display_path(path, cwd) in problems:
                 _add_unread(site, layout, path, here)
-    return site
+
+
+FRONT_MATTER_BYTES = 65_536
+"""The most read of a page that is not a post, to find its front matter."""
+RENDERED_PAGE_EXTENSIONS: frozenset[str] = frozenset({".html", ".htm"})
+
+
+def rendered_pages(layout: Layout, extensions: Sequence[str]) -> list[Path]:
+    """Jekyll's pages that are not posts: HTML files, and the documents of its collections
+    whatever their kind (``_licenses/mit.txt``), which Jekyll renders when they start with
+    front matter. Folders starting with ``_`` (but a collection's) or ``.``, and those that
+    hold no pages, are not searched; neither are the posts' own extensions."""
+    collections = {name for name in layout.permalinks if name.startswith("_")}
+    posts = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions}
+    found: list[Path] = []
+    for root in layout.roots:
+        for directory, subdirs, files in os.walk(root):
+            top = Path(directory) == root
+            subdirs[:] = [
+                d
+                for d in subdirs
+                if not d.startswith(".")
+                and not holds_no_pages(layout.generator, d)
+                and (not d.startswith("_") or (top and d in collections))
+            ]
+            in_collection = not top and Path(directory).relative_to(root).parts[0] in collections
+            for name in files:
+                extension = os.path.splitext(name)[1].lower()
+                if name.startswith((".", "_")) or extension in posts:
+                    continue
+                if in_collection or extension in RENDERED_PAGE_EXTENSIONS:
+                    found.append(Path(directory, name))
+    return found
+
+
+def _add_rendered(site: Site, layout: Layout, path: Path, here: Path) -> None:
+    """Index a page Jekyll renders from a file that is not a post, when it starts with front
+    matter: at its URLs, any fragment accepted, its folders not made sections (plugins make
+    pages beside such pages: a page not found there is not known to be missing)."""
+    head = _head(path)
+    if not head.startswith(b"---"):
+        return
+    end = head.find(b"\n---", 3)
+    if end < 0:
+        return
+    from linkcheck.discover import document_from_text
+    from linkcheck.models import InputError
+
+    text = head[: end + 4].decode("utf-8", "replace") + "\n"
+    try:
+        metadata = document_from_text(path, str(path), text).metadata
+    except InputError:
+        metadata = {}
+    stub = Post(Document(path, str(path), "", metadata, 0), (), frozenset(), False)
+    site.add(stub, post_urls(layout, _resolved(path, here), metadata), None, sections=False)
+
+
+def _head(path: Path) -> bytes:
+    """The first ``FRONT_MATTER_BYTES`` of a regular file; nothing for anything else (a FIFO
+    is never waited on) or a file that cannot be read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return b""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        return os.read(fd, FRONT_MATTER_BYTES)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
 
 
 def _add_unread(site: Site, layout: Layout, path: Path, here: Path) -> None:
