@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from linkcheck.config import DEFAULT_PATHS, Settings
 from linkcheck.discover import display_path, find_posts
 from linkcheck.models import Document, Post
+from linkcheck.site.ignored import Ignored
 from linkcheck.site.layout import (
     INDEX_STEMS,
     UNPUBLISHING,
@@ -131,6 +132,14 @@ class Site:
     found on first need."""
     labels: set[str] = field(default_factory=set)
     """MyST targets named anywhere on the site (``Post.labels``): any page may link to one."""
+    ignored: Ignored | None = None
+    """The repository's ignored files (made by its build), found on first need."""
+
+    def _made_by_build(self, path: Path) -> bool:
+        """Whether a missing file is one the repository ignores (see ``linkcheck.site.ignored``)."""
+        if self.ignored is None:
+            self.ignored = Ignored(self.layout.root)
+        return self.ignored(path)
 
     def _key(self, path: Path | str) -> str:
         return os.path.normpath(os.path.join(self.cwd, path))
@@ -282,6 +291,8 @@ class Site:
             return found
         if self.layout.generator is Generator.DOCSIFY and self.layout.routes_by_code:
             return UNKNOWN  # docsify's ``alias`` may serve it from elsewhere
+        if self._made_by_build(candidates[0]):
+            return UNKNOWN
         return Target(TargetKind.MISSING, description=f"no file {self._shown(candidates[0])}")
 
     def _file(self, post: Post, path: str, extension: str) -> Target:
@@ -290,7 +301,7 @@ class Site:
         candidates = self._file_candidates(post, path, source=False)
         if any(self._inside(candidate) and candidate.is_file() for candidate in candidates):
             return FILE
-        if not candidates or self._copied(path):
+        if not candidates or self._copied(path) or any(map(self._made_by_build, candidates)):
             return UNKNOWN
         looked = " or ".join(dict.fromkeys(self._shown(c) for c in candidates[:3]))
         return Target(TargetKind.MISSING, description=f"no file {looked}")

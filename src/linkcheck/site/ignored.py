@@ -1,0 +1,92 @@
+"""Files a repository's ``.gitignore`` names: what its build makes, not what it keeps.
+
+A link to a missing file that the repository ignores (``docs/reference/cli.md`` written by a
+script before the site is built) is not known to be missing: the checkout a run reads never
+holds it. Only the ``.gitignore`` files of the repository that holds the site count (not
+``.git/info/exclude`` nor a user's global excludes, which differ between machines); each
+is read once, 64 KiB at most.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
+GITIGNORE = ".gitignore"
+GITIGNORE_BYTES = 65_536
+"""The most read of one ``.gitignore`` (a longer one is read up to there)."""
+
+
+class Ignored:
+    """Whether the repository around ``root`` ignores a path (``git check-ignore``'s answer
+    for the patterns of its ``.gitignore`` files, deeper files first)."""
+
+    def __init__(self, root: Path) -> None:
+        self.repository = _repository_of(root)
+        self._specs: dict[Path, GitIgnoreSpec | None] = {}
+
+    def __call__(self, path: Path) -> bool:
+        """Whether ``path`` (absolute, normalised) is ignored; False outside the repository."""
+        repository = self.repository
+        if repository is None:
+            return False
+        try:
+            parts = Path(os.path.normpath(path)).relative_to(repository).parts
+        except ValueError:
+            return False
+        if not parts or ".git" in parts:
+            return False
+        # The deepest .gitignore with a pattern that matches decides (a ``!`` one unignores).
+        for depth in range(len(parts) - 1, -1, -1):
+            folder = repository.joinpath(*parts[:depth])
+            spec = self._spec(folder)
+            if spec is None:
+                continue
+            answer = spec.check_file("/".join(parts[depth:])).include
+            if answer is not None:
+                return bool(answer)
+        return False
+
+    def _spec(self, folder: Path) -> GitIgnoreSpec | None:
+        if folder in self._specs:
+            return self._specs[folder]
+        spec = None
+        lines = _read_lines(folder / GITIGNORE)
+        if lines:
+            from pathspec import GitIgnoreSpec  # loaded only when a link's file is missing
+
+            spec = GitIgnoreSpec.from_lines(lines)
+        self._specs[folder] = spec
+        return spec
+
+
+def _repository_of(root: Path) -> Path | None:
+    """The folder holding ``.git`` at or above ``root``, if any."""
+    for folder in (root, *root.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return None
+
+
+def _read_lines(path: Path) -> list[str]:
+    """The lines of a regular file, at most ``GITIGNORE_BYTES`` of it; none when it cannot
+    be read (a FIFO is never waited on)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return []
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return []
+        data = os.read(fd, GITIGNORE_BYTES)
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", "replace").splitlines()
