@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkcheck.app import run
-from linkcheck.config import Settings
+from linkcheck.config import Settings as RunSettings
 from linkcheck.site.ignored import GITIGNORE_BYTES, Ignored
 
 
@@ -78,8 +81,45 @@ def test_links_to_missing_files_the_repository_ignores_are_not_judged(tmp_path: 
             ),
         },
     )
-    report = run(Settings(offline=True), cwd=tmp_path)
+    report = run(RunSettings(offline=True), cwd=tmp_path)
     assert [(f.rule, f.message) for f in report.findings if f.severity.value != "info"] == [
         ("broken-internal-link", "no file docs/reference/gone.md"),
         ("broken-internal-link", "no file docs/img/b.png"),
     ]
+
+
+def test_lines_git_would_not_read_are_left_out(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {".gitignore": "!\n[z-a]\n\\\\\nbuild/\n"})
+    assert Ignored(tmp_path)(tmp_path / "build/x.md")
+
+
+def test_patterns_that_backtrack_stop_the_lookups(tmp_path: Path) -> None:
+    # `a*a*a*...b` against a long run of `a`: time that grows as a power of the length.
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {".gitignore": "a" + "*a" * 10 + "*b\nbuild/\n"})
+    ignored = Ignored(tmp_path)
+    started = time.process_time()
+    assert not ignored(tmp_path / ("a" * 200))
+    assert time.process_time() - started < 5  # the lookup's budget is 0.2 s
+    assert ignored.repository is None  # no more lookups: links are judged as they are
+    assert not ignored(tmp_path / "build/x.md")
+
+
+_GLOB = st.sampled_from(["a", "b", "/", "*", "**", "?", "[", "]", "!", "\\", "-", ".", " ", "#"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(_GLOB, max_size=12).map("".join), max_size=8),
+    st.lists(st.sampled_from(["a", "b", "ab", ".x", "a b", "aaaa"]), min_size=1, max_size=6),
+)
+def test_any_gitignore_gives_an_answer_in_bounded_time(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str], parts: list[str]
+) -> None:
+    root = tmp_path_factory.mktemp("repo")
+    (root / ".git").mkdir()
+    (root / ".gitignore").write_text("\n".join(lines), encoding="utf-8")
+    started = time.process_time()
+    assert Ignored(root)(root.joinpath(*parts)) in (True, False)
+    assert time.process_time() - started < 5

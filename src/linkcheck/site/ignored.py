@@ -5,14 +5,22 @@ script before the site is built) is not known to be missing: the checkout a run 
 holds it. Only the ``.gitignore`` files of the repository that holds the site count (not
 ``.git/info/exclude`` nor a user's global excludes, which differ between machines); each
 is read once, 64 KiB at most.
+
+Patterns become regular expressions, and some (``a*a*a*a*b``) take time that grows as a
+power of a path's length: each lookup runs on a CPU budget, and once one overruns it, or
+lookups have taken ``TOTAL_SECONDS`` in all, no more are made (links are judged as if
+nothing were ignored).
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from linkcheck.budget import OverBudget, cpu_budget
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -20,6 +28,10 @@ if TYPE_CHECKING:
 GITIGNORE = ".gitignore"
 GITIGNORE_BYTES = 65_536
 """The most read of one ``.gitignore`` (a longer one is read up to there)."""
+LOOKUP_SECONDS = 0.2
+"""CPU one lookup may take (a few microseconds, with patterns people write)."""
+TOTAL_SECONDS = 1.0
+"""CPU all lookups of a run may take."""
 
 
 class Ignored:
@@ -29,9 +41,11 @@ class Ignored:
     def __init__(self, root: Path) -> None:
         self.repository = _repository_of(root)
         self._specs: dict[Path, GitIgnoreSpec | None] = {}
+        self._spent = 0.0
 
     def __call__(self, path: Path) -> bool:
-        """Whether ``path`` (absolute, normalised) is ignored; False outside the repository."""
+        """Whether ``path`` is ignored; False outside the repository, and once lookups have
+        taken too long (see the module's notes)."""
         repository = self.repository
         if repository is None:
             return False
@@ -41,6 +55,19 @@ class Ignored:
             return False
         if not parts or ".git" in parts:
             return False
+        started = time.thread_time()
+        try:
+            with cpu_budget(LOOKUP_SECONDS):
+                return self._ignored(repository, parts)
+        except OverBudget:
+            self.repository = None  # patterns that backtrack: no more lookups
+            return False
+        finally:
+            self._spent += time.thread_time() - started
+            if self._spent > TOTAL_SECONDS:
+                self.repository = None
+
+    def _ignored(self, repository: Path, parts: tuple[str, ...]) -> bool:
         # The deepest .gitignore with a pattern that matches decides (a ``!`` one unignores).
         for depth in range(len(parts) - 1, -1, -1):
             folder = repository.joinpath(*parts[:depth])
@@ -55,14 +82,31 @@ class Ignored:
     def _spec(self, folder: Path) -> GitIgnoreSpec | None:
         if folder in self._specs:
             return self._specs[folder]
-        spec = None
         lines = _read_lines(folder / GITIGNORE)
-        if lines:
-            from pathspec import GitIgnoreSpec  # loaded only when a link's file is missing
-
-            spec = GitIgnoreSpec.from_lines(lines)
+        spec = _compiled(lines) if lines else None
         self._specs[folder] = spec
         return spec
+
+
+def _compiled(lines: list[str]) -> GitIgnoreSpec:
+    """The patterns of ``lines``; a line git would not read (``!`` alone, a bad character
+    range) is left out, as git leaves it out."""
+    from pathspec import GitIgnoreSpec  # loaded only when a link's file is missing
+
+    try:
+        return GitIgnoreSpec.from_lines(lines)
+    except Exception:  # one bad line: the file's other patterns still count
+        return GitIgnoreSpec.from_lines([line for line in lines if _valid(line)])
+
+
+def _valid(line: str) -> bool:
+    from pathspec import GitIgnoreSpec
+
+    try:
+        GitIgnoreSpec.from_lines([line])
+    except Exception:
+        return False
+    return True
 
 
 def _repository_of(root: Path) -> Path | None:
