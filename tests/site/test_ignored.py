@@ -61,7 +61,7 @@ def test_a_gitignore_that_is_not_a_regular_file_is_never_opened(tmp_path: Path) 
 
 def test_a_long_gitignore_is_read_up_to_its_cap(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    write(tmp_path, {".gitignore": "x\n" * GITIGNORE_BYTES + "late.md\n"})
+    write(tmp_path, {".gitignore": "x\n# " + "-" * GITIGNORE_BYTES + "\nlate.md\n"})
     ignored = Ignored(tmp_path)
     assert ignored(tmp_path / "x")
     assert not ignored(tmp_path / "late.md")
