@@ -227,6 +227,32 @@ def test_astro_content_collections(tmp_path: Path) -> None:
     assert findings(tmp_path) == []
 
 
+@pytest.mark.parametrize("commented", [False, True])
+def test_astro_image_paths_through_tsconfig_aliases(tmp_path: Path, commented: bool) -> None:
+    # `![x](@assets/a.png)` is src/assets/a.png when tsconfig.json's `paths` says so. A
+    # tsconfig.json that is not plain JSON gives no alias: such paths are judged as written.
+    tsconfig = (
+        '{"compilerOptions": {"baseUrl": ".", "paths": {"@assets/*": ["src/assets/*"], '
+        '"@/*": ["src/*"], "bad": "x"}}}\n'
+    )
+    write(
+        tmp_path,
+        {
+            "astro.config.mjs": "export default defineConfig({});\n",
+            "tsconfig.json": ("// comment\n" if commented else "") + tsconfig,
+            "src/assets/a.png": "png",
+            "src/content/blog/a.md": (
+                "![a](@assets/a.png) ![b](@assets/missing.png) ![c](@/assets/a.png)\n"
+            ),
+        },
+    )
+    got = [(f[0], f[3]) for f in findings(tmp_path)]
+    if commented:
+        assert [rule for rule, _ in got] == ["broken-internal-link"] * 3
+    else:
+        assert got == [("broken-internal-link", "no file src/assets/missing.png")]
+
+
 def test_settings_override_the_preset(tmp_path: Path) -> None:
     write(tmp_path, {"notes/x.md": "[y](/p/y/)\n", "notes/y.md": "y\n"})
     assert findings(tmp_path, "notes", content_roots=("notes",), permalink="/p/:slug/") == []

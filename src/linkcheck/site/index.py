@@ -411,6 +411,9 @@ class Site:
         """Where a file a link names may be: beside the post's file (relative links), then
         below the static directories, the content roots and the project (absolute links,
         and relative ones resolved against the post's URL)."""
+        for alias, aliased in self.layout.aliases:
+            if path.startswith(alias):  # ``@assets/a.png``: the folder the alias names
+                return [aliased / path[len(alias) :]]
         found: list[Path] = []
         folder = _resolved(post.document.path, self.cwd).parent
         if not path.startswith("/"):

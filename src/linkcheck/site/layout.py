@@ -274,6 +274,9 @@ class Layout:
     """Paths of the site (no leading ``/``) that its copy rules write from elsewhere, a folder
     ending in ``/`` (Eleventy's ``addPassthroughCopy({"node_modules/x.css": "css/x.css"})``):
     what is there is the copy's, not judged against the project's files."""
+    aliases: tuple[tuple[str, Path], ...] = ()
+    """Import aliases a file's path may start with, and the folder each names (Astro's
+    ``tsconfig.json`` ``paths``: ``![x](@assets/a.png)`` is ``src/assets/a.png``)."""
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -361,7 +364,36 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
             and DOCSIFY_ALIAS_RE.search(str(data.get("", ""))) is not None
         ),
         copied=_eleventy_copies(data) if generator is Generator.ELEVENTY else (),
+        aliases=_import_aliases(root) if generator is Generator.ASTRO else (),
     )
+
+
+TSCONFIG = "tsconfig.json"
+
+
+def _import_aliases(root: Path) -> tuple[tuple[str, Path], ...]:
+    """The folder aliases of the project's ``tsconfig.json`` (``compilerOptions.paths``
+    entries ``"@assets/*": ["src/assets/*"]``, from ``baseUrl``), longest first. A file
+    that is not plain JSON (comments) gives none: links through aliases are then judged
+    as plain paths, as before."""
+    config = root / TSCONFIG
+    data = _read_config(config) if config.is_file() else {}  # a FIFO is never opened
+    options = data.get("compilerOptions")
+    if not isinstance(options, dict) or not isinstance(options.get("paths"), dict):
+        return ()
+    paths: dict[Any, Any] = options["paths"]
+    base = options.get("baseUrl")
+    base = base if isinstance(base, str) else "."
+    found: list[tuple[str, Path]] = []
+    for alias, targets in paths.items():
+        if not (isinstance(alias, str) and alias.endswith("/*") and len(alias) > 2):
+            continue
+        if not (isinstance(targets, list) and targets and isinstance(targets[0], str)):
+            continue
+        if not targets[0].endswith("/*"):
+            continue
+        found.append((alias[:-1], (root / base / targets[0][:-2]).resolve()))
+    return tuple(sorted(found, key=lambda pair: -len(pair[0])))
 
 
 def site_root(settings: Settings, cwd: Path) -> Path:
@@ -812,7 +844,7 @@ def _astro_collections(root: Path) -> list[tuple[str, str]]:
     for name in ASTRO_CONTENT_CONFIGS:
         path = root / name
         if path.is_file():
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = str(_read_config(path).get("", ""))  # at most MAX_CONFIG_BYTES
             bases = [m.group(2) for m in ASTRO_GLOB_BASE_RE.finditer(text)]
             return [(b, "/" + PurePosixPath(b).name + "/") for b in bases]
     return []
