@@ -801,6 +801,17 @@ def test_mdx_code_is_not_markdown() -> None:
         assert MDX_POST[link.start : link.end] == link.url
 
 
+def test_an_mdx_attribute_given_by_an_expression_is_no_link() -> None:
+    # `src={image}`: the URL is the code's (an imported image), not an empty one. An empty
+    # value written as such is still an empty link.
+    post = post_of(
+        'import Shot from "./shot.png"\n\n<Image src={Shot} alt="A" />\n\n'
+        '<Image\n  src={Other}\n/>\n\n<a href={url}>x</a> <a href="">y</a>\n',
+        path="p.mdx",
+    )
+    assert [(link.url, link.text) for link in post.links] == [("", "y")]
+
+
 def test_mdx_code_blocks_one_after_another() -> None:
     # A closing fence is a whole line: its backticks open no code span that would run to
     # the next block's opening fence and leave that block's code read as Markdown and

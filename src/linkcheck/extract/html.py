@@ -79,6 +79,8 @@ def scan_html(
             start, end = mapping.span(offset + lead, offset + lead + len(written))
             if written and src[start:end] != written:
                 continue
+            if value and not written and raw[start - 1 : start] == "{":
+                continue  # ``src={image}`` in MDX (blanked there): the URL is the code's
             if not written and (offset < 1 or src[start - 1 : start] != content[offset - 1]):
                 continue  # an empty value whose place could not be found in the file
             if tag != "a":
