@@ -106,6 +106,17 @@ def test_yaml_is_composed_once_with_real_types() -> None:
     assert matter.strings == ()
 
 
+def test_a_date_that_is_no_date_is_its_text() -> None:
+    # 2017 has no 29 February: JavaScript generators roll it over and build the page; the
+    # post's links must still be checked (the frontmatter was refused whole).
+    metadata, _, _ = parse_frontmatter(
+        "---\ndate: 2017-02-29 11:00:00\nleap: 2016-02-29\nmonth: 2024-13-01\n---\nBody\n"
+    )
+    assert metadata["date"] == "2017-02-29 11:00:00"
+    assert str(metadata["leap"]) == "2016-02-29"
+    assert metadata["month"] == "2024-13-01"
+
+
 @pytest.mark.parametrize(
     "text", ["----\nx\n----\n", "\n---\na: 1\n---\n", "++++\n", '{ "a": 1 }\n']
 )

@@ -59,7 +59,23 @@ _TOML_DEEP_KEY = re.compile(
 """A dotted key (or table header) of more than ``MAX_FRONTMATTER_DEPTH`` parts; possessive
 quantifiers keep the search linear."""
 
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _YamlLoader(_SAFE_LOADER):  # type: ignore[misc]
+    """The safe loader (libyaml's when present), where a date that is no date
+    (``2017-02-29``) is its text: generators built on JavaScript roll it over to the next
+    valid day and build the page; PyYAML refused the whole frontmatter."""
+
+
+def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 YAML_STRING_TAG = "tag:yaml.org,2002:str"
 URL_MARK = "://"
 """What every string value that may be a link's URL holds (``Frontmatter.strings``)."""
@@ -266,7 +282,7 @@ def _children(value: Any) -> list[Any] | None:
 
 
 def _load_yaml(source: str, base: int) -> tuple[Any, tuple[FrontmatterValue, ...]]:
-    loader = _YAML_LOADER(source)
+    loader = _YamlLoader(source)
     try:
         node = loader.get_single_node()
         loaded = loader.construct_document(node) if node is not None else None
