@@ -371,6 +371,27 @@ def test_astro_collections_loaded_from_folders(tmp_path: Path) -> None:
     ]
 
 
+def test_docusaurus_reads_bare_markdown_paths_from_the_content_root_too(tmp_path: Path) -> None:
+    # `catalogs.md` from docs/cli/add.md: not beside the post, so docs/catalogs.md (then the
+    # site's folder). `./` and `../` paths are the post's folder's alone.
+    write(
+        tmp_path,
+        {
+            "docusaurus.config.js": "module.exports = {url: 'https://d.example', baseUrl: '/'};",
+            "docs/catalogs.md": "## Default\n",
+            "docs/cli/add.md": (
+                "[a](catalogs.md#default) [b](cli/add.md) [c](README.md) "
+                "[d](./catalogs.md) [e](gone.md)\n"
+            ),
+            "README.md": "x\n",
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "no file docs/cli/catalogs.md"),
+        ("broken-internal-link", "no file docs/cli/gone.md"),
+    ]
+
+
 def test_docusaurus_docs_at_the_root_and_a_computed_url(tmp_path: Path) -> None:
     write(
         tmp_path,

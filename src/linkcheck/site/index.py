@@ -286,6 +286,8 @@ class Site:
             if page is not None:
                 return Target(TargetKind.PAGE, page)
         candidates = self._file_candidates(post, path, source=True)
+        if self.layout.generator is Generator.DOCUSAURUS and not path.startswith("/"):
+            candidates += self._from_content_root(post, path)
         found = self._found(candidates)
         if found is not None:
             return found
@@ -294,6 +296,16 @@ class Site:
         if self._made_by_build(candidates[0]):
             return UNKNOWN
         return Target(TargetKind.MISSING, description=f"no file {self._shown(candidates[0])}")
+
+    def _from_content_root(self, post: Post, path: str) -> list[Path]:
+        """Docusaurus reads a link to a Markdown file written without ``./`` or ``../``
+        (``other.md``, ``guide/x.md``) from the post's folder, then from the root of its
+        content folder (``docs/``), then from the site's folder."""
+        if path.startswith(("./", "../")):
+            return []
+        file = _resolved(post.document.path, self.cwd)
+        roots = [m.directory for m in self.layout.mounts if file.is_relative_to(m.directory)]
+        return [folder / path for folder in (*roots, self.layout.root)]
 
     def _file(self, post: Post, path: str, extension: str) -> Target:
         if extension in GENERATED_EXTENSIONS:
