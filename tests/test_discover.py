@@ -20,6 +20,7 @@ from linkcheck.discover import (
     glob_pattern,
     path_order,
     read_document,
+    read_head,
     without_excluded,
     written_urls,
 )
@@ -77,6 +78,17 @@ _COMPONENT = st.sampled_from(["a", "A", "a-b", "a.b", "a b", "-", "..x", "é", "
 def test_path_order_sorts_as_path_objects_do(parts: list[list[str]], absolute: bool) -> None:
     paths = [Path("/" if absolute else ".", *components) for components in parts]
     assert sorted(paths, key=path_order) == sorted(paths)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and devices are POSIX")
+def test_read_head_reads_regular_files_alone_up_to_the_limit(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.html", "---\ntitle: x\n---\n")
+    assert read_head(path, 3) == b"---"
+    os.mkfifo(tmp_path / "fifo")  # opening it for reading would wait for a writer
+    assert read_head(tmp_path / "fifo", 10) == b""
+    assert read_head(Path("/dev/zero"), 10) == b""
+    assert read_head(tmp_path / "missing", 10) == b""
+    assert read_head(tmp_path, 10) == b""  # a directory
 
 
 def test_find_posts_explicit_file_any_extension_and_deduplicated(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "document_from_text",
     "find_posts",
     "read_document",
+    "read_head",
 ]
 
 SKIPPED_DIRECTORIES: frozenset[str] = frozenset({"node_modules", "__pycache__"})
@@ -437,6 +438,23 @@ OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY"
 
 READ_CHUNK_BYTES = 1 << 16
 """After a file's size as ``fstat`` gave it, how much more is read at a time."""
+
+
+def read_head(path: Path, limit: int) -> bytes:
+    """The first ``limit`` bytes of a regular file; nothing for anything else (a FIFO is
+    never waited on, a device never read) or a file that cannot be read."""
+    try:
+        fd = os.open(path, OPEN_FLAGS)
+    except OSError:
+        return b""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        return os.read(fd, limit)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
 
 
 def _read_capped(path: Path, max_bytes: int) -> bytes:

@@ -15,12 +15,12 @@ nothing were ignored).
 from __future__ import annotations
 
 import os
-import stat
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkcheck.budget import OverBudget, cpu_budget
+from linkcheck.discover import read_head
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -118,19 +118,5 @@ def _repository_of(root: Path) -> Path | None:
 
 
 def _read_lines(path: Path) -> list[str]:
-    """The lines of a regular file, at most ``GITIGNORE_BYTES`` of it; none when it cannot
-    be read (a FIFO is never waited on)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return []
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return []
-        data = os.read(fd, GITIGNORE_BYTES)
-    except OSError:
-        return []
-    finally:
-        os.close(fd)
-    return data.decode("utf-8", "replace").splitlines()
+    """The lines of a regular file, at most ``GITIGNORE_BYTES`` of it."""
+    return read_head(path, GITIGNORE_BYTES).decode("utf-8", "replace").splitlines()

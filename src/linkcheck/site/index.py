@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import stat
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -19,7 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from linkcheck.config import DEFAULT_PATHS, Settings
-from linkcheck.discover import display_path, find_posts
+from linkcheck.discover import display_path, find_posts, read_head
 from linkcheck.models import Document, Post
 from linkcheck.site.ignored import Ignored
 from linkcheck.site.layout import (
@@ -670,7 +669,7 @@ def _add_rendered(site: Site, layout: Layout, path: Path, here: Path) -> None:
     """Index a page Jekyll renders from a file that is not a post, when it starts with front
     matter: at its URLs, any fragment accepted, its folders not made sections (plugins make
     pages beside such pages: a page not found there is not known to be missing)."""
-    head = _head(path)
+    head = read_head(path, FRONT_MATTER_BYTES)
     if not head.startswith(b"---"):
         return
     end = head.find(b"\n---", 3)
@@ -686,24 +685,6 @@ def _add_rendered(site: Site, layout: Layout, path: Path, here: Path) -> None:
         metadata = {}
     stub = Post(Document(path, str(path), "", metadata, 0), (), frozenset(), False)
     site.add(stub, post_urls(layout, _resolved(path, here), metadata), None, sections=False)
-
-
-def _head(path: Path) -> bytes:
-    """The first ``FRONT_MATTER_BYTES`` of a regular file; nothing for anything else (a FIFO
-    is never waited on) or a file that cannot be read."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return b""
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return b""
-        return os.read(fd, FRONT_MATTER_BYTES)
-    except OSError:
-        return b""
-    finally:
-        os.close(fd)
 
 
 def _add_unread(site: Site, layout: Layout, path: Path, here: Path) -> None:
