@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,11 @@ def test_any_gitignore_gives_an_answer_in_bounded_time(
     started = time.process_time()
     assert Ignored(root)(root.joinpath(*parts)) in (True, False)
     assert time.process_time() - started < 5
+
+
+def test_patterns_re_warns_about_are_read_quietly(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {".gitignore": "a[[b]\nbuild/\n"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Ignored(tmp_path)(tmp_path / "build/x.md")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,7 +84,9 @@ class Ignored:
         if folder in self._specs:
             return self._specs[folder]
         lines = _read_lines(folder / GITIGNORE)
-        spec = _compiled(lines) if lines else None
+        with warnings.catch_warnings():  # ``[[`` in a pattern: a FutureWarning of ``re``
+            warnings.simplefilter("ignore", FutureWarning)
+            spec = _compiled(lines) if lines else None
         self._specs[folder] = spec
         return spec
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from linkcheck.config import DEFAULT_PATHS, Settings
-from linkcheck.discover import display_path, find_posts, read_head
-from linkcheck.models import Document, Post
+from linkcheck.discover import display_path, document_from_text, find_posts, read_head
+from linkcheck.models import Document, InputError, Post
 from linkcheck.site.ignored import Ignored
 from linkcheck.site.layout import (
     INDEX_STEMS,
@@ -675,9 +675,6 @@ def _add_rendered(site: Site, layout: Layout, path: Path, here: Path) -> None:
     end = head.find(b"\n---", 3)
     if end < 0:
         return
-    from linkcheck.discover import document_from_text
-    from linkcheck.models import InputError
-
     text = head[: end + 4].decode("utf-8", "replace") + "\n"
     try:
         metadata = document_from_text(path, str(path), text).metadata
