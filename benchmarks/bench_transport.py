@@ -6,12 +6,14 @@ that answers every request after 50 ms with a small HTML page that has a title. 
 each transport and per-host limit, a fresh client process runs ``check_urls`` on 5,000 unique
 URLs (250 per host) with 128 requests in flight, and reports its wall time (the
 ``check_urls`` call alone), its CPU time per URL (``process_time`` of that call: less
-sensitive to other work on the machine than wall time) and its peak RSS. The network-bound floor is
+sensitive to other work on the machine than wall time), the whole client process's CPU per
+URL (start and imports included) and its peak RSS. The network-bound floor is
 ``urls / concurrency * latency`` (1.95 s for the defaults).
 
 Options: ``--urls``, ``--hosts``, ``--latency``, ``--concurrency``, ``--per-host 8 128``,
-``--transports aiohttp httpx floor curl-floor`` (``floor``: the same requests through aiohttp
-alone, a GET and a title found by a regular expression, without the checker; ``curl-floor``:
+``--transports aiohttp httpx floor httpx-floor curl-floor`` (``floor``: the same requests through
+aiohttp alone, a GET and a title found by a regular expression, without the checker;
+``httpx-floor``: the same through httpx's own client and transport alone; ``curl-floor``:
 the same through libcurl's multi interface, when pycurl is installed), ``--repeat``,
 ``--uvloop`` (run the client on uvloop, when installed), ``--profile FILE`` (cProfile of one
 aiohttp run).
@@ -45,10 +47,12 @@ DEFAULT_PER_HOST = (8, 128)
 DEFAULT_TRANSPORTS = ("aiohttp", "httpx")
 FLOOR = "floor"
 """Not a transport: aiohttp alone, without the checker (``--transports aiohttp floor``)."""
+HTTPX_FLOOR = "httpx-floor"
+"""Nor this: httpx's ``AsyncClient`` alone, the same requests without the checker."""
 CURL_FLOOR = "curl-floor"
 """Not a transport either: libcurl's multi interface alone (through pycurl, when installed),
 the same requests without asyncio nor the checker: what a transport over libcurl could reach."""
-FLOORS = (FLOOR, CURL_FLOOR)
+FLOORS = (FLOOR, HTTPX_FLOOR, CURL_FLOOR)
 FIRST_ADDRESS = 2
 CLIENT_TIMEOUT = 300.0
 START_TIMEOUT = 10.0
@@ -178,6 +182,34 @@ def client(args: argparse.Namespace) -> None:
         wall = time.perf_counter() - started
         return wall, time.process_time() - cpu_started, verdicts, titled
 
+    async def httpx_floor() -> tuple[float, float, Counter[str], int]:
+        """The same requests through httpx alone (its own connection pool and transport): a
+        GET, the body, a title found by a regular expression."""
+        import re
+
+        import httpx
+
+        title = re.compile(rb"<title[^>]*>([^<]*)", re.IGNORECASE)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        limits = httpx.Limits(
+            max_connections=args.concurrency, max_keepalive_connections=args.concurrency
+        )
+        verdicts: Counter[str] = Counter()
+        titled = 0
+        gate = asyncio.Semaphore(args.concurrency)
+        async with httpx.AsyncClient(limits=limits, timeout=10.0, trust_env=False) as session:
+
+            async def one(url: str) -> None:
+                nonlocal titled
+                async with gate:
+                    response = await session.get(url)
+                verdicts["ok" if response.status_code == 200 else "other"] += 1
+                titled += title.search(response.content) is not None
+
+            await asyncio.gather(*(one(r.url) for r in requests))
+        wall = time.perf_counter() - started
+        return wall, time.process_time() - cpu_started, verdicts, titled
+
     def curl_floor() -> tuple[float, float, Counter[str], int]:
         """The same requests through libcurl's multi interface (pycurl) in a plain loop: a
         GET, the body, a title found by a regular expression."""
@@ -224,6 +256,8 @@ def client(args: argparse.Namespace) -> None:
     async def run() -> tuple[float, float, Counter[str], int]:
         if args.transport == FLOOR:
             return await floor()
+        if args.transport == HTTPX_FLOOR:
+            return await httpx_floor()
         if args.transport == CURL_FLOOR:
             return curl_floor()
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -244,12 +278,14 @@ def client(args: argparse.Namespace) -> None:
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
-    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    rss_kib = usage.ru_maxrss
     print(
         json.dumps(
             {
                 "wall": wall,
                 "cpu": cpu,
+                "process_cpu": usage.ru_utime + usage.ru_stime,
                 "rss_mib": rss_kib / 1024,
                 "verdicts": verdicts,
                 "titled": titled,
@@ -268,9 +304,9 @@ def measure(args: argparse.Namespace, transport: str, per_host: int, port: int) 
         command.append("--uvloop")
     if args.profile and transport == "aiohttp":
         command += ["--profile", args.profile]
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=CLIENT_TIMEOUT, check=True
-    )
+    done = subprocess.run(command, capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
+    if done.returncode:
+        raise SystemExit(f"{transport}: the client failed\n{done.stderr[-2000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -313,9 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(
             "| transport | per-host | wall s (median) | runs | CPU ms / URL (median, range) "
-            "| peak RSS MiB | ok | titled |"
+            "| whole process CPU ms / URL | peak RSS MiB | ok | titled |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         for transport in args.transports:
             for per_host in args.per_host:
                 runs = [
@@ -328,10 +364,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cpu_text = (
                     f"{statistics.median(per_url):.3f} ({min(per_url):.3f}–{max(per_url):.3f})"
                 )
+                whole = statistics.median(1000 * r["process_cpu"] / args.urls for r in runs)
                 last = runs[-1]
                 print(
                     f"| {transport} | {per_host} | {statistics.median(walls):.2f} | "
-                    f"{runs_text} | {cpu_text} | {rss:.0f} | "
+                    f"{runs_text} | {cpu_text} | {whole:.3f} | {rss:.0f} | "
                     f"{last['verdicts'].get('ok', 0)} | {last['titled']} |",
                     flush=True,
                 )
