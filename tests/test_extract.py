@@ -881,6 +881,12 @@ def test_attribute_values_over_several_lines() -> None:
         ("Title {id=plain}", "Title", "plain"),
         ("Title {.wide}", "Title", None),
         ("Sets {a, b} and {c}", "Sets {a, b} and {c}", None),
+        ("Title {/* #custom-id */}", "Title", "custom-id"),
+        ("Title {/*#custom-id extra words*/}", "Title", "custom-id"),
+        ("Title {/*custom-id*/}", "Title", "custom-id"),
+        ("Title {/* a remark, not an id */}", "Title", None),
+        ("Title {/* */}", "Title", None),
+        ("Code {/* x */} inside", "Code {/* x */} inside", None),
     ],
 )
 def test_heading_attribute_blocks(heading: str, text: str, anchor: str | None) -> None:
@@ -889,6 +895,32 @@ def test_heading_attribute_blocks(heading: str, text: str, anchor: str | None) -
     from linkcheck.extract.sections import split_heading_id
 
     assert split_heading_id(heading) == (text, anchor)
+
+
+@pytest.mark.parametrize("suffix", [".md", ".mdx"])
+def test_an_mdx_comment_ending_a_heading_gives_its_id(suffix: str) -> None:
+    # Docusaurus reads `{/* #id */}` (and `{#id}`, in MDX too) as the heading's id, react.dev
+    # `{/*id*/}`; the comment renders nothing, so the heading's own slug leaves it out. In
+    # Markdown the comment's asterisks reach the parser as emphasis; in MDX it is blanked.
+    text = (
+        "## Hello World {/*my-id*/}\n\n## Other {/* #other-id */}\n\n"
+        "## Classic {#classic-id}\n\n## Remark {/* not an id here */}\n"
+    )
+    post = extract_post(Document(Path("p" + suffix), "p" + suffix, text, {}, 0))
+    assert {"my-id", "other-id", "classic-id", "hello-world", "other", "remark"} <= post.anchors
+    assert post.headings == ("Hello World", "Other", "Classic", "Remark")
+    assert not {"hello-world-my-id", "hello-world-", "classic-"} & post.anchors
+
+
+def test_hostile_mdx_heading_comments_are_read_in_linear_time() -> None:
+    from linkcheck.extract.sections import split_heading_id
+
+    started = time.process_time()
+    hostile = ("T {/*" * 20_000 + "}", "T {/* " + "a " * 50_000 + "*/ }x", "{/*" + "*" * 10**5)
+    for heading in hostile:
+        split_heading_id(heading)
+    extract_post(Document(Path("p.mdx"), "p.mdx", "## T " + "{/*a*/}" * 20_000 + "\n", {}, 0))
+    assert time.process_time() - started < 2.0  # milliseconds; quadratic would be minutes
 
 
 def test_attribute_blocks_give_ids_to_any_element() -> None:

@@ -317,12 +317,46 @@ def test_empty_link(url: str) -> None:
     ]
 
 
+def test_spaces_in_a_markdown_destination_are_encoded_as_markdown_renders_them() -> None:
+    # `[blue jay](<https://en.wikipedia.org/wiki/Blue jay>)` is CommonMark: the page links to
+    # `Blue%20jay`, which is checked. Raw HTML and frontmatter values are not rewritten.
+    spaced = "https://example.com/Blue jay"
+    links = [
+        make_link(spaced, line=1, resources=True),
+        make_link(spaced, line=2, kind=LinkKind.IMAGE),
+        make_link(spaced, line=3, kind=LinkKind.HTML),
+        make_link(spaced, line=4, kind=LinkKind.FRONTMATTER),
+    ]
+    assert [link.target for link in links[:2]] == ["https://example.com/Blue%20jay"] * 2
+    post = make_post(links, has_resources=True)
+    encoded = results_of(result("https://example.com/Blue%20jay", Verdict.OK))
+    assert brief(judge([post], encoded)) == [
+        ("malformed-url", 3, "malformed URL: unescaped whitespace"),
+        ("malformed-url", 4, "malformed URL: unescaped whitespace"),
+    ]
+
+
+def test_a_draft_chapter_in_a_book_summary_is_no_empty_link() -> None:
+    # mdBook's SUMMARY.md lists a chapter not yet written as `- [Title]()`.
+    summary = "book/src/SUMMARY.md"
+    links = [
+        make_link("", line=3, path=summary),
+        make_link("", line=4, path=summary, kind=LinkKind.IMAGE),
+    ]
+    post = make_post(links, path=summary)
+    assert brief(judge([post])) == [("empty-link", 4, "empty link target")]
+    other = make_post(
+        [make_link("", line=3, path="book/src/summary.md")], path="book/src/summary.md"
+    )
+    assert brief(judge([other])) == [("empty-link", 3, "empty link target")]
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
         ("http:/example.com", "malformed URL: missing '//' after 'http:'"),
         ("https:///x", "malformed URL: no host"),
-        ("https://exa mple.com/", "malformed URL: unescaped whitespace"),
+        ("https://exa mple.com/", "malformed URL: bad host name label 'exa%20mple'"),
         ("https://example.com/a\x01", "malformed URL: unescaped control character"),
         ("https://example.com:99999/", "malformed URL: bad port '99999'"),
         ("https://a..b/", "malformed URL: empty label in host 'a..b'"),

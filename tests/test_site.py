@@ -450,6 +450,14 @@ def test_docusaurus_docs_and_blog_folders_from_the_plugins_options(tmp_path: Pat
     assert [(f[1], f[3]) for f in findings(tmp_path, ".")] == [
         ("docs/more.md", "no file docs/gone.png"),
     ]
+    # `linkcheck run website` from the top checks that site as from inside it: its docs
+    # beside it too, each path judged as the site serves it.
+    assert [(f[1], f[3].split(" or ")[0]) for f in findings(tmp_path, "website")] == [
+        ("docs/intro.md", "no post at /guide/nope"),
+        ("docs/more.md", "no file docs/gone.png"),
+        ("docs/more.md", "no post at /guide/nope"),
+        ("website/news/2024-01-02-hello.md", "no post at /updates/nope"),
+    ]
 
 
 def test_docusaurus_theme_docs_options_are_not_the_plugins(tmp_path: Path) -> None:
@@ -703,6 +711,53 @@ def test_nextjs(tmp_path: Path) -> None:
         ("missing-anchor", "_posts/hello.md", "no heading or id '#nope' in pages/about.mdx"),
         ("broken-internal-link", "_posts/hello.md", "no post at /docs/gone"),
         ("broken-internal-link", "_posts/hello.md", "no file public/assets/blog/hello/gone.jpg"),
+    ]
+
+
+def test_nextjs_posts_in_src_content_and_their_relative_files(tmp_path: Path) -> None:
+    # react.dev's layout: posts in `src/content/` served by a catch-all route at their path
+    # there, so `../images/x.png` in `src/content/learn/a.md` is `/images/x.png` in `public/`.
+    write(
+        tmp_path,
+        {
+            "next.config.js": "module.exports = {}\n",
+            "src/pages/[[...markdownPath]].js": "export default function Page() {}\n",
+            "src/content/learn/a.md": (
+                "# A\n\n![x](../images/x.png) ![y](../images/gone.png) ![z](local.png)\n"
+            ),
+            "src/content/learn/local.png": "png",
+            "public/images/x.png": "png",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert layout.checked[0] == (tmp_path / "src/content").resolve()
+    assert [(f[0], f[1], f[3].split(" or ")[0]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "src/content/learn/a.md", "no file src/content/images/gone.png"),
+    ]
+
+
+def test_posts_named_in_reading_order_are_found_by_name_alone(tmp_path: Path) -> None:
+    # SvelteKit's documentation (built by another repository) names its files in reading
+    # order (`20-load.md`) and links to them by name (`[load](load)`): in a plain folder, a
+    # missing page link from such a post finds the one post of that name, whose anchors that
+    # site makes. A name two posts share, or a post named otherwise, stays as it was.
+    write(
+        tmp_path,
+        {
+            "docs/10-start/10-intro.md": (
+                "# Intro\n\n[a](load) [b](./load#any-anchor) [c](../load) [d](nowhere) "
+                "[e](twice) [f](#nope)\n"
+            ),
+            "docs/20-core/20-load.md": "# Load\n",
+            "docs/20-core/30-twice.md": "# Twice\n",
+            "docs/30-more/10-twice.md": "# Twice again\n",
+            "docs/notes.md": "[g](load)\n",
+        },
+    )
+    assert [(f[0], f[1], f[3]) for f in findings(tmp_path, "docs")] == [
+        ("broken-internal-link", "docs/10-start/10-intro.md", "no post at /docs/10-start/nowhere"),
+        ("missing-anchor", "docs/10-start/10-intro.md", "no heading or id '#nope' in this post"),
+        ("broken-internal-link", "docs/notes.md", "no post at /docs/load"),
     ]
 
 
@@ -1192,6 +1247,9 @@ def test_a_page_that_takes_in_other_text_has_any_anchor(tmp_path: Path, include:
     [
         "<script setup>\nimport Examples from './Examples.vue'\n</script>\n\n<Examples />\n",
         "import DocCardList from '@theme/DocCardList';\n\n<DocCardList/>\n",
+        "{{% glossary %}}\n",  # Hugo's docs: a shortcode writes every term of the glossary
+        "{{< terms >}}\n",
+        "{% for term in site.data.terms %}<dt>{{ term.name }}</dt>{% endfor %}\n",
     ],
 )
 def test_a_page_drawn_by_code_has_any_anchor(tmp_path: Path, body: str) -> None:
@@ -1290,14 +1348,16 @@ def test_a_site_in_a_folder_is_not_judged_as_the_plain_folder_around_it(tmp_path
         {
             **NESTED_DOCUSAURUS,
             "website/blog/2024-01-03-more.md": (
-                "[p](other-page) ![f](./gone.png) [a](#nope) [r](/docs/nowhere)\n"
+                "[p](other-page) ![f](./gone.png) [a](#nope) [r](/docs/nowhere) [t](#term)\n"
+                "\nTerm\n: Its definition (the site may give terms ids, as Hugo's docs do).\n"
             ),
-            "notes/a.md": "[x](/notes/nowhere)\n",
+            "notes/a.md": "[x](/notes/nowhere) [t](#term)\n\nTerm\n: Not an id on GitHub.\n",
         },
     )
     assert detect_layout(Settings(), tmp_path).generator is Generator.PLAIN
     assert [(f[0], f[1], f[3]) for f in findings(tmp_path, ".")] == [
         ("broken-internal-link", "notes/a.md", "no post at /notes/nowhere"),
+        ("missing-anchor", "notes/a.md", "no heading or id '#term' in this post"),
         (
             "broken-internal-link",
             "website/blog/2024-01-03-more.md",

@@ -170,6 +170,11 @@ class LinkKind(StrEnum):
     expression (``export const meta = {source: "https://..."}``). Not a citation."""
 
 
+MARKDOWN_DESTINATIONS = frozenset({LinkKind.INLINE, LinkKind.REFERENCE, LinkKind.IMAGE})
+"""Links whose destination Markdown writes itself (``[text](<a b>)``): it renders them
+percent-encoded."""
+
+
 class SourceKind(StrEnum):
     """What kind of thing a link points at; decides how its key is built."""
 
@@ -210,9 +215,13 @@ WWW_SCHEME = "http://"
 
 def link_target(url: str, kind: LinkKind) -> str:
     """The URL a link leads to: ``url`` as written, except that a bare ``www.`` link (a GFM
-    autolink, which Markdown renders as an ``http://`` link) leads to ``http://`` + url."""
+    autolink, which Markdown renders as an ``http://`` link) leads to ``http://`` + url, and
+    that a Markdown link's spaces (written in ``<...>``, as CommonMark allows) are ``%20``, as
+    Markdown renders them."""
     if kind is LinkKind.BARE and url[:4].lower() == WWW_PREFIX:
         return WWW_SCHEME + url
+    if " " in url and kind in MARKDOWN_DESTINATIONS:
+        return url.replace(" ", "%20")
     return url
 
 

@@ -48,6 +48,8 @@ DUPLICATE_RESOURCE = "duplicate-resource"
 UNCITED_RESOURCE = "uncited-resource"
 INSECURE_LINK = "insecure-link"
 EMPTY_LINK = "empty-link"
+BOOK_SUMMARY = "SUMMARY.md"
+"""mdBook's table of contents, where ``- [Title]()`` is a draft chapter, not an empty link."""
 MALFORMED_URL = "malformed-url"
 BROKEN_INTERNAL_LINK = "broken-internal-link"
 MISSING_ANCHOR = "missing-anchor"
@@ -247,7 +249,8 @@ def _link_findings(
     results: Mapping[str, CheckResult] | None,
 ) -> Iterator[Finding]:
     if not link.url.strip():
-        yield judge_.finding(EMPTY_LINK, link, "empty link target")
+        if post.document.path.name != BOOK_SUMMARY or link.kind is not LinkKind.INLINE:
+            yield judge_.finding(EMPTY_LINK, link, "empty link target")
         return
     if holds_template(link.url):
         return  # ``https://…/{{ page.url | urlencode }}``: the site's build makes the URL
@@ -255,7 +258,7 @@ def _link_findings(
     if scheme is not None:
         yield judge_.finding(scheme[0], link, scheme[1])
         return
-    reason = malformed_reason(link.url)
+    reason = malformed_reason(link.target)
     if reason is not None:
         yield judge_.finding(MALFORMED_URL, link, f"malformed URL: {reason}")
         return

@@ -34,17 +34,23 @@ from collections.abc import Sequence
 from linkcheck.config import DEFAULT_RESOURCES_HEADINGS
 from linkcheck.extract.found import Scan, outside_spans, shift
 from linkcheck.extract.frontmatter import frontmatter_links
-from linkcheck.extract.mdx import MDX_SUFFIX, mdx_body, outside_mdx_comments
+from linkcheck.extract.mdx import (
+    INLINE_FILLER,
+    MDX_SUFFIX,
+    blanked_heading,
+    mdx_body,
+    outside_mdx_comments,
+)
 from linkcheck.extract.positions import LineIndex, markdown_source
 from linkcheck.extract.pulldown import fast_scan
 from linkcheck.extract.sections import (
     github_slugs,
     heading_key,
     heading_slug,
+    heading_text_and_id,
     ignored_flags,
     resources_flags,
     resources_sections,
-    split_heading_id,
 )
 from linkcheck.extract.templates import code_spans
 from linkcheck.models import Document, Link, LinkKind, Location, Post, link_target
@@ -109,7 +115,10 @@ def extract_post(
     labels = myst_labels(raw)
     ids.update(labels)
     for heading in scan.headings:
-        text, custom = split_heading_id(heading.text)
+        if INLINE_FILLER in heading.text:
+            text, custom = blanked_heading(heading.text, raw, heading.offset)
+        else:
+            text, custom = heading_text_and_id(heading.text, raw, heading.offset)
         texts.append(text)
         if custom is not None:
             ids.add(custom)
@@ -151,9 +160,10 @@ INCLUDE_RE = re.compile(
 """Text that brings other text into a post when the site is built."""
 INCLUDE_MARKS = ("--8<--", ":::", "{{#", "{%", "{{<", "{{%", "import", "@include:")
 """What each form of ``INCLUDE_RE`` holds: a post without any is not searched (most posts)."""
-CODE_RENDERED_RE = re.compile(r"<script\b|<[A-Z][\w.]*[\s/>]")
-"""A ``<script>`` element or a component (``<ApiIndex />``, ``<DocCardList/>``): the page's
-content is made by code when the site is built."""
+CODE_RENDERED_RE = re.compile(r"<script\b|<[A-Z][\w.]*[\s/>]|\{\{[<%]|\{%")
+"""A ``<script>`` element, a component (``<ApiIndex />``, ``<DocCardList/>``), a Hugo
+shortcode (``{{% glossary %}}``) or a template tag (``{% for %}``): the page's content is made
+by code when the site is built."""
 
 
 MYST_TARGET_RE = re.compile(r"^[ \t]*\(([^()\s]+)\)=[ \t]*$", re.MULTILINE)
@@ -212,7 +222,7 @@ def takes_in_other_text(body: str) -> bool:
 def made_by_code(body: str) -> bool:
     """Whether a post's page is made by code (``CODE_RENDERED_RE``), for a post that shows no
     heading nor id of its own: a page of examples or an index drawn by a component."""
-    return "<" in body and CODE_RENDERED_RE.search(body) is not None
+    return ("<" in body or "{" in body) and CODE_RENDERED_RE.search(body) is not None
 
 
 def _scan(mdx: bool, raw: str) -> Scan:

@@ -6,6 +6,7 @@ import re
 
 from linkcheck.extract.found import Found, Scan, outside_spans
 from linkcheck.extract.html import HTML_SCAN_RE, scan_html
+from linkcheck.extract.sections import line_at, split_heading_id
 from linkcheck.models import LinkKind
 
 MDX_SUFFIX = ".mdx"
@@ -35,6 +36,13 @@ ATTRIBUTE_EQUALS_RE = re.compile(r"=\s*\Z")
 INLINE_FILLER = "\ue000"
 """What an expression within a line of text becomes: a character that is neither a blank
 (blanks at the start of a line would make the rest indented code) nor Markdown syntax."""
+
+
+def blanked_heading(text: str, raw: str, offset: int) -> tuple[str, str | None]:
+    """The text and id of a heading whose ``{...}`` reached the parser blanked (``mdx_body``):
+    the expression renders no known text, and the id is read from the heading's line at
+    ``offset`` of ``raw`` (``{/* #id */}``, and ``{#id}``, which Docusaurus reads in MDX too)."""
+    return text.replace(INLINE_FILLER, "").rstrip(" \t"), split_heading_id(line_at(raw, offset))[1]
 
 
 def mdx_body(raw: str) -> tuple[str, list[Found]]:

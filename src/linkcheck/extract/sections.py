@@ -30,15 +30,27 @@ attributes in any order; ``{ id="x" }`` gives the id too (goldmark, kramdown, Mk
 Attributes are parted by blanks (none holds one): a block reads one way only, so the time
 is linear in the heading's length whatever it holds."""
 _ATTRIBUTE_RE = re.compile(_ATTRIBUTE)
+ID_WORD_RE = re.compile(r"[\w.:-]+")
 
 
 DOCSIFY_ID_RE = re.compile(r"[ \t]:id=([^\s:]+)[ \t]*$")
 """docsify's heading id, written last: ``## themeColor :id=themecolor``."""
+MDX_COMMENT_ID_RE = re.compile(
+    r"[ \t]*\{[ \t]*/\*[ \t]*(#?)([^\s{}*]*)([^{}]*?)\*/[ \t]*\}[ \t\r]*\Z"
+)
+"""An MDX comment ending a heading (``{/* ... */}``, which renders nothing): Docusaurus takes
+its first word as the heading's id when it starts with ``#`` (``## Title {/* #custom-id */}``),
+and sites such as react.dev write the id alone (``## Title {/*custom-id*/}``). Read only up to
+the next brace from each ``{``: linear in the heading's length."""
 
 
 def split_heading_id(text: str) -> tuple[str, str | None]:
     """A heading's text without its attribute block, and the id the block gives (or None;
     a block without an id is still not text)."""
+    if text.endswith("}") and "/*" in text:
+        comment = MDX_COMMENT_ID_RE.search(text)
+        if comment is not None:
+            return text[: comment.start()], mdx_comment_id(comment)
     match = HEADING_ID_RE.search(text)
     if match is None:
         if ":id=" in text:  # docsify's ``## Title :id=custom``
@@ -53,6 +65,35 @@ def split_heading_id(text: str) -> tuple[str, str | None]:
         elif attribute.startswith("id="):
             found = attribute[3:].strip("\"'")
     return text[: match.start()].rstrip(" \t"), found or None
+
+
+def mdx_comment_id(comment: re.Match[str]) -> str | None:
+    """The id an MDX comment ending a heading gives (``MDX_COMMENT_ID_RE``): its first word
+    when that starts with ``#``, or the comment's one word, id-like; else none (a remark)."""
+    hashed, word, rest = comment.groups()
+    if hashed:
+        return word or None
+    if rest.strip() or not ID_WORD_RE.fullmatch(word):
+        return None
+    return word
+
+
+def heading_text_and_id(text: str, raw: str, offset: int) -> tuple[str, str | None]:
+    """A heading's text and id (``split_heading_id``), an MDX comment's id read from the
+    heading's line at ``offset`` of ``raw``: in Markdown the comment's asterisks are emphasis
+    (``{/*id*/}`` reaches the parser's text as ``{/id/}``)."""
+    text, custom = split_heading_id(text)
+    if custom is None and text.endswith("}") and "{/" in text:
+        comment = MDX_COMMENT_ID_RE.search(line_at(raw, offset))
+        if comment is not None:
+            return text[: text.rindex("{")].rstrip(" \t"), mdx_comment_id(comment)
+    return text, custom
+
+
+def line_at(raw: str, offset: int) -> str:
+    """The line of ``raw`` that starts at ``offset``, without its line break."""
+    end = raw.find("\n", offset)
+    return raw[offset : len(raw) if end < 0 else end].rstrip("\r")
 
 
 def heading_key(text: str) -> str:

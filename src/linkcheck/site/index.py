@@ -62,6 +62,8 @@ PELICAN_FILE_LINKS: frozenset[str] = frozenset({"filename", "static", "attach"})
 the path starts with ``/``)."""
 DOCSIFY_ID_RE = re.compile(r"(?:^|&)id=([^&]+)")
 """docsify's anchor in a link's query: ``guide?id=setup``."""
+ORDERED_NAME_RE = re.compile(r"^\d+[-_]")
+"""A file or folder name that starts with its place in the reading order (``20-load.md``)."""
 FILE_ROUTERS: frozenset[Generator] = frozenset({Generator.ASTRO, Generator.NEXTJS})
 """Generators whose pages folder may hold dynamic routes (``ROUTE_FILE_RE``)."""
 SERVES_PROJECT: frozenset[Generator] = frozenset({Generator.JEKYLL, Generator.PLAIN})
@@ -133,6 +135,9 @@ class Site:
     """MyST targets named anywhere on the site (``Post.labels``): any page may link to one."""
     ignored: Ignored | None = None
     """The repository's ignored files (made by its build), found on first need."""
+    plain_names: dict[str, Page | None] | None = None
+    """Posts by their name without a reading-order prefix (``_by_plain_name``), None where
+    several share one; made on first need."""
 
     def _made_by_build(self, path: Path) -> bool:
         """Whether a missing file is one the repository ignores (see ``linkcheck.site.ignored``)."""
@@ -337,8 +342,31 @@ class Site:
         if parent in self.sections or (self.dated and re.search(r"/\d{4}/\d{2}/\d{2}/[^/]+$", key)):
             if self._served_as_is(post, path):
                 return FILE
+            if self.layout.generator is Generator.PLAIN and ORDERED_NAME_RE.match(
+                post.document.path.name
+            ):
+                named = self._by_plain_name(key)
+                if named is not None:
+                    return named
             return Target(TargetKind.MISSING, description=f"no post at {key}")
         return UNKNOWN
+
+    def _by_plain_name(self, key: str) -> Target | None:
+        """In a folder of posts named in reading order (``20-load.md``), which the site that
+        publishes them serves by name alone (SvelteKit's documentation, built by another
+        repository: ``[load](load)``): the one post of that name, UNKNOWN when several have
+        it, None when none has. That site makes the anchors too: any is accepted."""
+        if self.plain_names is None:
+            self.plain_names = {}
+            for page in self.by_file.values():
+                name = ORDERED_NAME_RE.sub("", page.file.stem).casefold()
+                unknown_anchors = replace(page, anchors=None)
+                self.plain_names[name] = None if name in self.plain_names else unknown_anchors
+        wanted = posixpath.basename(key).casefold()
+        if wanted not in self.plain_names:
+            return None
+        named = self.plain_names[wanted]
+        return UNKNOWN if named is None else Target(TargetKind.PAGE, named)
 
     def _copied(self, path: str) -> bool:
         """Whether an absolute ``path`` lies where the site's copy rules write
@@ -390,6 +418,14 @@ class Site:
             )
         return found
 
+    def definition_ids(self, post: Post) -> bool:
+        """Whether the post's definition terms have ids (``Layout.definition_ids``); in a
+        site of its own below a plain folder they may have (Hugo's docs set
+        ``autoDefinitionTermID``), so they count as anchors there."""
+        if self.layout.definition_ids:
+            return True
+        return bool(post.terms) and self._in_another_site(post)
+
     def _leaves_site(self, post: Post, path: str) -> bool:
         """Whether a relative ``path`` climbs above the site's root from the post's URL (the
         site may be published below another one's address)."""
@@ -429,13 +465,20 @@ class Site:
         folder = _resolved(post.document.path, self.cwd).parent
         if not path.startswith("/"):
             found.append(folder / path)
+            if source:
+                return found
             page = self.page_of(post)
-            if page is not None and page.urls and not source:
+            if page is not None and page.urls:
                 base = page.urls[0]
                 directory = base if base.endswith("/") else posixpath.dirname(base) + "/"
-                path = posixpath.normpath(posixpath.join(directory, path))
+            elif self.layout.generator is Generator.NEXTJS:
+                loaded = self._loaded_folder_url(post)  # a post the site's code loads
+                if loaded is None:
+                    return found
+                directory = loaded
             else:
                 return found
+            path = posixpath.normpath(posixpath.join(directory, path))
         relative = path.lstrip("/")
         base_path = self.layout.base_path.strip("/")
         tails = [relative]
@@ -456,6 +499,18 @@ class Site:
                 if candidate not in found:
                     found.append(candidate)
         return found
+
+    def _loaded_folder_url(self, post: Post) -> str | None:
+        """The likely URL of the folder of a post that the site's code loads (Next.js): its
+        path below the checked folder that holds it, as a catch-all route serves it
+        (``src/content/learn/a.md`` at ``/learn/a``, so ``../images/x.png`` is
+        ``/images/x.png`` in ``public/``)."""
+        file = _resolved(post.document.path, self.cwd)
+        for folder in self.layout.checked:
+            if folder != self.layout.root and file.is_relative_to(folder):
+                parts = file.relative_to(folder).parts[:-1]
+                return "/" + "".join(part + "/" for part in parts)
+        return None
 
     def _inside(self, path: Path) -> bool:
         """Whether ``path`` is in the project or in a folder the site serves (a theme's, or
@@ -590,7 +645,7 @@ def build_site(
     for post in posts:
         file = _resolved(post.document.path, here)
         seen.add(file)
-        anchors = post_anchors(post, style, definition_ids=layout.definition_ids)
+        anchors = post_anchors(post, style, definition_ids=site.definition_ids(post))
         site.add(post, post_urls(layout, file, post.document.metadata), anchors)
     others: list[Path] = []
     for path in site_files(layout, settings.extensions):
@@ -623,7 +678,7 @@ def _add_others(
     for other in collected.posts:
         file = _resolved(other.document.path, here)
         metadata = other.document.metadata
-        anchors = post_anchors(other, style, definition_ids=layout.definition_ids)
+        anchors = post_anchors(other, style, definition_ids=site.definition_ids(other))
         site.add(other, post_urls(layout, file, metadata), anchors)
     if collected.problems:
         problems = {problem.path for problem in collected.problems}

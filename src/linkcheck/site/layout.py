@@ -129,7 +129,8 @@ PRESETS: Mapping[Generator, Preset] = {
         ("next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs",
          "next.config.mts"),
         (("pages", "/"), ("src/pages", "/")),
-        ("content", "data", "posts", "_posts", "pages", "src/pages", "app", "src/app"),
+        ("content", "src/content", "data", "posts", "_posts", "pages", "src/pages", "app",
+         "src/app"),
         ("public",),
         pretty=False,
     ),
@@ -1110,13 +1111,26 @@ OWN_ANCHOR_STYLES: Mapping[Generator, AnchorStyle] = {
 """Generators whose headings make anchors by a rule of their own (others: GitHub's)."""
 
 
+def _names_the_site(settings: Settings, cwd: Path, layout: Layout) -> bool:
+    """Whether the one path given is the folder of a site below the working directory
+    (``linkcheck run website`` for a Docusaurus site in ``website/`` whose docs are in
+    ``../docs``): its content folders are what is checked, as from inside it."""
+    if len(settings.paths) != 1 or layout.generator is Generator.PLAIN or not layout.checked:
+        return False
+    given = (cwd / settings.paths[0]).resolve()
+    return given == layout.root and given != cwd.resolve()
+
+
 def with_site(settings: Settings, cwd: Path) -> tuple[Settings, Layout]:
     """The site's layout, and the settings with the posts to check: without paths given
-    (the default ``content/`` missing), the generator's content directories. (Finding no
+    (the default ``content/`` missing), or with the site's folder as the one path, the
+    generator's content directories. (Finding no
     post there is a ``UsageError`` raised where the posts are found, unless ``allow-empty``
     is set: see :class:`linkcheck.collect.Extraction`.)"""
     layout = detect_layout(settings, cwd)
-    if settings.paths == DEFAULT_PATHS and not (cwd / DEFAULT_PATHS[0]).exists() and layout.checked:
+    if _names_the_site(settings, cwd, layout) or (
+        settings.paths == DEFAULT_PATHS and not (cwd / DEFAULT_PATHS[0]).exists() and layout.checked
+    ):
         settings = replace(settings, paths=tuple(str(path) for path in layout.checked))
         unpublished = tuple(f"{folder}/**" for folder in unpublished_folders(layout))
         if unpublished:
