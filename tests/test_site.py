@@ -1371,6 +1371,33 @@ def test_a_site_in_a_folder_is_not_judged_as_the_plain_folder_around_it(tmp_path
     ]
 
 
+def test_a_users_pages_site_shares_its_address_with_the_owners_other_sites(tmp_path: Path) -> None:
+    # `<owner>.github.io` serves the owner's other repositories' Pages sites at /<repository>/:
+    # a first folder nothing of this site serves is one of them. Paths under a folder the
+    # site serves (its images, its posts' years) are still judged.
+    root = tmp_path / "owner.github.io"
+    write(
+        root,
+        {
+            "_config.yml": "url: https://owner.example\n",
+            "images/a.png": "png",
+            "_posts/2024-01-02-a.md": (
+                "![x](https://owner.example/project/shot.png) [y](/other-project/) "
+                "![z](/images/gone.png) [w](/2024/01/03/nope/) ![v](/images/a.png)\n"
+            ),
+        },
+    )
+    assert [(f[0], f[3].split(" or ")[0]) for f in findings(root)] == [
+        ("broken-internal-link", "no file images/gone.png"),
+        ("broken-internal-link", "no post at /2024/01/03/nope"),
+    ]
+    (tmp_path / "site").mkdir()
+    for path in root.iterdir():
+        path.rename(tmp_path / "site" / path.name)
+    in_a_project_site = [f[3].split(" or ")[0] for f in findings(tmp_path / "site")]
+    assert in_a_project_site[0] == "no file project/shot.png"  # only its own paths are served
+
+
 def test_a_jekyll_site_in_docs_is_judged_as_github_pages_serves_it(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -62,6 +62,8 @@ PELICAN_FILE_LINKS: frozenset[str] = frozenset({"filename", "static", "attach"})
 the path starts with ``/``)."""
 DOCSIFY_ID_RE = re.compile(r"(?:^|&)id=([^&]+)")
 """docsify's anchor in a link's query: ``guide?id=setup``."""
+PAGES_USER_SUFFIX = ".github.io"
+"""The end of the name of a repository that holds a user's or organization's Pages site."""
 ORDERED_NAME_RE = re.compile(r"^\d+[-_]")
 """A file or folder name that starts with its place in the reading order (``20-load.md``)."""
 FILE_ROUTERS: frozenset[Generator] = frozenset({Generator.ASTRO, Generator.NEXTJS})
@@ -135,6 +137,8 @@ class Site:
     """MyST targets named anywhere on the site (``Post.labels``): any page may link to one."""
     ignored: Ignored | None = None
     """The repository's ignored files (made by its build), found on first need."""
+    served_tops: frozenset[str] | None = None
+    """The first parts of the paths the site serves (``_served_tops``), on first need."""
     plain_names: dict[str, Page | None] | None = None
     """Posts by their name without a reading-order prefix (``_by_plain_name``), None where
     several share one; made on first need."""
@@ -251,6 +255,8 @@ class Site:
             return Target(
                 TargetKind.PAGE, page or _page_of_post(post, self.cwd, self.layout.anchor_style)
             )
+        if path.startswith("/") and self._another_pages_site(path):
+            return UNKNOWN
         extension = file_extension(path)
         if (path.startswith("/") or extension in PAGE_EXTENSIONS) and self._in_another_site(post):
             return UNKNOWN  # /docs/x or a page's name in website/ of a repository: its site's
@@ -417,6 +423,33 @@ class Site:
                 folder == borrowed or borrowed in folder.parents for borrowed in self.borrowed
             )
         return found
+
+    def _another_pages_site(self, path: str) -> bool:
+        """Whether an absolute ``path`` may lead to another repository's GitHub Pages site. A
+        user's or an organization's site (its repository is ``<owner>.github.io``) shares its
+        address with the Pages sites of the owner's other repositories, each at
+        ``/<repository>/``: a first folder that nothing of this site serves is one of them."""
+        if not self.layout.root.name.casefold().endswith(PAGES_USER_SUFFIX):
+            return False
+        first = path.lstrip("/").partition("/")[0].casefold()
+        if not first:
+            return False
+        if self.served_tops is None:
+            self.served_tops = self._served_tops()
+        return first not in self.served_tops
+
+    def _served_tops(self) -> frozenset[str]:
+        """The first parts of every path this site serves: its pages' URLs, the files and
+        folders at the top of the project and of its static folders, its mounts' prefixes."""
+        tops = {key.lstrip("/").partition("/")[0] for key in self.by_url}
+        tops.update(m.prefix.strip("/").partition("/")[0].casefold() for m in self.layout.mounts)
+        for folder in (self.layout.root, *self.layout.static):
+            try:
+                with os.scandir(folder) as entries:
+                    tops.update(entry.name.casefold() for entry in entries)
+            except OSError:
+                continue
+        return frozenset(tops)
 
     def definition_ids(self, post: Post) -> bool:
         """Whether the post's definition terms have ids (``Layout.definition_ids``); in a
