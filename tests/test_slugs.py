@@ -63,6 +63,24 @@ def test_python_markdown_anchors(headings: list[str], anchors: list[str]) -> Non
 
 
 @pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("Fußgängerübergänge", "fussgaengeruebergaenge"),
+        ("Déjà Vu!", "deja-vu"),
+        ("Über Öl und Ärger", "ueber-oel-und-aerger"),
+        ("Я люблю единорогов", "ya-lyublyu-edinorogov"),
+        ("Щука и ёж", "shhuka-i-yozh"),
+        ("Łódź Ørsted þing", "lodz-orsted-thing"),
+        ("ÄpfelBaum", "aepfel-baum"),
+    ],
+)
+def test_eleventy_spells_letters_as_its_transliteration_does(heading: str, anchor: str) -> None:
+    # @sindresorhus/slugify (Eleventy's `slugify`): German umlauts as two letters, Cyrillic
+    # in Latin letters; other letters without their marks.
+    assert eleventy_slug(heading) == anchor
+
+
+@pytest.mark.parametrize(
     ("heading", "eleventy", "markdown_it_anchor", "hexo", "zola", "vitepress"),
     [
         (

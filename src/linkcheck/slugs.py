@@ -100,12 +100,44 @@ ELEVENTY_DASH_RE = re.compile(r"[^a-z0-9]+")
 BLANKS_RE = re.compile(r"\s+")
 
 
+def _spelled(lower: dict[str, str], special: dict[str, str]) -> dict[int, str]:
+    """A ``str.translate`` table: each lower-case letter, its capital (spelled capitalised)
+    and the ``special`` ones."""
+    table = {ord(letter): spelling for letter, spelling in lower.items()}
+    table.update({ord(letter.upper()): spelling.capitalize() for letter, spelling in lower.items()})
+    table.update({ord(letter): spelling for letter, spelling in special.items()})
+    return table
+
+
+ELEVENTY_LETTERS = _spelled(
+    {
+        # German and other Latin letters that do not decompose into a letter and its marks
+        "ä": "ae", "ö": "oe", "ü": "ue", "æ": "ae", "ð": "d", "ø": "o", "þ": "th", "đ": "d",
+        "ł": "l",
+        # Russian and Ukrainian
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
+        "и": "i", "й": "j", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
+        "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "cz", "ч": "ch",
+        "ш": "sh", "щ": "shh", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+        "ё": "yo", "є": "ye", "і": "i", "ї": "yi", "ґ": "g",
+    },
+    {"ß": "ss", "ẞ": "SS", "Æ": "AE", "Þ": "TH", "ı": "i"},
+)  # fmt: skip
+"""How @sindresorhus/transliterate spells the letters that decomposing does not make ASCII
+(``Fußgängerübergänge`` is ``fussgaengeruebergaenge``, ``Я люблю`` ``ya-lyublyu``); other
+scripts it spells are left out, as before."""
+
+
 def eleventy_slug(text: str) -> str:
     """Eleventy's ``slugify`` filter (@sindresorhus/slugify, which its ``IdAttributePlugin``
-    and most sites' markdown-it-anchor use): ASCII, words split at camel case, ``&`` as
-    ``and``, each run of other characters one ``-``, lower case; template code in the heading
-    left out."""
-    words = unicodedata.normalize("NFKD", _without_template(text).replace("&", " and "))
+    and most sites' markdown-it-anchor use): ASCII (German umlauts as ``ae``, ``oe``, ``ue``;
+    Cyrillic spelled in Latin letters, ``ELEVENTY_LETTERS``), words split at camel case,
+    ``&`` as ``and``, each run of other characters one ``-``, lower case; template code in
+    the heading left out."""
+    words = _without_template(text).replace("&", " and ")
+    if not words.isascii():
+        words = unicodedata.normalize("NFC", words).translate(ELEVENTY_LETTERS)
+    words = unicodedata.normalize("NFKD", words)
     words = words.encode("ascii", "ignore").decode("ascii")
     for pattern, replacement in ELEVENTY_CAMEL_RE:
         words = pattern.sub(replacement, words)
