@@ -509,6 +509,14 @@ def test_a_moved_bare_www_link_is_rewritten_to_where_it_went(tmp_path: Path) -> 
     assert text == "# P\n\nSee https://new.example/x for more.\n"
 
 
+def test_a_bare_link_read_as_its_host_alone_is_not_rewritten(tmp_path: Path) -> None:
+    # `http://old.example是官方网站` is checked as its host (the text after it is prose, which
+    # most generators leave out of the link): rewriting the whole span would erase that text.
+    results = {"http://old.example": moved("http://old.example", "https://new.example/")}
+    body = "# P\n\n见 http://old.example是官方网站。\n"
+    assert only_post(tmp_path, body, results) == body
+
+
 # ---------------------------------------------------------------------------
 # Safety: no downgrade to plain http, no write outside the checked folder
 # ---------------------------------------------------------------------------

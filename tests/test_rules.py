@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -334,6 +335,33 @@ def test_spaces_in_a_markdown_destination_are_encoded_as_markdown_renders_them()
         ("malformed-url", 3, "malformed URL: unescaped whitespace"),
         ("malformed-url", 4, "malformed URL: unescaped whitespace"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "target"),
+    [
+        ("http://www.pool.ntp.org是NTP的官方网站", "http://www.pool.ntp.org"),
+        ("www.freeswitch.org),JXTA-C(http://jxta", "http://www.freeswitch.org"),
+        ("http://localhost:8080，出现", "http://localhost:8080"),
+        ("https://example.com]", "https://example.com"),
+        ("https://zh.wikipedia.org/wiki/中文", "https://zh.wikipedia.org/wiki/中文"),
+        ("https://例子.测试/x", "https://例子.测试/x"),
+        ("https://user@host.example/x", "https://user@host.example/x"),
+        ("https://my_site.example.com/a)b", "https://my_site.example.com/a)b"),
+        ("www.example.com/x", "http://www.example.com/x"),
+    ],
+)
+def test_a_bare_link_whose_host_runs_into_prose_leads_to_its_host(
+    written: str, target: str
+) -> None:
+    # GitHub's autolinks run on to the next blank, through text written without spaces;
+    # goldmark (Hugo) and most generators end the link with the host: that one is checked.
+    link = make_link(written, kind=LinkKind.BARE, resources=True)
+    link = dataclasses.replace(link, source=identify(link.target))  # as extraction makes it
+    assert link.target == target
+    post = make_post([link], has_resources=True)
+    found = judge([post], results_of(result(strip_fragment(target), Verdict.OK)))
+    assert [f.rule for f in found if f.severity is not Severity.INFO] == []
 
 
 def test_a_draft_chapter_in_a_book_summary_is_no_empty_link() -> None:

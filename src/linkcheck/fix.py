@@ -359,6 +359,8 @@ def _plan_link(post: Post, link: Link, group: str, new_url: str) -> _Planned | N
             return None
     elif old != link.url:
         return None  # written with escapes or entities: not re-encoded
+    if link.kind is LinkKind.BARE and not link.target.endswith(link.url):
+        return None  # a bare link read as its host alone (``link_target``): the text stays
     syntax = _syntax(text, link)
     written = _written(new_url, syntax, old) if syntax is not None else None
     if written is None:

@@ -10,6 +10,7 @@ Exceptions are kept for configuration and input errors, all rooted at ``Linkchec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -208,6 +209,15 @@ class Location:
     """1-based column (in characters) of the first character of the URL or link."""
 
 
+BARE_HOST_RE = re.compile(
+    r"(?:[A-Za-z][A-Za-z0-9+.-]*://|[Ww][Ww][Ww]\.)[A-Za-z0-9._-]*[A-Za-z0-9](?::[0-9]+)?"
+    r"(?=[^A-Za-z0-9._/?#:@-])"
+)
+"""The start of a bare link whose host (and port) runs straight into a character no host
+holds: text in a script written without spaces (``http://www.pool.ntp.org是…``) or
+punctuation (``www.example.org),…``). GitHub's autolinks run on to the next blank; most
+site generators' (goldmark's in Hugo, among others) end at the host, and that is the link
+checked. A host of other letters (``https://例子.测试``) is not such a start."""
 WWW_PREFIX = "www."
 WWW_SCHEME = "http://"
 """The scheme GFM gives a bare ``www.`` link."""
@@ -215,11 +225,17 @@ WWW_SCHEME = "http://"
 
 def link_target(url: str, kind: LinkKind) -> str:
     """The URL a link leads to: ``url`` as written, except that a bare ``www.`` link (a GFM
-    autolink, which Markdown renders as an ``http://`` link) leads to ``http://`` + url, and
-    that a Markdown link's spaces (written in ``<...>``, as CommonMark allows) are ``%20``, as
-    Markdown renders them."""
-    if kind is LinkKind.BARE and url[:4].lower() == WWW_PREFIX:
-        return WWW_SCHEME + url
+    autolink, which Markdown renders as an ``http://`` link) leads to ``http://`` + url, that
+    a bare link whose host runs into a character no host holds leads to that host
+    (``BARE_HOST_RE``), and that a Markdown link's spaces (written in ``<...>``, as CommonMark
+    allows) are ``%20``, as Markdown renders them."""
+    if kind is LinkKind.BARE:
+        host = BARE_HOST_RE.match(url)
+        if host is not None and host.end() < len(url):
+            url = url[: host.end()]
+        if url[:4].lower() == WWW_PREFIX:
+            return WWW_SCHEME + url
+        return url
     if " " in url and kind in MARKDOWN_DESTINATIONS:
         return url.replace(" ", "%20")
     return url
