@@ -460,6 +460,43 @@ def test_docusaurus_docs_and_blog_folders_from_the_plugins_options(tmp_path: Pat
     ]
 
 
+def test_docusaurus_docs_plugins_beside_the_presets_docs(tmp_path: Path) -> None:
+    # typescript-eslint's site: a `.mts` config, the preset's docs at /rules/, and a second
+    # docs plugin whose options a `const` holds (docs beside the site at `/`), and a third
+    # written in place.
+    site = tmp_path / "packages/website"
+    write(
+        tmp_path,
+        {
+            "packages/website/docusaurus.config.mts": (
+                "const presetOptions = { docs: { id: 'rules', path: '../plugin/docs/rules', "
+                "routeBasePath: 'rules' } };\n"
+                "const baseDocs: PluginContentDocsOptions = {\n  id: 'base',\n"
+                "  path: '../../docs',\n  routeBasePath: '/',\n};\n"
+                "export default { plugins: [['@docusaurus/plugin-content-docs', baseDocs], "
+                "[\"@docusaurus/plugin-content-docs\", { id: 'more', path: 'more' }]], "
+                "presets: [['classic', presetOptions]] };\n"
+            ),
+            "packages/plugin/docs/rules/no-x.md": (
+                "# no-x\n\n[a](/users/setup#two) [b](/users/nope) [e](/users/setup#nope)\n"
+            ),
+            "docs/users/setup.md": "## Two\n",
+            "packages/website/more/extra.md": "[c](/docs/extra) [d](/rules/no-x)\n",
+        },
+    )
+    layout = detect_layout(Settings(), site)
+    assert layout.generator is Generator.DOCUSAURUS
+    assert [(m.directory, m.prefix) for m in layout.mounts] == [
+        ((tmp_path / "packages/plugin/docs/rules").resolve(), "/rules/"),
+        ((tmp_path / "docs").resolve(), "/"),
+        ((site / "more").resolve(), "/docs/"),
+    ]
+    assert [(f[1], f[3]) for f in findings(tmp_path, "packages/website")] == [
+        ("packages/plugin/docs/rules/no-x.md", "no post at /users/nope"),
+        ("packages/plugin/docs/rules/no-x.md", "no heading or id '#nope' in docs/users/setup.md"),
+    ]
+
+
 def test_docusaurus_theme_docs_options_are_not_the_plugins(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -1071,6 +1108,24 @@ def test_pelican_internal_links(tmp_path: Path) -> None:
         ("missing-anchor", "no heading or id '#nope' in content/posts/b.md"),
         ("broken-internal-link", "no file content/posts/gone.md"),
         ("broken-internal-link", "no file content/images/gone.png"),
+    ]
+
+
+def test_a_site_without_its_content_folder_is_checked_as_a_folder(tmp_path: Path) -> None:
+    # Nuxt's own repository: a `nuxt.config.ts` at the top for its playground, no
+    # `content/`, the documentation in `docs/`. `linkcheck run` checks the project's posts
+    # instead of stopping at the missing `content/`.
+    write(
+        tmp_path,
+        {
+            "nuxt.config.ts": "export default defineNuxtConfig({})\n",
+            "docs/1.guide/1.intro.md": "# Intro\n\n![x](gone.png) [a](#intro)\n",
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert (layout.generator, layout.checked) == (Generator.NUXT, (tmp_path.resolve(),))
+    assert [(f[0], f[1]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "docs/1.guide/1.intro.md"),
     ]
 
 

@@ -118,7 +118,7 @@ PRESETS: Mapping[Generator, Preset] = {
     ),
     Generator.DOCUSAURUS: Preset(
         ("docusaurus.config.js", "docusaurus.config.ts", "docusaurus.config.mjs",
-         "docusaurus.config.cjs"),
+         "docusaurus.config.cjs", "docusaurus.config.mts", "docusaurus.config.cts"),
         (("docs", "/docs/"), ("blog", "/blog/"), ("src/pages", "/")),
         ("docs", "blog"),
         ("static",),
@@ -339,9 +339,10 @@ def detect_layout(settings: Settings, cwd: Path) -> Layout:
     checked = tuple(p.resolve() for p in (root / d for d in checked_dirs) if p.is_dir())
     if generator is Generator.PLAIN and not settings.content_roots:
         checked = tuple(mount.directory for mount in mounts)
-    if generator in (Generator.NEXTJS, Generator.JEKYLL) and not checked:
-        # Posts where the site's code finds them (Next.js), or a Jekyll site of pages alone
-        # (no ``_posts/``): the project, as a plain folder, less what holds no pages.
+    if not checked and generator is not Generator.PLAIN:
+        # Posts where the site's code finds them (Next.js), a Jekyll site of pages alone (no
+        # ``_posts/``), or none of the generator's content folders (a Nuxt app without
+        # ``content/``): the project, as a plain folder, less what holds no pages.
         checked = (root,)
     return Layout(
         generator=generator,
@@ -660,7 +661,34 @@ def _docusaurus_content(text: str) -> list[tuple[str, str]]:
         route = _js_value(options or (text if key == "docs" else ""), "routeBasePath")
         route = route.strip("/") if route else default
         found.append((_js_value(options, "path") or default, f"/{route}/" if route else "/"))
+    for options in _docs_plugin_options(text):  # more docs, each a plugin of its own
+        route = (_js_value(options, "routeBasePath") or "docs").strip("/")
+        pair = (_js_value(options, "path") or "docs", f"/{route}/" if route else "/")
+        if pair not in found:
+            found.append(pair)
     return found
+
+
+DOCS_PLUGIN_RE = re.compile(
+    r"""['"]@docusaurus/plugin-content-docs['"]\s*,\s*(?:(\{)|([A-Za-z_$][\w$]*))"""
+)
+"""A docs plugin of a Docusaurus config with its options: written in place (``[
+'@docusaurus/plugin-content-docs', {...}]``) or named (``[..., docsOptions]``)."""
+
+
+def _docs_plugin_options(text: str) -> Iterator[str]:
+    """The options of each docs plugin a Docusaurus config adds to the preset's docs (the
+    first ``MAX_JS_OBJECTS``): in place, or the object literal a ``const`` of that name holds."""
+    for match in itertools.islice(DOCS_PLUGIN_RE.finditer(text), MAX_JS_OBJECTS):
+        if match.group(1):
+            options = _object_at(text, match.end())
+        else:
+            named = re.search(
+                rf"\b(?:const|let|var)\s+{re.escape(match.group(2))}\b[^=\n]*=\s*\{{", text
+            )
+            options = None if named is None else _object_at(text, named.end())
+        if options is not None:
+            yield options
 
 
 def _load_yaml_config(text: str) -> Any:
