@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -362,6 +363,23 @@ def test_a_bare_link_whose_host_runs_into_prose_leads_to_its_host(
     post = make_post([link], has_resources=True)
     found = judge([post], results_of(result(strip_fragment(target), Verdict.OK)))
     assert [f.rule for f in found if f.severity is not Severity.INFO] == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "http://" + "a" * 200_000 + "是",
+        "http://" + "a." * 100_000 + ":" + "9" * 100_000 + "x",
+        "www." + "-_" * 100_000,
+        "http://" + "a-" * 100_000 + "/",
+    ],
+)
+def test_reading_a_bare_links_host_takes_linear_time(written: str) -> None:
+    started = time.process_time()
+    target = make_link(written, kind=LinkKind.BARE).target
+    assert time.process_time() - started < 1.0  # milliseconds; quadratic would be minutes
+    assert target.startswith(("http://", "www."))
+    assert len(target) <= len(written) + 7
 
 
 def test_a_draft_chapter_in_a_book_summary_is_no_empty_link() -> None:

@@ -1030,6 +1030,23 @@ def test_hexo(tmp_path: Path) -> None:
     ]
 
 
+def test_hexo_post_asset_folders(tmp_path: Path) -> None:
+    # `post_asset_folder: true`: `_posts/a post.md`'s images in `_posts/a post/`, published
+    # beside the post's page, so `![](1.png)` finds them.
+    write(
+        tmp_path,
+        {
+            "_config.yml": "post_asset_folder: true\n",
+            "scaffolds/post.md": "---\ntitle: {{ title }}\n---\n",
+            "source/_posts/a post.md": "---\ndate: 2024-03-05\n---\n![x](1.png) ![y](2.png)\n",
+            "source/_posts/a post/1.png": "png",
+        },
+    )
+    assert [(f[0], f[3].split(" or ")[0]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "no file source/_posts/2.png"),
+    ]
+
+
 def test_a_jekyll_site_of_pages_alone_is_checked_whole(tmp_path: Path) -> None:
     # No `_posts/`: `linkcheck run` checks the project's pages (it stopped: "content: no
     # such file"), not the folders Jekyll builds no page from.

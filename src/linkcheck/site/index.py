@@ -498,6 +498,10 @@ class Site:
         folder = _resolved(post.document.path, self.cwd).parent
         if not path.startswith("/"):
             found.append(folder / path)
+            if self.layout.generator is Generator.HEXO:
+                # Hexo's post asset folder: ``_posts/a.md``'s files in ``_posts/a/``, published
+                # beside the post's page (``![](1.png)``).
+                found.append(folder / post.document.path.stem / path)
             if source:
                 return found
             page = self.page_of(post)
