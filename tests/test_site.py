@@ -450,6 +450,10 @@ def test_docusaurus_docs_and_blog_folders_from_the_plugins_options(tmp_path: Pat
     assert [(f[1], f[3]) for f in findings(tmp_path, ".")] == [
         ("docs/more.md", "no file docs/gone.png"),
     ]
+    # One of its posts given alone from the top is judged by that site too.
+    assert [(f[1], f[3]) for f in findings(tmp_path, "docs/intro.md")] == [
+        ("docs/intro.md", "no post at /guide/nope"),
+    ]
     # `linkcheck run website` from the top checks that site as from inside it: its docs
     # beside it too, each path judged as the site serves it.
     assert [(f[1], f[3].split(" or ")[0]) for f in findings(tmp_path, "website")] == [
@@ -491,10 +495,15 @@ def test_docusaurus_docs_plugins_beside_the_presets_docs(tmp_path: Path) -> None
         ((tmp_path / "docs").resolve(), "/"),
         ((site / "more").resolve(), "/docs/"),
     ]
-    assert [(f[1], f[3]) for f in findings(tmp_path, "packages/website")] == [
+    expected = [
         ("packages/plugin/docs/rules/no-x.md", "no post at /users/nope"),
         ("packages/plugin/docs/rules/no-x.md", "no heading or id '#nope' in docs/users/setup.md"),
     ]
+    assert [(f[1], f[3]) for f in findings(tmp_path, "packages/website")] == expected
+    # One post given alone from the top (a pre-commit hook's run) is judged by the site
+    # that publishes it from outside its own folder, as the whole run judges it.
+    rule_doc = "packages/plugin/docs/rules/no-x.md"
+    assert [(f[1], f[3]) for f in findings(tmp_path, rule_doc)] == expected
 
 
 def test_docusaurus_theme_docs_options_are_not_the_plugins(tmp_path: Path) -> None:

@@ -401,9 +401,11 @@ def _import_aliases(root: Path) -> tuple[tuple[str, Path], ...]:
 def site_root(settings: Settings, cwd: Path) -> Path:
     """The folder whose site the posts belong to: the working directory, unless it has no
     generator configuration and every path to check lies in one folder below it that has
-    one (the nearest above the path): then that folder. ``linkcheck run website/`` from the
+    one (the nearest above the path), or that a site below it publishes from outside its
+    own folder (``borrowing_sites``): then that folder. ``linkcheck run website/`` from the
     top of a repository whose Docusaurus site is in ``website/`` (or ``run docs/`` for a
-    GitHub Pages site in ``docs/``) judges links as that site serves them. Not when the
+    GitHub Pages site in ``docs/``, or ``run docs/intro.md`` for docs that ``website/``
+    publishes) judges links as that site serves them. Not when the
     generator, the content roots or the static folders are set: those speak of the
     working directory."""
     root = cwd.resolve()
@@ -412,10 +414,17 @@ def site_root(settings: Settings, cwd: Path) -> Path:
     if _detect_generator(settings, root)[0] is not Generator.PLAIN:
         return root
     sites: set[Path | None] = set()
+    borrowing: tuple[tuple[Path, Path], ...] | None = None
     for given in settings.paths:
         path = Path(given)
         path = (path if path.is_absolute() else root / path).resolve()
-        sites.add(site_above(path if path.is_dir() else path.parent, root))
+        folder = path if path.is_dir() else path.parent
+        site = site_above(folder, root)
+        if site is None and folder != root:  # docs/x.md of a site in website/ that borrows docs/
+            if borrowing is None:
+                borrowing = borrowing_sites(root)
+            site = next((s for f, s in borrowing if folder == f or f in folder.parents), None)
+        sites.add(site)
     if len(sites) == 1:
         found = sites.pop()
         if found is not None:
@@ -471,28 +480,53 @@ MAX_SITE_FOLDERS = 200
 
 
 def borrowed_folders(root: Path) -> tuple[Path, ...]:
-    """Folders of a plain folder ``root`` that a site in a folder directly below it
-    publishes from outside its own folder (a Docusaurus site in ``website/`` whose docs are
-    ``path: '../docs'``): their posts are that site's, as those in its folder are."""
-    try:
-        children = sorted(
-            child
-            for child in root.iterdir()
-            if child.is_dir() and not child.name.startswith(".") and child.name != "node_modules"
-        )
-    except OSError:
-        return ()
+    """Folders of a plain folder ``root`` that a site in a folder below it publishes from
+    outside its own folder (a Docusaurus site in ``website/`` whose docs are ``path:
+    '../docs'``): their posts are that site's, as those in its folder are."""
+    return tuple(dict.fromkeys(folder for folder, _ in borrowing_sites(root)))
+
+
+def borrowing_sites(root: Path) -> tuple[tuple[Path, Path], ...]:
+    """Each folder of a plain folder ``root`` that a site below it (one or two levels down:
+    ``website/``, ``packages/website/``) publishes from outside its own folder, with that
+    site's folder. At most ``MAX_SITE_FOLDERS`` folders are asked whether they are sites."""
     auto = Settings()
-    found: list[Path] = []
-    for child in children[:MAX_SITE_FOLDERS]:
-        if _detect_generator(auto, child)[0] is Generator.PLAIN:
+    found: list[tuple[Path, Path]] = []
+    for site in _site_candidates(root):
+        if _detect_generator(auto, site)[0] is Generator.PLAIN:
             continue
-        for mount in detect_layout(auto, child).mounts:
+        for mount in detect_layout(auto, site).mounts:
             folder = mount.directory
-            outside = folder != child and child not in folder.parents
+            outside = folder != site and site not in folder.parents
             if outside and root in folder.parents:
-                found.append(folder)
+                found.append((folder, site))
     return tuple(dict.fromkeys(found))
+
+
+def _site_candidates(root: Path) -> list[Path]:
+    """The folders one and two levels below ``root`` (not hidden, not ``node_modules``), the
+    first ``MAX_SITE_FOLDERS`` of them."""
+    found: list[Path] = []
+    level = [root]
+    for _ in range(2):
+        below: list[Path] = []
+        for parent in level:
+            try:
+                children = sorted(
+                    child
+                    for child in parent.iterdir()
+                    if not child.name.startswith(".")
+                    and child.name != "node_modules"
+                    and child.is_dir()
+                )
+            except OSError:
+                continue
+            below.extend(children[: MAX_SITE_FOLDERS - len(found) - len(below)])
+        found.extend(below)
+        level = below
+        if len(found) >= MAX_SITE_FOLDERS:
+            break
+    return found[:MAX_SITE_FOLDERS]
 
 
 def _detect_generator(settings: Settings, root: Path) -> tuple[Generator, Path | None]:
