@@ -1080,6 +1080,22 @@ def test_jekyll_keeps_its_config_name(tmp_path: Path) -> None:
     assert detect_layout(Settings(), tmp_path).generator is Generator.JEKYLL
 
 
+def test_vitepress_links_to_a_folders_index_by_its_name(tmp_path: Path) -> None:
+    # `[guide](./index)` in VitePress is the folder's page (`guide/index.md` at `/guide/`).
+    write(
+        tmp_path,
+        {
+            ".vitepress/config.mts": "export default defineConfig({})\n",
+            "guide/index.md": "# Guide\n",
+            "guide/why.md": "[a](./index) [b](/guide/index#guide) [c](./index#nope) [d](./gone)\n",
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("missing-anchor", "no heading or id '#nope' in guide/index.md"),
+        ("broken-internal-link", "no post at /guide/gone"),
+    ]
+
+
 def test_vitepress(tmp_path: Path) -> None:
     # VitePress: `.vitepress/config.*` in the docs folder, `public/` at the root, a rewrite
     # that moves a folder (`'en/:rest*': ':rest*'`), its own anchor rule (components in a

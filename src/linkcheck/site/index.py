@@ -62,6 +62,8 @@ PELICAN_FILE_LINKS: frozenset[str] = frozenset({"filename", "static", "attach"})
 the path starts with ``/``)."""
 DOCSIFY_ID_RE = re.compile(r"(?:^|&)id=([^&]+)")
 """docsify's anchor in a link's query: ``guide?id=setup``."""
+INDEX = "/index"
+"""A URL key naming a folder's index page by its name (VitePress links ``./index``)."""
 PAGES_USER_SUFFIX = ".github.io"
 """The end of the name of a repository that holds a user's or organization's Pages site."""
 ORDERED_NAME_RE = re.compile(r"^\d+[-_]")
@@ -340,6 +342,8 @@ class Site:
         if page is None and base_path and key.startswith(base_path + "/"):
             key = key[len(base_path) :]
             page = self.by_url.get(key)
+        if page is None and self.layout.generator is Generator.VITEPRESS and key.endswith(INDEX):
+            page = self.by_url.get(key[: -len(INDEX)] or "/")  # ``./index``: the folder's page
         if page is not None:
             return Target(TargetKind.PAGE, page)
         parent = posixpath.dirname(key)
