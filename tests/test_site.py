@@ -229,8 +229,8 @@ def test_astro_content_collections(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("commented", [False, True])
 def test_astro_image_paths_through_tsconfig_aliases(tmp_path: Path, commented: bool) -> None:
-    # `![x](@assets/a.png)` is src/assets/a.png when tsconfig.json's `paths` says so. A
-    # tsconfig.json that is not plain JSON gives no alias: such paths are judged as written.
+    # `![x](@assets/a.png)` is src/assets/a.png when tsconfig.json's `paths` says so, in
+    # JSON with comments too (as TypeScript reads it).
     tsconfig = (
         '{"compilerOptions": {"baseUrl": ".", "paths": {"@assets/*": ["src/assets/*"], '
         '"@/*": ["src/*"], "bad": "x"}}}\n'
@@ -239,7 +239,11 @@ def test_astro_image_paths_through_tsconfig_aliases(tmp_path: Path, commented: b
         tmp_path,
         {
             "astro.config.mjs": "export default defineConfig({});\n",
-            "tsconfig.json": ("// comment\n" if commented else "") + tsconfig,
+            "tsconfig.json": (
+                '// comment\n/* "$schema": "x" */' + tsconfig.replace('"x"}', '"x",}')
+                if commented
+                else tsconfig
+            ),
             "src/assets/a.png": "png",
             "src/content/blog/a.md": (
                 "![a](@assets/a.png) ![b](@assets/missing.png) ![c](@/assets/a.png)\n"
@@ -247,10 +251,22 @@ def test_astro_image_paths_through_tsconfig_aliases(tmp_path: Path, commented: b
         },
     )
     got = [(f[0], f[3]) for f in findings(tmp_path)]
-    if commented:
-        assert [rule for rule, _ in got] == ["broken-internal-link"] * 3
-    else:
-        assert got == [("broken-internal-link", "no file src/assets/missing.png")]
+    assert got == [("broken-internal-link", "no file src/assets/missing.png")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["/*" * 200_000, '"' * 200_000, "// a\n" * 100_000, ",  " * 100_000 + "}", '{"a": "//x", /*'],
+)
+def test_json_with_comments_is_read_in_linear_time(tmp_path: Path, text: str) -> None:
+    from linkcheck.site.layout import _read_config
+
+    (tmp_path / "tsconfig.json").write_text(text, encoding="utf-8")
+    started = time.process_time()
+    assert _read_config(tmp_path / "tsconfig.json") == {}
+    assert time.process_time() - started < 2.0  # milliseconds; quadratic would be minutes
+    (tmp_path / "tsconfig.json").write_text('{"a": "//not a comment", // one\n}', "utf-8")
+    assert _read_config(tmp_path / "tsconfig.json") == {"a": "//not a comment"}
 
 
 def test_settings_override_the_preset(tmp_path: Path) -> None:
@@ -1362,6 +1378,23 @@ def test_a_page_drawn_by_code_has_any_anchor(tmp_path: Path, body: str) -> None:
     )
     assert [(f[0], f[3]) for f in findings(tmp_path)] == [
         ("missing-anchor", "no heading or id '#nope' in content/c.md"),
+    ]
+
+
+def test_a_path_through_a_build_alias_is_not_judged(tmp_path: Path) -> None:
+    # VuePress's `@[code](@snippets/a.sh)` and Docusaurus's `@site/static/a.png` name files
+    # through an alias of the build; a folder really named `@x` beside the post is a folder.
+    write(
+        tmp_path,
+        {
+            "content/a.md": (
+                "@[code](@snippets/a.sh) ![b](@site/static/b.png) [c](@x/here.md) [d](@x/gone.md)\n"
+            ),
+            "content/@x/here.md": "# Here\n",
+        },
+    )
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("broken-internal-link", "no file content/@x/gone.md"),
     ]
 
 

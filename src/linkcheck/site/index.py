@@ -259,6 +259,8 @@ class Site:
             )
         if path.startswith("/") and self._another_pages_site(path):
             return UNKNOWN
+        if path.startswith("@") and not self._known_alias(post, path):
+            return UNKNOWN  # ``@snippets/a.sh``, ``@site/static/a.png``: the build's alias
         extension = file_extension(path)
         if (path.startswith("/") or extension in PAGE_EXTENSIONS) and self._in_another_site(post):
             return UNKNOWN  # /docs/x or a page's name in website/ of a repository: its site's
@@ -427,6 +429,14 @@ class Site:
                 folder == borrowed or borrowed in folder.parents for borrowed in self.borrowed
             )
         return found
+
+    def _known_alias(self, post: Post, path: str) -> bool:
+        """Whether a path starting with ``@`` can be judged: an alias the layout knows
+        (``Layout.aliases``), or a folder of that name beside the post's file."""
+        if any(path.startswith(alias) for alias, _ in self.layout.aliases):
+            return True
+        first = path.partition("/")[0]
+        return (_resolved(post.document.path, self.cwd).parent / first).exists()
 
     def _another_pages_site(self, path: str) -> bool:
         """Whether an absolute ``path`` may lead to another repository's GitHub Pages site. A

@@ -375,9 +375,9 @@ TSCONFIG = "tsconfig.json"
 
 def _import_aliases(root: Path) -> tuple[tuple[str, Path], ...]:
     """The folder aliases of the project's ``tsconfig.json`` (``compilerOptions.paths``
-    entries ``"@assets/*": ["src/assets/*"]``, from ``baseUrl``), longest first. A file
-    that is not plain JSON (comments) gives none: links through aliases are then judged
-    as plain paths, as before."""
+    entries ``"@assets/*": ["src/assets/*"]``, from ``baseUrl``), longest first; comments
+    and trailing commas are allowed, as TypeScript allows them. A file that cannot be read
+    gives none: links through aliases (``@x/...``) are then not judged."""
     config = root / TSCONFIG
     data = _read_config(config) if config.is_file() else {}  # a FIFO is never opened
     options = data.get("compilerOptions")
@@ -629,7 +629,10 @@ def _read_config(path: Path) -> dict[str, Any]:
         elif path.suffix in (".yml", ".yaml"):
             loaded = _load_yaml_config(text)
         elif path.suffix == ".json":
-            loaded = json.loads(text)
+            try:
+                loaded = json.loads(text)
+            except ValueError:  # comments and trailing commas (tsconfig.json's JSONC)
+                loaded = json.loads(_without_comments(text))
         else:
             return {"": text}
     except (ValueError, ImportError, RecursionError) as exc:  # a broken file: defaults
@@ -638,6 +641,24 @@ def _read_config(path: Path) -> dict[str, Any]:
     except Exception:
         return {}
     return loaded if isinstance(loaded, dict) else {}
+
+
+JSONC_COMMENT_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"?|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)')
+"""A string (matched whole, so that what it holds stays) or a ``//`` or ``/* */`` comment of
+JSON with comments. Read left to right in one pass (an unclosed comment runs to the end)."""
+JSONC_COMMA_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"?|,(?=\s*[}\]])')
+"""A string, or a comma before a closing bracket (allowed in JSON with comments)."""
+
+
+def _without_comments(text: str) -> str:
+    """JSON with comments (tsconfig.json's) as JSON: comments, then trailing commas, left out."""
+    text = JSONC_COMMENT_RE.sub(_string_kept, text)
+    return JSONC_COMMA_RE.sub(_string_kept, text)
+
+
+def _string_kept(match: re.Match[str]) -> str:
+    """A string stays; a comment or a trailing comma goes."""
+    return match.group() if match.group().startswith('"') else ""
 
 
 _JS_OBJECT_RE = r"""\b{key}\s*:\s*\{{"""
