@@ -1096,6 +1096,32 @@ def test_jekyll_keeps_its_config_name(tmp_path: Path) -> None:
     assert detect_layout(Settings(), tmp_path).generator is Generator.JEKYLL
 
 
+def test_vuepress(tmp_path: Path) -> None:
+    # VuePress (Nushell's site): `.vuepress/config.js` in the source folder, pages at
+    # `/<path>.html` (README.md its folder's), `.vuepress/public/` at the root, and the
+    # same anchor rule as VitePress's (components in a heading are no text).
+    write(
+        tmp_path,
+        {
+            ".vuepress/config.js": "export default defineUserConfig({})\n",
+            ".vuepress/public/logo.svg": "<svg/>",
+            "book/README.md": "# Book\n",
+            "book/pipelines.md": "## Pipeline input <JumpToc/>\n",
+            "blog/a.md": (
+                "[a](/book/pipelines.html#pipeline-input) [b](../book/pipelines.md#nope) "
+                "[c](/book/) [d](/book/gone.html) ![e](/logo.svg)\n"
+            ),
+        },
+    )
+    layout = detect_layout(Settings(), tmp_path)
+    assert (layout.generator, layout.anchor_style) == (Generator.VUEPRESS, AnchorStyle.VITEPRESS)
+    assert post_urls(layout, tmp_path / "book/pipelines.md", {}) == ("/book/pipelines",)
+    assert [(f[0], f[3]) for f in findings(tmp_path)] == [
+        ("missing-anchor", "no heading or id '#nope' in book/pipelines.md"),
+        ("broken-internal-link", "no post at /book/gone"),
+    ]
+
+
 def test_vitepress_links_to_a_folders_index_by_its_name(tmp_path: Path) -> None:
     # `[guide](./index)` in VitePress is the folder's page (`guide/index.md` at `/guide/`).
     write(

@@ -75,6 +75,7 @@ GENERATORS: tuple[str, ...] = (
     "eleventy",
     "bridgetown",
     "vitepress",
+    "vuepress",
     "zola",
     "hexo",
     "docsify",

@@ -35,6 +35,7 @@ class Generator(StrEnum):
     ELEVENTY = "eleventy"
     BRIDGETOWN = "bridgetown"
     VITEPRESS = "vitepress"
+    VUEPRESS = "vuepress"
     ZOLA = "zola"
     HEXO = "hexo"
     DOCSIFY = "docsify"
@@ -157,6 +158,14 @@ PRESETS: Mapping[Generator, Preset] = {
         ((".", "/"),),
         (".",),
         ("public",),
+        pretty=False,
+    ),
+    Generator.VUEPRESS: Preset(
+        (".vuepress/config.js", ".vuepress/config.ts", ".vuepress/config.mjs",
+         ".vuepress/config.mts", ".vuepress/config.cjs", ".vuepress/config.cts"),
+        ((".", "/"),),
+        (".",),
+        (".vuepress/public",),
         pretty=False,
     ),
     Generator.DOCSIFY: Preset(("index.html",), ((".", "/"),), (".",), (".",), pretty=False),
@@ -1190,6 +1199,7 @@ OWN_ANCHOR_STYLES: Mapping[Generator, AnchorStyle] = {
     Generator.ZOLA: AnchorStyle.ZOLA,
     Generator.HEXO: AnchorStyle.HEXO,
     Generator.VITEPRESS: AnchorStyle.VITEPRESS,
+    Generator.VUEPRESS: AnchorStyle.VITEPRESS,
 }
 """Generators whose headings make anchors by a rule of their own (others: GitHub's)."""
 
