@@ -42,6 +42,12 @@ DECLINED_TEXTS: tuple[str, ...] = ("[^", "{:", "\x0b", "\x0c")
 """Footnotes (``[^1]``) and kramdown attribute lines (``{: #id}``), which the reference reads
 with rules of ours that pulldown-cmark has not; a form feed or a vertical tab (a blank to
 one parser, text to the other)."""
+WIDE_BLANK_BEFORE_WWW_RE = re.compile(
+    "[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][Ww][Ww][Ww]\\."
+)
+"""A blank that is not an ASCII one right before ``www.``: markdown-it trims it off the start
+of a paragraph (as JavaScript's ``trim`` does), so that a bare ``www.`` link starts the text;
+pulldown-cmark keeps it, and a ``www.`` link must follow an ASCII blank."""
 TAB_AT_LINE_END_RE = re.compile(r"\t[ \t]*(?:\n|\Z)")
 """A tab among the blanks that end a line: markdown-it keeps it in the text, pulldown-cmark
 does not."""
@@ -175,6 +181,8 @@ def fast_scan(src: str, raw: str) -> Scan | None:
 def _declined(src: str) -> bool:
     """Whether the post holds what the fast path leaves to the reference (see the patterns)."""
     if any(text in src for text in DECLINED_TEXTS):
+        return True
+    if not src.isascii() and WIDE_BLANK_BEFORE_WWW_RE.search(src):
         return True
     lines = "\n" + src  # each pattern starts at a line break: found by a fast scan for it
     return bool(
