@@ -68,6 +68,10 @@ EMPTY_TITLE_THEN_TEXT_RE = re.compile(r"\n[ >]*(?:\"\"|''|\(\))[ \t]*[^ \t\n]")
 """A line that opens with an empty title and goes on. After a reference definition's line,
 markdown-it drops the whole definition (the line reads as text); pulldown-cmark keeps the
 definition without a title, as CommonMark does."""
+LABEL_ALONE_RE = re.compile(r"\]:[ \t]*(?:\n|\Z)")
+"""A line that ends with a reference label and its colon, its destination on the next line
+(``[r]:`` then ``=``): markdown-it reads the next line as the destination where
+pulldown-cmark may read a heading's underline."""
 DELIMITER_ROW_RE = re.compile(r"\n[ \t>|:\-]*-[ \t>|:\-]*(?=\n|\Z)")
 """A line that may be a table's delimiter row (``|---|:-:|``, or ``---`` under a row of cells)."""
 BLOCK_START_RE = re.compile(r"[#>*+=`~<\t-]|[0-9]{1,9}[.)]")
@@ -193,6 +197,7 @@ def _declined(src: str) -> bool:
         or ("]:" in src and _line_after_text(INDENTED_LINE_RE, lines))
         or ("|" in src and _table_read_differently(lines))
         or ("]:" in src and EMPTY_TITLE_THEN_TEXT_RE.search(lines))
+        or ("]:" in src and LABEL_ALONE_RE.search(src))
     )
 
 
