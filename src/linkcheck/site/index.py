@@ -430,10 +430,17 @@ class Site:
             )
         return found
 
+    def _through_alias(self, path: str) -> Path | None:
+        """The file a path names through an alias the layout knows (``Layout.aliases``)."""
+        for alias, folder in self.layout.aliases:
+            if path.startswith(alias):
+                return folder / path[len(alias) :]
+        return None
+
     def _known_alias(self, post: Post, path: str) -> bool:
         """Whether a path starting with ``@`` can be judged: an alias the layout knows
         (``Layout.aliases``), or a folder of that name beside the post's file."""
-        if any(path.startswith(alias) for alias, _ in self.layout.aliases):
+        if self._through_alias(path) is not None:
             return True
         first = path.partition("/")[0]
         return (_resolved(post.document.path, self.cwd).parent / first).exists()
@@ -505,9 +512,9 @@ class Site:
         """Where a file a link names may be: beside the post's file (relative links), then
         below the static directories, the content roots and the project (absolute links,
         and relative ones resolved against the post's URL)."""
-        for alias, aliased in self.layout.aliases:
-            if path.startswith(alias):  # ``@assets/a.png``: the folder the alias names
-                return [aliased / path[len(alias) :]]
+        aliased = self._through_alias(path)
+        if aliased is not None:  # ``@assets/a.png``: the folder the alias names
+            return [aliased]
         found: list[Path] = []
         folder = _resolved(post.document.path, self.cwd).parent
         if not path.startswith("/"):
